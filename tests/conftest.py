@@ -1,0 +1,208 @@
+"""Fixtures: the app, its client and CLI runner, and a database per engine.
+
+Every test that asks for ``database`` (directly or through ``app``, ``session``,
+``client``...) runs once on SQLite and once on PostgreSQL. PostgreSQL needs a server URL
+in ``TEST_POSTGRESQL_URL`` (for example ``postgresql://postgres@127.0.0.1:5432/test``);
+without it those runs are skipped, except under CI (``CI=true``), where a missing URL is
+an error. The tests create their own databases (a file for SQLite, ``CREATE DATABASE``
+for PostgreSQL), migrated with Alembic, and drop them at the end.
+
+Isolation: a test's app binds its sessions to one connection inside a transaction that
+is rolled back when the test ends (SQLAlchemy's "join a session into an external
+transaction" recipe, with savepoints); ``commit()`` in the app releases a savepoint.
+Tests that need real commits seen by other connections (races, the CLI, a live server)
+use ``database.fresh()``: a new database of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from config import TestConfig
+from tracker import create_app, migrate
+from tracker.db import make_engine, normalize_url
+
+PG_ENV = "TEST_POSTGRESQL_URL"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@dataclass
+class TestDatabase:
+    """A migrated database of one engine, and a way to make more like it."""
+
+    engine_name: str
+    url: str
+    _workdir: Path
+    _server_url: str | None = None
+    _template: str | None = None
+    _made: list[str] = field(default_factory=list)
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine_name == "postgresql"
+
+    def fresh(self, *, migrated: bool = True) -> str:
+        """The URL of a new database of this engine, migrated to head unless asked not."""
+        name = f"tracker_test_{uuid.uuid4().hex[:12]}"
+        if self.is_postgresql:
+            template = f' TEMPLATE "{self._template}"' if migrated else ""
+            with _pg_admin(self._server_url) as admin:
+                admin.execute(text(f'CREATE DATABASE "{name}"{template}'))
+            self._made.append(name)
+            return str(make_url(self._server_url).set(database=name).render_as_string(False))
+        path = self._workdir / f"{name}.sqlite"
+        if migrated:
+            shutil.copyfile(self._workdir / "template.sqlite", path)
+        return f"sqlite:///{path}"
+
+    def drop_all(self) -> None:
+        if self.is_postgresql:
+            with _pg_admin(self._server_url) as admin:
+                for name in [*self._made, self._template]:
+                    admin.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        shutil.rmtree(self._workdir, ignore_errors=True)
+
+
+class _pg_admin:
+    """An autocommit connection to the server's maintenance database."""
+
+    def __init__(self, server_url: str | None):
+        assert server_url
+        self.engine = make_engine(server_url)
+
+    def __enter__(self):
+        self.connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self.connection
+
+    def __exit__(self, *exc: object) -> None:
+        self.connection.close()
+        self.engine.dispose()
+
+
+def _pg_server_url() -> str | None:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if IN_CI:
+            pytest.fail(f"CI=true but {PG_ENV} is not set: the PostgreSQL runs cannot be skipped")
+        pytest.skip(f"set {PG_ENV} to run the PostgreSQL half of the suite")
+    return normalize_url(url).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    workdir = tmp_path_factory.mktemp(f"db-{request.param}")
+    if request.param == "postgresql":
+        server = _pg_server_url()
+        db = TestDatabase("postgresql", "", workdir, _server_url=server)
+        db._template = f"tracker_template_{uuid.uuid4().hex[:12]}"
+        with _pg_admin(server) as admin:
+            admin.execute(text(f'CREATE DATABASE "{db._template}"'))
+        template_url = make_url(server).set(database=db._template).render_as_string(False)
+        migrate.upgrade(template_url)
+    else:
+        db = TestDatabase("sqlite", "", workdir)
+        migrate.upgrade(f"sqlite:///{workdir / 'template.sqlite'}")
+    try:
+        db.url = db.fresh()
+        yield db
+    finally:
+        db.drop_all()
+
+
+def _bind_to_rolled_back_connection(app) -> Callable[[], None]:
+    """Bind the app's sessions to one connection whose transaction never commits."""
+    state = app.extensions["tracker.db"]
+    engine: Engine = state.engine
+    connection = engine.connect()
+    transaction = connection.begin()
+    for factory in (state.session_factory, state.read_session_factory):
+        factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+
+    def undo() -> None:
+        transaction.rollback()
+        connection.close()
+        engine.dispose()
+
+    return undo
+
+
+@pytest.fixture
+def app(database: TestDatabase):
+    app = create_app(TestConfig, {"DATABASE_URL": database.url})
+    undo = _bind_to_rolled_back_connection(app)
+    try:
+        yield app
+    finally:
+        undo()
+
+
+@pytest.fixture
+def session(app) -> Iterator[Session]:
+    """The app's own session (``db.session``) inside an app context."""
+    from tracker.db import db
+
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def committed_app(database: TestDatabase):
+    """An app on a database of its own, whose commits are real (for the CLI, races...)."""
+    app = create_app(TestConfig, {"DATABASE_URL": database.fresh()})
+    yield app
+    app.extensions["tracker.db"].engine.dispose()
+
+
+@pytest.fixture
+def runner(committed_app):
+    return committed_app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def demo_url(database: TestDatabase) -> str:
+    """A database of its own holding the demo campaign, loaded once per engine."""
+    from tracker import demo
+
+    url = database.fresh()
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            demo.load(session)
+            session.commit()
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def demo_app(demo_url: str):
+    """An app on the demo campaign; whatever a test writes is rolled back."""
+    app = create_app(TestConfig, {"DATABASE_URL": demo_url})
+    undo = _bind_to_rolled_back_connection(app)
+    try:
+        yield app
+    finally:
+        undo()
+
+
+@pytest.fixture
+def world(session: Session):
+    """A small world to post in: see ``tests.factories.World``."""
+    from tests.factories import World
+
+    return World.build(session)

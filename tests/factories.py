@@ -1,0 +1,113 @@
+"""Builders for test data, through the same services the app uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker import ledger
+from tracker.ledger import MoveLine
+from tracker.models import Balance, Condition, Document, Edition, Location, LocationKind, Move
+from tracker.services import catalogue, places
+from tracker.services.stock import post_document
+
+ISBN_EN = "9781913026868"
+ISBN_ES = "9781913026875"
+
+
+@dataclass
+class World:
+    """Two editions, the publisher's places, two sections (GB, SE) and a GB event table."""
+
+    session: Session
+    edition: Edition
+    edition_es: Edition
+
+    @classmethod
+    def build(cls, session: Session) -> World:
+        title = catalogue.create_title(
+            session, name="In Defence of Lenin", authors=["Alan Woods", "Rob Sewell"]
+        )
+        en = catalogue.create_edition(
+            session,
+            title=title,
+            isbn=ISBN_EN,
+            language="en",
+            format="paperback",
+            list_price="25.00",
+            currency="GBP",
+        )
+        es = catalogue.create_edition(
+            session,
+            title=title,
+            isbn=ISBN_ES,
+            language="es",
+            format="paperback",
+            list_price="28.00",
+            currency="EUR",
+        )
+        places.ensure_publisher_locations(session)
+        gb = places.create_section(session, name="Britain", country_code="GB", currency="GBP")
+        places.create_section(session, name="Sweden", country_code="SE", currency="SEK")
+        places.create_location(
+            session, kind=LocationKind.EVENT_TABLE, code="GB-EV", name="London launch", section=gb
+        )
+        session.flush()
+        return cls(session, en, es)
+
+    def loc(self, code: str) -> Location:
+        return places.location_by_code(self.session, code)
+
+    def line(
+        self,
+        kind: str,
+        qty: int,
+        src: str,
+        dst: str,
+        *,
+        edition: Edition | None = None,
+        condition: str = "unsigned",
+        to_condition: str | None = None,
+    ) -> MoveLine:
+        return MoveLine(
+            kind=kind,
+            edition_id=(edition or self.edition).id,
+            qty=qty,
+            from_location_id=self.loc(src).id,
+            to_location_id=self.loc(dst).id,
+            from_condition=condition,
+            to_condition=to_condition,
+        )
+
+    def post(self, kind: str, qty: int, src: str, dst: str, **kw: object) -> Document:
+        return post_document(self.session, kind, [self.line(kind, qty, src, dst, **kw)])
+
+    def stock(
+        self, code: str, *, edition: Edition | None = None, condition: str = Condition.UNSIGNED
+    ) -> int:
+        return ledger.balance(
+            self.session, self.loc(code).id, (edition or self.edition).id, condition
+        )
+
+    def stocked(self, copies: int = 100, store: str = "GB-STORE") -> World:
+        """Print ``copies`` into the warehouse and put them in ``store`` (via transit)."""
+        section = store.split("-")[0]
+        self.post("print_run", copies, "PRINTER", "WH")
+        self.post("dispatch", copies, "WH", f"{section}-TRANSIT")
+        self.post("receipt", copies, f"{section}-TRANSIT", store)
+        return self
+
+
+def snapshot(session: Session) -> tuple[dict, int, int]:
+    """Every balance, the number of moves and of documents: to show nothing changed."""
+    balances = {
+        (b.location_id, b.edition_id, b.condition): b.qty
+        for b in session.execute(
+            select(Balance.location_id, Balance.edition_id, Balance.condition, Balance.qty)
+        )
+    }
+    moves = session.scalar(select(func.count()).select_from(Move))
+    documents = session.scalar(select(func.count()).select_from(Document))
+    return balances, moves, documents

@@ -1,0 +1,310 @@
+"""The ``tracker`` command line: migrations, the demo, the ledger, and bad input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from tracker.db import db
+from tracker.models import Document, Edition, Move
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _one_line_error(result, expected: str) -> None:
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert lines == [f"Error: {expected}"], result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_console_script_needs_no_flask_app(tmp_path):
+    script = Path(sys.executable).with_name("tracker")
+    env = {k: v for k, v in os.environ.items() if k not in ("FLASK_APP", "DATABASE_URL")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    result = subprocess.run(
+        [str(script), "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=True,
+        timeout=60,
+    )
+    for command in ("run", "db", "demo", "ledger"):
+        assert f"  {command}" in result.stdout
+
+
+def test_db_upgrade_and_current(database, tmp_path):
+    from config import TestConfig
+    from tracker import create_app
+
+    app = create_app(TestConfig, {"DATABASE_URL": database.fresh(migrated=False)})
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["db", "current"])
+    assert result.exit_code == 0 and "base (no migrations applied)" in result.output
+    result = runner.invoke(args=["ledger", "check"])
+    _one_line_error(result, result.output.strip().removeprefix("Error: "))
+    assert "run `tracker db upgrade` first" in result.output
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["db", "current"])
+    assert result.exit_code == 0 and "(newest)" in result.output
+    result = runner.invoke(args=["db", "downgrade", "base"])
+    assert result.exit_code == 0 and "Database at base." in result.output
+    app.extensions["tracker.db"].engine.dispose()
+
+
+def _fingerprint(app) -> list:
+    with app.app_context():
+        rows = db.session.execute(
+            text(
+                "SELECT m.kind, e.isbn, m.qty, f.code, t.code, m.from_condition, m.to_condition,"
+                " m.occurred_at FROM moves m JOIN editions e ON e.id = m.edition_id"
+                " JOIN locations f ON f.id = m.from_location_id"
+                " JOIN locations t ON t.id = m.to_location_id ORDER BY m.id"
+            )
+        ).all()
+    return [tuple(str(v) for v in row) for row in rows]
+
+
+def test_demo_loads_once_the_same_every_time_and_passes_the_check(app, demo_app):
+    """Loaded into the empty test database (rolled back afterwards), the demo is move for
+    move the one loaded before into another database; a second load is refused."""
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo campaign loaded: 3 editions, 14 sections" in result.output
+    assert "Ledger check: clean." in result.output
+    moves = _count(app, Move)
+    assert moves > 1000
+    assert _fingerprint(app) == _fingerprint(demo_app)
+
+    again = runner.invoke(args=["demo"])
+    _one_line_error(again, again.output.strip().removeprefix("Error: "))
+    assert "already holds data" in again.output
+    skipped = runner.invoke(args=["demo", "--if-empty"])
+    assert skipped.exit_code == 0 and "not loaded" in skipped.output
+    assert _count(app, Move) == moves
+
+    check = runner.invoke(args=["ledger", "check"])
+    assert check.exit_code == 0
+    assert check.output.strip() == (
+        f"Ledger check: {moves:,} moves, {_balances(app):,} balances, no differences."
+    )
+
+
+def _balances(app) -> int:
+    from tracker.models import Balance
+
+    return _count(app, Balance)
+
+
+def test_ledger_check_lists_differences_and_fails(demo_app):
+    runner = demo_app.test_cli_runner()
+    with demo_app.app_context():
+        db.session.execute(
+            text(
+                "UPDATE balances SET qty = qty + 5 WHERE location_id = "
+                "(SELECT id FROM locations WHERE code = 'GB-STORE') AND condition = 'unsigned'"
+            )
+        )
+        db.session.commit()
+    result = runner.invoke(args=["ledger", "check"])
+    assert result.exit_code == 1
+    (line,) = [li for li in result.output.splitlines() if li.startswith("DIFFERENCE")]
+    assert "London store (GB-STORE)" in line and "balances say" in line
+
+
+@pytest.fixture
+def stocked(runner, committed_app):
+    commands = [
+        [
+            "catalogue",
+            "add-edition",
+            "--title",
+            "In Defence of Lenin",
+            "--author",
+            "Alan Woods",
+            "--author",
+            "Rob Sewell",
+            "--isbn",
+            "978-1-913026-86-8",
+            "--language",
+            "en",
+            "--price",
+            "25.00",
+            "--currency",
+            "GBP",
+        ],
+        ["places", "add-section", "--name", "Britain", "--country", "GB", "--currency", "GBP"],
+        [
+            "ledger",
+            "post",
+            "--kind",
+            "print_run",
+            "--edition",
+            "9781913026868",
+            "--qty",
+            "100",
+            "--from",
+            "PRINTER",
+            "--to",
+            "WH",
+            "--reference",
+            "Run 1",
+        ],
+    ]
+    for args in commands:
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    return runner
+
+
+def test_posting_from_the_command_line(stocked, committed_app):
+    result = stocked.invoke(
+        args=[
+            "ledger",
+            "post",
+            "--kind",
+            "dispatch",
+            "--edition",
+            "9781913026868",
+            "--qty",
+            "40",
+            "--from",
+            "wh",
+            "--to",
+            "gb-transit",
+            "--at",
+            "2024-01-10T11:00",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        "Posted document #2: 40 x In Defence of Lenin (English paperback) from WH to GB-TRANSIT."
+    )
+    with committed_app.app_context():
+        move = db.session.scalar(select(Move).where(Move.kind == "dispatch"))
+        assert move.occurred_at.isoformat() == "2024-01-10T11:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--qty", "0"], "the quantity must be at least 1, not 0."),
+        (["--qty", "-5"], "the quantity must be at least 1, not -5."),
+        (["--qty", "ten"], "--qty must be a whole number of copies, not 'ten'."),
+        (["--qty", "2.5"], "--qty must be a whole number of copies, not '2.5'."),
+        (
+            ["--edition", "9781913026869"],
+            "ISBN '9781913026869' has a wrong check digit: it ends "
+            "in 9, the first twelve digits give 8.",
+        ),
+        (["--edition", "9781913026875"], "There is no edition with ISBN 9781913026875."),
+        (["--from", "NOWHERE"], "There is no location with the code 'NOWHERE'."),
+        (["--to", "WH"], "copies cannot move from Warehouse (WH) to itself."),
+        (
+            ["--qty", "500"],
+            "Not enough stock at Warehouse (WH): In Defence of Lenin (English "
+            "paperback), ISBN 9781913026868, unsigned: 100 copies there, 500 asked.",
+        ),
+        (
+            ["--from", "GB-CUSTOMERS"],
+            "a dispatch cannot take copies from Sold by Britain "
+            "(GB-CUSTOMERS), a customers location; it takes them from section store or warehouse.",
+        ),
+        (["--kind", "gift"], "'gift' is not a kind of move."),
+        (
+            ["--at", "yesterday"],
+            "--at 'yesterday' is not a date and time such as 2024-01-21T19:30.",
+        ),
+    ],
+)
+def test_bad_input_gets_one_line_and_writes_nothing(stocked, committed_app, args, message):
+    base = {
+        "--kind": "dispatch",
+        "--edition": "9781913026868",
+        "--qty": "10",
+        "--from": "WH",
+        "--to": "GB-TRANSIT",
+    }
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        base[flag] = value
+    moves, documents = _count(committed_app, Move), _count(committed_app, Document)
+    result = stocked.invoke(args=["ledger", "post", *[x for kv in base.items() for x in kv]])
+    _one_line_error(result, message)
+    assert (_count(committed_app, Move), _count(committed_app, Document)) == (moves, documents)
+
+
+def test_adding_an_edition_with_a_wrong_check_digit(runner, committed_app):
+    result = runner.invoke(
+        args=[
+            "catalogue",
+            "add-edition",
+            "--title",
+            "T",
+            "--author",
+            "A",
+            "--isbn",
+            "978-1-913026-86-1",
+            "--language",
+            "en",
+            "--price",
+            "10",
+            "--currency",
+            "GBP",
+        ]
+    )
+    _one_line_error(
+        result,
+        "ISBN '978-1-913026-86-1' has a wrong check digit: it ends in 1, "
+        "the first twelve digits give 8.",
+    )
+    assert _count(committed_app, Edition) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--language", "xx-nonsense"], "'xx-nonsense' is not a language code"),
+        (["--currency", "GBX"], "'GBX' is not an ISO 4217 currency code"),
+        (["--price", "12.345"], "12.345 GBP has more decimals than GBP allows (2)."),
+        (["--price", "-1"], "The list price cannot be negative"),
+        (["--format", "scroll"], "'scroll' is not an edition format (paperback, hardback)."),
+    ],
+)
+def test_edition_fields_are_checked(runner, committed_app, args, message):
+    base = {
+        "--title": "T",
+        "--author": "A",
+        "--isbn": "9781913026868",
+        "--language": "en",
+        "--price": "10",
+        "--currency": "GBP",
+    }
+    base.update(dict(zip(args[::2], args[1::2], strict=True)))
+    result = runner.invoke(
+        args=["catalogue", "add-edition", *[x for kv in base.items() for x in kv]]
+    )
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+    assert _count(committed_app, Edition) == 0
+
+
+def test_sections_need_real_country_and_currency_codes(runner, committed_app):
+    result = runner.invoke(
+        args=["places", "add-section", "--name", "X", "--country", "XX", "--currency", "GBP"]
+    )
+    _one_line_error(result, "'XX' is not an ISO 3166-1 alpha-2 country code (such as GB, SE).")
+    result = runner.invoke(
+        args=["places", "add-section", "--name", "X", "--country", "SE", "--currency", "KRONA"]
+    )
+    _one_line_error(result, "'KRONA' is not an ISO 4217 currency code (such as GBP, EUR, SEK).")

@@ -1,0 +1,74 @@
+"""The tracker: follows every copy of a book from the warehouse to its readers."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+import config as config_module
+from config import KNOWN_DEFAULT_SECRET_KEYS, Config
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    config_class: type[Config] | None = None, overrides: dict[str, Any] | None = None
+) -> Flask:
+    """Build the app: configuration, database, blueprints, error pages, commands."""
+    config_class = config_class or config_module.selected()
+    overrides = overrides or {}
+    app = Flask(
+        __name__,
+        template_folder=str(config_class.TEMPLATES_FOLDER),
+        instance_path=str(overrides.get("INSTANCE_PATH", config_class.INSTANCE_PATH)),
+        instance_relative_config=False,
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    _secret_key(app)
+
+    from tracker.db import db
+
+    db.init_app(app)
+
+    from tracker import web
+
+    web.init_app(app)
+
+    from tracker.stock.views import bp as stock_bp
+    from tracker.system.views import bp as system_bp
+
+    app.register_blueprint(system_bp)
+    app.register_blueprint(stock_bp)
+
+    from tracker import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _secret_key(app: Flask) -> None:
+    """Production refuses a missing or public key; elsewhere one is made and kept."""
+    key = app.config.get("SECRET_KEY")
+    if app.config["NAME"] == "production":
+        if not key or key in KNOWN_DEFAULT_SECRET_KEYS or len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in "
+                'production, for example: python -c "import secrets; '
+                'print(secrets.token_urlsafe(48))"'
+            )
+        return
+    if key:
+        return
+    path = Path(app.instance_path) / "secret_key"
+    if path.exists():
+        app.config["SECRET_KEY"] = path.read_text().strip()
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    app.config["SECRET_KEY"] = key

@@ -1,0 +1,345 @@
+"""The ``tracker`` command: Flask's command line for this app, and the tracker's own.
+
+``tracker run`` serves the app, ``tracker db upgrade`` migrates, ``tracker demo`` loads the
+demo campaign, ``tracker ledger check`` checks the ledger against itself. Errors the user
+can fix are printed on one line, without a traceback, with a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from tracker.db import db
+from tracker.errors import DomainError
+
+
+def _create_app() -> Flask:
+    from tracker import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """The book tracker: where every copy is, from the warehouse to the reader."""
+
+
+def transactional(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command in one transaction: commit at the end, roll back on any error.
+
+    Domain errors become one line on stderr and exit status 1. So does a database that
+    is unreachable or not migrated yet, with the command that fixes it.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = command(*args, **kwargs)
+            db.commit()
+            return result
+        except DomainError as error:
+            db.rollback()
+            raise click.ClickException(error.message) from None
+        except (OperationalError, ProgrammingError) as error:
+            db.rollback()
+            raise click.ClickException(_database_problem(error)) from None
+
+    return wrapper
+
+
+def _database_problem(error: Exception) -> str:
+    text = str(getattr(error, "orig", error)).strip().splitlines()[0]
+    if "no such table" in text or ("does not exist" in text and "relation" in text):
+        return f"The database has no tables yet ({text}): run `tracker db upgrade` first."
+    return f"The database refused: {text}"
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(ledger_group)
+    app.cli.add_command(catalogue_group)
+    app.cli.add_command(places_group)
+    app.cli.add_command(demo_command)
+
+
+# -- tracker db ------------------------------------------------------------------------
+
+
+@click.group("db", cls=AppGroup)
+def db_group() -> None:
+    """Migrate the database (Alembic, migrations/)."""
+
+
+def _url() -> str:
+    from flask import current_app
+
+    return current_app.config["DATABASE_URL"]
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the database to REVISION (default: the newest)."""
+    from tracker import migrate
+
+    migrate.upgrade(_url(), revision)
+    click.echo(f"Database at {', '.join(_current()) or 'base'}.")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the database to REVISION ('-1' for one step, 'base' for empty)."""
+    from tracker import migrate
+
+    migrate.downgrade(_url(), revision)
+    click.echo(f"Database at {', '.join(_current()) or 'base'}.")
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Show the revision the database is at, and whether that is the newest."""
+    from tracker import migrate
+
+    current = _current()
+    heads = migrate.script_heads()
+    state = "newest" if sorted(current) == sorted(heads) else f"newest is {', '.join(heads)}"
+    click.echo(f"{', '.join(current) or 'base (no migrations applied)'} ({state})")
+
+
+def _current() -> tuple[str, ...]:
+    from tracker import migrate
+
+    with db.engine.connect() as connection:
+        return migrate.current_heads(connection)
+
+
+# -- tracker demo ----------------------------------------------------------------------
+
+
+@click.command("demo")
+@with_appcontext
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing (and succeed) when the database already holds data.",
+)
+@transactional
+def demo_command(if_empty: bool) -> None:
+    """Fill an empty database with the demo campaign of 2024."""
+    from tracker import demo, ledger
+
+    if if_empty and not demo.is_empty(db.session):
+        click.echo("The database already holds data; the demo was not loaded.")
+        return
+    summary = demo.load(db.session)
+    problems = ledger.check(db.session)
+    if problems:  # pragma: no cover - the demo posts through the ledger only
+        raise DomainError(f"The demo left the ledger inconsistent: {problems[0]}")
+    click.echo(
+        f"Demo campaign loaded: {summary.editions} editions, {summary.sections} sections, "
+        f"{summary.locations} locations, {summary.documents:,} documents, "
+        f"{summary.moves:,} moves. Ledger check: clean."
+    )
+
+
+# -- tracker ledger --------------------------------------------------------------------
+
+
+@click.group("ledger", cls=AppGroup)
+def ledger_group() -> None:
+    """Post, reverse and check moves."""
+
+
+@ledger_group.command("check")
+@transactional
+def ledger_check() -> None:
+    """Recompute every balance from the moves and list each difference.
+
+    Exits with status 1 when there is any.
+    """
+    from tracker import ledger
+    from tracker.models import Balance, Move
+
+    moves = db.session.scalar(select(func.count()).select_from(Move)) or 0
+    balances = db.session.scalar(select(func.count()).select_from(Balance)) or 0
+    problems = ledger.check(db.session)
+    if not problems:
+        click.echo(f"Ledger check: {moves:,} moves, {balances:,} balances, no differences.")
+        return
+    for problem in problems:
+        click.echo(f"DIFFERENCE {problem}", err=True)
+    raise click.exceptions.Exit(1)
+
+
+def _parse_when(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise DomainError(
+            f"--at {value!r} is not a date and time such as 2024-01-21T19:30."
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+@ledger_group.command("post")
+@click.option("--kind", required=True, help="Kind of move: print_run, transfer, sale...")
+@click.option("--edition", "isbn", required=True, help="The edition's ISBN-13.")
+@click.option("--qty", required=True, help="How many copies.")
+@click.option("--from", "source", required=True, help="Location code to take copies from.")
+@click.option("--to", "target", required=True, help="Location code to put them in.")
+@click.option("--condition", default="unsigned", show_default=True)
+@click.option("--to-condition", default=None, help="Only for a signing: signed.")
+@click.option("--reference", default=None, help="Print run or invoice number...")
+@click.option("--note", default=None)
+@click.option("--at", "at", default=None, help="When it happened (default: now), ISO 8601.")
+@transactional
+def ledger_post(
+    kind: str,
+    isbn: str,
+    qty: str,
+    source: str,
+    target: str,
+    condition: str,
+    to_condition: str | None,
+    reference: str | None,
+    note: str | None,
+    at: str | None,
+) -> None:
+    """Post one move, as a document of its own."""
+    from tracker.ledger import MoveLine
+    from tracker.services import catalogue, places
+    from tracker.services.stock import post_document
+
+    try:
+        copies = int(qty)
+    except ValueError:
+        raise DomainError(f"--qty must be a whole number of copies, not {qty!r}.") from None
+    edition = catalogue.edition_by_isbn(db.session, isbn)
+    line = MoveLine(
+        kind=kind,
+        edition_id=edition.id,
+        qty=copies,
+        from_location_id=places.location_by_code(db.session, source).id,
+        to_location_id=places.location_by_code(db.session, target).id,
+        from_condition=condition,
+        to_condition=to_condition,
+        note=note,
+    )
+    document = post_document(
+        db.session, kind, [line], reference=reference, note=note, occurred_at=_parse_when(at)
+    )
+    click.echo(
+        f"Posted document #{document.id}: {copies:,} x {edition.label} "
+        f"from {source.upper()} to {target.upper()}."
+    )
+
+
+@ledger_group.command("reverse")
+@click.argument("move_ids", nargs=-1, required=True, type=int)
+@click.option("--note", default=None, help="Why.")
+@transactional
+def ledger_reverse(move_ids: tuple[int, ...], note: str | None) -> None:
+    """Reverse moves with opposite moves linked to them."""
+    from tracker.services.stock import reverse_moves
+
+    document = reverse_moves(db.session, list(move_ids), note=note)
+    click.echo(f"Reversed move {', '.join(map(str, move_ids))} in document #{document.id}.")
+
+
+# -- tracker catalogue / places ----------------------------------------------------------
+
+
+@click.group("catalogue", cls=AppGroup)
+def catalogue_group() -> None:
+    """Titles and editions."""
+
+
+@catalogue_group.command("add-edition")
+@click.option("--title", required=True, help="The title; created if new.")
+@click.option("--author", "authors", multiple=True, help="Repeat for each author (new titles).")
+@click.option("--isbn", required=True)
+@click.option("--language", required=True, help="Language code: en, es, ur...")
+@click.option("--format", "fmt", default="paperback", show_default=True)
+@click.option("--price", required=True, help="List price, such as 25.00.")
+@click.option("--currency", required=True, help="ISO 4217 code, such as GBP.")
+@transactional
+def catalogue_add_edition(
+    title: str,
+    authors: tuple[str, ...],
+    isbn: str,
+    language: str,
+    fmt: str,
+    price: str,
+    currency: str,
+) -> None:
+    """Add an edition (and its title, when new)."""
+    from tracker.models import Title
+    from tracker.services import catalogue
+
+    existing = db.session.scalar(select(Title).where(Title.name == title.strip()))
+    if existing is None:
+        existing = catalogue.create_title(db.session, name=title, authors=list(authors))
+    edition = catalogue.create_edition(
+        db.session,
+        title=existing,
+        isbn=isbn,
+        language=language,
+        format=fmt,
+        list_price=price,
+        currency=currency,
+    )
+    click.echo(f"Added {edition.label}, ISBN {edition.isbn}.")
+
+
+@click.group("places", cls=AppGroup)
+def places_group() -> None:
+    """Sections and locations."""
+
+
+@places_group.command("add-section")
+@click.option("--name", required=True)
+@click.option("--country", required=True, help="ISO 3166-1 alpha-2 code, such as SE.")
+@click.option("--currency", required=True, help="ISO 4217 code, such as SEK.")
+@click.option("--code", default=None, help="Prefix of its location codes (default: country).")
+@transactional
+def places_add_section(name: str, country: str, currency: str, code: str | None) -> None:
+    """Add a section, with its store and its virtual locations."""
+    from tracker.services import places
+
+    places.ensure_publisher_locations(db.session)
+    section = places.create_section(
+        db.session, name=name, country_code=country, currency=currency, code=code
+    )
+    codes = ", ".join(loc.code for loc in section.locations)
+    click.echo(f"Added section {section.name}: {codes}.")
+
+
+@places_group.command("add-location")
+@click.option("--kind", required=True, help="section_store or event_table.")
+@click.option("--code", required=True)
+@click.option("--name", required=True)
+@click.option("--section", "section_name", required=True, help="The section's name.")
+@transactional
+def places_add_location(kind: str, code: str, name: str, section_name: str) -> None:
+    """Add a store or an event table to a section."""
+    from tracker.errors import NotFound
+    from tracker.models import Section
+    from tracker.services import places
+
+    section = db.session.scalar(select(Section).where(Section.name == section_name))
+    if section is None:
+        raise NotFound(f"There is no section called {section_name!r}.")
+    location = places.create_location(db.session, kind=kind, code=code, name=name, section=section)
+    click.echo(f"Added {location.kind_label} {location.name} ({location.code}).")

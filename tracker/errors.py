@@ -1,0 +1,45 @@
+"""Errors of the domain: raised by the ledger and the services, shown to people as they are.
+
+Each message says what is wrong and where, in words a treasurer understands; views turn
+them into a flashed message or a 4xx page, the CLI into one line on stderr.
+"""
+
+
+class DomainError(Exception):
+    """A rule of the tracker refused an action; nothing was written."""
+
+    status_code = 422
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.__class__.__name__
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class InvalidMove(DomainError):
+    """A move that can never be valid: bad quantity, unknown place, wrong kind of place."""
+
+
+class InsufficientStock(DomainError):
+    """Fewer copies at a location than a posting asked to take."""
+
+    status_code = 409
+
+    def __init__(self, *, location: str, edition: str, condition: str, there: int, asked: int):
+        self.location = location
+        self.edition = edition
+        self.condition = condition
+        self.there = there
+        self.asked = asked
+        copies = "copy" if there == 1 else "copies"
+        super().__init__(
+            f"Not enough stock at {location}: {edition}, {condition}: "
+            f"{there} {copies} there, {asked} asked."
+        )
+
+
+class AlreadyReversed(DomainError):
+    status_code = 409

@@ -1,0 +1,528 @@
+"""The ledger of moves: the only code that writes moves and balances.
+
+Every copy is always somewhere. A posting is a list of moves made by one business
+document; ``post`` writes them and the balances they change in the caller's
+transaction, all or none. Nothing here commits and nothing here knows about HTTP.
+
+How two writers are kept from taking the same copy: every balance a posting changes is
+updated with one statement, in a fixed order (location, edition, condition). Taking
+stock is a conditional ``UPDATE ... SET qty = qty - n WHERE ... AND qty >= n``; when it
+touches no row the stock is short, and the posting is undone back to its savepoint
+before the error leaves this module. On PostgreSQL the second of two concurrent
+updates waits for the first and re-checks ``qty >= n`` against the committed value; on
+SQLite a transaction holds the write lock from its first statement (``tracker.db``
+begins transactions IMMEDIATE). The fixed order means two postings never wait for each
+other in a cycle, so they cannot deadlock. A CHECK constraint on ``balances`` is the
+last guard: no location but a source ever goes below zero.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, insert, literal_column, select, union_all, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from tracker.db import utcnow
+from tracker.errors import AlreadyReversed, InsufficientStock, InvalidMove, NotFound
+from tracker.models import (
+    PHYSICAL_KINDS,
+    Balance,
+    Condition,
+    Document,
+    Edition,
+    Location,
+    LocationKind,
+    Move,
+    MoveKind,
+)
+from tracker.text import a, join_or
+
+# No single move carries more copies than this: a larger number is a typing mistake.
+MAX_QTY = 1_000_000
+
+K = LocationKind
+_STORES = frozenset({K.WAREHOUSE, K.SECTION_STORE})
+
+# What each kind of move may take copies from, and put them to.
+RULES: dict[MoveKind, tuple[frozenset[LocationKind], frozenset[LocationKind]]] = {
+    MoveKind.PRINT_RUN: (frozenset({K.PRINTER}), _STORES),
+    MoveKind.DISPATCH: (_STORES, frozenset({K.IN_TRANSIT})),
+    MoveKind.RECEIPT: (frozenset({K.IN_TRANSIT}), _STORES),
+    MoveKind.TRANSIT_LOSS: (frozenset({K.IN_TRANSIT}), frozenset({K.WRITTEN_OFF})),
+    MoveKind.TRANSFER: (PHYSICAL_KINDS, PHYSICAL_KINDS),
+    MoveKind.SALE: (PHYSICAL_KINDS, frozenset({K.CUSTOMERS})),
+    MoveKind.CUSTOMER_RETURN: (frozenset({K.CUSTOMERS}), PHYSICAL_KINDS),
+    MoveKind.SIGNING: (PHYSICAL_KINDS, PHYSICAL_KINDS),
+    MoveKind.WRITE_OFF: (PHYSICAL_KINDS, frozenset({K.WRITTEN_OFF})),
+    MoveKind.STOCKTAKE_GAIN: (frozenset({K.STOCKTAKE_DIFFERENCES}), PHYSICAL_KINDS),
+    MoveKind.STOCKTAKE_LOSS: (PHYSICAL_KINDS, frozenset({K.STOCKTAKE_DIFFERENCES})),
+}
+
+# Virtual locations of a section deal only with that section's own places (its
+# customers buy from its tables; its written-off copies were its own). Those of no
+# section belong with the warehouse.
+_SECTION_BOUND = frozenset({K.CUSTOMERS, K.WRITTEN_OFF, K.STOCKTAKE_DIFFERENCES})
+
+
+@dataclass(frozen=True)
+class MoveLine:
+    """One move to post: ``qty`` copies of an edition from one place to another.
+
+    ``to_condition`` defaults to ``from_condition``: only a signing changes it.
+    """
+
+    kind: MoveKind | str
+    edition_id: int
+    qty: int
+    from_location_id: int
+    to_location_id: int
+    from_condition: Condition | str = Condition.UNSIGNED
+    to_condition: Condition | str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class _Leg:
+    kind: MoveKind
+    edition: Edition
+    qty: int
+    source: Location
+    source_condition: Condition
+    target: Location
+    target_condition: Condition
+    note: str | None
+    reverses_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """A balance that disagrees with the sum of the moves."""
+
+    location: str
+    edition: str
+    condition: str
+    from_moves: int
+    in_balances: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.location}, {self.edition}, {self.condition}: moves give "
+            f"{self.from_moves}, balances say {self.in_balances}"
+        )
+
+
+def location_label(location: Location) -> str:
+    return f"{location.name} ({location.code})"
+
+
+def edition_label(edition: Edition) -> str:
+    return f"{edition.label}, ISBN {edition.isbn}"
+
+
+def post(
+    session: Session,
+    document: Document,
+    lines: Iterable[MoveLine],
+    *,
+    created_by_id: int | None = None,
+    occurred_at: datetime | None = None,
+) -> list[int]:
+    """Post ``lines`` for ``document``, all or none; return the new moves' ids.
+
+    Raises InvalidMove when a line can never be valid and InsufficientStock when a
+    location holds fewer copies than asked. Either way nothing is written.
+    """
+    lines = list(lines)
+    if not lines:
+        raise InvalidMove("A posting needs at least one move.")
+    legs = _resolve(session, lines)
+    return _apply(session, document, legs, created_by_id=created_by_id, occurred_at=occurred_at)
+
+
+def reverse(
+    session: Session,
+    move_ids: Sequence[int],
+    document: Document,
+    *,
+    created_by_id: int | None = None,
+    occurred_at: datetime | None = None,
+    note: str | None = None,
+) -> list[int]:
+    """Post the opposite of each move in ``move_ids``, linked to it; return the new ids.
+
+    A move is reversed at most once and a reversal is never itself reversed. Reversing
+    takes the copies back from where the move put them, so it fails with
+    InsufficientStock, like any posting, when they have moved on since. The kind rules
+    do not apply (a voided sale takes its copy back from customers), nor does a closed
+    location refuse it.
+    """
+    ids = list(dict.fromkeys(move_ids))
+    if not ids:
+        raise InvalidMove("Nothing to reverse: no moves given.")
+    moves = {m.id: m for m in session.scalars(select(Move).where(Move.id.in_(ids)))}
+    missing = [i for i in ids if i not in moves]
+    if missing:
+        raise NotFound(f"No move {', '.join(map(str, missing))} in the ledger.")
+    for move in moves.values():
+        if move.kind == MoveKind.REVERSAL:
+            raise InvalidMove(f"Move {move.id} is itself a reversal and cannot be reversed.")
+    done = session.scalars(select(Move.reverses_id).where(Move.reverses_id.in_(ids))).all()
+    if done:
+        raise AlreadyReversed(f"Move {', '.join(map(str, sorted(done)))} was already reversed.")
+    legs = [
+        _Leg(
+            kind=MoveKind.REVERSAL,
+            edition=moves[i].edition,
+            qty=moves[i].qty,
+            source=moves[i].to_location,
+            source_condition=Condition(moves[i].to_condition),
+            target=moves[i].from_location,
+            target_condition=Condition(moves[i].from_condition),
+            note=note,
+            reverses_id=i,
+        )
+        for i in ids
+    ]
+    try:
+        return _apply(session, document, legs, created_by_id=created_by_id, occurred_at=occurred_at)
+    except IntegrityError as exc:
+        # Another transaction reversed one of them first: the unique reverses_id says so.
+        if "reverses_id" in str(exc.orig):
+            raise AlreadyReversed("The move was reversed by someone else just now.") from None
+        raise
+
+
+def check(session: Session) -> list[Discrepancy]:
+    """Recompute every balance from the moves; list each one that disagrees."""
+    flows = union_all(
+        select(
+            Move.to_location_id.label("location_id"),
+            Move.edition_id,
+            Move.to_condition.label("condition"),
+            Move.qty.label("qty"),
+        ),
+        select(
+            Move.from_location_id.label("location_id"),
+            Move.edition_id,
+            Move.from_condition.label("condition"),
+            (literal_column("0") - Move.qty).label("qty"),
+        ),
+    ).subquery()
+    computed = {
+        (row.location_id, row.edition_id, row.condition): int(row.total)
+        for row in session.execute(
+            select(
+                flows.c.location_id,
+                flows.c.edition_id,
+                flows.c.condition,
+                func.sum(flows.c.qty).label("total"),
+            ).group_by(flows.c.location_id, flows.c.edition_id, flows.c.condition)
+        )
+    }
+    recorded = {
+        (b.location_id, b.edition_id, b.condition): b.qty
+        for b in session.execute(
+            select(Balance.location_id, Balance.edition_id, Balance.condition, Balance.qty)
+        )
+    }
+    keys = sorted(
+        k for k in computed.keys() | recorded.keys() if computed.get(k, 0) != recorded.get(k, 0)
+    )
+    if not keys:
+        return []
+    locations = {loc.id: loc for loc in session.scalars(select(Location))}
+    editions = {ed.id: ed for ed in session.scalars(select(Edition))}
+    return [
+        Discrepancy(
+            location=location_label(locations[loc]) if loc in locations else f"location {loc}",
+            edition=edition_label(editions[ed]) if ed in editions else f"edition {ed}",
+            condition=cond,
+            from_moves=computed.get((loc, ed, cond), 0),
+            in_balances=recorded.get((loc, ed, cond), 0),
+        )
+        for loc, ed, cond in keys
+    ]
+
+
+def balance(session: Session, location_id: int, edition_id: int, condition: str) -> int:
+    qty = session.scalar(
+        select(Balance.qty).where(
+            Balance.location_id == location_id,
+            Balance.edition_id == edition_id,
+            Balance.condition == condition,
+        )
+    )
+    return qty or 0
+
+
+# -- inside the ledger ---------------------------------------------------------------
+
+
+def _resolve(session: Session, lines: list[MoveLine]) -> list[_Leg]:
+    """Check each line's shape and rules, and load what it names."""
+    many = len(lines) > 1
+
+    def fail(index: int, message: str) -> InvalidMove:
+        return InvalidMove(f"Move {index + 1}: {message}" if many else message)
+
+    for i, line in enumerate(lines):
+        if isinstance(line.qty, bool) or not isinstance(line.qty, int):
+            raise fail(i, f"the quantity must be a whole number, not {line.qty!r}.")
+        if line.qty <= 0:
+            raise fail(i, f"the quantity must be at least 1, not {line.qty}.")
+        if line.qty > MAX_QTY:
+            raise fail(i, f"{line.qty} copies in one move is more than {MAX_QTY:,}.")
+
+    editions = _load(session, Edition, {line.edition_id for line in lines})
+    locations = _load(
+        session,
+        Location,
+        {line.from_location_id for line in lines} | {line.to_location_id for line in lines},
+    )
+
+    legs = []
+    for i, line in enumerate(lines):
+        try:
+            kind = MoveKind(line.kind)
+        except ValueError:
+            raise fail(i, f"{line.kind!r} is not a kind of move.") from None
+        if kind == MoveKind.REVERSAL:
+            raise fail(i, "reversals are made by reversing a move, not posted directly.")
+        try:
+            source_condition = Condition(line.from_condition)
+            target_condition = Condition(line.to_condition or line.from_condition)
+        except ValueError:
+            raise fail(i, "the condition must be 'unsigned' or 'signed'.") from None
+        edition = editions.get(line.edition_id)
+        if edition is None:
+            raise fail(i, f"there is no edition {line.edition_id!r}.")
+        source = locations.get(line.from_location_id)
+        if source is None:
+            raise fail(i, f"there is no location {line.from_location_id!r} to take copies from.")
+        target = locations.get(line.to_location_id)
+        if target is None:
+            raise fail(i, f"there is no location {line.to_location_id!r} to put copies in.")
+        problem = _rule_problem(kind, source, source_condition, target, target_condition)
+        if problem:
+            raise fail(i, problem)
+        legs.append(
+            _Leg(
+                kind,
+                edition,
+                line.qty,
+                source,
+                source_condition,
+                target,
+                target_condition,
+                line.note,
+            )
+        )
+    return legs
+
+
+def _load(session: Session, model: type, ids: set[int]) -> dict:
+    """Rows of ``model`` by id: those the session holds already, the rest in one SELECT."""
+    found = {}
+    missing = []
+    for i in ids:
+        if not isinstance(i, int) or isinstance(i, bool):
+            continue  # not an id: reported as unknown by the caller
+        held = session.identity_map.get(identity_key(model, i))
+        if held is not None:
+            found[i] = held
+        else:
+            missing.append(i)
+    if missing:
+        rows = session.scalars(select(model).where(model.id.in_(missing)))
+        found.update({row.id: row for row in rows})
+    return found
+
+
+def _rule_problem(
+    kind: MoveKind,
+    source: Location,
+    source_condition: Condition,
+    target: Location,
+    target_condition: Condition,
+) -> str | None:
+    """Why this move breaks the rules of its kind, or None when it does not."""
+    if source.id == target.id and source_condition == target_condition:
+        return f"copies cannot move from {location_label(source)} to itself."
+    for location in (source, target):
+        if not location.active:
+            return f"{location_label(location)} is closed: no copies move in or out of it."
+    sources, targets = RULES[kind]
+    if source.kind not in sources:
+        allowed = _kinds(sources)
+        return (
+            f"a {kind.label} cannot take copies from {location_label(source)}, "
+            f"{a(source.kind_label + ' location')}; it takes them from {allowed}."
+        )
+    if target.kind not in targets:
+        allowed = _kinds(targets)
+        return (
+            f"a {kind.label} cannot put copies in {location_label(target)}, "
+            f"{a(target.kind_label + ' location')}; it puts them in {allowed}."
+        )
+    if kind == MoveKind.SIGNING:
+        if source.id != target.id:
+            return "copies are signed where they are: a signing stays at one location."
+        if (source_condition, target_condition) != (Condition.UNSIGNED, Condition.SIGNED):
+            return "a signing turns unsigned copies into signed ones."
+    elif source_condition != target_condition:
+        return f"a {kind.label} keeps the condition of the copies; only a signing changes it."
+    if kind == MoveKind.RECEIPT and source.section_id != target.section_id:
+        return (
+            f"copies in {location_label(source)} can only be received by "
+            f"{_owner(source)}, not at {location_label(target)}."
+        )
+    if kind == MoveKind.TRANSIT_LOSS and source.section_id != target.section_id:
+        return (
+            f"copies lost from {location_label(source)} are written off by {_owner(source)}, "
+            f"not into {location_label(target)}."
+        )
+    for virtual, physical in ((source, target), (target, source)):
+        if (
+            virtual.kind in _SECTION_BOUND
+            and physical.kind in PHYSICAL_KINDS
+            and virtual.section_id != physical.section_id
+        ):
+            return (
+                f"{location_label(virtual)} belongs to {_owner(virtual)}; it cannot deal "
+                f"with {location_label(physical)} of {_owner(physical)}."
+            )
+    return None
+
+
+def _owner(location: Location) -> str:
+    return f"section {location.section.name}" if location.section else "the publisher"
+
+
+def _kinds(kinds: frozenset[LocationKind]) -> str:
+    return join_or(sorted(k.label for k in kinds))
+
+
+def _apply(
+    session: Session,
+    document: Document,
+    legs: list[_Leg],
+    *,
+    created_by_id: int | None,
+    occurred_at: datetime | None,
+) -> list[int]:
+    now = utcnow()
+    deltas: dict[tuple[int, int, str], int] = defaultdict(int)
+    locations: dict[int, Location] = {}
+    editions: dict[int, Edition] = {}
+    for leg in legs:
+        deltas[(leg.source.id, leg.edition.id, leg.source_condition.value)] -= leg.qty
+        deltas[(leg.target.id, leg.edition.id, leg.target_condition.value)] += leg.qty
+        locations[leg.source.id] = leg.source
+        locations[leg.target.id] = leg.target
+        editions[leg.edition.id] = leg.edition
+
+    with session.begin_nested():
+        # The document is written inside the savepoint: a refused posting leaves none.
+        if document.id is None:
+            session.add(document)
+            session.flush()
+        for key in sorted(deltas):
+            delta = deltas[key]
+            if delta == 0:
+                continue
+            location = locations[key[0]]
+            if delta < 0 and not location.is_source:
+                _take(session, key, -delta, location, editions[key[1]])
+            else:
+                _add(session, key, delta, is_source=location.is_source)
+        rows = [
+            {
+                "document_id": document.id,
+                "edition_id": leg.edition.id,
+                "qty": leg.qty,
+                "from_location_id": leg.source.id,
+                "from_condition": leg.source_condition.value,
+                "to_location_id": leg.target.id,
+                "to_condition": leg.target_condition.value,
+                "kind": leg.kind.value,
+                "occurred_at": occurred_at or now,
+                "created_at": now,
+                "created_by_id": created_by_id,
+                "note": leg.note,
+                "reverses_id": leg.reverses_id,
+            }
+            for leg in legs
+        ]
+        table = Move.__table__
+        result = session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+        )
+        return list(result.scalars())
+
+
+_balances = Balance.__table__
+_KEY = (
+    (_balances.c.location_id == bindparam("b_location"))
+    & (_balances.c.edition_id == bindparam("b_edition"))
+    & (_balances.c.condition == bindparam("b_condition"))
+)
+# Built once: constructing these per posting costs more than running them.
+_TAKE = (
+    update(_balances)
+    .where(_KEY, _balances.c.qty >= bindparam("b_qty"))
+    .values(qty=_balances.c.qty - bindparam("b_qty"))
+)
+_READ = select(_balances.c.qty).where(_KEY)
+
+
+@functools.cache
+def _upsert(dialect: str):
+    """INSERT a balance, or add to it when it exists (both engines say ON CONFLICT)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - the tracker runs on SQLite and PostgreSQL only
+        raise RuntimeError(f"unsupported database {dialect}")
+    statement = dialect_insert(_balances)
+    return statement.on_conflict_do_update(
+        index_elements=[_balances.c.location_id, _balances.c.edition_id, _balances.c.condition],
+        set_={"qty": _balances.c.qty + statement.excluded.qty},
+    )
+
+
+def _take(
+    session: Session, key: tuple[int, int, str], qty: int, location: Location, edition: Edition
+) -> None:
+    params = {"b_location": key[0], "b_edition": key[1], "b_condition": key[2]}
+    result = session.execute(_TAKE, {**params, "b_qty": qty})
+    if result.rowcount != 1:
+        there = session.scalar(_READ, params) or 0
+        raise InsufficientStock(
+            location=location_label(location),
+            edition=edition_label(edition),
+            condition=key[2],
+            there=there,
+            asked=qty,
+        )
+
+
+def _add(session: Session, key: tuple[int, int, str], qty: int, *, is_source: bool) -> None:
+    """Add ``qty`` (negative only for sources) to a balance, creating it if needed."""
+    session.execute(
+        _upsert(session.get_bind().dialect.name),
+        {
+            "location_id": key[0],
+            "edition_id": key[1],
+            "condition": key[2],
+            "qty": qty,
+            "is_source": is_source,
+        },
+    )

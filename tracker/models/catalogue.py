@@ -1,0 +1,106 @@
+"""What is sold: titles, their authors, and the editions that are printed and counted."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Base
+from tracker.money import from_minor
+
+
+class EditionFormat(StrEnum):
+    PAPERBACK = "paperback"
+    HARDBACK = "hardback"
+
+
+title_authors = Table(
+    "title_authors",
+    Base.metadata,
+    Column("title_id", ForeignKey("titles.id", ondelete="CASCADE"), primary_key=True),
+    Column("author_id", ForeignKey("authors.id"), primary_key=True),
+    Column("position", Integer, nullable=False, default=0),
+)
+
+
+class Author(Base):
+    __tablename__ = "authors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Author {self.name!r}>"
+
+
+class Title(Base):
+    __tablename__ = "titles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    subtitle: Mapped[str | None] = mapped_column(String(300))
+    publisher: Mapped[str] = mapped_column(String(200))
+
+    authors: Mapped[list[Author]] = relationship(
+        secondary=title_authors, order_by=title_authors.c.position
+    )
+    editions: Mapped[list[Edition]] = relationship(back_populates="title", order_by="Edition.id")
+
+    @property
+    def author_names(self) -> str:
+        return " and ".join(a.name for a in self.authors)
+
+    def __repr__(self) -> str:
+        return f"<Title {self.name!r}>"
+
+
+class Edition(Base):
+    """A printed edition: one ISBN, one language, one format, one list price."""
+
+    __tablename__ = "editions"
+    __table_args__ = (
+        CheckConstraint("length(isbn) = 13", "isbn_length"),
+        CheckConstraint("format IN ('paperback', 'hardback')", "format_known"),
+        CheckConstraint("list_price_minor >= 0", "list_price_not_negative"),
+        CheckConstraint("length(currency) = 3", "currency_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title_id: Mapped[int] = mapped_column(ForeignKey("titles.id"), index=True)
+    isbn: Mapped[str] = mapped_column(String(13), unique=True)
+    language: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(16))
+    # The list price in the currency's minor unit (pence, öre, centavos...).
+    list_price_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    published_on: Mapped[date | None]
+
+    title: Mapped[Title] = relationship(back_populates="editions")
+
+    @property
+    def list_price(self) -> Decimal:
+        return from_minor(self.list_price_minor, self.currency)
+
+    @property
+    def isbn_display(self) -> str:
+        from tracker.isbn import hyphenless_display
+
+        return hyphenless_display(self.isbn)
+
+    @property
+    def label(self) -> str:
+        """How people name the edition: title, language and format."""
+        from babel import Locale
+
+        try:
+            language = Locale.parse(self.language).get_display_name("en") or self.language
+        except (ValueError, LookupError):
+            language = self.language
+        return f"{self.title.name} ({language} {self.format})"
+
+    def __repr__(self) -> str:
+        return f"<Edition {self.isbn}>"

@@ -1,0 +1,144 @@
+"""Where copies can be: countries, national sections, and locations.
+
+A location is physical (the warehouse, a section's store, an event's table) or virtual:
+the world outside, seen from the ledger (the printer, in transit, customers, written
+off, stocktake differences). Sources are the two virtual kinds whose balance may go
+negative because copies come *from* them into the world: the printer and stocktake
+differences. Every other location, virtual or not, never holds fewer than zero copies.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Base
+
+
+class LocationKind(StrEnum):
+    WAREHOUSE = "warehouse"
+    SECTION_STORE = "section_store"
+    EVENT_TABLE = "event_table"
+    PRINTER = "printer"
+    IN_TRANSIT = "in_transit"
+    CUSTOMERS = "customers"
+    WRITTEN_OFF = "written_off"
+    STOCKTAKE_DIFFERENCES = "stocktake_differences"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    LocationKind.WAREHOUSE: "warehouse",
+    LocationKind.SECTION_STORE: "section store",
+    LocationKind.EVENT_TABLE: "event table",
+    LocationKind.PRINTER: "printer",
+    LocationKind.IN_TRANSIT: "in transit",
+    LocationKind.CUSTOMERS: "customers",
+    LocationKind.WRITTEN_OFF: "written off",
+    LocationKind.STOCKTAKE_DIFFERENCES: "stocktake differences",
+}
+
+PHYSICAL_KINDS = frozenset(
+    {LocationKind.WAREHOUSE, LocationKind.SECTION_STORE, LocationKind.EVENT_TABLE}
+)
+SOURCE_KINDS = frozenset({LocationKind.PRINTER, LocationKind.STOCKTAKE_DIFFERENCES})
+VIRTUAL_KINDS = frozenset(LocationKind) - PHYSICAL_KINDS
+# Virtual locations every section has of its own, so that what is in transit to a
+# country, sold there or written off there is one balance away.
+SECTION_VIRTUAL_KINDS = (
+    LocationKind.IN_TRANSIT,
+    LocationKind.CUSTOMERS,
+    LocationKind.WRITTEN_OFF,
+    LocationKind.STOCKTAKE_DIFFERENCES,
+)
+
+_KIND_LIST = ", ".join(f"'{k.value}'" for k in LocationKind)
+
+
+class Country(Base):
+    """A country, by its ISO 3166-1 alpha-2 code."""
+
+    __tablename__ = "countries"
+    __table_args__ = (CheckConstraint("length(code) = 2", "code_length"),)
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+    sections: Mapped[list[Section]] = relationship(back_populates="country")
+
+    def __repr__(self) -> str:
+        return f"<Country {self.code}>"
+
+
+class Section(Base):
+    """A national section: it receives copies, holds events, and works in one currency."""
+
+    __tablename__ = "sections"
+    __table_args__ = (CheckConstraint("length(currency) = 3", "currency_length"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+
+    country: Mapped[Country] = relationship(back_populates="sections")
+    locations: Mapped[list[Location]] = relationship(
+        back_populates="section", order_by="Location.id"
+    )
+
+    def location_of_kind(self, kind: LocationKind) -> Location:
+        """The section's own location of a virtual kind (every section has one of each)."""
+        for location in self.locations:
+            if location.kind == kind:
+                return location
+        raise LookupError(f"section {self.name} has no {kind.label} location")
+
+    def __repr__(self) -> str:
+        return f"<Section {self.name!r}>"
+
+
+class Location(Base):
+    __tablename__ = "locations"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_KIND_LIST})", "kind_known"),
+        # A section's store and its event tables belong to it; the warehouse to nobody.
+        CheckConstraint(
+            "kind NOT IN ('section_store', 'event_table') OR section_id IS NOT NULL",
+            "section_places_have_section",
+        ),
+        CheckConstraint("kind <> 'warehouse' OR section_id IS NULL", "warehouse_has_no_section"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A short unique handle for commands and URLs: 'WH', 'GB-STORE', 'GB-TRANSIT'...
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+
+    section: Mapped[Section | None] = relationship(back_populates="locations")
+
+    @property
+    def kind_enum(self) -> LocationKind:
+        return LocationKind(self.kind)
+
+    @property
+    def is_physical(self) -> bool:
+        return self.kind in PHYSICAL_KINDS
+
+    @property
+    def is_source(self) -> bool:
+        return self.kind in SOURCE_KINDS
+
+    @property
+    def kind_label(self) -> str:
+        return LocationKind(self.kind).label
+
+    def __repr__(self) -> str:
+        return f"<Location {self.code}>"

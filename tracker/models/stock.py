@@ -1,0 +1,157 @@
+"""The ledger's tables: business documents, the moves they make, and balances.
+
+Moves are immutable (the database refuses UPDATE and DELETE on them: see the migration
+that creates them); a correction is a new move that reverses an earlier one. Balances
+are written only by ``tracker.ledger`` in the same transaction as the moves.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Base, UTCDateTime, utcnow
+from tracker.models.catalogue import Edition
+from tracker.models.places import Location
+
+# SQLite gives autoincrementing keys only to INTEGER PRIMARY KEY columns.
+BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Condition(StrEnum):
+    UNSIGNED = "unsigned"
+    SIGNED = "signed"
+
+
+_CONDITIONS = "('unsigned', 'signed')"
+
+
+class MoveKind(StrEnum):
+    PRINT_RUN = "print_run"  # printer -> warehouse or a section's store
+    DISPATCH = "dispatch"  # physical -> in transit
+    RECEIPT = "receipt"  # in transit -> physical
+    TRANSIT_LOSS = "transit_loss"  # in transit -> written off (damaged or missing)
+    TRANSFER = "transfer"  # physical -> physical
+    SALE = "sale"  # physical -> customers
+    CUSTOMER_RETURN = "customer_return"  # customers -> physical
+    SIGNING = "signing"  # unsigned -> signed at one location
+    WRITE_OFF = "write_off"  # physical -> written off
+    STOCKTAKE_GAIN = "stocktake_gain"  # stocktake differences -> physical
+    STOCKTAKE_LOSS = "stocktake_loss"  # physical -> stocktake differences
+    REVERSAL = "reversal"  # the opposite of an earlier move
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class Document(Base):
+    """A business document (print run, shipment, transfer, sale...) that makes moves."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    reference: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(Integer)
+
+    moves: Mapped[list[Move]] = relationship(
+        back_populates="document", order_by="Move.id", viewonly=True
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return self.kind.replace("_", " ")
+
+    def __repr__(self) -> str:
+        return f"<Document {self.id} {self.kind}>"
+
+
+class Move(Base):
+    """``qty`` copies of one edition from (location, condition) to (location, condition)."""
+
+    __tablename__ = "moves"
+    __table_args__ = (
+        CheckConstraint("qty > 0", "qty_positive"),
+        CheckConstraint(f"from_condition IN {_CONDITIONS}", "from_condition_known"),
+        CheckConstraint(f"to_condition IN {_CONDITIONS}", "to_condition_known"),
+        CheckConstraint(
+            "from_location_id <> to_location_id OR from_condition <> to_condition",
+            "goes_somewhere",
+        ),
+        Index("ix_moves_kind_occurred_at", "kind", "occurred_at"),
+        # A location's moves, newest first (its page), from either side.
+        Index("ix_moves_from_location_id_occurred_at", "from_location_id", "occurred_at", "id"),
+        Index("ix_moves_to_location_id_occurred_at", "to_location_id", "occurred_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), index=True)
+    qty: Mapped[int] = mapped_column(Integer)
+    from_location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    from_condition: Mapped[str] = mapped_column(String(8))
+    to_location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    to_condition: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(32))
+    # When it happened (a sale at an event, a delivery): what reports go by.
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When it was written into the ledger.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    # The move this one reverses; a move is reversed at most once.
+    reverses_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("moves.id"), unique=True)
+
+    document: Mapped[Document] = relationship(back_populates="moves")
+    edition: Mapped[Edition] = relationship()
+    from_location: Mapped[Location] = relationship(foreign_keys=[from_location_id])
+    to_location: Mapped[Location] = relationship(foreign_keys=[to_location_id])
+
+    @property
+    def kind_label(self) -> str:
+        return MoveKind(self.kind).label
+
+    def __repr__(self) -> str:
+        return (
+            f"<Move {self.id}: {self.qty} x {self.edition_id} "
+            f"{self.from_location_id}/{self.from_condition} -> "
+            f"{self.to_location_id}/{self.to_condition}>"
+        )
+
+
+class Balance(Base):
+    """Copies of one edition in one condition at one location, kept with every posting."""
+
+    __tablename__ = "balances"
+    __table_args__ = (
+        CheckConstraint(f"condition IN {_CONDITIONS}", "condition_known"),
+        # Only sources (the printer, stocktake differences) may go below zero.
+        CheckConstraint("is_source OR qty >= 0", "not_negative"),
+    )
+
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), primary_key=True, index=True)
+    condition: Mapped[str] = mapped_column(String(8), primary_key=True)
+    qty: Mapped[int] = mapped_column(Integer)
+    is_source: Mapped[bool] = mapped_column(Boolean)
+
+    location: Mapped[Location] = relationship()
+    edition: Mapped[Edition] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Balance {self.location_id}/{self.edition_id}/{self.condition}: {self.qty}>"

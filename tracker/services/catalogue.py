@@ -1,0 +1,117 @@
+"""Titles, authors and editions."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from babel import Locale, UnknownLocaleError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.errors import DomainError, NotFound
+from tracker.isbn import normalize_isbn13
+from tracker.models import Author, Edition, EditionFormat, Title, title_authors
+from tracker.money import check_currency, to_minor
+
+
+def _required(value: str | None, what: str, limit: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise DomainError(f"The {what} is required.")
+    if len(text) > limit:
+        raise DomainError(f"The {what} is longer than {limit} characters.")
+    return text
+
+
+def get_or_create_author(session: Session, name: str) -> Author:
+    name = _required(name, "author's name", 200)
+    author = session.scalar(select(Author).where(Author.name == name))
+    if author is None:
+        author = Author(name=name)
+        session.add(author)
+        session.flush()
+    return author
+
+
+def create_title(
+    session: Session,
+    *,
+    name: str,
+    authors: list[str],
+    subtitle: str | None = None,
+    publisher: str = "Wellred Books",
+) -> Title:
+    name = _required(name, "title", 300)
+    if not authors:
+        raise DomainError(f"The title {name!r} needs at least one author.")
+    title = Title(
+        name=name,
+        subtitle=(subtitle or "").strip() or None,
+        publisher=_required(publisher, "publisher", 200),
+    )
+    session.add(title)
+    session.flush()
+    for position, author_name in enumerate(authors):
+        author = get_or_create_author(session, author_name)
+        session.execute(
+            title_authors.insert().values(title_id=title.id, author_id=author.id, position=position)
+        )
+    session.expire(title, ["authors"])
+    return title
+
+
+def check_language(code: str) -> str:
+    """A language tag Babel knows (``en``, ``es``, ``ur``, ``pt_BR``...)."""
+    text = (code or "").strip().replace("-", "_")
+    try:
+        Locale.parse(text)
+    except (ValueError, UnknownLocaleError):
+        raise DomainError(f"{code!r} is not a language code (such as en, es, ur, sv).") from None
+    return text
+
+
+def create_edition(
+    session: Session,
+    *,
+    title: Title,
+    isbn: str,
+    language: str,
+    format: str,
+    list_price: Decimal | str,
+    currency: str,
+    published_on: date | None = None,
+) -> Edition:
+    digits = normalize_isbn13(isbn)
+    existing = session.scalar(select(Edition).where(Edition.isbn == digits))
+    if existing is not None:
+        raise DomainError(f"ISBN {digits} is already the edition {existing.label}.")
+    try:
+        edition_format = EditionFormat(format)
+    except ValueError:
+        known = ", ".join(f.value for f in EditionFormat)
+        raise DomainError(f"{format!r} is not an edition format ({known}).") from None
+    currency = check_currency(currency)
+    minor = to_minor(list_price, currency)
+    if minor < 0:
+        raise DomainError(f"The list price cannot be negative ({list_price} {currency}).")
+    edition = Edition(
+        title=title,
+        isbn=digits,
+        language=check_language(language),
+        format=edition_format.value,
+        list_price_minor=minor,
+        currency=currency,
+        published_on=published_on,
+    )
+    session.add(edition)
+    session.flush()
+    return edition
+
+
+def edition_by_isbn(session: Session, isbn: str) -> Edition:
+    digits = normalize_isbn13(isbn)
+    edition = session.scalar(select(Edition).where(Edition.isbn == digits))
+    if edition is None:
+        raise NotFound(f"There is no edition with ISBN {digits}.")
+    return edition

@@ -1,0 +1,169 @@
+"""Countries, sections and their locations."""
+
+from __future__ import annotations
+
+import re
+
+from babel import Locale
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.errors import DomainError, NotFound
+from tracker.models import (
+    PHYSICAL_KINDS,
+    Country,
+    Location,
+    LocationKind,
+    Section,
+)
+from tracker.models.places import SECTION_VIRTUAL_KINDS
+from tracker.money import check_currency
+from tracker.text import a
+
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
+
+# The publisher's own virtual locations, besides the warehouse itself.
+PUBLISHER_VIRTUAL = {
+    LocationKind.PRINTER: ("PRINTER", "Printer"),
+    LocationKind.IN_TRANSIT: ("WH-TRANSIT", "In transit to the warehouse"),
+    LocationKind.WRITTEN_OFF: ("WH-WRITTEN-OFF", "Written off at the publisher"),
+    LocationKind.STOCKTAKE_DIFFERENCES: ("WH-STOCKTAKE", "Warehouse stocktake differences"),
+    LocationKind.CUSTOMERS: ("WH-CUSTOMERS", "Sold by the publisher"),
+}
+
+_SECTION_VIRTUAL_NAMES = {
+    LocationKind.IN_TRANSIT: ("TRANSIT", "In transit to {section}"),
+    LocationKind.CUSTOMERS: ("CUSTOMERS", "Sold by {section}"),
+    LocationKind.WRITTEN_OFF: ("WRITTEN-OFF", "Written off by {section}"),
+    LocationKind.STOCKTAKE_DIFFERENCES: ("STOCKTAKE", "Stocktake differences of {section}"),
+}
+
+
+def country_name(code: str) -> str | None:
+    """The English name of an ISO 3166-1 alpha-2 code, or None when it is not one."""
+    if len(code) != 2 or not code.isalpha():
+        return None
+    return Locale("en").territories.get(code)
+
+
+def ensure_country(session: Session, code: str) -> Country:
+    normalized = (code or "").strip().upper()
+    name = country_name(normalized)
+    if name is None:
+        raise DomainError(f"{code!r} is not an ISO 3166-1 alpha-2 country code (such as GB, SE).")
+    country = session.get(Country, normalized)
+    if country is None:
+        country = Country(code=normalized, name=name)
+        session.add(country)
+        session.flush()
+    return country
+
+
+def check_code(code: str) -> str:
+    normalized = (code or "").strip().upper()
+    if not _CODE.match(normalized):
+        raise DomainError(
+            f"Location code {code!r} must be 1 to 40 capital letters, digits or hyphens."
+        )
+    return normalized
+
+
+def create_location(
+    session: Session,
+    *,
+    kind: LocationKind | str,
+    code: str,
+    name: str,
+    section: Section | None = None,
+) -> Location:
+    try:
+        kind = LocationKind(kind)
+    except ValueError:
+        known = ", ".join(k.value for k in LocationKind)
+        raise DomainError(f"{kind!r} is not a kind of location ({known}).") from None
+    code = check_code(code)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("A location needs a name.")
+    if kind in (LocationKind.SECTION_STORE, LocationKind.EVENT_TABLE) and section is None:
+        raise DomainError(f"{a(kind.label)} belongs to a section: say which.")
+    if kind == LocationKind.WAREHOUSE and section is not None:
+        raise DomainError("The warehouse is the publisher's; it belongs to no section.")
+    if session.scalar(select(Location.id).where(Location.code == code)) is not None:
+        raise DomainError(f"There is already a location with the code {code}.")
+    location = Location(kind=kind.value, code=code, name=name, section=section, active=True)
+    session.add(location)
+    session.flush()
+    return location
+
+
+def ensure_publisher_locations(session: Session, *, warehouse_name: str = "Warehouse") -> Location:
+    """The warehouse and the publisher's virtual locations; returns the warehouse."""
+    warehouse = session.scalar(select(Location).where(Location.code == "WH"))
+    if warehouse is None:
+        warehouse = create_location(
+            session, kind=LocationKind.WAREHOUSE, code="WH", name=warehouse_name
+        )
+    for kind, (code, name) in PUBLISHER_VIRTUAL.items():
+        if session.scalar(select(Location.id).where(Location.code == code)) is None:
+            create_location(session, kind=kind, code=code, name=name)
+    return warehouse
+
+
+def create_section(
+    session: Session,
+    *,
+    name: str,
+    country_code: str,
+    currency: str,
+    code: str | None = None,
+    store_name: str | None = None,
+) -> Section:
+    """A section with its store and its own virtual locations.
+
+    ``code`` prefixes its location codes (default: the country code): ``GB-STORE``,
+    ``GB-TRANSIT``, ``GB-CUSTOMERS``...
+    """
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("A section needs a name.")
+    if session.scalar(select(Section.id).where(Section.name == name)) is not None:
+        raise DomainError(f"There is already a section called {name}.")
+    country = ensure_country(session, country_code)
+    prefix = check_code(code or country.code)
+    section = Section(name=name, country=country, currency=check_currency(currency))
+    session.add(section)
+    session.flush()
+    create_location(
+        session,
+        kind=LocationKind.SECTION_STORE,
+        code=f"{prefix}-STORE",
+        name=store_name or f"{name} store",
+        section=section,
+    )
+    for kind in SECTION_VIRTUAL_KINDS:
+        suffix, label = _SECTION_VIRTUAL_NAMES[kind]
+        create_location(
+            session,
+            kind=kind,
+            code=f"{prefix}-{suffix}",
+            name=label.format(section=name),
+            section=section,
+        )
+    session.expire(section, ["locations"])
+    return section
+
+
+def section_store(section: Section) -> Location:
+    return section.location_of_kind(LocationKind.SECTION_STORE)
+
+
+def location_by_code(session: Session, code: str) -> Location:
+    location = session.scalar(select(Location).where(Location.code == (code or "").strip().upper()))
+    if location is None:
+        raise NotFound(f"There is no location with the code {code!r}.")
+    return location
+
+
+def is_physical(location: Location) -> bool:
+    return location.kind in PHYSICAL_KINDS
