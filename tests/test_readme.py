@@ -15,6 +15,7 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -66,32 +67,38 @@ def test_the_run_command_serves_the_demo_on_a_fresh_checkout(tmp_path):
         if k not in ("DATABASE_URL", "SECRET_KEY", "TRACKER_CONFIG", "VIRTUAL_ENV", "FLASK_APP")
     }
     env["FLASK_RUN_PORT"] = str(port)
-    log = (tmp_path / "run.log").open("w")
-    for attempt in ("first", "again"):
-        process = subprocess.Popen(
-            ["bash", "-c", readme_command("run-command")],
-            cwd=checkout,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 600
-            status = None
-            while time.monotonic() < deadline and process.poll() is None:
-                try:
-                    status, _ = _get(f"http://127.0.0.1:{port}/readyz")
-                except OSError:
-                    status = None
-                if status == 200:
-                    break
-                time.sleep(1)
-            assert status == 200, (attempt, (tmp_path / "run.log").read_text()[-3000:])
-            status, body = _get(f"http://127.0.0.1:{port}/")
-            assert status == 200
-            assert "Britain (RCP)" in body and "9,000" in body
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+    with (tmp_path / "run.log").open("w") as log:
+        for attempt in ("first", "again"):
+            _serve_and_check(checkout, env, log, port, attempt)
     assert (checkout / "instance" / "tracker.sqlite").exists()
+
+
+def _serve_and_check(checkout: Path, env: dict, log: IO[str], port: int, attempt: str) -> None:
+    """Run README's first command, wait until /readyz says ready, look at the home page."""
+    process = subprocess.Popen(
+        ["bash", "-c", readme_command("run-command")],
+        cwd=checkout,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        status = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                status, _ = _get(f"http://127.0.0.1:{port}/readyz")
+            except OSError:
+                status = None
+            if status == 200:
+                break
+            time.sleep(1)
+        log.flush()
+        assert status == 200, (attempt, Path(log.name).read_text()[-3000:])
+        status, body = _get(f"http://127.0.0.1:{port}/")
+        assert status == 200
+        assert "Britain (RCP)" in body and "9,000" in body
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
