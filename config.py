@@ -17,6 +17,7 @@ in the environment win.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -33,6 +34,11 @@ KNOWN_DEFAULT_SECRET_KEYS = frozenset({"", "dev", "test", "secret", "change-me",
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
+
+
+def _env_list(name: str) -> list[str] | None:
+    raw = _env(name)
+    return [item.strip() for item in raw.split(",") if item.strip()] if raw else None
 
 
 def _env_int(name: str, default: int) -> int:
@@ -56,23 +62,60 @@ class Config:
     TEMPLATES_FOLDER = BASE_DIR / "templates"
     MIGRATIONS_DIR = BASE_DIR / "migrations"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Host names the app answers to (comma-separated); unset: any (development).
+    TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
+    # Rows per page on pages that list moves or audit entries.
+    MOVES_PER_PAGE = 50
+
+    # Sessions: an absolute lifetime from login, whatever the activity.
+    SESSION_COOKIE_NAME = "tracker_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    # Rows per page on pages that list moves.
-    MOVES_PER_PAGE = 50
+    SESSION_COOKIE_SECURE = False
+    SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_LIFETIME_HOURS", 12))
+    PERMANENT_SESSION_LIFETIME = SESSION_LIFETIME
+    SESSION_REFRESH_EACH_REQUEST = False
+    # CSRF tokens live as long as the session (a sale screen stays open for hours).
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Password hashes: argon2id with RFC 9106's second recommended parameters.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536  # KiB
+    ARGON2_PARALLELISM = 4
+
+    # Login throttling (Flask-Limiter): failed attempts per account and per address.
+    # The storage must be shared by every app process: Redis in production.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = _env("RATELIMIT_KEY_PREFIX", "tracker")
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
+    LOGIN_FAILURES_PER_ADDRESS = "20 per 15 minutes"
+
+    # Strict-Transport-Security: only where TLS is certain (production).
+    HSTS = False
 
 
 class TestConfig(Config):
     NAME = "test"
     TESTING = True
-    SECRET_KEY = "test"  # noqa: S105 - the test configuration never serves real users
+    # The test configuration never serves real users.
+    SECRET_KEY = "test"  # noqa: S105
     DATABASE_URL = _env("TEST_DATABASE_URL", "sqlite://")
+    # Cheap hashes: the suite logs in hundreds of times.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+    RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(Config):
     NAME = "production"
+    # __Host-: only over HTTPS, only for this host, for the whole site.
+    SESSION_COOKIE_NAME = "__Host-tracker_session"
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    HSTS = True
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
 
 
 CONFIGS: dict[str, type[Config]] = {

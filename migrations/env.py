@@ -11,8 +11,9 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import tracker.models  # noqa: F401 - registers every table on the metadata
-from tracker.db import Base, make_engine
+# Registers every table on the metadata.
+import tracker.models  # noqa: F401
+from tracker.db import Base, UTCDateTime, make_engine
 
 alembic_config = context.config
 if alembic_config.config_file_name is not None and not alembic_config.attributes.get(
@@ -32,12 +33,21 @@ def _url() -> str:
     return url
 
 
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Write the app's column types as plain SQLAlchemy ones: revisions must not import
+    the app, which changes after them."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
         compare_server_default=True,
+        render_item=_render_item,
         **kwargs,
     )
 

@@ -65,6 +65,19 @@ class TestDatabase:
             shutil.copyfile(self._workdir / "template.sqlite", path)
         return f"sqlite:///{path}"
 
+    def clone(self, url: str) -> str:
+        """A new database holding a copy of the one at ``url`` (of this engine)."""
+        name = f"tracker_test_{uuid.uuid4().hex[:12]}"
+        if self.is_postgresql:
+            source = make_url(url).database
+            with _pg_admin(self._server_url) as admin:
+                admin.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+            self._made.append(name)
+            return str(make_url(self._server_url).set(database=name).render_as_string(False))
+        path = self._workdir / f"{name}.sqlite"
+        shutil.copyfile(make_url(url).database, path)
+        return f"sqlite:///{path}"
+
     def drop_all(self) -> None:
         if self.is_postgresql:
             with _pg_admin(self._server_url) as admin:
@@ -148,11 +161,16 @@ def app(database: TestDatabase):
 
 @pytest.fixture
 def session(app) -> Iterator[Session]:
-    """The app's own session (``db.session``) inside an app context."""
-    from tracker.db import db
+    """A session on the test's connection, as the app's requests use it.
 
-    with app.app_context():
-        yield db.session
+    No app context stays pushed: requests made by the test client then get their own,
+    as they do in production (a pushed context would be shared by every request).
+    """
+    session = app.extensions["tracker.db"].session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 @pytest.fixture
@@ -176,13 +194,18 @@ def runner(committed_app):
 @pytest.fixture(scope="session")
 def demo_url(database: TestDatabase) -> str:
     """A database of its own holding the demo campaign, loaded once per engine."""
+    from tests.factories import PASSWORD
     from tracker import demo
+    from tracker.passwords import make_hasher
 
     url = database.fresh()
     engine = make_engine(url)
+    hasher = make_hasher(
+        TestConfig.ARGON2_TIME_COST, TestConfig.ARGON2_MEMORY_COST, TestConfig.ARGON2_PARALLELISM
+    )
     try:
         with Session(engine) as session:
-            demo.load(session)
+            demo.load(session, hasher, {a[0]: PASSWORD for a in demo.ACCOUNTS})
             session.commit()
     finally:
         engine.dispose()
@@ -201,8 +224,48 @@ def demo_app(demo_url: str):
 
 
 @pytest.fixture
+def demo_login(demo_app):
+    """``demo_login(email)``: a client logged in as one of the demo accounts."""
+    from tests.factories import log_in
+
+    def as_account(email: str = "coordinator@example.org"):
+        client = demo_app.test_client()
+        log_in(client, email)
+        return client
+
+    return as_account
+
+
+@pytest.fixture
 def world(session: Session):
     """A small world to post in: see ``tests.factories.World``."""
     from tests.factories import World
 
     return World.build(session)
+
+
+@pytest.fixture
+def make_user(app, session: Session):
+    """``make_user(role, section_code=None)``: an account whose password is PASSWORD."""
+    from tests.factories import make_user as make
+
+    def factory(role, section_code: str | None = None, **kwargs):
+        return make(session, app.extensions["tracker.hasher"], role, section_code, **kwargs)
+
+    return factory
+
+
+@pytest.fixture
+def login(app, make_user):
+    """``login(role, section_code=None)``: a test client logged in as a new account of
+    that role; ``client.user`` is the account."""
+    from tests.factories import log_in
+
+    def as_role(role, section_code: str | None = None, **kwargs):
+        user = make_user(role, section_code, **kwargs)
+        client = app.test_client()
+        log_in(client, user.email)
+        client.user = user
+        return client
+
+    return as_role

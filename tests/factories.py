@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -9,12 +10,72 @@ from sqlalchemy.orm import Session
 
 from tracker import ledger
 from tracker.ledger import MoveLine
-from tracker.models import Balance, Condition, Document, Edition, Location, LocationKind, Move
-from tracker.services import catalogue, places
+from tracker.models import (
+    Balance,
+    Condition,
+    Document,
+    Edition,
+    Location,
+    LocationKind,
+    Move,
+    Role,
+    Section,
+    User,
+)
+from tracker.services import accounts, catalogue, places
 from tracker.services.stock import post_document
 
 ISBN_EN = "9781913026868"
 ISBN_ES = "9781913026875"
+PASSWORD = "a long enough test password"
+_count = {"n": 0}
+
+
+def make_user(
+    session: Session,
+    hasher,
+    role: Role | str,
+    section_code: str | None = None,
+    *,
+    email: str | None = None,
+    password: str = PASSWORD,
+) -> User:
+    """An account (committed to the test's savepoint, so requests see it)."""
+    section_id = None
+    if section_code is not None:
+        section = session.scalar(
+            select(Section)
+            .join(Location, Location.section_id == Section.id)
+            .where(Location.code == f"{section_code}-STORE")
+        )
+        section_id = section.id
+    _count["n"] += 1
+    email = email or f"{Role(role).value}{_count['n']}@example.org"
+    user, _ = accounts.create_user(
+        session, hasher, email=email, role=Role(role), section_id=section_id, password=password
+    )
+    session.commit()
+    return user
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a page like a browser would."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, f"no CSRF token on {url}: {html[:3000]}"
+    return match.group(1)
+
+
+def log_in(client, email: str, password: str = PASSWORD) -> None:
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf_token(client)}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+
+def post_form(client, url: str, data: dict | None = None, *, page: str = "/"):
+    """POST a form with the session's CSRF token, as the page's form would."""
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client, page)})
 
 
 @dataclass

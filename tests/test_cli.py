@@ -78,7 +78,13 @@ def _fingerprint(app) -> list:
 
 def test_demo_loads_once_the_same_every_time_and_passes_the_check(app, demo_app):
     """Loaded into the empty test database (rolled back afterwards), the demo is move for
-    move the one loaded before into another database; a second load is refused."""
+    move the one loaded before into another database; it prints accounts that log in; a
+    second load is refused."""
+    import re
+
+    from tests.factories import log_in
+    from tracker.demo import ACCOUNTS
+
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
@@ -87,6 +93,12 @@ def test_demo_loads_once_the_same_every_time_and_passes_the_check(app, demo_app)
     moves = _count(app, Move)
     assert moves > 1000
     assert _fingerprint(app) == _fingerprint(demo_app)
+
+    printed = dict(re.findall(r"^  (\S+@example\.org)\s+(\S+)\s", result.output, re.M))
+    assert set(printed) == {a[0] for a in ACCOUNTS}
+    assert "Section treasurer, Britain (RCP)" in result.output
+    for email in ("admin@example.org", "treasurer.se@example.org"):
+        log_in(app.test_client(), email, printed[email])
 
     again = runner.invoke(args=["demo"])
     _one_line_error(again, again.output.strip().removeprefix("Error: "))
@@ -308,3 +320,78 @@ def test_sections_need_real_country_and_currency_codes(runner, committed_app):
         args=["places", "add-section", "--name", "X", "--country", "SE", "--currency", "KRONA"]
     )
     _one_line_error(result, "'KRONA' is not an ISO 4217 currency code (such as GBP, EUR, SEK).")
+
+
+def test_the_first_admin_comes_from_the_command_line(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["users", "create", "--role", "admin", "First@Example.org"],
+        input="a long first admin passphrase\na long first admin passphrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created admin first@example.org." in result.output
+    assert "a long first admin passphrase" not in result.output
+    from tests.factories import log_in
+
+    log_in(app.test_client(), "first@example.org", "a long first admin passphrase")
+
+
+def test_users_create_never_takes_the_password_from_the_command_line(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--role", "admin", "x@example.org", "--password", "secret"]
+    )
+    assert result.exit_code == 2 and "No such option '--password'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "typed", "message"),
+    [
+        (
+            ["--role", "admin", "a@example.org"],
+            "short\nshort\n",
+            "The password must have at least 12 characters (5 given).",
+        ),
+        (
+            ["--role", "admin", "a@example.org"],
+            "password1234\npassword1234\n",
+            "This password is one of the most common ones: choose another.",
+        ),
+        (
+            ["--role", "treasurer", "a@example.org"],
+            "a long enough passphrase\n" * 2,
+            "A treasurer belongs to one section: choose which.",
+        ),
+        (
+            ["--role", "treasurer", "--section", "Atlantis", "a@example.org"],
+            "a long enough passphrase\n" * 2,
+            "There is no section called 'Atlantis'.",
+        ),
+        (
+            ["--role", "admin", "not-an-email"],
+            "a long enough passphrase\n" * 2,
+            "'not-an-email' is not an email address.",
+        ),
+    ],
+)
+def test_users_create_refuses_bad_input(app, args, typed, message):
+    from tracker.models import User
+
+    result = app.test_cli_runner().invoke(args=["users", "create", *args], input=typed)
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines()[-1] == f"Error: {message}"
+    assert "Traceback" not in result.output
+    assert _count(app, User) == 0
+
+
+def test_set_password_from_the_command_line(app, make_user):
+    from tests.factories import log_in
+    from tracker.models import Role
+
+    user = make_user(Role.COORDINATOR)
+    result = app.test_cli_runner().invoke(
+        args=["users", "set-password", user.email], input="the recovered passphrase\n" * 2
+    )
+    assert result.exit_code == 0 and f"Password of {user.email} set." in result.output
+    log_in(app.test_client(), user.email, "the recovered passphrase")
+    listing = app.test_cli_runner().invoke(args=["users", "list"])
+    assert user.email in listing.output and "Coordinator, active" in listing.output

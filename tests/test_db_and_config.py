@@ -135,7 +135,7 @@ def test_sqlite_writers_take_the_lock_at_begin_and_readers_do_not_wait(tmp_path)
                 c.execute(text("SELECT 1"))
             other.dispose()
             started = time.monotonic()
-            assert app.test_client().get("/").status_code == 200
+            assert app.test_client().get("/readyz").status_code == 200
             assert time.monotonic() - started < 1
     finally:
         writer_engine.dispose()

@@ -9,7 +9,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-import tracker.models  # noqa: F401 - every table on the metadata
+# Registers every table on the metadata.
+import tracker.models  # noqa: F401
 from tracker import migrate
 from tracker.db import Base, make_engine
 

@@ -7,6 +7,7 @@ second command is the one that runs this suite, in ``.ci/run`` on a clean clone.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -45,9 +46,30 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_CREDENTIALS: dict[str, str] = {}
+
+
+def _logged_in_home(port: int, email: str, password: str) -> str:
+    """Log in through the login form (CSRF token and cookie), return the home page."""
+    import http.cookiejar
+    import urllib.parse
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    base = f"http://127.0.0.1:{port}"
+    html = opener.open(base + "/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    data = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token})
+    with opener.open(base + "/login", data=data.encode(), timeout=10) as response:
+        assert response.status == 200 and response.url == base + "/"
+        return response.read().decode()
+
+
 def _get(url: str) -> tuple[int, str]:
+
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - localhost
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, ""
@@ -96,9 +118,19 @@ def _serve_and_check(checkout: Path, env: dict, log: IO[str], port: int, attempt
             time.sleep(1)
         log.flush()
         assert status == 200, (attempt, Path(log.name).read_text()[-3000:])
-        status, body = _get(f"http://127.0.0.1:{port}/")
-        assert status == 200
+        if attempt == "first":
+            log.flush()
+            printed = re.findall(
+                r"^  (\S+@example\.org)\s+(\S+)\s", Path(log.name).read_text(), re.M
+            )
+            assert "coordinator@example.org" in dict(printed), "no demo accounts printed"
+            _CREDENTIALS.update(printed)
+        body = _logged_in_home(
+            port, "coordinator@example.org", _CREDENTIALS["coordinator@example.org"]
+        )
         assert "Britain (RCP)" in body and "9,000" in body
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        # It may have stopped by itself (and the assertion above says why).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)

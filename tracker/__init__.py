@@ -34,15 +34,19 @@ def create_app(
 
     db.init_app(app)
 
-    from tracker import web
+    from tracker import security, web
 
+    security.init_app(app)
     web.init_app(app)
 
+    from tracker.admin.views import bp as admin_bp
+    from tracker.auditlog.views import bp as audit_bp
+    from tracker.auth.views import bp as auth_bp
     from tracker.stock.views import bp as stock_bp
     from tracker.system.views import bp as system_bp
 
-    app.register_blueprint(system_bp)
-    app.register_blueprint(stock_bp)
+    for blueprint in (system_bp, auth_bp, stock_bp, admin_bp, audit_bp):
+        app.register_blueprint(blueprint)
 
     from tracker import cli
 

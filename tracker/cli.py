@@ -63,7 +63,14 @@ def _database_problem(error: Exception) -> str:
     return f"The database refused: {text}"
 
 
+def hasher():
+    from tracker.security import hasher as app_hasher
+
+    return app_hasher()
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(users_group)
     app.cli.add_command(db_group)
     app.cli.add_command(ledger_group)
     app.cli.add_command(catalogue_group)
@@ -141,7 +148,7 @@ def demo_command(if_empty: bool) -> None:
     if if_empty and not demo.is_empty(db.session):
         click.echo("The database already holds data; the demo was not loaded.")
         return
-    summary = demo.load(db.session)
+    summary = demo.load(db.session, hasher())
     problems = ledger.check(db.session)
     if problems:  # pragma: no cover - the demo posts through the ledger only
         raise DomainError(f"The demo left the ledger inconsistent: {problems[0]}")
@@ -150,6 +157,10 @@ def demo_command(if_empty: bool) -> None:
         f"{summary.locations} locations, {summary.documents:,} documents, "
         f"{summary.moves:,} moves. Ledger check: clean."
     )
+    click.echo("\nDemo accounts (the passwords are shown this once):")
+    for account in summary.accounts:
+        who = account.role.label + (f", {account.section}" if account.section else "")
+        click.echo(f"  {account.email:<28} {account.password:<28} {who}")
 
 
 # -- tracker ledger --------------------------------------------------------------------
@@ -343,3 +354,71 @@ def places_add_location(kind: str, code: str, name: str, section_name: str) -> N
         raise NotFound(f"There is no section called {section_name!r}.")
     location = places.create_location(db.session, kind=kind, code=code, name=name, section=section)
     click.echo(f"Added {location.kind_label} {location.name} ({location.code}).")
+
+
+# -- tracker users ----------------------------------------------------------------------
+
+
+@click.group("users", cls=AppGroup)
+def users_group() -> None:
+    """Staff accounts."""
+
+
+def _password_prompt() -> str:
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "distributor", "treasurer", "coordinator"])
+)
+@click.option("--name", default=None)
+@click.option("--section", "section_name", default=None, help="Treasurers: the section's name.")
+@transactional
+def users_create(email: str, role: str, name: str | None, section_name: str | None) -> None:
+    """Create an account; the password is asked for at a prompt."""
+    from tracker.errors import NotFound
+    from tracker.models import Section
+    from tracker.services import accounts
+
+    section_id = None
+    if section_name:
+        section = db.session.scalar(select(Section).where(Section.name == section_name))
+        if section is None:
+            raise NotFound(f"There is no section called {section_name!r}.")
+        section_id = section.id
+    password = _password_prompt()
+    user, _ = accounts.create_user(
+        db.session,
+        hasher(),
+        email=email,
+        role=role,
+        name=name,
+        section_id=section_id,
+        password=password,
+    )
+    click.echo(f"Created {user.role_label.lower()} {user.email}.")
+
+
+@users_group.command("set-password")
+@click.argument("email")
+@transactional
+def users_set_password(email: str) -> None:
+    """Set an account's password (asked for at a prompt); its sessions end."""
+    from tracker.services import accounts
+
+    user = accounts.set_password(db.session, hasher(), email, _password_prompt())
+    click.echo(f"Password of {user.email} set.")
+
+
+@users_group.command("list")
+@transactional
+def users_list() -> None:
+    """List the accounts."""
+    from tracker.models import User
+
+    for user in db.session.scalars(select(User).order_by(User.role, User.email)):
+        state = "active" if user.active else "deactivated"
+        section = f" ({user.section.name})" if user.section else ""
+        click.echo(f"{user.email:<32} {user.role_label}{section}, {state}")

@@ -15,10 +15,11 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import ledger
+from tracker import audit, ledger, passwords
 from tracker.errors import DomainError
 from tracker.ledger import MoveLine
 from tracker.models import (
@@ -28,9 +29,10 @@ from tracker.models import (
     LocationKind,
     Move,
     MoveKind,
+    Role,
     Section,
 )
-from tracker.services import catalogue, places
+from tracker.services import accounts, catalogue, places
 from tracker.services.stock import post_document
 
 SEED = 1917
@@ -291,6 +293,17 @@ EVENTS = [
 
 PAYMENT_NOTES = ("cash", "card", "cash", "card", "bank transfer")
 
+# One account per role, and treasurers for several sections: (email, name, role, section).
+ACCOUNTS = [
+    ("admin@example.org", "Demo admin", Role.ADMIN, None),
+    ("distribution@example.org", "Demo distribution staff", Role.DISTRIBUTOR, None),
+    ("coordinator@example.org", "Demo coordinator", Role.COORDINATOR, None),
+    ("treasurer.gb@example.org", "Demo treasurer, Britain", Role.TREASURER, "GB"),
+    ("treasurer.se@example.org", "Demo treasurer, Sweden", Role.TREASURER, "SE"),
+    ("treasurer.pk@example.org", "Demo treasurer, Pakistan", Role.TREASURER, "PK"),
+    ("treasurer.mx@example.org", "Demo treasurer, Mexico", Role.TREASURER, "MX"),
+]
+
 
 def is_empty(session: Session) -> bool:
     """True when the database holds no catalogue, places or moves yet."""
@@ -301,31 +314,50 @@ def is_empty(session: Session) -> bool:
 
 
 @dataclass
+class DemoAccount:
+    email: str
+    role: Role
+    section: str | None
+    password: str
+
+
+@dataclass
 class Summary:
     editions: int
     sections: int
     locations: int
     documents: int
     moves: int
+    accounts: list[DemoAccount]
 
 
-def load(session: Session) -> Summary:
-    """Fill an empty database with the demo campaign. Does not commit."""
+def load(
+    session: Session, hasher: PasswordHasher, passwords_by_email: dict[str, str] | None = None
+) -> Summary:
+    """Fill an empty database with the demo campaign. Does not commit.
+
+    The demo accounts get random passwords (returned in the summary, to be shown once),
+    unless ``passwords_by_email`` gives them.
+    """
     if not is_empty(session):
         raise DomainError(
             "The database already holds data; the demo only fills an empty one. "
             "Point DATABASE_URL at a new database, or remove the SQLite file, and run it again."
         )
-    return _Demo(session).run()
+    return _Demo(session, hasher, passwords_by_email or {}).run()
 
 
 class _Demo:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, hasher: PasswordHasher, chosen: dict[str, str]):
         self.session = session
+        self.hasher = hasher
+        self.chosen = chosen
         self.rng = random.Random(SEED)
         self.editions: dict[str, Edition] = {}
         self.sections: dict[str, Section] = {}
         self.codes: dict[str, Location] = {}
+        self.users: dict[str, int] = {}  # "distribution" or a section code -> user id
+        self.accounts: list[DemoAccount] = []
         self.documents = 0
 
     # -- helpers ---------------------------------------------------------------------
@@ -342,8 +374,23 @@ class _Demo:
         at: datetime,
         reference: str | None = None,
         note: str | None = None,
+        by: str = "distribution",
     ) -> None:
-        post_document(self.session, kind, lines, reference=reference, note=note, occurred_at=at)
+        """Post as the demo user who would: distribution staff, or the section's treasurer
+        (the sections without a demo treasurer have their postings made by nobody in
+        particular, as if imported)."""
+        user_id = self.users.get(by)
+
+        audit.set_actor(self.session, user_id)
+        post_document(
+            self.session,
+            kind,
+            lines,
+            reference=reference,
+            note=note,
+            occurred_at=at,
+            created_by_id=user_id,
+        )
         self.documents += 1
 
     def line(
@@ -374,6 +421,7 @@ class _Demo:
     def run(self) -> Summary:
         self.catalogue()
         self.places()
+        self.people()
         steps: list[tuple[datetime, int, object]] = []
         for order, run in enumerate(PRINT_RUNS):
             steps.append(
@@ -405,13 +453,35 @@ class _Demo:
             "locations": self.session.scalar(select(func.count()).select_from(Location)),
             "moves": self.session.scalar(select(func.count()).select_from(Move)),
         }
+        audit.set_actor(self.session, None)
         return Summary(
             len(self.editions),
             len(self.sections),
             counts["locations"] or 0,
             self.documents,
             counts["moves"] or 0,
+            self.accounts,
         )
+
+    def people(self) -> None:
+        for email, name, role, section in ACCOUNTS:
+            password = self.chosen.get(email) or passwords.generate()
+            user, _ = accounts.create_user(
+                self.session,
+                self.hasher,
+                email=email,
+                name=name,
+                role=role,
+                section_id=self.sections[section].id if section else None,
+                password=password,
+            )
+            if role == Role.DISTRIBUTOR:
+                self.users["distribution"] = user.id
+            elif section:
+                self.users[section] = user.id
+            self.accounts.append(
+                DemoAccount(email, role, self.sections[section].name if section else None, password)
+            )
 
     def catalogue(self) -> None:
         titles = {
@@ -491,7 +561,7 @@ class _Demo:
                     )
                 )
         note = f"{lost} copies damaged in transit" if lost else None
-        self.post("receipt", moves, at, note=note)
+        self.post("receipt", moves, at, note=note, by=section)
 
     def do_write_off(self, at: datetime, _item: None) -> None:
         self.post(
@@ -499,6 +569,7 @@ class _Demo:
             [self.line(MoveKind.WRITE_OFF, "idol-en", 3, "GB-STORE", "GB-WRITTEN-OFF")],
             at,
             note="Review copies for the press",
+            by="GB",
         )
 
     def do_event(self, at: datetime, event: Event) -> None:
@@ -514,6 +585,7 @@ class _Demo:
             ],
             at,
             note=f"Copies for {event.name}",
+            by=event.section,
         )
         for edition, qty, authors in event.signings:
             self.post(
@@ -521,6 +593,7 @@ class _Demo:
                 [self.line(MoveKind.SIGNING, edition, qty, table, table, U, S)],
                 event.start + timedelta(hours=event.hours - 1),
                 note=f"Signed by {authors}",
+                by=event.section,
             )
         # Sales: one to three copies a time, through the event.
         queue = [key for key, qty in event.sold.items() for _ in range(qty)]
@@ -545,6 +618,7 @@ class _Demo:
                 ],
                 when,
                 note=self.rng.choice(PAYMENT_NOTES),
+                by=event.section,
             )
         # Leftovers back to the store, and the table closes.
         back = []
@@ -561,6 +635,7 @@ class _Demo:
                 back,
                 event.start + timedelta(hours=event.hours, minutes=30),
                 note=f"Leftovers from {event.name}",
+                by=event.section,
             )
         self.loc(table).active = False
 
@@ -581,4 +656,4 @@ class _Demo:
                     )
             if lines:
                 when = at + timedelta(days=self.rng.randrange(7), hours=self.rng.randrange(8))
-                self.post("sale", lines, when, note="Bookstall")
+                self.post("sale", lines, when, note="Bookstall", by=code)

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from tracker import audit
 from tracker.db import utcnow
 from tracker.errors import AlreadyReversed, InsufficientStock, InvalidMove, NotFound
 from tracker.models import (
@@ -464,7 +465,46 @@ def _apply(
         result = session.execute(
             insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
         )
-        return list(result.scalars())
+        ids = list(result.scalars())
+        _audit(session, document, legs, ids)
+        return ids
+
+
+def _audit(session: Session, document: Document, legs: list[_Leg], ids: list[int]) -> None:
+    reversal = any(leg.reverses_id for leg in legs)
+    copies = sum(leg.qty for leg in legs)
+    audit.record(
+        session,
+        kind="stock.reversed" if reversal else "stock.posted",
+        object_type="document",
+        object_id=document.id,
+        summary=(
+            f"{document.kind_label.capitalize()} #{document.id}: {copies:,} "
+            f"{'copy' if copies == 1 else 'copies'} in {len(legs)} "
+            f"{'move' if len(legs) == 1 else 'moves'}"
+        ),
+        after={
+            "document": {
+                "kind": document.kind,
+                "reference": document.reference,
+                "note": document.note,
+            },
+            "moves": [
+                {
+                    "id": move_id,
+                    "kind": leg.kind.value,
+                    "edition": leg.edition.isbn,
+                    "qty": leg.qty,
+                    "from": f"{leg.source.code}/{leg.source_condition.value}",
+                    "to": f"{leg.target.code}/{leg.target_condition.value}",
+                    **({"reverses": leg.reverses_id} if leg.reverses_id else {}),
+                }
+                for move_id, leg in zip(ids, legs, strict=True)
+            ],
+        },
+        section_ids={leg.source.section_id for leg in legs}
+        | {leg.target.section_id for leg in legs},
+    )
 
 
 _balances = Balance.__table__

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, literal, select, tuple_, union
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tracker.db import UTCDateTime
 from tracker.models import (
     PHYSICAL_KINDS,
+    AuditEntry,
     Balance,
     Condition,
     Edition,
@@ -20,6 +22,7 @@ from tracker.models import (
     Move,
     Section,
     Title,
+    audit_sections,
 )
 
 K = LocationKind
@@ -71,6 +74,8 @@ class StockOverview:
     sections: list[PlaceRow]
     printed: int
     signed: int
+    # Limited to one section (a treasurer's view): no publisher or world figures.
+    scoped: bool = False
 
     @property
     def rows(self) -> list[PlaceRow]:
@@ -120,16 +125,23 @@ def editions(session: Session) -> list[Edition]:
     )
 
 
-def stock_overview(session: Session, edition_id: int | None = None) -> StockOverview:
-    """Stock of one edition (or all) by section and location, from the balances."""
-    locations = list(
-        session.scalars(
-            select(Location).options(joinedload(Location.section).joinedload(Section.country))
-        )
+def stock_overview(
+    session: Session, edition_id: int | None = None, section_id: int | None = None
+) -> StockOverview:
+    """Stock of one edition (or all) by section and location, from the balances; with
+    ``section_id``, of that section only."""
+    location_query = select(Location).options(
+        joinedload(Location.section).joinedload(Section.country)
     )
     query = select(Balance.location_id, Balance.condition, func.sum(Balance.qty)).group_by(
         Balance.location_id, Balance.condition
     )
+    if section_id is not None:
+        location_query = location_query.where(Location.section_id == section_id)
+        query = query.join(Location, Location.id == Balance.location_id).where(
+            Location.section_id == section_id
+        )
+    locations = list(session.scalars(location_query))
     if edition_id is not None:
         query = query.where(Balance.edition_id == edition_id)
     quantities: dict[int, Stock] = defaultdict(Stock)
@@ -172,6 +184,7 @@ def stock_overview(session: Session, edition_id: int | None = None) -> StockOver
         sections=sections,
         printed=printed,
         signed=sum(row.signed for row in [publisher, *sections]),
+        scoped=section_id is not None,
     )
 
 
@@ -233,6 +246,19 @@ def location_moves(
     )
 
 
+def document_section_ids(session: Session, document_id: int) -> set[int | None]:
+    """The sections whose places a document's moves touch (None: the publisher's)."""
+    sides = union(
+        select(Move.from_location_id.label("location_id")).where(Move.document_id == document_id),
+        select(Move.to_location_id.label("location_id")).where(Move.document_id == document_id),
+    ).subquery()
+    return set(
+        session.scalars(
+            select(Location.section_id).where(Location.id.in_(select(sides.c.location_id)))
+        )
+    )
+
+
 def document_moves(session: Session, document_id: int) -> list[Move]:
     return list(
         session.scalars(
@@ -246,3 +272,43 @@ def document_moves(session: Session, document_id: int) -> list[Move]:
             .order_by(Move.id)
         )
     )
+
+
+def audit_kinds(session: Session) -> list[str]:
+    return list(session.scalars(select(AuditEntry.kind).distinct().order_by(AuditEntry.kind)))
+
+
+def audit_entries(
+    session: Session,
+    *,
+    user_id: int | None = None,
+    section_id: int | None = None,
+    kind: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> list[AuditEntry]:
+    """Audit entries, newest first, filtered; ``until`` includes the whole day."""
+    query = select(AuditEntry).options(
+        joinedload(AuditEntry.user), selectinload(AuditEntry.sections)
+    )
+    if user_id is not None:
+        query = query.where(AuditEntry.user_id == user_id)
+    if section_id is not None:
+        query = query.where(
+            AuditEntry.id.in_(
+                select(audit_sections.c.audit_id).where(audit_sections.c.section_id == section_id)
+            )
+        )
+    if kind:
+        query = query.where(AuditEntry.kind == kind)
+    if since is not None:
+        query = query.where(AuditEntry.at >= datetime.combine(since, time.min, UTC))
+    if until is not None:
+        query = query.where(
+            AuditEntry.at < datetime.combine(until + timedelta(days=1), time.min, UTC)
+        )
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    return list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))

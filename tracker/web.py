@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, Response, render_template, request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
+from tracker import access
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.money import format_money
@@ -20,6 +22,27 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["date"] = _date
+    app.context_processor(lambda: {"nav_links": nav_links})
+
+
+# The main navigation; each link shows to the roles its route admits.
+NAV = [
+    ("stock.home", "Stock"),
+    ("audit.index", "Audit trail"),
+    ("admin.users", "Accounts"),
+]
+
+
+def nav_links() -> list[tuple[str, str]]:
+    """The links of the main navigation the current user may follow."""
+    if not current_user.is_authenticated:
+        return []
+    links = []
+    for endpoint, label in NAV:
+        rule = access.declared(endpoint)
+        if rule is not None and (rule.public or current_user.role in rule.roles):
+            links.append((endpoint, label))
+    return links
 
 
 def _wants_json() -> bool:
@@ -34,7 +57,11 @@ def _error_page(status: int, title: str, message: str) -> Any:
     db.rollback()
     if _wants_json():
         return {"error": title, "message": message}, status
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    if request.url_rule is None and isinstance(request.routing_exception, SecurityError):
+        # An untrusted Host header: no URL can be built for the page's links.
+        return Response(f"{title}: {message}\n", status, mimetype="text/plain")
+    page = render_template("errors/error.html", status=status, title=title, message=message)
+    return page, status
 
 
 def _http_error(error: HTTPException) -> Any:

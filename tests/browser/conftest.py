@@ -8,6 +8,7 @@ Playwright never downloads a browser here: it drives the system's Chromium throu
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from config import TestConfig
+from tests.factories import PASSWORD
 from tracker import create_app
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
@@ -56,9 +58,10 @@ def browser():
 
 
 @pytest.fixture
-def live_demo(demo_url: str) -> Iterator[str]:
-    """The app on the demo campaign, served over HTTP on a free port; yields its URL."""
-    app = create_app(TestConfig, {"DATABASE_URL": demo_url})
+def live_demo(database, demo_url: str) -> Iterator[str]:
+    """The app on a copy of the demo campaign, served over HTTP on a free port; yields
+    its URL. The demo accounts' password is ``tests.factories.PASSWORD``."""
+    app = create_app(TestConfig, {"DATABASE_URL": database.clone(demo_url)})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -77,9 +80,33 @@ def page(browser, request):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and "/static/" in r.url
+            else None
+        ),
+    )
+
     yield page
     context.close()
-    assert errors == [], errors
+    # A page answering 403 or 404 is logged as a failed load: the tests visit such pages
+    # on purpose. Anything else (a script error, a missing stylesheet) is a failure.
+    unexpected = [
+        e for e in errors if not re.match(r"Failed to load resource: .* status of 40[34]", e)
+    ]
+    assert unexpected == [], unexpected
+
+
+def log_in(page, base: str, email: str, password: str = PASSWORD) -> None:
+    """Log in through the login page, as a person would."""
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, page.locator("main").inner_text()
 
 
 def screenshot(page, name: str) -> Path:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
 
 def test_home_page_and_drill_down_to_a_location(page, live_demo, database):
+    log_in(page, live_demo, "coordinator@example.org")
     page.goto(live_demo + "/")
     assert page.title() == "Stock · Book tracker"
     rows = page.locator("#by-country tbody tr")
@@ -40,6 +41,7 @@ def test_home_page_and_drill_down_to_a_location(page, live_demo, database):
 def test_home_page_on_a_phone(browser, live_demo, database):
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     page = context.new_page()
+    log_in(page, live_demo, "coordinator@example.org")
     page.goto(live_demo + "/")
     screenshot(page, f"home-phone-{database.engine_name}")
     # Nothing wider than the screen but the tables, which scroll in their own box.

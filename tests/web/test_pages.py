@@ -11,8 +11,9 @@ from sqlalchemy import select
 from config import TestConfig
 from tests.factories import World
 from tracker import create_app
+from tracker.access import public
 from tracker.db import db
-from tracker.models import Location, LocationKind, Move, Section
+from tracker.models import Location, LocationKind, Move, Role, Section
 
 K = LocationKind
 
@@ -84,8 +85,8 @@ FIELDS = ("in_transit", "on_hand_unsigned", "on_hand_signed", "sold", "signed", 
 
 
 @pytest.mark.parametrize("one_edition", [False, True])
-def test_home_page_figures_equal_the_sums_of_the_moves(demo_app, one_edition):
-    client = demo_app.test_client()
+def test_home_page_figures_equal_the_sums_of_the_moves(demo_app, demo_login, one_edition):
+    client = demo_login()
     with demo_app.app_context():
         from tracker import reports
 
@@ -119,8 +120,8 @@ def test_home_page_figures_equal_the_sums_of_the_moves(demo_app, one_edition):
     )
 
 
-def test_home_page_shows_the_demo_campaign(demo_app):
-    soup = _soup(demo_app.test_client().get("/"))
+def test_home_page_shows_the_demo_campaign(demo_login):
+    soup = _soup(demo_login().get("/"))
     text = soup.get_text(" ", strip=True)
     for expected in (
         "Britain (RCP)",
@@ -140,22 +141,22 @@ def test_home_page_shows_the_demo_campaign(demo_app):
     assert _country_rows(soup)["Ireland"]["written_off"] == 2
 
 
-def test_home_page_on_an_empty_database(client):
-    soup = _soup(client.get("/"))
+def test_home_page_on_an_empty_database(login):
+    soup = _soup(login(Role.COORDINATOR).get("/"))
     assert "The ledger is empty" in soup.get_text()
     assert "tracker demo" in soup.get_text()
 
 
-def test_unknown_edition_filter(demo_app):
-    client = demo_app.test_client()
+def test_unknown_edition_filter(demo_login):
+    client = demo_login()
     response = client.get("/?edition=999999")
     assert response.status_code == 404
     assert "There is nothing at this address" in response.get_data(as_text=True)
     assert client.get("/?edition=abc").status_code == 200  # not a number: all editions
 
 
-def test_location_page_lists_balances_and_moves(demo_app):
-    client = demo_app.test_client()
+def test_location_page_lists_balances_and_moves(demo_login):
+    client = demo_login()
     soup = _soup(client.get("/locations/gb-ev-london-launch"))
     assert soup.h1.get_text(strip=True) == "#LeninLives: London launch of In Defence of Lenin"
     assert "closed" in soup.hgroup.get_text()
@@ -169,8 +170,8 @@ def test_location_page_lists_balances_and_moves(demo_app):
     assert document.find("table", id="moves").tbody.find("tr") is not None
 
 
-def test_location_page_pages_through_older_moves(demo_app):
-    client = demo_app.test_client()
+def test_location_page_pages_through_older_moves(demo_login):
+    client = demo_login()
     first = _soup(client.get("/locations/GB-CUSTOMERS"))
     older = first.find("a", string=lambda s: s and "Older moves" in s)
     assert older is not None
@@ -181,18 +182,19 @@ def test_location_page_pages_through_older_moves(demo_app):
     assert str(ids_first[-1]) != str(ids_second[0])
 
 
-def test_location_balances_match_the_ledger(world: World, client, session):
+def test_location_balances_match_the_ledger(world: World, login, session):
     world.stocked(12)
     world.post("transfer", 5, "GB-STORE", "GB-EV")
     world.post("signing", 2, "GB-EV", "GB-EV", to_condition="signed")
     session.commit()
-    soup = _soup(client.get("/locations/GB-EV"))
+    soup = _soup(login(Role.TREASURER, "GB").get("/locations/GB-EV"))
     (row,) = soup.find("table", id="balances").tbody.find_all("tr")
     cells = [c.get_text(strip=True) for c in row.find_all("td")]
     assert cells[2:] == ["3", "2", "5"]
 
 
-def test_unknown_pages_answer_404_in_the_layout(client):
+def test_unknown_pages_answer_404_in_the_layout(login):
+    client = login(Role.COORDINATOR)
     for url in ("/locations/NOWHERE", "/documents/424242", "/no-such-page"):
         response = client.get(url)
         assert response.status_code == 404
@@ -201,8 +203,8 @@ def test_unknown_pages_answer_404_in_the_layout(client):
         assert "Not Found" in soup.h1.get_text()
 
 
-def test_wrong_method_answers_405(client):
-    response = client.post("/")
+def test_wrong_method_answers_405(login):
+    response = login(Role.COORDINATOR).post("/")
     assert response.status_code == 405
     assert "does not accept that kind of request" in response.get_data(as_text=True)
 
@@ -211,6 +213,7 @@ def test_an_unexpected_error_is_a_500_page_without_a_traceback(database):
     app = create_app(TestConfig, {"DATABASE_URL": database.url})
 
     @app.get("/boom")
+    @public
     def boom():
         raise RuntimeError("secret internals")
 
@@ -250,9 +253,9 @@ def test_readyz_when_the_database_is_unreachable():
     }
 
 
-def test_pages_use_no_inline_scripts_or_styles(demo_app):
-    client = demo_app.test_client()
-    for url in ("/", "/locations/GB-STORE", "/no-such-page"):
+def test_pages_use_no_inline_scripts_or_styles(demo_login):
+    client = demo_login()
+    for url in ("/", "/locations/GB-STORE", "/no-such-page", "/audit", "/account/password"):
         soup = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
         assert soup.find("script") is None
         assert soup.find("style") is None

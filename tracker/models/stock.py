@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, UTCDateTime, utcnow
+from tracker.models.accounts import User
 from tracker.models.catalogue import Edition
 from tracker.models.places import Location
 
@@ -61,17 +62,20 @@ class Document(Base):
     """A business document (print run, shipment, transfer, sale...) that makes moves."""
 
     __tablename__ = "documents"
+    # The ledger writes one audit entry for the document and its moves together.
+    __audit__ = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
     reference: Mapped[str | None] = mapped_column(String(120))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     moves: Mapped[list[Move]] = relationship(
         back_populates="document", order_by="Move.id", viewonly=True
     )
+    created_by: Mapped[User | None] = relationship()
 
     @property
     def kind_label(self) -> str:
@@ -112,7 +116,7 @@ class Move(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # When it was written into the ledger.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    created_by_id: Mapped[int | None] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(Text)
     # The move this one reverses; a move is reversed at most once.
     reverses_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("moves.id"), unique=True)
@@ -121,6 +125,7 @@ class Move(Base):
     edition: Mapped[Edition] = relationship()
     from_location: Mapped[Location] = relationship(foreign_keys=[from_location_id])
     to_location: Mapped[Location] = relationship(foreign_keys=[to_location_id])
+    created_by: Mapped[User | None] = relationship()
 
     @property
     def kind_label(self) -> str:

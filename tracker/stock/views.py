@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 
 from tracker import reports
+from tracker.access import require_section, section_scope, signed_in
 from tracker.db import db
 from tracker.models import Document, Location
 
@@ -13,21 +14,26 @@ bp = Blueprint("stock", __name__)
 
 
 @bp.get("/")
+@signed_in
 def home():
     editions = reports.editions(db.session)
     edition_id = request.args.get("edition", type=int)
     edition = next((e for e in editions if e.id == edition_id), None)
     if edition_id is not None and edition is None:
         abort(404)
-    overview = reports.stock_overview(db.session, edition.id if edition else None)
+    overview = reports.stock_overview(
+        db.session, edition.id if edition else None, section_id=section_scope()
+    )
     return render_template("stock/home.html", overview=overview, editions=editions, edition=edition)
 
 
 @bp.get("/locations/<code>")
+@signed_in
 def location(code: str):
     place = db.session.scalar(select(Location).where(Location.code == code.upper()))
     if place is None:
         abort(404)
+    require_section(place.section_id)
     before = request.args.get("before", type=int)
     limit = current_app.config["MOVES_PER_PAGE"]
     moves = reports.location_moves(db.session, place.id, before_id=before, limit=limit + 1)
@@ -42,9 +48,13 @@ def location(code: str):
 
 
 @bp.get("/documents/<int:document_id>")
+@signed_in
 def document(document_id: int):
     doc = db.session.get(Document, document_id)
     if doc is None:
+        abort(404)
+    scope = section_scope()
+    if scope is not None and scope not in reports.document_section_ids(db.session, doc.id):
         abort(404)
     return render_template(
         "stock/document.html", document=doc, moves=reports.document_moves(db.session, doc.id)

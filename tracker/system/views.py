@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker.access import public
 from tracker.db import db
 from tracker.migrate import current_heads, script_heads
 
@@ -13,12 +14,14 @@ bp = Blueprint("system", __name__)
 
 
 @bp.get("/healthz")
+@public
 def healthz():
     """The process answers. Touches no database."""
     return jsonify(status="ok")
 
 
 @bp.get("/readyz")
+@public
 def readyz():
     """The database answers and its schema is at the newest migration."""
     expected = sorted(script_heads())

@@ -1,0 +1,51 @@
+"""Each role logs in through the login page and sees the navigation it should, no more."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+NAVIGATION = {
+    "admin@example.org": ["Stock", "Audit trail", "Accounts"],
+    "coordinator@example.org": ["Stock", "Audit trail"],
+    "distribution@example.org": ["Stock"],
+    "treasurer.gb@example.org": ["Stock"],
+}
+
+
+@pytest.mark.parametrize("email", list(NAVIGATION))
+def test_each_role_sees_its_navigation(page, live_demo, database, email):
+    log_in(page, live_demo, email)
+    links = page.locator("header nav ul").nth(1).get_by_role("link").all_inner_texts()
+    assert links == NAVIGATION[email]
+    name = email.split("@")[0].replace(".", "-")
+    screenshot(page, f"role-{name}-{database.engine_name}")
+    if email == "treasurer.gb@example.org":
+        assert page.locator("h1").inner_text() == "Stock of Britain (RCP)"
+        assert page.locator("#by-country tbody tr").count() == 1
+        page.goto(live_demo + "/locations/SE-STORE")
+        assert page.locator("h1").inner_text().startswith("Not Found")
+        page.goto(live_demo + "/audit")
+        assert page.locator("h1").inner_text().startswith("Forbidden")
+    if email == "admin@example.org":
+        page.get_by_role("link", name="Accounts").click()
+        assert page.locator("#users tbody tr").count() == 7
+        screenshot(page, f"accounts-{database.engine_name}")
+        page.get_by_role("link", name="Audit trail").click()
+        assert page.locator("#audit tbody tr").count() == 50
+        screenshot(page, f"audit-{database.engine_name}")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/login")
+    assert "You have logged out" in page.locator("main").inner_text()
+
+
+def test_a_wrong_password_in_the_browser(page, live_demo):
+    page.goto(live_demo + "/login")
+    page.get_by_label("Email").fill("admin@example.org")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in").click()
+    assert "Email or password is not right" in page.locator("main").inner_text()
+    screenshot(page, "login-failed")

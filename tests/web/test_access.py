@@ -1,0 +1,194 @@
+"""Who may do what: every route against every role, and treasurers fenced to their section.
+
+The matrix walks the app's URL map and fails when a route has no expectation here: a
+new route forces a decision about who may use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import World, csrf_token
+from tracker.access import declared
+from tracker.models import Move, Role
+
+ROLES = ("anonymous", "admin", "distributor", "treasurer", "coordinator")
+ALL = {r: 200 for r in ROLES if r != "anonymous"}
+
+# A redirect (to the login page, or onward).
+R = 302
+
+
+@dataclass
+class Expect:
+    """The URL of a route, and the status each role gets for GET and for POST."""
+
+    url: str
+    get: dict[str, int]
+    post: dict[str, int]
+
+
+def _only(roles: tuple[str, ...], ok: int) -> dict[str, int]:
+    return {r: (ok if r in roles else 403) for r in ROLES if r != "anonymous"}
+
+
+def expectations(ctx: dict) -> dict[str, Expect]:
+    no_post = dict.fromkeys(ROLES, 405)
+    signed_in_get = {"anonymous": R, **ALL}
+    admin_get = {"anonymous": R, **_only(("admin",), 200)}
+    return {
+        "static": Expect("/static/css/app.css", dict.fromkeys(ROLES, 200), no_post),
+        "system.healthz": Expect("/healthz", dict.fromkeys(ROLES, 200), no_post),
+        "system.readyz": Expect("/readyz", dict.fromkeys(ROLES, 200), no_post),
+        "auth.login": Expect(
+            "/login",
+            {"anonymous": 200, **dict.fromkeys(ALL, R)},
+            # An empty form: the page again, with its message.
+            {"anonymous": 200, **dict.fromkeys(ALL, R)},
+        ),
+        "auth.password": Expect("/account/password", signed_in_get, {"anonymous": R, **ALL}),
+        "stock.home": Expect("/", signed_in_get, no_post),
+        "stock.location": Expect("/locations/GB-STORE", signed_in_get, no_post),
+        "stock.document": Expect(f"/documents/{ctx['document']}", signed_in_get, no_post),
+        "admin.users": Expect("/admin/users", admin_get, no_post),
+        "admin.new_user": Expect(
+            "/admin/users/new", admin_get, {"anonymous": R, **_only(("admin",), 200)}
+        ),
+        "admin.edit_user": Expect(
+            f"/admin/users/{ctx['victim']}/edit",
+            admin_get,
+            # Fields not sent keep their values (WTForms): saved as they were.
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        "admin.reset_password": Expect(
+            f"/admin/users/{ctx['victim']}/reset-password",
+            no_post,
+            {"anonymous": R, **_only(("admin",), 200)},
+        ),
+        "admin.deactivate_user": Expect(
+            f"/admin/users/{ctx['victim']}/deactivate",
+            no_post,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        "admin.reactivate_user": Expect(
+            f"/admin/users/{ctx['victim']}/reactivate",
+            no_post,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        "audit.index": Expect(
+            "/audit", {"anonymous": R, **_only(("admin", "coordinator"), 200)}, no_post
+        ),
+        # Last: it ends the session.
+        "auth.logout": Expect("/logout", no_post, {"anonymous": R, **dict.fromkeys(ALL, R)}),
+    }
+
+
+@pytest.fixture
+def ctx(world: World, session, make_user) -> dict:
+    world.stocked(10)
+    document = world.post("transfer", 2, "GB-STORE", "GB-EV")
+    se = world.post("print_run", 5, "PRINTER", "WH")
+    world.post("dispatch", 5, "WH", "SE-TRANSIT")
+    se_receipt = world.post("receipt", 5, "SE-TRANSIT", "SE-STORE")
+    victim = make_user(Role.DISTRIBUTOR)
+    session.commit()
+    return {
+        "document": document.id,
+        "se_document": se_receipt.id,
+        "print_run": se.id,
+        "victim": victim.id,
+    }
+
+
+@pytest.fixture
+def clients(app, login, ctx) -> dict:
+    made = {"anonymous": app.test_client()}
+    for role in ROLES[1:]:
+        made[role] = login(Role(role), "GB" if role == "treasurer" else None)
+    return made
+
+
+def test_every_route_has_an_expectation_and_a_declared_rule(app, ctx):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = endpoints - set(expectations(ctx))
+    assert not missing, f"routes with no expectation in this test: {sorted(missing)}"
+    with app.test_request_context():
+        undeclared = [e for e in endpoints if e != "static" and declared(e) is None]
+    assert not undeclared, f"routes that declare no access rule: {undeclared}"
+
+
+def _status(client, method: str, url: str, **kwargs) -> int:
+    """The status of a request; the response is closed (static files are streamed)."""
+    with client.open(url, method=method, **kwargs) as response:
+        return response.status_code
+
+
+def test_route_role_matrix(app, clients, ctx):
+    failures = []
+    for _endpoint, expect in expectations(ctx).items():
+        for role in ROLES:
+            client = clients[role]
+            got = _status(client, "GET", expect.url)
+            if got != expect.get[role]:
+                failures.append(f"GET {expect.url} as {role}: {got}, expected {expect.get[role]}")
+            token = csrf_token(client, "/login" if role == "anonymous" else "/account/password")
+            got = _status(client, "POST", expect.url, data={"csrf_token": token})
+            if got != expect.post[role]:
+                failures.append(f"POST {expect.url} as {role}: {got}, expected {expect.post[role]}")
+    assert not failures, "\n".join(failures)
+
+
+def test_no_route_answers_500_to_odd_requests(app, clients, ctx):
+    """Every route, every role, with junk in the query and the form: never a 500."""
+    junk = {
+        "edition": "x' OR 1=1",
+        "before": "-1",
+        "next": "//evil",
+        "user": "abc",
+        "since": "2024-13-45",
+        "email": "\x00",
+        "password": "a" * 5000,
+    }
+    for expect in expectations(ctx).values():
+        for role in ROLES:
+            client = clients[role]
+            assert _status(client, "GET", expect.url, query_string=junk) < 500
+            assert _status(client, "POST", expect.url, data=junk) < 500
+
+
+def test_a_treasurer_sees_only_their_own_section(clients, ctx, world, session):
+    treasurer = clients["treasurer"]
+    for url in (
+        "/locations/SE-STORE",
+        "/locations/WH",
+        "/locations/PRINTER",
+        f"/documents/{ctx['se_document']}",
+        f"/documents/{ctx['print_run']}",
+    ):
+        response = treasurer.get(url)
+        assert response.status_code == 404, url
+        assert "Sweden" not in response.get_data(as_text=True)
+    home = treasurer.get("/").get_data(as_text=True)
+    assert "Stock of Britain" in home and "Sweden" not in home
+    assert "Publisher (warehouse)" not in home and "printed" not in home
+    # Its own section's pages answer.
+    assert treasurer.get("/locations/GB-EV").status_code == 200
+    assert treasurer.get(f"/documents/{ctx['document']}").status_code == 200
+    # A coordinator sees every section.
+    coordinator = clients["coordinator"]
+    assert coordinator.get("/locations/SE-STORE").status_code == 200
+    assert "Sweden" in coordinator.get("/").get_data(as_text=True)
+
+
+def test_a_document_touching_two_sections_shows_to_both_treasurers(world, session, login):
+    world.stocked(10)
+    document = world.post("dispatch", 4, "GB-STORE", "SE-TRANSIT")
+    session.commit()
+
+    assert login(Role.TREASURER, "GB").get(f"/documents/{document.id}").status_code == 200
+    assert login(Role.TREASURER, "SE").get(f"/documents/{document.id}").status_code == 200
+    moves = session.scalars(select(Move).where(Move.document_id == document.id)).all()
+    assert len(moves) == 1

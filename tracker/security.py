@@ -1,0 +1,125 @@
+"""The Flask extensions that guard every request: login sessions, CSRF, throttling,
+security headers.
+
+Each is a well-kept library, configured here once:
+
+* Flask-Login keeps who is logged in. The cookie holds the account's ``alt_id``, which
+  changes at logout, password change and deactivation: every session of the account
+  ends then. The session is cleared at login and lives ``SESSION_LIFETIME`` from the
+  login at most.
+* Flask-WTF's CSRFProtect checks a token on every state-changing request (form field
+  ``csrf_token`` or header ``X-CSRFToken``).
+* Flask-Limiter counts failed logins per account and per address, in shared storage
+  (Redis in production) so that several app processes count together.
+* Flask-Talisman sets the Content-Security-Policy (no inline scripts or styles), frame,
+  content-type and referrer headers, and HSTS in production.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user, logout_user
+from flask_talisman import Talisman
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
+
+from tracker import access, audit
+from tracker.db import db
+from tracker.models import User
+from tracker.passwords import make_hasher
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)
+talisman = Talisman()
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+
+
+def init_app(app: Flask) -> None:
+    if app.config["NAME"] == "production" and app.config["RATELIMIT_STORAGE_URI"].startswith(
+        "memory"
+    ):
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI must be shared storage in production (redis://...): "
+            "in memory, every app process would count failed logins on its own."
+        )
+    app.extensions["tracker.hasher"] = make_hasher(
+        app.config["ARGON2_TIME_COST"],
+        app.config["ARGON2_MEMORY_COST"],
+        app.config["ARGON2_PARALLELISM"],
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message_category = "message"
+    login_manager.session_protection = None  # the alt_id and the lifetime do this job
+    app.before_request(_end_expired_session)
+    app.before_request(access.check)
+    app.before_request(_actor_for_audit)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=False,  # TLS ends at the proxy in front
+        strict_transport_security=app.config["HSTS"],
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+    )
+
+
+def hasher():
+    return current_app.extensions["tracker.hasher"]
+
+
+@login_manager.user_loader
+def _load_user(alt_id: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.alt_id == alt_id))
+    return user if user is not None and user.active else None
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in on a fresh session (no fixation), for SESSION_LIFETIME at most."""
+    from flask_login import login_user
+
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    session["login_at"] = datetime.now(UTC).timestamp()
+
+
+def end_session() -> None:
+    logout_user()
+    session.clear()
+
+
+def _end_expired_session():
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    login_at = session.get("login_at")
+    lifetime = current_app.config["SESSION_LIFETIME"].total_seconds()
+    if login_at is None or datetime.now(UTC).timestamp() - login_at > lifetime:
+        end_session()
+        flash("Your session has ended: please log in again.", "message")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+def _actor_for_audit() -> None:
+    if current_user.is_authenticated:
+        audit.set_actor(db.session, current_user.id)

@@ -1,0 +1,274 @@
+"""Accounts: creating and changing them, passwords, logging in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker import audit, passwords
+from tracker.db import utcnow
+from tracker.errors import DomainError, NotFound
+from tracker.models import Role, Section, User
+from tracker.models.accounts import new_alt_id
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class PasswordRejected(DomainError):
+    """The new password breaks a rule; ``problems`` says which."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(" ".join(problems))
+
+
+def normalize_email(email: str) -> str:
+    text = (email or "").strip().lower()
+    if len(text) > 254 or not _EMAIL.match(text):
+        raise DomainError(f"{email!r} is not an email address.")
+    return text
+
+
+def _role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise DomainError(f"{role!r} is not a role ({known}).") from None
+
+
+def _section_for(session: Session, role: Role, section_id: int | None) -> int | None:
+    if role != Role.TREASURER:
+        return None
+    if section_id is None:
+        raise DomainError("A treasurer belongs to one section: choose which.")
+    if session.get(Section, section_id) is None:
+        raise DomainError(f"There is no section {section_id}.")
+    return section_id
+
+
+def _name(name: str | None, email: str) -> str:
+    text = (name or "").strip()
+    if len(text) > 200:
+        raise DomainError("The name is longer than 200 characters.")
+    return text or email.split("@")[0]
+
+
+def check_new_password(password: str, confirm: str | None = None, *, email: str) -> None:
+    found = passwords.problems(password, email=email)
+    if confirm is not None and password != confirm:
+        found.append("The two passwords differ.")
+    if found:
+        raise PasswordRejected(found)
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no account {user_id}.")
+    return user
+
+
+def create_user(
+    session: Session,
+    hasher: PasswordHasher,
+    *,
+    email: str,
+    role: str,
+    name: str | None = None,
+    section_id: int | None = None,
+    password: str | None = None,
+) -> tuple[User, str | None]:
+    """A new account. Without ``password``, a random one is made and returned (once):
+    its owner must change it at first login."""
+    email = normalize_email(email)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise DomainError(f"There is already an account for {email}.")
+    role_enum = _role(role)
+    generated = None
+    if password is None:
+        password = generated = passwords.generate()
+    else:
+        check_new_password(password, email=email)
+    user = User(
+        email=email,
+        name=_name(name, email),
+        role=role_enum.value,
+        section_id=_section_for(session, role_enum, section_id),
+        password_hash=passwords.hash_password(hasher, password),
+        alt_id=new_alt_id(),
+        active=True,
+        must_change_password=generated is not None,
+    )
+    session.add(user)
+    session.flush()
+    return user, generated
+
+
+def update_user(
+    session: Session,
+    actor: User,
+    user_id: int,
+    *,
+    email: str,
+    name: str | None,
+    role: str,
+    section_id: int | None,
+) -> User:
+    user = get_user(session, user_id)
+    email = normalize_email(email)
+    other = session.scalar(select(User.id).where(User.email == email, User.id != user.id))
+    if other is not None:
+        raise DomainError(f"There is already an account for {email}.")
+    role_enum = _role(role)
+    if user.id == actor.id and role_enum != Role.ADMIN:
+        raise DomainError("You cannot take the admin role from yourself.")
+    if user.role == Role.ADMIN and role_enum != Role.ADMIN:
+        _keep_an_admin(session, user)
+    user.email = email
+    user.name = _name(name, email)
+    user.role = role_enum.value
+    user.section_id = _section_for(session, role_enum, section_id)
+    session.flush()
+    return user
+
+
+def _keep_an_admin(session: Session, leaving: User) -> None:
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN, User.active.is_(True), User.id != leaving.id)
+    )
+    if not others:
+        raise DomainError(f"{leaving.email} is the last active admin; make another one first.")
+
+
+def set_active(session: Session, actor: User, user_id: int, active: bool) -> User:
+    user = get_user(session, user_id)
+    if not active:
+        if user.id == actor.id:
+            raise DomainError("You cannot deactivate your own account.")
+        if user.role == Role.ADMIN:
+            _keep_an_admin(session, user)
+        user.alt_id = new_alt_id()  # its sessions end now
+    user.active = active
+    session.flush()
+    return user
+
+
+def reset_password(session: Session, hasher: PasswordHasher, user_id: int) -> tuple[User, str]:
+    """A new random password for the account, to be changed at its next login."""
+    user = get_user(session, user_id)
+    password = passwords.generate()
+    user.password_hash = passwords.hash_password(hasher, password)
+    user.must_change_password = True
+    user.alt_id = new_alt_id()
+    session.flush()
+    audit.record(
+        session,
+        kind="user.password_reset",
+        object_type="user",
+        object_id=user.id,
+        summary=f"Password of {user.email} reset by an admin",
+        section_ids=[user.section_id],
+    )
+    return user, password
+
+
+def change_password(
+    session: Session, hasher: PasswordHasher, user: User, *, current: str, new: str, confirm: str
+) -> User:
+    """The user's own change; every other session of the account ends."""
+    if not passwords.verify(hasher, user.password_hash, current):
+        raise DomainError("The current password is not right.")
+    check_new_password(new, confirm, email=user.email)
+    if new == current:
+        raise PasswordRejected(["The new password must differ from the current one."])
+    user.password_hash = passwords.hash_password(hasher, new)
+    user.must_change_password = False
+    user.alt_id = new_alt_id()
+    session.flush()
+    audit.record(
+        session,
+        kind="user.password_changed",
+        object_type="user",
+        object_id=user.id,
+        summary=f"{user.email} changed their password",
+        section_ids=[user.section_id],
+    )
+    return user
+
+
+def set_password(session: Session, hasher: PasswordHasher, email: str, password: str) -> User:
+    """From the command line: a password chosen by someone with access to the server."""
+    email = normalize_email(email)
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        raise NotFound(f"There is no account for {email}.")
+    check_new_password(password, email=email)
+    user.password_hash = passwords.hash_password(hasher, password)
+    user.must_change_password = False
+    user.alt_id = new_alt_id()
+    session.flush()
+    audit.record(
+        session,
+        kind="user.password_set",
+        object_type="user",
+        object_id=user.id,
+        summary=f"Password of {user.email} set from the command line",
+        section_ids=[user.section_id],
+    )
+    return user
+
+
+@dataclass
+class Login:
+    user: User | None
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None
+
+
+def authenticate(session: Session, hasher: PasswordHasher, email: str, password: str) -> Login:
+    """The active account with this email and password, or none; the answer does not
+    say which was wrong, and takes as long either way."""
+    address = (email or "").strip().lower()
+    user = session.scalar(select(User).where(User.email == address)) if address else None
+    if user is None:
+        passwords.waste_time(hasher, password)
+        return Login(None)
+    if not passwords.verify(hasher, user.password_hash, password) or not user.active:
+        return Login(None)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(hasher, password)
+    user.last_login_at = utcnow()
+    session.flush()
+    audit.set_actor(session, user.id)
+    audit.record(
+        session,
+        kind="user.login",
+        object_type="user",
+        object_id=user.id,
+        summary=f"{user.email} logged in",
+        section_ids=[user.section_id],
+    )
+    return Login(user)
+
+
+def logout(session: Session, user: User) -> None:
+    """End every session of the account: the cookie's id no longer matches."""
+    user.alt_id = new_alt_id()
+    session.flush()
+    audit.record(
+        session,
+        kind="user.logout",
+        object_type="user",
+        object_id=user.id,
+        summary=f"{user.email} logged out",
+        section_ids=[user.section_id],
+    )
