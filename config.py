@@ -64,7 +64,10 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     # Host names the app answers to (comma-separated); unset: any (development).
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
+    # Who sends the shipments (packing slips): the warehouse's address goes with it.
+    PUBLISHER_NAME = _env("PUBLISHER_NAME", "Wellred Books")
     # Rows per page on pages that list moves or audit entries.
+
     MOVES_PER_PAGE = 50
 
     # Sessions: an absolute lifetime from login, whatever the activity.

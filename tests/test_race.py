@@ -13,7 +13,7 @@ from tracker import ledger
 from tracker.db import make_engine
 from tracker.errors import InsufficientStock
 from tracker.ledger import MoveLine
-from tracker.models import Move
+from tracker.models import Document, Location, Move, Section, Shipment, ShipmentLine, User
 from tracker.services.stock import post_document
 
 WORKERS = 8
@@ -95,5 +95,201 @@ def test_opposite_transfers_at_once_do_not_deadlock(database):
             table = ledger.balance(session, ids["GB-EV"], edition_id, "unsigned")
             assert (store, table) == (500, 500)
             assert ledger.check(session) == []
+    finally:
+        engine.dispose()
+
+
+def _committed_world(database, copies: int):
+    from tests.factories import make_user
+    from tracker.passwords import make_hasher
+
+    engine = make_engine(database.fresh(), sqlite_busy_timeout=60)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with factory() as session:
+        world = World.build(session)
+        world.post("print_run", copies, "PRINTER", "WH")
+        staff = make_user(session, make_hasher(1, 1024, 1), "distributor")
+        gb = session.scalar(select(Section).where(Section.name == "Britain"))
+        session.commit()
+        return engine, factory, world.edition.id, gb.id, staff.id
+
+
+def _together(*jobs) -> list:
+    """Run the jobs at the same moment on threads of their own; their outcomes."""
+    barrier = threading.Barrier(len(jobs))
+
+    def run(job):
+        barrier.wait(timeout=30)
+        return job()
+
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        return [f.result(timeout=120) for f in [pool.submit(run, job) for job in jobs]]
+
+
+def test_two_dispatches_of_one_shipment_make_one(database):
+    from tracker.services import shipments
+
+    engine, factory, edition_id, gb_id, staff_id = _committed_world(database, 100)
+    with factory() as session:
+        staff = session.get(User, staff_id)
+        shipment = shipments.create(
+            session,
+            staff,
+            direction="outbound",
+            section_id=gb_id,
+            lines=[shipments.LineInput(edition_id, 30, "1.00")],
+        )
+        session.commit()
+        shipment_id = shipment.id
+
+    def dispatch() -> str:
+        with factory() as session:
+            try:
+                shipments.dispatch(session, session.get(User, staff_id), shipment_id)
+                session.commit()
+                return "dispatched"
+            except shipments.WrongState as error:
+                session.rollback()
+                assert "is dispatched: only a shipment that is draft can be dispatched" in str(
+                    error
+                )
+                return "refused"
+
+    try:
+        assert sorted(_together(dispatch, dispatch)) == ["dispatched", "refused"]
+        with factory() as session:
+            moves = session.scalar(
+                select(func.count()).select_from(Move).where(Move.kind == "dispatch")
+            )
+            assert moves == 1
+            assert ledger.check(session) == []
+    finally:
+        engine.dispose()
+
+
+def test_two_shipments_cannot_overdraw_the_warehouse(database):
+    from tracker.errors import InsufficientStock
+    from tracker.services import shipments
+
+    engine, factory, edition_id, gb_id, staff_id = _committed_world(database, 50)
+    with factory() as session:
+        staff = session.get(User, staff_id)
+        ids = [
+            shipments.create(
+                session,
+                staff,
+                direction="outbound",
+                section_id=gb_id,
+                lines=[shipments.LineInput(edition_id, 30, "1.00")],
+            ).id
+            for _ in range(2)
+        ]
+        session.commit()
+
+    def dispatch(shipment_id: int):
+        def job() -> str:
+            with factory() as session:
+                try:
+                    shipments.dispatch(session, session.get(User, staff_id), shipment_id)
+                    session.commit()
+                    return "dispatched"
+                except InsufficientStock as error:
+                    session.rollback()
+                    assert "20 copies there, 30 asked" in str(error)
+                    return "short"
+
+        return job
+
+    try:
+        assert sorted(_together(dispatch(ids[0]), dispatch(ids[1]))) == ["dispatched", "short"]
+        with factory() as session:
+            warehouse = session.scalar(select(Location).where(Location.code == "WH"))
+            assert ledger.balance(session, warehouse.id, edition_id, "unsigned") == 20
+            statuses = sorted(session.get(Shipment, i).status for i in ids)
+            assert statuses == ["dispatched", "draft"]
+    finally:
+        engine.dispose()
+
+
+def test_two_receipts_of_one_shipment_count_each_copy_once(database):
+    from tracker.errors import DomainError
+    from tracker.services import shipments
+
+    engine, factory, edition_id, gb_id, staff_id = _committed_world(database, 50)
+    with factory() as session:
+        staff = session.get(User, staff_id)
+        shipment = shipments.create(
+            session,
+            staff,
+            direction="outbound",
+            section_id=gb_id,
+            lines=[shipments.LineInput(edition_id, 10, "1.00")],
+        )
+        shipments.dispatch(session, staff, shipment.id)
+        session.commit()
+        shipment_id, line_id = shipment.id, shipment.lines[0].id
+
+    def receive() -> str:
+        with factory() as session:
+            try:
+                shipments.receive(
+                    session,
+                    session.get(User, staff_id),
+                    shipment_id,
+                    [shipments.ReceiptInput(line_id, received=10)],
+                )
+                session.commit()
+                return "received"
+            except DomainError:
+                session.rollback()
+                return "refused"
+
+    try:
+        assert sorted(_together(receive, receive)) == ["received", "refused"]
+        with factory() as session:
+            store = session.scalar(select(Location).where(Location.code == "GB-STORE"))
+            assert ledger.balance(session, store.id, edition_id, "unsigned") == 10
+            assert session.get(ShipmentLine, line_id).received_qty == 10
+            assert session.get(Shipment, shipment_id).status == "received"
+            assert ledger.check(session) == []
+    finally:
+        engine.dispose()
+
+
+def test_the_same_form_sent_twice_at_once_makes_one_document(database):
+    from tracker.services import movements
+    from tracker.services.documents import AlreadySubmitted, new_key
+
+    engine, factory, edition_id, _gb_id, staff_id = _committed_world(database, 50)
+    key = new_key()
+
+    def record() -> str:
+        with factory() as session:
+            try:
+                movements.record_print_run(
+                    session,
+                    session.get(User, staff_id),
+                    edition_id=edition_id,
+                    qty=5,
+                    reference="R2",
+                    key=key,
+                )
+                session.commit()
+                return "recorded"
+            except AlreadySubmitted:
+                session.rollback()
+                return "duplicate"
+
+    try:
+        assert sorted(_together(record, record)) == ["duplicate", "recorded"]
+        with factory() as session:
+            assert (
+                session.scalar(
+                    select(func.count()).select_from(Document).where(Document.submission_key == key)
+                )
+                == 1
+            )
+            warehouse = session.scalar(select(Location).where(Location.code == "WH"))
+            assert ledger.balance(session, warehouse.id, edition_id, "unsigned") == 55
     finally:
         engine.dispose()

@@ -7,8 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, literal, select, tuple_, union
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import func, literal, or_, select, tuple_, union
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from tracker.db import UTCDateTime
 from tracker.models import (
@@ -16,12 +16,19 @@ from tracker.models import (
     AuditEntry,
     Balance,
     Condition,
+    Document,
     Edition,
     Location,
     LocationKind,
     Move,
+    MoveKind,
     Section,
+    Shipment,
+    ShipmentLine,
+    Stocktake,
     Title,
+    Transfer,
+    WriteOff,
     audit_sections,
 )
 
@@ -65,6 +72,8 @@ class PlaceRow:
     sold: int = 0
     signed: int = 0
     written_off: int = 0
+    # Copies short (positive) or found (negative) at stocktakes, net.
+    counted_short: int = 0
     locations: list[LocationStock] = field(default_factory=list)
 
 
@@ -100,6 +109,10 @@ class StockOverview:
     @property
     def written_off(self) -> int:
         return sum(row.written_off for row in self.rows)
+
+    @property
+    def counted_short(self) -> int:
+        return sum(row.counted_short for row in self.rows)
 
     @property
     def section_totals(self) -> PlaceRow:
@@ -176,6 +189,8 @@ def stock_overview(
             row.sold += stock.total
         elif kind == K.WRITTEN_OFF:
             row.written_off += stock.total
+        elif kind == K.STOCKTAKE_DIFFERENCES:
+            row.counted_short += stock.total
         if kind != K.PRINTER:
             row.signed += stock.signed
     sections = sorted(by_section.values(), key=lambda r: (r.country_name or "", r.name))
@@ -259,7 +274,26 @@ def document_section_ids(session: Session, document_id: int) -> set[int | None]:
     )
 
 
+def shipment_moves(session: Session, shipment: Shipment) -> list[Move]:
+    """The moves of a shipment's dispatch and of its receipts, in order."""
+    ids = [shipment.document_id, *(r.document_id for r in shipment.receipts)]
+    return list(
+        session.scalars(
+            select(Move)
+            .where(Move.document_id.in_(ids))
+            .options(
+                joinedload(Move.edition).joinedload(Edition.title),
+                joinedload(Move.from_location),
+                joinedload(Move.to_location),
+                joinedload(Move.document),
+            )
+            .order_by(Move.id)
+        )
+    )
+
+
 def document_moves(session: Session, document_id: int) -> list[Move]:
+
     return list(
         session.scalars(
             select(Move)
@@ -312,3 +346,215 @@ def audit_entries(
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
     return list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
+
+
+# -- distribution --------------------------------------------------------------------------
+
+
+def shipments(
+    session: Session,
+    *,
+    section_scope: int | None = None,
+    status: str | None = None,
+    section_id: int | None = None,
+    country: str | None = None,
+    direction: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    before_id: int | None = None,
+    limit: int | None = None,
+) -> list[Shipment]:
+    """Shipments, newest first; dated by dispatch (drafts by creation)."""
+    when = func.coalesce(Shipment.dispatched_at, Document.created_at)
+    query = (
+        select(Shipment)
+        .join(Shipment.document)
+        .join(Shipment.section)
+        .options(
+            contains_eager(Shipment.document),
+            contains_eager(Shipment.section).joinedload(Section.country),
+            selectinload(Shipment.lines).joinedload(ShipmentLine.edition).joinedload(Edition.title),
+            joinedload(Shipment.from_location),
+            joinedload(Shipment.to_location),
+        )
+        .order_by(Shipment.document_id.desc())
+    )
+    if section_scope is not None:
+        query = query.where(Shipment.section_id == section_scope)
+    if status:
+        query = query.where(Shipment.status == status)
+    if section_id is not None:
+        query = query.where(Shipment.section_id == section_id)
+    if country:
+        query = query.where(Section.country_code == country)
+    if direction:
+        query = query.where(Shipment.direction == direction)
+    if since is not None:
+        query = query.where(when >= datetime.combine(since, time.min, UTC))
+    if until is not None:
+        query = query.where(when < datetime.combine(until + timedelta(days=1), time.min, UTC))
+    if before_id is not None:
+        query = query.where(Shipment.document_id < before_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query).unique())
+
+
+@dataclass
+class MovementRow:
+    """A document that moved copies at once, for the lists of transfers and write-offs."""
+
+    document: Document
+    copies: int
+    editions: str
+    detail: object
+
+
+def _movement_rows(session: Session, records: list) -> list[MovementRow]:
+    if not records:
+        return []
+    ids = [r.document_id for r in records]
+    totals: dict[int, int] = defaultdict(int)
+    names: dict[int, list[str]] = defaultdict(list)
+    for move in session.scalars(
+        select(Move)
+        .where(Move.document_id.in_(ids))
+        .options(joinedload(Move.edition).joinedload(Edition.title))
+    ):
+        totals[move.document_id] += move.qty
+        signed = " (signed)" if move.from_condition == Condition.SIGNED else ""
+        label = f"{move.qty:,} × {move.edition.label}{signed}"  # noqa: RUF001
+
+        names[move.document_id].append(label)
+    return [
+        MovementRow(r.document, totals[r.document_id], "; ".join(names[r.document_id]), r)
+        for r in records
+    ]
+
+
+def transfers(
+    session: Session,
+    *,
+    section_scope: int | None = None,
+    before_id: int | None = None,
+    limit: int | None = None,
+) -> list[MovementRow]:
+    source = aliased(Location)
+    target = aliased(Location)
+    query = (
+        select(Transfer)
+        .join(source, Transfer.from_location)
+        .join(target, Transfer.to_location)
+        .options(
+            joinedload(Transfer.document).joinedload(Document.created_by),
+            contains_eager(Transfer.from_location, alias=source),
+            contains_eager(Transfer.to_location, alias=target),
+        )
+        .order_by(Transfer.document_id.desc())
+    )
+    if section_scope is not None:
+        query = query.where(
+            or_(source.section_id == section_scope, target.section_id == section_scope)
+        )
+    if before_id is not None:
+        query = query.where(Transfer.document_id < before_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return _movement_rows(session, list(session.scalars(query).unique()))
+
+
+def write_offs(
+    session: Session,
+    *,
+    section_scope: int | None = None,
+    before_id: int | None = None,
+    limit: int | None = None,
+) -> list[MovementRow]:
+    query = (
+        select(WriteOff)
+        .join(WriteOff.location)
+        .options(
+            joinedload(WriteOff.document).joinedload(Document.created_by),
+            contains_eager(WriteOff.location),
+        )
+        .order_by(WriteOff.document_id.desc())
+    )
+    if section_scope is not None:
+        query = query.where(Location.section_id == section_scope)
+    if before_id is not None:
+        query = query.where(WriteOff.document_id < before_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return _movement_rows(session, list(session.scalars(query).unique()))
+
+
+def stocktakes(
+    session: Session,
+    *,
+    section_scope: int | None = None,
+    before_id: int | None = None,
+    limit: int | None = None,
+) -> list[Stocktake]:
+    query = (
+        select(Stocktake)
+        .join(Stocktake.location)
+        .options(
+            joinedload(Stocktake.document).joinedload(Document.created_by),
+            contains_eager(Stocktake.location),
+            selectinload(Stocktake.lines),
+        )
+        .order_by(Stocktake.document_id.desc())
+    )
+    if section_scope is not None:
+        query = query.where(Location.section_id == section_scope)
+    if before_id is not None:
+        query = query.where(Stocktake.document_id < before_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query).unique())
+
+
+@dataclass
+class PrintRunRow:
+    document: Document
+    edition: Edition
+    copies: int
+    occurred_at: datetime
+
+
+def print_runs(
+    session: Session, *, before_id: int | None = None, limit: int | None = None
+) -> list[PrintRunRow]:
+    query = (
+        select(Move)
+        .where(Move.kind == MoveKind.PRINT_RUN)
+        .options(
+            joinedload(Move.document).joinedload(Document.created_by),
+            joinedload(Move.edition).joinedload(Edition.title),
+        )
+        .order_by(Move.document_id.desc())
+    )
+    if before_id is not None:
+        query = query.where(Move.document_id < before_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        PrintRunRow(m.document, m.edition, m.qty, m.occurred_at) for m in session.scalars(query)
+    ]
+
+
+def places(
+    session: Session, *, section_scope: int | None = None, warehouse: bool = True
+) -> list[Location]:
+    """Open physical places, grouped by section (the publisher's first)."""
+    kinds = [K.SECTION_STORE, K.EVENT_TABLE] + ([K.WAREHOUSE] if warehouse else [])
+    query = (
+        select(Location)
+        .outerjoin(Location.section)
+        .options(contains_eager(Location.section))
+        .where(Location.kind.in_(kinds), Location.active.is_(True))
+        .order_by(Section.name.nulls_first(), Location.kind.desc(), Location.name)
+    )
+    if section_scope is not None:
+        query = query.where(Location.section_id == section_scope)
+    return list(session.scalars(query))

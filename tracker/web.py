@@ -22,27 +22,32 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["date"] = _date
-    app.context_processor(lambda: {"nav_links": nav_links})
+    app.context_processor(lambda: {"nav_links": nav_links, "can_use": can_use})
 
 
 # The main navigation; each link shows to the roles its route admits.
 NAV = [
     ("stock.home", "Stock"),
+    ("shipments.index", "Shipments"),
+    ("movements.transfers", "Movements"),
     ("audit.index", "Audit trail"),
     ("admin.users", "Accounts"),
 ]
+
+
+def can_use(endpoint: str) -> bool:
+    """Whether the current user's role may use a route (for links and buttons)."""
+    rule = access.declared(endpoint)
+    if rule is None or not current_user.is_authenticated:
+        return bool(rule and rule.public)
+    return rule.public or current_user.role in rule.roles
 
 
 def nav_links() -> list[tuple[str, str]]:
     """The links of the main navigation the current user may follow."""
     if not current_user.is_authenticated:
         return []
-    links = []
-    for endpoint, label in NAV:
-        rule = access.declared(endpoint)
-        if rule is not None and (rule.public or current_user.role in rule.roles):
-            links.append((endpoint, label))
-    return links
+    return [(endpoint, label) for endpoint, label in NAV if can_use(endpoint)]
 
 
 def _wants_json() -> bool:
@@ -104,3 +109,53 @@ def _datetime(value: Any) -> str:
 
 def _date(value: Any) -> str:
     return "" if value is None else value.strftime("%d %b %Y")
+
+
+def document_url(document_id: int) -> str:
+    """The page that shows a document best: a shipment's own page for a shipment or
+    its receipts, a stocktake's report, else the document's moves."""
+    from flask import url_for
+
+    from tracker.models import Document, Receipt
+
+    document = db.session.get(Document, document_id)
+    if document is not None and document.kind == "shipment":
+        return url_for("shipments.detail", shipment_id=document_id)
+    if document is not None and document.kind == "receipt":
+        receipt = db.session.get(Receipt, document_id)
+        if receipt is not None:
+            return url_for("shipments.detail", shipment_id=receipt.shipment_id)
+    if document is not None and document.kind == "stocktake":
+        return url_for("movements.stocktake", document_id=document_id)
+    return url_for("stock.document", document_id=document_id)
+
+
+def submit(form: Any, action: Any, done: Any) -> Any:
+    """Validate a posted form and run ``action()``; answer ``done(result)``.
+
+    A form sent before lands on what it made. A rule that refuses rolls everything back
+    and shows its message on the form: the caller then renders the form again (with
+    status 422 when it was submitted). Returns None in that case.
+    """
+    from flask import flash, redirect
+
+    from tracker.services.documents import AlreadySubmitted
+
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = action()
+    except AlreadySubmitted as earlier:
+        db.rollback()
+        flash("This form was already sent: here is what it recorded.", "message")
+        return redirect(document_url(earlier.document_id))
+    except DomainError as error:
+        db.rollback()
+        form.form_errors.append(error.message)
+        return None
+    return done(result)
+
+
+def form_status(form: Any) -> int:
+    """422 for a form sent back with errors, 200 for a form shown."""
+    return 422 if form.is_submitted() else 200

@@ -91,17 +91,22 @@ def page(browser, request):
 
     yield page
     context.close()
-    # A page answering 403 or 404 is logged as a failed load: the tests visit such pages
-    # on purpose. Anything else (a script error, a missing stylesheet) is a failure.
+    # A page answering 403, 404 or 422 (a form sent back with its errors) is logged as a
+    # failed load: the tests do that on purpose. Anything else (a script error, a missing
+    # stylesheet) is a failure.
     unexpected = [
-        e for e in errors if not re.match(r"Failed to load resource: .* status of 40[34]", e)
+        e for e in errors if not re.match(r"Failed to load resource: .* status of (40[34]|422)", e)
     ]
+
     assert unexpected == [], unexpected
 
 
 def log_in(page, base: str, email: str, password: str = PASSWORD) -> None:
-    """Log in through the login page, as a person would."""
+    """Log in through the login page, as a person would (as someone else than before:
+    the cookies of an earlier login are dropped)."""
+    page.context.clear_cookies()
     page.goto(base + "/login")
+
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()

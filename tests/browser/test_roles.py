@@ -9,10 +9,10 @@ from tests.browser.conftest import log_in, screenshot
 pytestmark = pytest.mark.browser
 
 NAVIGATION = {
-    "admin@example.org": ["Stock", "Audit trail", "Accounts"],
-    "coordinator@example.org": ["Stock", "Audit trail"],
-    "distribution@example.org": ["Stock"],
-    "treasurer.gb@example.org": ["Stock"],
+    "admin@example.org": ["Stock", "Shipments", "Movements", "Audit trail", "Accounts"],
+    "coordinator@example.org": ["Stock", "Shipments", "Movements", "Audit trail"],
+    "distribution@example.org": ["Stock", "Shipments", "Movements"],
+    "treasurer.gb@example.org": ["Stock", "Shipments", "Movements"],
 }
 
 

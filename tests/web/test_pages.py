@@ -53,6 +53,9 @@ def _from_moves(session, edition_id: int | None = None) -> dict:
             row["written_off"] += qty
         elif location.kind == K.PRINTER:
             row["printed"] -= qty
+        elif location.kind == K.STOCKTAKE_DIFFERENCES:
+            row["counted_short"] += qty
+
         if condition == "signed" and location.kind != K.PRINTER:
             row["signed"] += qty
     return tally
@@ -110,6 +113,11 @@ def test_home_page_figures_equal_the_sums_of_the_moves(demo_app, demo_login, one
     )
     assert totals["sold"] == sum(r["sold"] for r in expected.values())
     assert totals["signed"] == sum(r["signed"] for r in expected.values())
+    short = sum(r["counted_short"] for r in expected.values())
+    if short:
+        assert totals[f"{'short' if short > 0 else 'found'} at stocktakes"] == abs(short)
+    else:
+        assert not any("stocktakes" in caption for caption in totals)
     # Every copy printed is somewhere.
     assert totals["printed"] == (
         totals["in the warehouse"]
@@ -117,6 +125,7 @@ def test_home_page_figures_equal_the_sums_of_the_moves(demo_app, demo_login, one
         + totals["with sections"]
         + totals["sold"]
         + sum(r["written_off"] for r in expected.values())
+        + short
     )
 
 

@@ -3,6 +3,21 @@ on ``tracker.db.Base.metadata`` (which migrations compare against)."""
 
 from tracker.models.accounts import AuditEntry, Role, User, audit_sections
 from tracker.models.catalogue import Author, Edition, EditionFormat, Title, title_authors
+from tracker.models.distribution import (
+    Direction,
+    DiscrepancyReason,
+    Receipt,
+    ReceiptLine,
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+    Stocktake,
+    StocktakeLine,
+    Terms,
+    Transfer,
+    WriteOff,
+    WriteOffReason,
+)
 from tracker.models.places import (
     PHYSICAL_KINDS,
     SOURCE_KINDS,
@@ -21,6 +36,8 @@ __all__ = [
     "Balance",
     "Condition",
     "Country",
+    "Direction",
+    "DiscrepancyReason",
     "Document",
     "Edition",
     "EditionFormat",
@@ -28,10 +45,21 @@ __all__ = [
     "LocationKind",
     "Move",
     "MoveKind",
+    "Receipt",
+    "ReceiptLine",
     "Role",
     "Section",
+    "Shipment",
+    "ShipmentLine",
+    "ShipmentStatus",
+    "Stocktake",
+    "StocktakeLine",
+    "Terms",
     "Title",
+    "Transfer",
     "User",
+    "WriteOff",
+    "WriteOffReason",
     "audit_sections",
     "title_authors",
 ]

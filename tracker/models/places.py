@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, true
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base
@@ -121,6 +121,8 @@ class Location(Base):
     kind: Mapped[str] = mapped_column(String(32))
     section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # Where parcels go (stores, the warehouse): printed on packing slips.
+    address: Mapped[str | None] = mapped_column(Text)
 
     section: Mapped[Section | None] = relationship(back_populates="locations")
 

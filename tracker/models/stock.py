@@ -71,6 +71,8 @@ class Document(Base):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The one-time key of the form that made it: a form sent twice makes one document.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     moves: Mapped[list[Move]] = relationship(
         back_populates="document", order_by="Move.id", viewonly=True

@@ -154,7 +154,23 @@ def create_section(
     return section
 
 
+def publisher_location(session: Session, kind: LocationKind) -> Location:
+    """The publisher's (first open) location of a kind: the warehouse, its transit..."""
+    location = session.scalar(
+        select(Location)
+        .where(Location.kind == kind, Location.section_id.is_(None), Location.active.is_(True))
+        .order_by(Location.id)
+        .limit(1)
+    )
+    if location is None:
+        raise DomainError(
+            f"The publisher has no open {kind.label} location: add one with `tracker places`."
+        )
+    return location
+
+
 def section_store(section: Section) -> Location:
+
     return section.location_of_kind(LocationKind.SECTION_STORE)
 
 

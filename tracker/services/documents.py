@@ -1,0 +1,102 @@
+"""Documents and their one-time submission keys.
+
+Every form that makes a document carries a key made when the form was shown. The key
+is stored with the document under a unique constraint, in the same transaction: the
+same form sent twice (a reload, a double click, two tabs) finds the first document
+instead of making a second one.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tracker.db import utcnow
+from tracker.errors import DomainError
+from tracker.models import Document
+from tracker.services import actor_id
+
+_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+class AlreadySubmitted(DomainError):
+    """This form was sent before: ``document_id`` is what it made."""
+
+    status_code = 409
+
+    def __init__(self, document_id: int):
+        self.document_id = document_id
+        super().__init__(f"This form was already sent: it made document #{document_id}.")
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def check_key(session: Session, key: str | None) -> str | None:
+    """The key if it is new; AlreadySubmitted if a document has it."""
+    if key is None:
+        return None
+    if not _KEY.match(key):
+        raise DomainError("This form is damaged or out of date: open it again and resend it.")
+    existing = session.scalar(select(Document.id).where(Document.submission_key == key))
+    if existing is not None:
+        raise AlreadySubmitted(existing)
+    return key
+
+
+def start(
+    session: Session,
+    actor: object,
+    kind: str,
+    *,
+    key: str | None,
+    reference: str | None = None,
+    note: str | None = None,
+) -> Document:
+    """A new document row, written now (so that a second one with the same key waits
+    for this transaction, then fails and finds it)."""
+    key = check_key(session, key)
+    reference = (reference or "").strip() or None
+    if reference and len(reference) > 120:
+        raise DomainError("The reference is longer than 120 characters.")
+    document = Document(
+        kind=kind,
+        reference=reference,
+        note=(note or "").strip() or None,
+        created_by_id=actor_id(actor),
+        submission_key=key,
+    )
+    try:
+        with session.begin_nested():
+            session.add(document)
+            session.flush()
+    except IntegrityError:
+        existing = key and session.scalar(select(Document.id).where(Document.submission_key == key))
+        if existing:
+            raise AlreadySubmitted(existing) from None
+        raise
+    return document
+
+
+def occurred_at(when: date | datetime | None) -> datetime:
+    """When something happened, as people date it: a moment (made aware, UTC), or a day
+    (now if it is today, else midday UTC that day). Never in the future."""
+    now = utcnow()
+    if when is None:
+        return now
+    if isinstance(when, datetime):
+        moment = when if when.tzinfo else when.replace(tzinfo=UTC)
+        if moment > now:
+            raise DomainError(f"{moment:%d %b %Y %H:%M} is in the future.")
+        return moment
+    if when == now.date():
+        return now
+    if when > now.date():
+        raise DomainError(f"{when:%d %b %Y} is in the future.")
+    return datetime.combine(when, time(12), UTC)

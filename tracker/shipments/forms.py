@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from wtforms import (
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from tracker.forms import KeyedForm, choices, copies_field, optional_int
+from tracker.models import DiscrepancyReason, ShipmentStatus, Terms
+
+
+class LineForm(Form):
+    """One edition on a shipment: how many copies, and the price per copy."""
+
+    class Meta:
+        csrf = False
+
+    edition_id = HiddenField()
+    qty = copies_field()
+    unit_price = DecimalField(
+        "Price per copy",
+        places=None,
+        validators=[Optional(), NumberRange(min=0, message="The price cannot be negative.")],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.qty.data and self.unit_price.data is None:
+            self.unit_price.errors = [*self.unit_price.errors, "Give the price per copy."]
+            return False
+        return ok
+
+
+class ShipmentForm(KeyedForm):
+    section_id = SelectField(
+        "Section",
+        coerce=optional_int,
+        choices=[],
+        validators=[DataRequired(message="Choose a section.")],
+    )
+    terms = SelectField(
+        "Terms", choices=choices((t.value, t.label) for t in Terms), default=Terms.FIRM_SALE.value
+    )
+
+    carrier = StringField("Carrier", validators=[Optional(), Length(max=100)])
+    tracking_number = StringField("Tracking number", validators=[Optional(), Length(max=100)])
+    expected_on = DateField("Expected arrival", validators=[Optional()])
+    note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    lines = FieldList(FormField(LineForm))
+
+
+class ReceiptLineForm(Form):
+    class Meta:
+        csrf = False
+
+    line_id = HiddenField()
+    received = copies_field("Received", zero=True)
+    damaged = copies_field("Damaged", zero=True)
+    missing = copies_field("Missing", zero=True)
+    reason = SelectField(
+        "Reason",
+        choices=choices([("", "—")] + [(r.value, r.label) for r in DiscrepancyReason]),
+        validators=[Optional()],
+    )
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+
+
+class ReceiptForm(KeyedForm):
+    received_on = DateField("Received on", validators=[Optional()])
+    note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    lines = FieldList(FormField(ReceiptLineForm))
+
+
+class ShipmentFilterForm(Form):
+    class Meta:
+        csrf = False
+
+    status = SelectField(
+        "Status",
+        choices=choices([("", "Any status")] + [(s.value, s.label) for s in ShipmentStatus]),
+        validators=[Optional()],
+    )
+    direction = SelectField(
+        "Direction",
+        choices=choices([("", "Both ways"), ("outbound", "to sections"), ("return", "returns")]),
+        validators=[Optional()],
+    )
+    section = SelectField("Section", coerce=optional_int, choices=[], validators=[Optional()])
+    country = SelectField("Country", choices=[], validators=[Optional()])
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To", validators=[Optional()])
