@@ -66,6 +66,9 @@ class Config:
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
     # Who sends the shipments (packing slips): the warehouse's address goes with it.
     PUBLISHER_NAME = _env("PUBLISHER_NAME", "Wellred Books")
+    # The currency the publisher keeps its accounts in: balances are shown in it.
+    PUBLISHER_CURRENCY = _env("PUBLISHER_CURRENCY", "GBP")
+
     # Rows per page on pages that list moves or audit entries.
 
     MOVES_PER_PAGE = 50

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 # Registers every table on the metadata.
 import tracker.models  # noqa: F401
-from tracker.db import Base, UTCDateTime, make_engine
+from tracker.db import Base, DecimalText, UTCDateTime, make_engine
 
 alembic_config = context.config
 if alembic_config.config_file_name is not None and not alembic_config.attributes.get(
@@ -38,6 +38,8 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
     the app, which changes after them."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, DecimalText):
+        return "sa.String(length=40)"
     return False
 
 

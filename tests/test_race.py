@@ -293,3 +293,52 @@ def test_the_same_form_sent_twice_at_once_makes_one_document(database):
             assert ledger.balance(session, warehouse.id, edition_id, "unsigned") == 55
     finally:
         engine.dispose()
+
+
+def test_two_phones_selling_the_last_copy(database):
+    """Two treasurers' phones sell the last copy at the same moment: one sale, one message."""
+    from tracker.errors import InsufficientStock
+    from tracker.models import Sale
+    from tracker.services import events, shipments
+
+    engine, factory, edition_id, gb_id, _staff = _committed_world(database, 1)
+    with factory() as session:
+        shipment = shipments.create(
+            session,
+            None,
+            direction="outbound",
+            section_id=gb_id,
+            lines=[shipments.LineInput(edition_id, 1, "1")],
+        )
+        shipments.dispatch(session, None, shipment.id)
+        shipments.receive(
+            session, None, shipment.id, [shipments.ReceiptInput(shipment.lines[0].id, received=1)]
+        )
+        session.commit()
+        store_id = shipment.to_location_id
+
+    def sell() -> str:
+        with factory() as session:
+            try:
+                events.sell(
+                    session,
+                    None,
+                    location_id=store_id,
+                    items=[events.SaleItem(edition_id, 1)],
+                    payment_method="cash",
+                )
+                session.commit()
+                return "sold"
+            except InsufficientStock as error:
+                session.rollback()
+                assert "0 copies there, 1 asked" in str(error)
+                return "short"
+
+    try:
+        assert sorted(_together(sell, sell)) == ["short", "sold"]
+        with factory() as session:
+            assert session.scalar(select(func.count()).select_from(Sale)) == 1
+
+            assert ledger.check(session) == []
+    finally:
+        engine.dispose()

@@ -42,12 +42,25 @@ def create_app(
     from tracker.admin.views import bp as admin_bp
     from tracker.auditlog.views import bp as audit_bp
     from tracker.auth.views import bp as auth_bp
+    from tracker.events.views import bp as events_bp
+    from tracker.finance.views import bp as money_bp
     from tracker.movements.views import bp as movements_bp
     from tracker.shipments.views import bp as shipments_bp
     from tracker.stock.views import bp as stock_bp
     from tracker.system.views import bp as system_bp
 
-    blueprints = (system_bp, auth_bp, stock_bp, shipments_bp, movements_bp, admin_bp, audit_bp)
+    blueprints = (
+        system_bp,
+        auth_bp,
+        stock_bp,
+        shipments_bp,
+        movements_bp,
+        events_bp,
+        money_bp,
+        admin_bp,
+        audit_bp,
+    )
+
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

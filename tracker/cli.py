@@ -36,22 +36,25 @@ def main() -> None:
 def transactional(command: Callable[..., Any]) -> Callable[..., Any]:
     """Run a command in one transaction: commit at the end, roll back on any error.
 
-    Domain errors become one line on stderr and exit status 1. So does a database that
-    is unreachable or not migrated yet, with the command that fixes it.
+    The command returns what it has to say, which is printed once the transaction is
+    committed (never a message about work that did not land). Domain errors become one
+    line on stderr and exit status 1. So does a database that is unreachable or not
+    migrated yet, with the command that fixes it.
     """
 
     @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
-            result = command(*args, **kwargs)
+            said = command(*args, **kwargs)
             db.commit()
-            return result
         except DomainError as error:
             db.rollback()
             raise click.ClickException(error.message) from None
         except (OperationalError, ProgrammingError) as error:
             db.rollback()
             raise click.ClickException(_database_problem(error)) from None
+        if said:
+            click.echo(said)
 
     return wrapper
 
@@ -141,33 +144,34 @@ def _current() -> tuple[str, ...]:
     help="Do nothing (and succeed) when the database already holds data.",
 )
 @transactional
-def demo_command(if_empty: bool) -> None:
+def demo_command(if_empty: bool) -> str:
     """Fill an empty database with the demo campaign of 2024."""
     from tracker import demo, ledger
 
     if if_empty and not demo.is_empty(db.session):
-        click.echo("The database already holds data; the demo was not loaded.")
-        return
+        return "The database already holds data; the demo was not loaded."
     summary = demo.load(db.session, hasher())
     problems = ledger.check(db.session)
     if problems:  # pragma: no cover - the demo posts through the ledger only
         raise DomainError(f"The demo left the ledger inconsistent: {problems[0]}")
-    click.echo(
+    lines = [
         f"Demo campaign loaded: {summary.editions} editions, {summary.sections} sections, "
         f"{summary.locations} locations, {summary.documents:,} documents, "
-        f"{summary.moves:,} moves. Ledger check: clean."
-    )
-    click.echo("\nDemo accounts (the passwords are shown this once):")
+        f"{summary.moves:,} moves. Ledger check: clean.",
+        "",
+        "Demo accounts (the passwords are shown this once):",
+    ]
     for account in summary.accounts:
         who = account.role.label + (f", {account.section}" if account.section else "")
-        click.echo(f"  {account.email:<28} {account.password:<28} {who}")
+        lines.append(f"  {account.email:<28} {account.password:<28} {who}")
+    return "\n".join(lines)
 
 
 # -- tracker ledger --------------------------------------------------------------------
 
 
 @click.group("ledger", cls=AppGroup)
-def ledger_group() -> None:
+def ledger_group() -> str:
     """Post, reverse and check moves."""
 
 
@@ -227,7 +231,7 @@ def ledger_post(
     reference: str | None,
     note: str | None,
     at: str | None,
-) -> None:
+) -> str:
     """Post one move, as a document of its own."""
     from tracker.ledger import MoveLine
     from tracker.services import catalogue, places
@@ -251,7 +255,7 @@ def ledger_post(
     document = post_document(
         db.session, kind, [line], reference=reference, note=note, occurred_at=_parse_when(at)
     )
-    click.echo(
+    return (
         f"Posted document #{document.id}: {copies:,} x {edition.label} "
         f"from {source.upper()} to {target.upper()}."
     )
@@ -261,12 +265,12 @@ def ledger_post(
 @click.argument("move_ids", nargs=-1, required=True, type=int)
 @click.option("--note", default=None, help="Why.")
 @transactional
-def ledger_reverse(move_ids: tuple[int, ...], note: str | None) -> None:
+def ledger_reverse(move_ids: tuple[int, ...], note: str | None) -> str:
     """Reverse moves with opposite moves linked to them."""
     from tracker.services.stock import reverse_moves
 
     document = reverse_moves(db.session, list(move_ids), note=note)
-    click.echo(f"Reversed move {', '.join(map(str, move_ids))} in document #{document.id}.")
+    return f"Reversed move {', '.join(map(str, move_ids))} in document #{document.id}."
 
 
 # -- tracker catalogue / places ----------------------------------------------------------
@@ -294,7 +298,7 @@ def catalogue_add_edition(
     fmt: str,
     price: str,
     currency: str,
-) -> None:
+) -> str:
     """Add an edition (and its title, when new)."""
     from tracker.models import Title
     from tracker.services import catalogue
@@ -311,7 +315,7 @@ def catalogue_add_edition(
         list_price=price,
         currency=currency,
     )
-    click.echo(f"Added {edition.label}, ISBN {edition.isbn}.")
+    return f"Added {edition.label}, ISBN {edition.isbn}."
 
 
 @click.group("places", cls=AppGroup)
@@ -325,7 +329,7 @@ def places_group() -> None:
 @click.option("--currency", required=True, help="ISO 4217 code, such as SEK.")
 @click.option("--code", default=None, help="Prefix of its location codes (default: country).")
 @transactional
-def places_add_section(name: str, country: str, currency: str, code: str | None) -> None:
+def places_add_section(name: str, country: str, currency: str, code: str | None) -> str:
     """Add a section, with its store and its virtual locations."""
     from tracker.services import places
 
@@ -334,7 +338,7 @@ def places_add_section(name: str, country: str, currency: str, code: str | None)
         db.session, name=name, country_code=country, currency=currency, code=code
     )
     codes = ", ".join(loc.code for loc in section.locations)
-    click.echo(f"Added section {section.name}: {codes}.")
+    return f"Added section {section.name}: {codes}."
 
 
 @places_group.command("add-location")
@@ -343,7 +347,7 @@ def places_add_section(name: str, country: str, currency: str, code: str | None)
 @click.option("--name", required=True)
 @click.option("--section", "section_name", required=True, help="The section's name.")
 @transactional
-def places_add_location(kind: str, code: str, name: str, section_name: str) -> None:
+def places_add_location(kind: str, code: str, name: str, section_name: str) -> str:
     """Add a store or an event table to a section."""
     from tracker.errors import NotFound
     from tracker.models import Section
@@ -353,7 +357,7 @@ def places_add_location(kind: str, code: str, name: str, section_name: str) -> N
     if section is None:
         raise NotFound(f"There is no section called {section_name!r}.")
     location = places.create_location(db.session, kind=kind, code=code, name=name, section=section)
-    click.echo(f"Added {location.kind_label} {location.name} ({location.code}).")
+    return f"Added {location.kind_label} {location.name} ({location.code})."
 
 
 # -- tracker users ----------------------------------------------------------------------
@@ -376,7 +380,7 @@ def _password_prompt() -> str:
 @click.option("--name", default=None)
 @click.option("--section", "section_name", default=None, help="Treasurers: the section's name.")
 @transactional
-def users_create(email: str, role: str, name: str | None, section_name: str | None) -> None:
+def users_create(email: str, role: str, name: str | None, section_name: str | None) -> str:
     """Create an account; the password is asked for at a prompt."""
     from tracker.errors import NotFound
     from tracker.models import Section
@@ -398,18 +402,18 @@ def users_create(email: str, role: str, name: str | None, section_name: str | No
         section_id=section_id,
         password=password,
     )
-    click.echo(f"Created {user.role_label.lower()} {user.email}.")
+    return f"Created {user.role_label.lower()} {user.email}."
 
 
 @users_group.command("set-password")
 @click.argument("email")
 @transactional
-def users_set_password(email: str) -> None:
+def users_set_password(email: str) -> str:
     """Set an account's password (asked for at a prompt); its sessions end."""
     from tracker.services import accounts
 
     user = accounts.set_password(db.session, hasher(), email, _password_prompt())
-    click.echo(f"Password of {user.email} set.")
+    return f"Password of {user.email} set."
 
 
 @users_group.command("list")

@@ -27,7 +27,6 @@ from tracker.models import (
     Document,
     Edition,
     Location,
-    LocationKind,
     Move,
     MoveKind,
     Role,
@@ -35,7 +34,7 @@ from tracker.models import (
     Shipment,
     User,
 )
-from tracker.services import accounts, catalogue, places, shipments
+from tracker.services import accounts, catalogue, events, money, places, shipments
 from tracker.services.movements import Copies, record_print_run, stocktake, transfer, write_off
 from tracker.services.stock import post_document
 
@@ -156,179 +155,253 @@ ADDRESSES = {
 
 
 @dataclass
-class Event:
+class DemoEvent:
     section: str
-    slug: str
     name: str
+    kind: str
+    city: str
+    venue: str | None
     start: datetime
     hours: int
     attendance: int
     brought: dict[str, int]
     sold: dict[tuple[str, Condition], int]
-    signings: list[tuple[str, int, str]] = field(default_factory=list)
-    source: str = "STORE"  # where the copies come from
+    # (edition, copies, authors)
+    signings: list[tuple[str, int, tuple[str, ...]]] = field(default_factory=list)
 
 
 def _at(y: int, m: int, d: int, h: int = 18, minute: int = 0) -> datetime:
     return datetime(y, m, d, h, minute, tzinfo=UTC)
 
 
+WOODS, SEWELL = "Alan Woods", "Rob Sewell"
+
 EVENTS = [
-    Event(
+    DemoEvent(
         "SE",
-        "VARMLAND-SCHOOL",
-        "Värmland communist school, Karlstad",
+        "Värmland communist school",
+        "school",
+        "Karlstad",
+        None,
         _at(2024, 1, 20, 10),
         8,
         29,
         {"idol-en": 40},
         {("idol-en", U): 18},
     ),
-    Event(
+    DemoEvent(
         "PK",
-        "KARACHI-LAUNCH",
-        "Bolshevism book launch, Karachi",
+        "Bolshevism book launch",
+        "launch",
+        "Karachi",
+        None,
         _at(2024, 1, 20, 12),
         4,
         110,
         {"bolshevism-ur": 200},
         {("bolshevism-ur", U): 112},
     ),
-    Event(
+    DemoEvent(
         "GB",
-        "LONDON-LAUNCH",
         "#LeninLives: London launch of In Defence of Lenin",
+        "launch",
+        "London",
+        "Central London",
         _at(2024, 1, 21, 14),
         8,
         150,
         {"idol-en": 300},
         {("idol-en", U): 84, ("idol-en", S): 61},
-        [("idol-en", 72, "Alan Woods and Rob Sewell")],
+        [("idol-en", 72, (WOODS, SEWELL))],
     ),
-    Event(
+    DemoEvent(
         "SE",
-        "STOCKHOLM-WALK",
         "Lenin in Stockholm: walking tour",
+        "other",
+        "Stockholm",
+        None,
         _at(2024, 1, 21, 11),
         3,
         35,
         {"idol-en": 20},
         {("idol-en", U): 7},
     ),
-    Event(
+    DemoEvent(
         "IT",
-        "BOLOGNA-MEETING",
         "Bologna regional meeting and live stream",
+        "public_meeting",
+        "Bologna",
+        None,
         _at(2024, 1, 21, 13),
         6,
         98,
         {"idol-en": 60},
         {("idol-en", U): 34},
     ),
-    Event(
+    DemoEvent(
         "IE",
-        "DUBLIN-WATCH",
         "Dublin watch party",
+        "public_meeting",
+        "Dublin",
+        None,
         _at(2024, 1, 21, 14),
         6,
         25,
         {"idol-en": 30},
         {("idol-en", U): 14},
     ),
-    Event(
+    DemoEvent(
         "MX",
-        "REFOUNDATION",
-        "100 years after his death: we return to Lenin! (Mexico City)",
+        "100 years after his death: we return to Lenin!",
+        "public_meeting",
+        "Mexico City",
+        None,
         _at(2024, 1, 21, 17),
         5,
         120,
         {"idol-es": 120},
         {("idol-es", U): 66},
     ),
-    Event(
+    DemoEvent(
         "PK",
-        "LAHORE-OPEN-MIC",
-        "Who was Lenin? Open mic and Communist Bookstall, Lahore",
+        "Who was Lenin? Open mic and Communist Bookstall",
+        "bookstall",
+        "Lahore",
+        None,
         _at(2024, 1, 21, 11),
         6,
         80,
         {"idol-en": 40, "bolshevism-ur": 100},
         {("idol-en", U): 22, ("bolshevism-ur", U): 45},
     ),
-    Event(
+    DemoEvent(
         "PK",
-        "HYDERABAD-PRESS-CLUB",
-        "Bolshevism launch at Hyderabad Press Club",
+        "Bolshevism launch",
+        "launch",
+        "Hyderabad",
+        "Hyderabad Press Club",
         _at(2024, 1, 22, 11),
         4,
         45,
         {"bolshevism-ur": 80},
         {("bolshevism-ur", U): 38},
     ),
-    Event(
+    DemoEvent(
         "PK",
-        "LAHORE-FESTIVAL",
-        "Lenin Festival, Lahore",
+        "Lenin Festival",
+        "festival",
+        "Lahore",
+        None,
         _at(2024, 2, 3, 10),
         9,
         400,
         {"idol-en": 120, "bolshevism-ur": 150},
         {("idol-en", U): 71, ("bolshevism-ur", U): 93},
     ),
-    Event(
+    DemoEvent(
         "CA",
-        "MONTREAL-WINTER-SCHOOL",
         "Montreal Winter School: In Defence of Lenin",
+        "school",
+        "Montreal",
+        None,
         _at(2024, 2, 17, 14),
         30,
         260,
         {"idol-en": 150},
         {("idol-en", U): 96},
     ),
-    Event(
-        "SE",
-        "RKP-CONGRESS",
-        "RKP founding congress, Stockholm",
-        _at(2024, 4, 13, 9),
-        30,
-        300,
-        {"idol-en": 120},
-        {("idol-en", U): 74},
-    ),
-    Event(
-        "GB",
-        "RCP-CONFERENCE",
-        "RCP founding conference, London",
-        _at(2024, 5, 25, 9),
-        30,
-        900,
-        {"idol-en": 450},
-        {("idol-en", U): 201, ("idol-en", S): 38},
-        [("idol-en", 40, "Alan Woods")],
-    ),
-    Event(
-        "US",
-        "NEW-YORK-CIRCLE",
-        "In Defence of Lenin reading circle, New York",
-        _at(2024, 3, 9, 15),
-        3,
-        40,
-        {"idol-en": 40},
-        {("idol-en", U): 23},
-    ),
-    Event(
+    DemoEvent(
         "AU",
-        "SYDNEY-SCHOOL",
         "Sydney summer school",
+        "school",
+        "Sydney",
+        None,
         _at(2024, 2, 10, 10),
         8,
         60,
         {"idol-en": 60},
         {("idol-en", U): 31},
     ),
+    DemoEvent(
+        "US",
+        "In Defence of Lenin reading circle",
+        "reading_circle",
+        "New York",
+        None,
+        _at(2024, 3, 9, 15),
+        3,
+        40,
+        {"idol-en": 40},
+        {("idol-en", U): 23},
+    ),
+    DemoEvent(
+        "SE",
+        "RKP founding congress",
+        "public_meeting",
+        "Stockholm",
+        None,
+        _at(2024, 4, 13, 9),
+        30,
+        300,
+        {"idol-en": 120},
+        {("idol-en", U): 74},
+    ),
+    DemoEvent(
+        "GB",
+        "RCP founding conference",
+        "public_meeting",
+        "London",
+        None,
+        _at(2024, 5, 25, 9),
+        30,
+        900,
+        {"idol-en": 450},
+        {("idol-en", U): 201, ("idol-en", S): 38},
+        [("idol-en", 40, (WOODS,))],
+    ),
 ]
 
-PAYMENT_NOTES = ("cash", "card", "cash", "card", "bank transfer")
+# What readers pay in each section (its currency), where it is not the list price.
+RETAIL = {
+    "US": {"idol-en": "30.00"},
+    "CA": {"idol-en": "40.00"},
+    "SE": {"idol-en": "300.00"},
+    "IE": {"idol-en": "28.00"},
+    "IT": {"idol-en": "28.00"},
+    "DE": {"idol-en": "28.00"},
+    "FR": {"idol-en": "28.00"},
+    "PT": {"idol-en": "28.00"},
+    "ES": {"idol-en": "28.00"},
+    "AU": {"idol-en": "45.00"},
+    "CH": {"idol-en": "30.00"},
+    "PK": {"idol-en": "3000.00"},
+    "MX": {"idol-es": "500.00"},
+}
+
+# Money sent to the publisher: section, amount, sent on, confirmed?
+REMITTANCES = [
+    ("GB", "5000.00", date(2024, 3, 1), True),
+    ("GB", "4000.00", date(2024, 7, 1), True),
+    ("SE", "8000.00", date(2024, 5, 15), True),
+    ("MX", "60000.00", date(2024, 4, 10), True),
+    ("US", "1500.00", date(2024, 12, 2), False),
+]
+
+# Rates to the publisher's currency (GBP), as an admin entered them. None for CHF: its
+# balance shows in francs only, and stays out of the total.
+RATES = {
+    "SEK": "0.0745",
+    "MXN": "0.0465",
+    "PKR": "0.00283",
+    "CAD": "0.583",
+    "EUR": "0.853",
+    "USD": "0.789",
+    "AUD": "0.521",
+}
+
+PAYMENTS = ("cash", "card", "cash", "card", "bank_transfer")
+BUYERS = (None, None, None, "Sam", "Aisha", "Jonas", "María", "Bilal", "Chloé", "Tom")
+DEDICATIONS = ["Ahmed", "Greta", "Linh", "Owen", "Priya", "Kwame", "Sofía", "Niamh", "Yusuf"]
 
 # One account per role, and treasurers for several sections: (email, name, role, section).
 ACCOUNTS = [
@@ -396,6 +469,7 @@ class _Demo:
         self.users: dict[str, User] = {}  # "distribution" or a section code -> user
         self.accounts: list[DemoAccount] = []
         self.shipments: dict[int, int] = {}  # index in SHIPMENTS -> shipment id
+        self.authors: dict[str, int] = {}
         self.documents = 0
 
     # -- helpers ---------------------------------------------------------------------
@@ -405,13 +479,13 @@ class _Demo:
             self.codes[code] = places.location_by_code(self.session, code)
         return self.codes[code]
 
-    def by(self, who: str) -> User | None:
+    def by(self, who: str, *, count: bool = True) -> User | None:
         """The demo user who would do it: distribution staff, or the section's treasurer
         (sections without a demo treasurer act through nobody in particular, as if their
         figures had been imported)."""
         user = self.users.get(who)
         audit.set_actor(self.session, user.id if user else None)
-        self.documents += 1
+        self.documents += count
         return user
 
     def post(
@@ -465,6 +539,7 @@ class _Demo:
         self.catalogue()
         self.places()
         self.people()
+        self.money()
         steps: list[tuple[datetime, int, str, object]] = []
         for order, run in enumerate(PRINT_RUNS):
             steps.append((_at(run[3].year, run[3].month, run[3].day, 9), order, "print", run))
@@ -475,7 +550,10 @@ class _Demo:
                 arrival = _at(day.year, day.month, day.day, 15) + timedelta(days=shipment[3])
                 steps.append((arrival, order, "receive", order))
         for order, event in enumerate(EVENTS):
-            steps.append((event.start - timedelta(hours=3), order, "event", event))
+            steps.append((event.start - timedelta(hours=3), order, "event", order))
+        for order, remittance in enumerate(REMITTANCES):
+            day = remittance[2]
+            steps.append((_at(day.year, day.month, day.day, 12), order, "remit", remittance))
         for order, back in enumerate(RETURNS):
             steps.append((_at(back[2].year, back[2].month, back[2].day, 10), order, "return", back))
         steps.append((_at(2024, 2, 1, 10), 0, "write_off", None))
@@ -512,6 +590,7 @@ class _Demo:
             key: catalogue.create_title(self.session, name=name, authors=authors, subtitle=sub)
             for key, (name, authors, sub) in TITLES.items()
         }
+        self.authors = {a.name: a.id for title in titles.values() for a in title.authors}
         for key, (title, isbn, language, fmt, price, currency, published) in EDITIONS.items():
             self.editions[key] = catalogue.create_edition(
                 self.session,
@@ -539,15 +618,29 @@ class _Demo:
                 store_name=store,
             )
             self.loc(f"{code}-STORE").address = ADDRESSES.get(code)
-        for event in EVENTS:
-            places.create_location(
-                self.session,
-                kind=LocationKind.EVENT_TABLE,
-                code=f"{event.section}-EV-{event.slug}",
-                name=event.name,
-                section=self.sections[event.section],
-            )
         self.session.flush()
+
+    def money(self) -> None:
+        """Retail prices in each section, and the rates an admin entered."""
+        for code, prices in RETAIL.items():
+            for edition, price in prices.items():
+                money.set_price(
+                    self.session,
+                    self.by(code, count=False),
+                    self.sections[code].id,
+                    self.editions[edition].id,
+                    price,
+                )
+        admin = self.by("admin", count=False)
+        for currency, rate in RATES.items():
+            money.set_rate(
+                self.session,
+                admin,
+                currency=currency,
+                valid_on=date(2024, 1, 1),
+                rate=rate,
+                publisher_currency="GBP",
+            )
 
     def people(self) -> None:
         for email, name, role, section in ACCOUNTS:
@@ -680,72 +773,105 @@ class _Demo:
             when=at,
         )
 
-    def do_event(self, at: datetime, event: Event) -> None:
-        table = self.loc(f"{event.section}-EV-{event.slug}")
-        store = self.loc(f"{event.section}-{event.source}")
-        brought = {e: min(qty, self.on_hand(store.code, e)) for e, qty in event.brought.items()}
+    def do_event(self, at: datetime, index: int) -> None:
+        spec = EVENTS[index]
+        treasurer = self.by(spec.section, count=False)
+        event = events.create_event(
+            self.session,
+            treasurer,
+            self.sections[spec.section].id,
+            events.EventDetails(
+                name=spec.name,
+                kind=spec.kind,
+                city=spec.city,
+                venue=spec.venue,
+                starts_on=spec.start.date(),
+                ends_on=(spec.start + timedelta(hours=spec.hours)).date(),
+                expected_attendance=spec.attendance,
+                actual_attendance=spec.attendance,
+            ),
+        )
+        store = self.loc(f"{spec.section}-STORE")
+        brought = {e: min(qty, self.on_hand(store.code, e)) for e, qty in spec.brought.items()}
+        self.by(spec.section)
         transfer(
             self.session,
-            self.by(event.section),
+            treasurer,
             from_location_id=store.id,
-            to_location_id=table.id,
+            to_location_id=event.location_id,
             lines=self.copies(brought),
-            note=f"Copies for {event.name}",
+            note=f"Copies for {spec.name}",
             when=at,
         )
-        for edition, qty, authors in event.signings:
-            self.post(
-                "signing",
-                [self.line(MoveKind.SIGNING, edition, qty, table.code, table.code, U, S)],
-                event.start + timedelta(hours=event.hours - 1),
-                note=f"Signed by {authors}",
-                who=event.section,
+        for edition, qty, names in spec.signings:
+            self.by(spec.section)
+            events.sign(
+                self.session,
+                treasurer,
+                event_id=event.id,
+                edition_id=self.editions[edition].id,
+                qty=qty,
+                author_ids=[self.authors[n] for n in names],
+                dedications=self.rng.sample(DEDICATIONS, 3),
+                when=spec.start + timedelta(hours=spec.hours - 1),
             )
         # Sales: one to three copies a time, through the event.
-        queue = [key for key, qty in event.sold.items() for _ in range(qty)]
+        queue = [key for key, qty in spec.sold.items() for _ in range(qty)]
         self.rng.shuffle(queue)
-        minutes = event.hours * 60
+        minutes = spec.hours * 60
         i = 0
         while i < len(queue):
             size = min(self.rng.choice((1, 1, 1, 1, 2, 2, 3)), len(queue) - i)
             basket = queue[i : i + size]
             i += size
-            when = event.start + timedelta(minutes=int(minutes * i / len(queue)) - 1)
             counted: dict[tuple[str, Condition], int] = {}
             for key in basket:
                 counted[key] = counted.get(key, 0) + 1
-            self.post(
-                "sale",
-                [
-                    self.line(
-                        MoveKind.SALE, edition, qty, table.code, f"{event.section}-CUSTOMERS", cond
-                    )
-                    for (edition, cond), qty in sorted(counted.items())
+            self.by(spec.section)
+            events.sell(
+                self.session,
+                treasurer,
+                location_id=event.location_id,
+                items=[
+                    events.SaleItem(self.editions[e].id, qty, cond)
+                    for (e, cond), qty in sorted(counted.items())
                 ],
-                when,
-                note=self.rng.choice(PAYMENT_NOTES),
-                who=event.section,
+                payment_method=self.rng.choice(PAYMENTS),
+                buyer_name=self.rng.choice(BUYERS),
+                when=spec.start + timedelta(minutes=int(minutes * i / len(queue)) - 1),
             )
-        # Leftovers back to the store, and the table closes.
-        for condition in (U, S):
-            left = {e: self.on_hand(table.code, e, condition) for e in event.brought}
-            if any(left.values()):
-                transfer(
-                    self.session,
-                    self.by(event.section),
-                    from_location_id=table.id,
-                    to_location_id=store.id,
-                    lines=self.copies(left, condition),
-                    note=f"Leftovers from {event.name}",
-                    when=event.start + timedelta(hours=event.hours, minutes=30),
-                )
-        table.active = False
+        # The table closes: the leftovers go back to the store in one step.
+        self.by(spec.section)
+        events.close_event(
+            self.session,
+            treasurer,
+            event.id,
+            when=spec.start + timedelta(hours=spec.hours, minutes=30),
+        )
+
+    def do_remit(self, at: datetime, remittance: tuple) -> None:
+        section, amount, day, confirmed = remittance
+        treasurer = self.by(section)
+        record = money.record_remittance(
+            self.session,
+            treasurer,
+            section_id=self.sections[section].id,
+            amount=amount,
+            currency=self.sections[section].currency,
+            sent_on=day,
+            method="bank_transfer",
+            reference=f"{section}-{day:%Y%m%d}",
+        )
+        record.document.created_at = at
+        if confirmed:
+            money.confirm_remittance(self.session, self.by("distribution", count=False), record.id)
+            record.confirmed_at = at + timedelta(days=3)
 
     def do_stall(self, at: datetime, week: int) -> None:
         """Weekly bookstalls and reading circles: a few copies sold from each store, booked
         by its treasurer as one sale a week."""
         for code in sorted(self.sections):
-            lines = []
+            items = []
             for edition in sorted(self.editions):
                 have = self.on_hand(f"{code}-STORE", edition)
                 if have <= 0:
@@ -753,9 +879,14 @@ class _Demo:
                 choices = (0, 0, 1, 2, 3, 4, 6) if week < 20 else (0, 0, 0, 1, 1, 2, 3)
                 qty = min(have, self.rng.choice(choices))
                 if qty:
-                    lines.append(
-                        self.line(MoveKind.SALE, edition, qty, f"{code}-STORE", f"{code}-CUSTOMERS")
-                    )
-            if lines:
+                    items.append(events.SaleItem(self.editions[edition].id, qty))
+            if items:
                 when = at + timedelta(days=self.rng.randrange(7), hours=self.rng.randrange(8))
-                self.post("sale", lines, when, note="Bookstall", who=code)
+                events.sell(
+                    self.session,
+                    self.by(code),
+                    location_id=self.loc(f"{code}-STORE").id,
+                    items=items,
+                    payment_method=self.rng.choice(PAYMENTS),
+                    when=when,
+                )

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 from tracker import access
 from tracker.db import db
 from tracker.errors import DomainError
-from tracker.money import format_money
+from tracker.money import format_money, from_minor
 
 
 def init_app(app: Flask) -> None:
@@ -20,6 +20,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected_error)
     app.jinja_env.filters["num"] = _number
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["minor_to_decimal"] = lambda minor, currency: str(
+        from_minor(minor, currency)
+    )
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["date"] = _date
     app.context_processor(lambda: {"nav_links": nav_links, "can_use": can_use})
@@ -30,6 +33,8 @@ NAV = [
     ("stock.home", "Stock"),
     ("shipments.index", "Shipments"),
     ("movements.transfers", "Movements"),
+    ("events.index", "Events"),
+    ("money.index", "Money"),
     ("audit.index", "Audit trail"),
     ("admin.users", "Accounts"),
 ]

@@ -8,11 +8,12 @@ from tests.browser.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
+EVERYONE = ["Stock", "Shipments", "Movements", "Events", "Money"]
 NAVIGATION = {
-    "admin@example.org": ["Stock", "Shipments", "Movements", "Audit trail", "Accounts"],
-    "coordinator@example.org": ["Stock", "Shipments", "Movements", "Audit trail"],
-    "distribution@example.org": ["Stock", "Shipments", "Movements"],
-    "treasurer.gb@example.org": ["Stock", "Shipments", "Movements"],
+    "admin@example.org": [*EVERYONE, "Audit trail", "Accounts"],
+    "coordinator@example.org": [*EVERYONE, "Audit trail"],
+    "distribution@example.org": EVERYONE,
+    "treasurer.gb@example.org": EVERYONE,
 }
 
 

@@ -51,19 +51,22 @@ def send(
     *,
     lines: dict | None = None,
     action: str | None = None,
+    selector: str | None = None,
     follow: bool = False,
 ):
-    """GET ``url``, fill a POST form of the page's content (the one whose action
-    contains ``action``, else the last) with ``values`` and with ``lines``
-    ({(edition_id, condition or None): {field: value}}), and send it."""
+    """GET ``url``, fill a POST form of the page's content (the one matching the CSS
+    ``selector``, or whose action contains ``action``, else the last) with ``values``
+    and with ``lines`` ({(edition_id, condition or None): {field: value}}), and send it."""
     soup = page(client, url)
+    main = soup.find("main")
     forms = [
         f
-        for f in soup.find("main").find_all("form")
+        for f in (main.select(selector) if selector else main.find_all("form"))
         if (f.get("method") or "").lower() == "post"
         and (action is None or action in (f.get("action") or ""))
     ]
-    assert forms, f"no form on {url}" + (f" for {action}" if action else "")
+    assert forms, f"no form on {url}" + (f" for {action or selector}" if action or selector else "")
+
     form = forms[-1]
 
     data = form_values(form)

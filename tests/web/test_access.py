@@ -48,6 +48,10 @@ def expectations(ctx: dict) -> dict[str, Expect]:
     keepers_get = {"anonymous": R, **_only(keepers, 200)}
     keepers_422 = _only(keepers, 422)
     keepers_redirect = _only(keepers, R)
+    runners = ("admin", "treasurer")
+    runners_get = {"anonymous": R, **_only(runners, 200)}
+    runners_422 = _only(runners, 422)
+    runners_redirect = _only(runners, R)
     return {
         "static": Expect("/static/css/app.css", dict.fromkeys(ROLES, 200), no_post),
         "system.healthz": Expect("/healthz", dict.fromkeys(ROLES, 200), no_post),
@@ -135,6 +139,63 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         "movements.new_print_run": Expect(
             "/print-runs/new", staff_get, {"anonymous": R, **staff_422}
         ),
+        "events.index": Expect("/events", signed_in_get, no_post),
+        "events.new": Expect("/events/new", runners_get, {"anonymous": R, **runners_422}),
+        "events.detail": Expect(f"/events/{ctx['event']}", signed_in_get, no_post),
+        "events.edit": Expect(
+            f"/events/{ctx['event']}/edit", runners_get, {"anonymous": R, **runners_422}
+        ),
+        "events.sell": Expect(
+            f"/events/{ctx['event']}/sell", runners_get, {"anonymous": R, **runners_422}
+        ),
+        "events.undo": Expect(
+            f"/events/{ctx['event']}/undo", no_post, {"anonymous": R, **runners_redirect}
+        ),
+        "events.signing": Expect(
+            f"/events/{ctx['event']}/signing", runners_get, {"anonymous": R, **runners_422}
+        ),
+        "events.report": Expect(f"/events/{ctx['event']}/report", signed_in_get, no_post),
+        "events.signings": Expect("/signings", signed_in_get, no_post),
+        "events.store_sell": Expect(
+            f"/sections/{ctx['gb']}/sell", runners_get, {"anonymous": R, **runners_422}
+        ),
+        "events.store_undo": Expect(
+            f"/sections/{ctx['gb']}/undo", no_post, {"anonymous": R, **runners_redirect}
+        ),
+        "events.void": Expect(
+            f"/sales/{ctx['sale']}/void", runners_get, {"anonymous": R, **runners_422}
+        ),
+        # Closing then reopening: both answer with the event again.
+        "events.close": Expect(
+            f"/events/{ctx['event']}/close", no_post, {"anonymous": R, **runners_redirect}
+        ),
+        "events.reopen": Expect(
+            f"/events/{ctx['event']}/reopen", no_post, {"anonymous": R, **runners_redirect}
+        ),
+        "money.index": Expect("/money", dict.fromkeys(ROLES, R), no_post),
+        "money.statement": Expect(f"/sections/{ctx['gb']}/statement", signed_in_get, no_post),
+        "money.prices": Expect(
+            f"/sections/{ctx['gb']}/prices", runners_get, {"anonymous": R, **runners_redirect}
+        ),
+        "money.remittances": Expect("/remittances", signed_in_get, no_post),
+        "money.new_remittance": Expect(
+            "/remittances/new", runners_get, {"anonymous": R, **runners_422}
+        ),
+        "money.confirm": Expect(
+            f"/remittances/{ctx['remittance']}/confirm",
+            no_post,
+            {"anonymous": R, **_only(staff, R)},
+        ),
+        "money.balances": Expect(
+            "/balances",
+            {"anonymous": R, **_only(("admin", "distributor", "coordinator"), 200)},
+            no_post,
+        ),
+        "money.rates": Expect(
+            "/exchange-rates",
+            {"anonymous": R, **_only(("admin", "coordinator"), 200)},
+            {"anonymous": R, **_only(("admin",), 422)},
+        ),
         "audit.index": Expect(
             "/audit", {"anonymous": R, **_only(("admin", "coordinator"), 200)}, no_post
         ),
@@ -159,6 +220,39 @@ def ctx(world: World, session, make_user) -> dict:
     draft = shipments.create(session, None, direction="outbound", section_id=gb, lines=lines)
     in_transit = shipments.create(session, None, direction="outbound", section_id=gb, lines=lines)
     shipments.dispatch(session, None, in_transit.id)
+    from tracker.services import events, money
+
+    event = events.create_event(
+        session,
+        None,
+        gb,
+        events.EventDetails(
+            name="Launch", kind="launch", starts_on=__import__("datetime").date.today()
+        ),
+    )
+    movements.transfer(
+        session,
+        None,
+        from_location_id=world.loc("GB-STORE").id,
+        to_location_id=event.location_id,
+        lines=[movements.Copies(world.edition.id, 3)],
+    )
+    sale = events.sell(
+        session,
+        None,
+        location_id=event.location_id,
+        items=[events.SaleItem(world.edition.id, 1)],
+        payment_method="cash",
+    )
+    remittance = money.record_remittance(
+        session,
+        None,
+        section_id=gb,
+        amount="10",
+        currency="GBP",
+        sent_on=__import__("datetime").date.today(),
+        method="cash",
+    )
     count = movements.stocktake(
         session,
         None,
@@ -176,6 +270,10 @@ def ctx(world: World, session, make_user) -> dict:
         "in_transit": in_transit.id,
         "stocktake": count.document_id,
         "store": world.loc("GB-STORE").id,
+        "event": event.id,
+        "sale": sale.id,
+        "remittance": remittance.id,
+        "gb": gb,
     }
 
 

@@ -166,7 +166,9 @@ def test_unknown_edition_filter(demo_login):
 
 def test_location_page_lists_balances_and_moves(demo_login):
     client = demo_login()
-    soup = _soup(client.get("/locations/gb-ev-london-launch"))
+    # The London launch's table (events' tables are named by section and date).
+    soup = _soup(client.get("/locations/gb-ev-20240121"))
+
     assert soup.h1.get_text(strip=True) == "#LeninLives: London launch of In Defence of Lenin"
     assert "closed" in soup.hgroup.get_text()
     moves = soup.find("table", id="moves").tbody.find_all("tr")

@@ -92,15 +92,19 @@ class Edition(Base):
         return hyphenless_display(self.isbn)
 
     @property
-    def label(self) -> str:
-        """How people name the edition: title, language and format."""
+    def language_name(self) -> str:
+        """The edition's language in English: 'English', 'Urdu'..."""
         from babel import Locale
 
         try:
-            language = Locale.parse(self.language).get_display_name("en") or self.language
+            return Locale.parse(self.language).get_display_name("en") or self.language
         except (ValueError, LookupError):
-            language = self.language
-        return f"{self.title.name} ({language} {self.format})"
+            return self.language
+
+    @property
+    def label(self) -> str:
+        """How people name the edition: title, language and format."""
+        return f"{self.title.name} ({self.language_name} {self.format})"
 
     def __repr__(self) -> str:
         return f"<Edition {self.isbn}>"

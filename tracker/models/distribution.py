@@ -196,9 +196,12 @@ class Receipt(Base):
 
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
     shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.document_id"), index=True)
+    # When the copies arrived: firm-sale copies are owed from then.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     document: Mapped[Document] = relationship()
     shipment: Mapped[Shipment] = relationship(back_populates="receipts")
+
     lines: Mapped[list[ReceiptLine]] = relationship(
         back_populates="receipt", order_by="ReceiptLine.id", cascade="all, delete-orphan"
     )

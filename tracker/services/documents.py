@@ -55,7 +55,7 @@ def start(
     actor: object,
     kind: str,
     *,
-    key: str | None,
+    key: str | None = None,
     reference: str | None = None,
     note: str | None = None,
 ) -> Document:

@@ -173,18 +173,37 @@ def _text(value: str | None, what: str, limit: int) -> str | None:
 
 
 def returnable(session: Session, section_id: int, edition_id: int) -> int:
-    """Sale-or-return copies a section received and has not yet sent back (or is
-    sending back in a shipment not cancelled)."""
-    received = session.scalar(
-        select(func.coalesce(func.sum(ShipmentLine.received_qty), 0))
-        .join(Shipment)
-        .where(
-            Shipment.section_id == section_id,
-            Shipment.direction == Direction.OUTBOUND,
-            Shipment.terms == Terms.SALE_OR_RETURN,
-            ShipmentLine.edition_id == edition_id,
+    """Sale-or-return copies a section received, has not sold and has not sent back (or
+    is not sending back in a shipment not cancelled). Sales use up the section's
+    firm-sale copies first (see ``tracker.statements``)."""
+    from tracker.models import Sale, SaleLine
+
+    def received(terms: Terms) -> int:
+        return int(
+            session.scalar(
+                select(func.coalesce(func.sum(ShipmentLine.received_qty), 0))
+                .join(Shipment)
+                .where(
+                    Shipment.section_id == section_id,
+                    Shipment.direction == Direction.OUTBOUND,
+                    Shipment.terms == terms,
+                    ShipmentLine.edition_id == edition_id,
+                )
+            )
+        )
+
+    sold = int(
+        session.scalar(
+            select(func.coalesce(func.sum(SaleLine.qty), 0))
+            .join(SaleLine.sale)
+            .where(
+                Sale.section_id == section_id,
+                Sale.voided_at.is_(None),
+                SaleLine.edition_id == edition_id,
+            )
         )
     )
+    sor_sold = max(0, sold - received(Terms.FIRM_SALE))
     returning = session.scalar(
         select(func.coalesce(func.sum(ShipmentLine.qty), 0))
         .join(Shipment)
@@ -195,7 +214,7 @@ def returnable(session: Session, section_id: int, edition_id: int) -> int:
             ShipmentLine.edition_id == edition_id,
         )
     )
-    return int(received) - int(returning)
+    return max(0, received(Terms.SALE_OR_RETURN) - int(returning) - sor_sold)
 
 
 def _check_returnable(
@@ -464,7 +483,8 @@ def receive(
         reasons[entry.line_id] = reason.value if reason else None
         moves += _receipt_moves(shipment, line, entry, written_off.id, reasons[entry.line_id])
     document = documents.start(session, actor, "receipt", key=key, note=note)
-    receipt = Receipt(document_id=document.id, shipment_id=shipment.id)
+    receipt = Receipt(document_id=document.id, shipment_id=shipment.id, received_at=at)
+
     session.add(receipt)
     for entry in counted:
         _count_in(session, shipment, by_id[entry.line_id], entry)

@@ -1,0 +1,81 @@
+"""The sale screen on a phone (360 x 740): three sales (one signed), a signing of two
+copies, an undo; the tally follows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_event_on_a_phone(browser, live_demo, database):
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    log_in(page, live_demo, "treasurer.gb@example.org")
+
+    # A new event, and copies brought to its table.
+    page.goto(live_demo + "/events/new")
+    page.get_by_label("Name").fill("Saturday bookstall, Brixton")
+    page.get_by_label("Kind").select_option(label="bookstall")
+    page.get_by_label("Starts on").fill(__import__("datetime").date.today().isoformat())
+    page.get_by_role("button", name="Create event").click()
+    page.wait_for_url(re.compile(r".*/events/\d+$"))
+    event_url = page.url
+    page.get_by_role("button", name="Bring copies").click()
+    page.get_by_label("Copies, In Defence of Lenin (English paperback), unsigned").fill("10")
+    page.get_by_label("Copies, In Defence of Lenin (English paperback), signed").fill("2")
+    page.get_by_role("button", name="Record transfer").click()
+    page.goto(event_url)
+    page.get_by_role("button", name="Sell").click()
+
+    tiles = page.locator(".tile")
+    assert tiles.count() == 2
+    # Sale 1: two unsigned copies, cash, with the stepper.
+    page.locator(".tile", has_text="10 left").click()
+    page.get_by_role("button", name="One copy more").click()
+    assert page.locator("#qty").input_value() == "2"
+    assert "£50.00" in page.locator("button.record").inner_text()
+    page.locator("button.record").click()
+    page.wait_for_load_state()
+    assert "Sold 2 ×" in page.locator("main").inner_text()
+    # Sale 2: a signed copy, by card.
+    page.locator(".tile", has_text="signed").click()
+    page.locator(".pill", has_text="Card").click()
+    page.locator("button.record").click()
+    page.wait_for_load_state()
+    assert "(signed)" in page.locator("main").inner_text()
+    # Sale 3: one unsigned copy at a solidarity price.
+    page.locator(".tile", has_text="8 left").click()
+    page.locator("summary", has_text="Other price").click()
+    page.get_by_label("Price per copy (GBP)").fill("10")
+    page.locator("button.record").click()
+    page.wait_for_load_state()
+    assert page.locator("#tally-line").inner_text() == "4 copies sold · £85.00 taken"
+    screenshot(page, f"sale-screen-phone-{database.engine_name}")
+
+    # A signing of two copies.
+    page.goto(event_url)
+    page.get_by_role("button", name="Signing").click()
+    page.get_by_label("Alan Woods").check()
+    page.get_by_label("Copies signed", exact=True).fill("2")
+    page.get_by_role("button", name="Record the signing").click()
+    assert "Alan Woods signed 2 copies." in page.locator("main").inner_text()
+
+    # Undo the last sale: the tally goes back.
+    page.get_by_role("button", name="Sell").click()
+    page.get_by_role("button", name="Undo last sale").click()
+    page.wait_for_load_state()
+    assert "undone: £10.00, 1 copy back." in page.locator("main").inner_text()
+    assert page.locator("#tally-line").inner_text() == "3 copies sold · £75.00 taken"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
+    tiles = page.locator(".tile").all_inner_texts()
+    assert any("6 left" in t for t in tiles) and any("signed" in t and "3 left" in t for t in tiles)
+    screenshot(page, f"sale-screen-after-undo-{database.engine_name}")
+    context.close()

@@ -1,0 +1,463 @@
+"""Events, the sale screen, signings, and the reports of both."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker import reports, statements
+from tracker.access import allow, require_section, section_scope, signed_in
+from tracker.db import db
+from tracker.errors import DomainError
+from tracker.events.forms import EventForm, SaleForm, SigningForm, VoidForm
+from tracker.exports import csv_response
+from tracker.forms import choices
+from tracker.models import (
+    Author,
+    Condition,
+    Event,
+    Location,
+    PaymentMethod,
+    Role,
+    Sale,
+    Section,
+    Signing,
+)
+from tracker.money import format_money, from_minor
+from tracker.services import events as service
+from tracker.services.documents import AlreadySubmitted, new_key
+from tracker.services.money import price_for
+from tracker.services.movements import expected_stock
+from tracker.text import copies
+from tracker.web import form_status, submit
+
+bp = Blueprint("events", __name__)
+
+RUNNERS = (Role.ADMIN, Role.TREASURER)
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _event(event_id: int) -> Event:
+    try:
+        return service.get_event(db.session, _actor(), event_id)
+    except DomainError:
+        abort(404)
+
+
+def _sections() -> list[Section]:
+    query = select(Section).order_by(Section.name)
+    if section_scope() is not None:
+        query = query.where(Section.id == section_scope())
+    return list(db.session.scalars(query))
+
+
+def _details(form: EventForm) -> service.EventDetails:
+    return service.EventDetails(
+        name=form.name.data,
+        kind=form.kind.data,
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        city=form.city.data,
+        venue=form.venue.data,
+        expected_attendance=form.expected_attendance.data,
+        actual_attendance=form.actual_attendance.data,
+        notes=form.notes.data,
+    )
+
+
+@bp.get("/events")
+@signed_in
+def index():
+    query = select(Event).join(Event.section).order_by(Event.starts_on.desc(), Event.id.desc())
+    section_id = section_scope() or request.args.get("section", type=int)
+    if section_id is not None:
+        query = query.where(Event.section_id == section_id)
+    today = date.today()
+    rows = list(db.session.scalars(query))
+    return render_template(
+        "events/index.html",
+        today=today,
+        sections=_sections(),
+        section_id=section_id,
+        upcoming=sorted((e for e in rows if e.ends_on >= today), key=lambda e: e.starts_on),
+        past=[e for e in rows if e.ends_on < today],
+    )
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@allow(*RUNNERS)
+def new():
+    form = EventForm()
+    form.section_id.choices = choices(
+        [("", "Choose a section")] + [(s.id, s.name) for s in _sections()]
+    )
+    if not form.is_submitted() and section_scope() is not None:
+        form.section_id.data = section_scope()
+    response = submit(
+        form,
+        lambda: service.create_event(db.session, _actor(), form.section_id.data, _details(form)),
+        lambda event: _to_event(event, f"Event {event.name} created: bring copies to its table."),
+    )
+    return response or (
+        render_template("events/form.html", form=form, event=None),
+        form_status(form),
+    )
+
+
+def _to_event(event: Event, message: str):
+    flash(message, "success")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@allow(*RUNNERS)
+def edit(event_id: int):
+    event = _event(event_id)
+    form = EventForm(obj=event if request.method == "GET" else None)
+    form.section_id.choices = choices([(event.section_id, event.section.name)])
+    form.section_id.data = event.section_id
+    response = submit(
+        form,
+        lambda: service.update_event(db.session, _actor(), event.id, _details(form)),
+        lambda saved: _to_event(saved, "Event saved."),
+    )
+    return response or (
+        render_template("events/form.html", form=form, event=event),
+        form_status(form),
+    )
+
+
+@bp.get("/events/<int:event_id>")
+@signed_in
+def detail(event_id: int):
+    event = _event(event_id)
+    return render_template(
+        "events/detail.html",
+        event=event,
+        report=statements.event_report(db.session, event),
+        on_table=_stock_rows(event.location, event.section),
+        sales=list(
+            db.session.scalars(
+                select(Sale)
+                .where(Sale.event_id == event.id)
+                .order_by(Sale.document_id.desc())
+                .limit(20)
+            )
+        ),
+        signings=list(
+            db.session.scalars(
+                select(Signing).where(Signing.event_id == event.id).order_by(Signing.document_id)
+            )
+        ),
+        store=service.store_of(event.section),
+    )
+
+
+def _stock_rows(place: Location, section: Section) -> list[dict]:
+    """What is at a place, by edition and condition, with the usual price there."""
+    stock = expected_stock(db.session, place.id)
+    rows = []
+    for edition in reports.editions(db.session):
+        price = price_for(db.session, section, edition)
+        for condition in (Condition.UNSIGNED, Condition.SIGNED):
+            qty = stock.get((edition.id, condition.value), 0)
+            if qty:
+                rows.append(
+                    {
+                        "edition": edition,
+                        "condition": condition.value,
+                        "qty": qty,
+                        "price_minor": price,
+                        "value": f"{edition.id}:{condition.value}",
+                    }
+                )
+    return rows
+
+
+def _post_action(event_id: int, act, message: str):
+    event = _event(event_id)
+    try:
+        act(db.session, _actor(), event.id)
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+    else:
+        flash(message.format(name=event.name), "success")
+    return redirect(url_for("events.detail", event_id=event_id))
+
+
+@bp.post("/events/<int:event_id>/close")
+@allow(*RUNNERS)
+def close(event_id: int):
+    return _post_action(
+        event_id, service.close_event, "{name} is closed: the leftovers are back in the store."
+    )
+
+
+@bp.post("/events/<int:event_id>/reopen")
+@allow(*RUNNERS)
+def reopen(event_id: int):
+    return _post_action(event_id, service.reopen_event, "{name} is open again.")
+
+
+# -- the sale screen -----------------------------------------------------------------------------
+
+
+def _sale_screen(place: Location, section: Section, event: Event | None, undo_url: str):
+    form = SaleForm()
+    rows = _stock_rows(place, section)
+    form.item.choices = choices((r["value"], r["edition"].label) for r in rows)
+    status = 200
+    if form.is_submitted():
+        status = _record_sale(form, place, section)
+        if status == 200:
+            form = SaleForm(formdata=None)  # a fresh form, with a new key, for the next sale
+            form.submission_key.data = new_key()
+            rows = _stock_rows(place, section)
+            form.item.choices = choices((r["value"], r["edition"].label) for r in rows)
+    if rows and not form.item.data:
+        form.item.data = rows[0]["value"]
+    return render_template(
+        "events/sell.html",
+        form=form,
+        rows=rows,
+        place=place,
+        section=section,
+        event=event,
+        tally=_tally(place),
+        last=service.last_sale(db.session, _actor(), place.id),
+        undo_url=undo_url,
+    ), status
+
+
+def _record_sale(form: SaleForm, place: Location, section: Section) -> int:
+    """Record the sale the screen was sent with; 200 when done (or done before)."""
+    if not form.validate():
+        return 422
+    edition_id, _, condition = form.item.data.partition(":")
+    try:
+        sale = service.sell(
+            db.session,
+            _actor(),
+            location_id=place.id,
+            items=[
+                service.SaleItem(
+                    int(edition_id), form.qty.data or 1, condition, form.price.data or None
+                )
+            ],
+            payment_method=form.payment.data,
+            buyer_name=form.buyer.data,
+            key=form.submission_key.data,
+        )
+    except AlreadySubmitted:
+        db.rollback()
+        flash("That sale was already recorded (the form was sent twice).", "message")
+        return 200
+    except (DomainError, ValueError) as error:
+        db.rollback()
+        form.form_errors.append(getattr(error, "message", str(error)))
+        return 422
+    line = sale.lines[0]
+    flash(
+        f"Sold {line.qty} × {line.edition.label}{' (signed)' if line.condition == 'signed' else ''}"  # noqa: RUF001
+        f" for {format_money(sale.total_minor, sale.currency)}, {sale.payment_label}.",
+        "success",
+    )
+    return 200
+
+
+def _tally(place: Location) -> dict:
+    """Copies sold at a place and the takings by payment method (voided sales left out)."""
+    copies, takings, count = 0, dict.fromkeys((m.value for m in PaymentMethod), 0), 0
+    currency = None
+    for sale in db.session.scalars(
+        select(Sale).where(Sale.location_id == place.id, Sale.voided_at.is_(None))
+    ):
+        count += 1
+        copies += sale.copies
+        takings[sale.payment_method] += sale.total_minor
+        currency = sale.currency
+    return {
+        "copies": copies,
+        "sales": count,
+        "takings": takings,
+        "currency": currency,
+        "total": sum(takings.values()),
+    }
+
+
+@bp.route("/events/<int:event_id>/sell", methods=["GET", "POST"])
+@allow(*RUNNERS)
+def sell(event_id: int):
+    event = _event(event_id)
+    return _sale_screen(
+        event.location, event.section, event, url_for("events.undo", event_id=event.id)
+    )
+
+
+@bp.post("/events/<int:event_id>/undo")
+@allow(*RUNNERS)
+def undo(event_id: int):
+    event = _event(event_id)
+    _undo(event.location_id)
+    return redirect(url_for("events.sell", event_id=event.id))
+
+
+@bp.route("/sections/<int:section_id>/sell", methods=["GET", "POST"])
+@allow(*RUNNERS)
+def store_sell(section_id: int):
+    section = _section(section_id)
+    return _sale_screen(
+        service.store_of(section),
+        section,
+        None,
+        url_for("events.store_undo", section_id=section.id),
+    )
+
+
+@bp.post("/sections/<int:section_id>/undo")
+@allow(*RUNNERS)
+def store_undo(section_id: int):
+    section = _section(section_id)
+    _undo(service.store_of(section).id)
+    return redirect(url_for("events.store_sell", section_id=section.id))
+
+
+def _section(section_id: int) -> Section:
+    section = db.session.get(Section, section_id)
+    if section is None:
+        abort(404)
+    require_section(section.id)
+    return section
+
+
+def _undo(location_id: int) -> None:
+    try:
+        sale = service.undo_last_sale(db.session, _actor(), location_id)
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+    else:
+        flash(
+            f"Sale #{sale.id} undone: {format_money(sale.total_minor, sale.currency)}, "
+            f"{copies(sale.copies)} back.",
+            "success",
+        )
+
+
+@bp.route("/sales/<int:sale_id>/void", methods=["GET", "POST"])
+@allow(*RUNNERS)
+def void(sale_id: int):
+    try:
+        sale = service.get_sale(db.session, _actor(), sale_id)
+    except DomainError:
+        abort(404)
+    form = VoidForm()
+    back = (
+        url_for("events.detail", event_id=sale.event_id)
+        if sale.event_id
+        else url_for("events.store_sell", section_id=sale.section_id)
+    )
+    response = submit(
+        form,
+        lambda: service.void_sale(db.session, _actor(), sale.id, form.reason.data),
+        lambda voided: _voided(voided, back),
+    )
+    return response or (
+        render_template("events/void.html", form=form, sale=sale, back=back),
+        form_status(form),
+    )
+
+
+def _voided(sale: Sale, back: str):
+    flash(f"Sale #{sale.id} voided: the copies are back.", "success")
+    return redirect(back)
+
+
+# -- signings ----------------------------------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/signing", methods=["GET", "POST"])
+@allow(*RUNNERS)
+def signing(event_id: int):
+    event = _event(event_id)
+    form = SigningForm()
+    stock = expected_stock(db.session, event.location_id)
+    editions = [
+        e for e in reports.editions(db.session) if stock.get((e.id, Condition.UNSIGNED.value))
+    ]
+    form.edition_id.choices = choices(
+        [(e.id, f"{e.label} · {stock[(e.id, 'unsigned')]} unsigned on the table") for e in editions]
+    )
+    authors = list(db.session.scalars(select(Author).order_by(Author.name)))
+    form.authors.choices = choices((a.id, a.name) for a in authors)
+    response = submit(
+        form,
+        lambda: service.sign(
+            db.session,
+            _actor(),
+            event_id=event.id,
+            edition_id=form.edition_id.data,
+            qty=form.qty.data,
+            author_ids=form.authors.data,
+            dedications=(form.dedications.data or "").splitlines(),
+            key=form.submission_key.data,
+        ),
+        lambda s: _to_event(event, f"{s.author_names} signed {s.qty} copies."),
+    )
+    return response or (
+        render_template("events/signing.html", form=form, event=event),
+        form_status(form),
+    )
+
+
+@bp.get("/signings")
+@signed_in
+def signings():
+    return render_template(
+        "events/signings.html", totals=statements.signings(db.session, section_scope())
+    )
+
+
+# -- the event report --------------------------------------------------------------------------
+
+
+@bp.get("/events/<int:event_id>/report")
+@signed_in
+def report(event_id: int):
+    event = _event(event_id)
+    data = statements.event_report(db.session, event)
+    sales = list(
+        db.session.scalars(
+            select(Sale).where(Sale.event_id == event.id).order_by(Sale.sold_at, Sale.document_id)
+        )
+    )
+    if request.args.get("format") == "csv":
+        currency = event.section.currency
+        rows = [
+            ["brought", "", data.brought],
+            ["returned to the store", "", data.returned],
+            ["sold unsigned", "", data.sold_unsigned],
+            ["sold signed", "", data.sold_signed],
+            ["signed", "", data.signed],
+            ["attendance", "", data.attendance or ""],
+            ["copies sold per attendee", "", data.per_attendee or ""],
+        ]
+        rows += [["takings", m, from_minor(v, currency)] for m, v in data.takings.items()]
+        rows += [
+            [
+                "sale",
+                f"#{s.id} {s.sold_at:%Y-%m-%d %H:%M}",
+                f"{s.copies} copies, {from_minor(s.total_minor, s.currency)} {s.currency}, "
+                f"{s.payment_label}" + (f", voided: {s.void_reason}" if s.voided_at else ""),
+            ]
+            for s in sales
+        ]
+        return csv_response(f"event-{event.id}.csv", ["what", "detail", "value"], rows)
+    return render_template("events/report.html", event=event, report=data, sales=sales)

@@ -1,0 +1,281 @@
+"""Events where the book is sold and signed, the sales themselves, and the money that
+follows: prices, remittances to the publisher, exchange rates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Base, DecimalText, UTCDateTime
+from tracker.models.accounts import User
+from tracker.models.catalogue import Author, Edition
+from tracker.models.places import Location, Section
+from tracker.models.stock import Document
+
+
+class EventKind(StrEnum):
+    LAUNCH = "launch"
+    SCHOOL = "school"
+    FESTIVAL = "festival"
+    PUBLIC_MEETING = "public_meeting"
+    BOOKSTALL = "bookstall"
+    READING_CIRCLE = "reading_circle"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class EventStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class PaymentMethod(StrEnum):
+    CASH = "cash"
+    CARD = "card"
+    BANK_TRANSFER = "bank_transfer"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+def _in(values: type[StrEnum]) -> str:
+    return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
+
+
+class Event(Base):
+    """A launch, a school, a bookstall...: its table is a location of the section."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {_in(EventKind)}", "kind_known"),
+        CheckConstraint(f"status IN {_in(EventStatus)}", "status_known"),
+        CheckConstraint("ends_on >= starts_on", "ends_after_start"),
+        CheckConstraint("expected_attendance IS NULL OR expected_attendance >= 0", "expected_ok"),
+        CheckConstraint("actual_attendance IS NULL OR actual_attendance >= 0", "actual_ok"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(100))
+    venue: Mapped[str | None] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date, index=True)
+    ends_on: Mapped[date] = mapped_column(Date)
+    expected_attendance: Mapped[int | None] = mapped_column(Integer)
+    actual_attendance: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=EventStatus.OPEN.value)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    section: Mapped[Section] = relationship()
+    location: Mapped[Location] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == EventStatus.OPEN
+
+    @property
+    def kind_label(self) -> str:
+        return EventKind(self.kind).label
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.name!r}>"
+
+
+class Sale(Base):
+    """Copies sold to readers at one go: who paid what, how. A void is a reversal."""
+
+    __tablename__ = "sales"
+    __table_args__ = (
+        CheckConstraint(f"payment_method IN {_in(PaymentMethod)}", "payment_method_known"),
+        CheckConstraint("length(currency) = 3", "currency_length"),
+        CheckConstraint("(voided_at IS NULL) = (void_reason IS NULL)", "a_void_has_a_reason"),
+    )
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    payment_method: Mapped[str] = mapped_column(String(16))
+    buyer_name: Mapped[str | None] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    # When the copies changed hands (a sale recorded later says when it happened).
+    sold_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The reversal document that undid it.
+    void_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+
+    document: Mapped[Document] = relationship(foreign_keys=[document_id])
+    section: Mapped[Section] = relationship()
+    event: Mapped[Event | None] = relationship()
+    location: Mapped[Location] = relationship()
+    lines: Mapped[list[SaleLine]] = relationship(
+        back_populates="sale", order_by="SaleLine.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def id(self) -> int:
+        return self.document_id
+
+    @property
+    def copies(self) -> int:
+        return sum(line.qty for line in self.lines)
+
+    @property
+    def total_minor(self) -> int:
+        return sum(line.qty * line.unit_price_minor for line in self.lines)
+
+    @property
+    def payment_label(self) -> str:
+        return PaymentMethod(self.payment_method).label
+
+
+class SaleLine(Base):
+    __tablename__ = "sale_lines"
+    __table_args__ = (
+        CheckConstraint("qty > 0", "qty_positive"),
+        CheckConstraint("unit_price_minor >= 0", "price_not_negative"),
+        CheckConstraint("condition IN ('unsigned', 'signed')", "condition_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.document_id"), index=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), index=True)
+    condition: Mapped[str] = mapped_column(String(8))
+    qty: Mapped[int] = mapped_column(Integer)
+    # What the reader paid for one copy, in the sale's currency.
+    unit_price_minor: Mapped[int] = mapped_column(Integer)
+
+    sale: Mapped[Sale] = relationship(back_populates="lines")
+    edition: Mapped[Edition] = relationship()
+
+
+signing_authors = Table(
+    "signing_authors",
+    Base.metadata,
+    Column("signing_id", ForeignKey("signings.document_id"), primary_key=True),
+    Column("author_id", ForeignKey("authors.id"), primary_key=True, index=True),
+)
+
+
+class Signing(Base):
+    """A signing session: copies turned from unsigned into signed on an event's table."""
+
+    __tablename__ = "signings"
+    __table_args__ = (CheckConstraint("qty > 0", "qty_positive"),)
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+
+    document: Mapped[Document] = relationship()
+    event: Mapped[Event] = relationship()
+    edition: Mapped[Edition] = relationship()
+    authors: Mapped[list[Author]] = relationship(secondary=signing_authors, order_by=Author.name)
+    dedications: Mapped[list[Dedication]] = relationship(
+        order_by="Dedication.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def author_names(self) -> str:
+        return " and ".join(a.name for a in self.authors)
+
+
+class Dedication(Base):
+    """A copy signed for someone by name."""
+
+    __tablename__ = "dedications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signing_id: Mapped[int] = mapped_column(ForeignKey("signings.document_id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+
+
+class SectionPrice(Base):
+    """What readers pay for an edition in a section, in the section's currency."""
+
+    __tablename__ = "section_prices"
+    __table_args__ = (CheckConstraint("price_minor >= 0", "price_not_negative"),)
+
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), primary_key=True)
+    price_minor: Mapped[int] = mapped_column(Integer)
+
+    section: Mapped[Section] = relationship()
+    edition: Mapped[Edition] = relationship()
+
+
+class Remittance(Base):
+    """Money a section sends the publisher; distribution staff confirm its arrival."""
+
+    __tablename__ = "remittances"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", "amount_positive"),
+        CheckConstraint("length(currency) = 3", "currency_length"),
+    )
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    sent_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str | None] = mapped_column(String(120))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    document: Mapped[Document] = relationship()
+    section: Mapped[Section] = relationship()
+    confirmed_by: Mapped[User | None] = relationship()
+
+    @property
+    def id(self) -> int:
+        return self.document_id
+
+    @property
+    def method_label(self) -> str:
+        try:
+            return PaymentMethod(self.method).label
+        except ValueError:
+            return self.method
+
+
+class ExchangeRate(Base):
+    """How much of the publisher's currency one unit of ``currency`` was worth from
+    ``valid_on``: entered by an admin, never fetched."""
+
+    __tablename__ = "exchange_rates"
+    __table_args__ = (
+        UniqueConstraint("currency", "valid_on"),
+        CheckConstraint("length(currency) = 3", "currency_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    valid_on: Mapped[date] = mapped_column(Date)
+    rate: Mapped[Decimal] = mapped_column(DecimalText)

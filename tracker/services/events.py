@@ -1,0 +1,482 @@
+"""Events, the sales made at them (or at a section's store), and signing sessions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from tracker import ledger
+from tracker.db import utcnow
+from tracker.errors import DomainError, NotFound
+from tracker.ledger import MoveLine
+from tracker.models import (
+    Author,
+    Condition,
+    Dedication,
+    Edition,
+    Event,
+    EventKind,
+    EventStatus,
+    Location,
+    LocationKind,
+    Move,
+    MoveKind,
+    PaymentMethod,
+    Role,
+    Sale,
+    SaleLine,
+    Section,
+    Signing,
+)
+from tracker.money import check_currency, to_minor
+from tracker.services import actor_id, atomic, documents, fenced_section, role_of
+from tracker.services.money import price_for
+from tracker.services.movements import Copies, transfer
+from tracker.text import copies
+
+_events = Event.__table__
+_sales = Sale.__table__
+MAX_ATTENDANCE = 1_000_000
+
+
+def _check_section(actor: object, section_id: int, what: str) -> None:
+    fence = fenced_section(actor)
+    if fence is not None and fence != section_id:
+        raise NotFound(f"There is no {what}.")
+
+
+def _may_act(actor: object) -> None:
+    """Events, sales and signings are the sections' own work (and the admins')."""
+    if actor is not None and role_of(actor) not in (Role.ADMIN, Role.TREASURER):
+        raise DomainError("Only a section's treasurer (or an admin) runs its events and sales.")
+
+
+def get_event(session: Session, actor: object, event_id: int) -> Event:
+    event = session.get(Event, event_id)
+    if event is None:
+        raise NotFound(f"There is no event {event_id}.")
+    _check_section(actor, event.section_id, f"event {event_id}")
+    return event
+
+
+def get_sale(session: Session, actor: object, sale_id: int) -> Sale:
+    sale = session.get(Sale, sale_id)
+    if sale is None:
+        raise NotFound(f"There is no sale {sale_id}.")
+    _check_section(actor, sale.section_id, f"sale {sale_id}")
+    return sale
+
+
+# -- events --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventDetails:
+    name: str
+    kind: str
+    starts_on: date
+    ends_on: date | None = None
+    city: str | None = None
+    venue: str | None = None
+    expected_attendance: int | None = None
+    actual_attendance: int | None = None
+    notes: str | None = None
+
+
+def _text(value: str | None, what: str, limit: int, *, required: bool = False) -> str | None:
+    text = (value or "").strip()
+    if required and not text:
+        raise DomainError(f"The {what} is required.")
+    if len(text) > limit:
+        raise DomainError(f"The {what} is longer than {limit} characters.")
+    return text or None
+
+
+def _apply(event: Event, details: EventDetails) -> None:
+    try:
+        kind = EventKind(details.kind)
+    except ValueError:
+        known = ", ".join(k.label for k in EventKind)
+        raise DomainError(f"{details.kind!r} is not a kind of event ({known}).") from None
+    if details.starts_on is None:
+        raise DomainError("Give the date the event starts.")
+    ends_on = details.ends_on or details.starts_on
+    if ends_on < details.starts_on:
+        raise DomainError("The event cannot end before it starts.")
+    for what, value in (
+        ("expected attendance", details.expected_attendance),
+        ("attendance", details.actual_attendance),
+    ):
+        if value is not None and not 0 <= value <= MAX_ATTENDANCE:
+            raise DomainError(f"The {what} must be a number from 0 to {MAX_ATTENDANCE:,}.")
+    event.name = _text(details.name, "event's name", 200, required=True)
+    event.kind = kind.value
+    event.starts_on, event.ends_on = details.starts_on, ends_on
+    event.city = _text(details.city, "city", 100)
+    event.venue = _text(details.venue, "venue", 200)
+    event.expected_attendance = details.expected_attendance
+    event.actual_attendance = details.actual_attendance
+    event.notes = _text(details.notes, "note", 4000)
+
+
+def _table_code(session: Session, section: Section, day: date) -> str:
+    store = next((loc for loc in section.locations if loc.kind == LocationKind.SECTION_STORE), None)
+    prefix = (
+        store.code.split("-")[0] if store else re.sub(r"[^A-Z0-9]", "", section.name.upper())[:6]
+    )
+    base = f"{prefix}-EV-{day:%Y%m%d}"
+    code, n = base, 1
+    while session.scalar(select(Location.id).where(Location.code == code)) is not None:
+        n += 1
+        code = f"{base}-{n}"
+    return code
+
+
+@atomic
+def create_event(session: Session, actor: object, section_id: int, details: EventDetails) -> Event:
+    """An event of a section, with a table of its own for the copies brought to it."""
+    _may_act(actor)
+    section = session.get(Section, section_id)
+    if section is None:
+        raise NotFound(f"There is no section {section_id}.")
+    _check_section(actor, section_id, f"section {section_id}")
+    event = Event(section_id=section.id, status=EventStatus.OPEN.value)
+    _apply(event, details)
+    table = Location(
+        kind=LocationKind.EVENT_TABLE.value,
+        name=event.name,
+        section=section,
+        code=_table_code(session, section, event.starts_on),
+        active=True,
+    )
+    session.add(table)
+    session.flush()
+    event.location_id = table.id
+    session.add(event)
+    session.flush()
+    return event
+
+
+@atomic
+def update_event(session: Session, actor: object, event_id: int, details: EventDetails) -> Event:
+    _may_act(actor)
+    event = get_event(session, actor, event_id)
+    _apply(event, details)
+    event.location.name = event.name
+    session.flush()
+    return event
+
+
+def store_of(section: Section) -> Location:
+    store = next(
+        (loc for loc in section.locations if loc.kind == LocationKind.SECTION_STORE and loc.active),
+        None,
+    )
+    if store is None:
+        raise DomainError(f"Section {section.name} has no open store.")
+    return store
+
+
+@atomic
+def close_event(
+    session: Session, actor: object, event_id: int, when: date | datetime | None = None
+) -> Event:
+    """Bring what is left on the table back to the store, in one step, and stop sales."""
+    _may_act(actor)
+    event = get_event(session, actor, event_id)
+    result = session.execute(
+        update(_events)
+        .where(_events.c.id == event.id, _events.c.status == EventStatus.OPEN)
+        .values(status=EventStatus.CLOSED.value, closed_at=documents.occurred_at(when))
+    )
+    if result.rowcount != 1:
+        raise DomainError(f"{event.name} is already closed.")
+    session.refresh(event)
+    left = [
+        Copies(edition_id, qty, condition)
+        for (edition_id, condition), qty in sorted(_on_table(session, event).items())
+        if qty
+    ]
+    if left:
+        transfer(
+            session,
+            actor,
+            from_location_id=event.location_id,
+            to_location_id=store_of(event.section).id,
+            lines=left,
+            note=f"Leftovers from {event.name}",
+            when=when,
+        )
+    event.location.active = False
+    session.flush()
+    return event
+
+
+@atomic
+def reopen_event(session: Session, actor: object, event_id: int) -> Event:
+    _may_act(actor)
+    event = get_event(session, actor, event_id)
+    result = session.execute(
+        update(_events)
+        .where(_events.c.id == event.id, _events.c.status == EventStatus.CLOSED)
+        .values(status=EventStatus.OPEN.value, closed_at=None)
+    )
+    if result.rowcount != 1:
+        raise DomainError(f"{event.name} is open already.")
+    session.refresh(event)
+    event.location.active = True
+    session.flush()
+    return event
+
+
+def _on_table(session: Session, event: Event) -> dict[tuple[int, str], int]:
+    from tracker.services.movements import expected_stock
+
+    return expected_stock(session, event.location_id)
+
+
+# -- sales -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SaleItem:
+    edition_id: int
+    qty: int
+    condition: str = Condition.UNSIGNED
+    # What the reader pays for one copy; None: the section's price for the edition.
+    unit_price: Decimal | str | None = None
+
+
+def _selling_place(
+    session: Session, actor: object, location_id: int
+) -> tuple[Location, Event | None]:
+    place = session.get(Location, location_id)
+    if (
+        place is None
+        or place.section_id is None
+        or place.kind not in (LocationKind.SECTION_STORE, LocationKind.EVENT_TABLE)
+    ):
+        raise NotFound(f"There is no store or event table {location_id} to sell from.")
+    _check_section(actor, place.section_id, f"place {location_id}")
+    event = session.scalar(select(Event).where(Event.location_id == place.id))
+    if event is not None and not event.is_open:
+        raise DomainError(f"{event.name} is closed: reopen it to sell there.")
+    return place, event
+
+
+@atomic
+def sell(
+    session: Session,
+    actor: object,
+    *,
+    location_id: int,
+    items: list[SaleItem],
+    payment_method: str,
+    buyer_name: str | None = None,
+    currency: str | None = None,
+    key: str | None = None,
+    when: date | datetime | None = None,
+) -> Sale:
+    """Copies from a store or an event's table to readers: one posting, all or none."""
+    _may_act(actor)
+    place, event = _selling_place(session, actor, location_id)
+    section = place.section
+    if currency is not None and check_currency(currency) != section.currency:
+        raise DomainError(f"Sales of {section.name} are in {section.currency}, not {currency}.")
+    try:
+        method = PaymentMethod(payment_method)
+    except ValueError:
+        raise DomainError(
+            "Choose how the reader paid: cash, card, bank transfer or other."
+        ) from None
+    if not items:
+        raise DomainError("Choose what was sold.")
+    lines = []
+    for item in items:
+        edition = session.get(Edition, item.edition_id)
+        if edition is None:
+            raise DomainError(f"There is no edition {item.edition_id}.")
+        qty = item.qty
+        if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= ledger.MAX_QTY:
+            raise DomainError(
+                f"{edition.label}: the quantity must be at least 1 and at most "
+                f"{ledger.MAX_QTY:,}, not {qty!r}."
+            )
+
+        if item.unit_price is None or str(item.unit_price).strip() == "":
+            price = price_for(session, section, edition)
+            if price is None:
+                raise DomainError(
+                    f"{edition.label} has no price in {section.currency} yet: type the price, "
+                    "or set it on the section's prices page."
+                )
+        else:
+            price = to_minor(item.unit_price, section.currency)
+            if price < 0:
+                raise DomainError("The price cannot be negative.")
+        lines.append(
+            SaleLine(
+                edition_id=edition.id,
+                condition=str(Condition(item.condition)),
+                qty=item.qty,
+                unit_price_minor=price,
+            )
+        )
+    at = documents.occurred_at(when)
+    document = documents.start(session, actor, "sale", key=key)
+    sale = Sale(
+        document_id=document.id,
+        section_id=section.id,
+        location_id=place.id,
+        event_id=event.id if event else None,
+        payment_method=method.value,
+        buyer_name=_text(buyer_name, "buyer's name", 200),
+        currency=section.currency,
+        sold_at=at,
+        lines=lines,
+    )
+    session.add(sale)
+    session.flush()
+    customers = section.location_of_kind(LocationKind.CUSTOMERS)
+    ledger.post(
+        session,
+        document,
+        [
+            MoveLine(
+                MoveKind.SALE, line.edition_id, line.qty, place.id, customers.id, line.condition
+            )
+            for line in lines
+        ],
+        created_by_id=actor_id(actor),
+        occurred_at=at,
+    )
+    return sale
+
+
+@atomic
+def void_sale(session: Session, actor: object, sale_id: int, reason: str) -> Sale:
+    """Undo a sale with reversing moves (never a deletion): the copies go back."""
+    _may_act(actor)
+    sale = get_sale(session, actor, sale_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why the sale is voided.")
+    if len(reason) > 500:
+        raise DomainError("The reason is longer than 500 characters.")
+    result = session.execute(
+        update(_sales)
+        .where(_sales.c.document_id == sale.id, _sales.c.voided_at.is_(None))
+        .values(voided_at=utcnow(), void_reason=reason, voided_by_id=actor_id(actor))
+    )
+    if result.rowcount != 1:
+        raise DomainError(f"Sale #{sale.id} was already voided.")
+    moves = session.scalars(select(Move.id).where(Move.document_id == sale.id)).all()
+    document = documents.start(session, actor, "void", note=f"Void of sale #{sale.id}: {reason}")
+    ledger.reverse(session, list(moves), document, created_by_id=actor_id(actor), note=reason)
+    session.execute(
+        update(_sales).where(_sales.c.document_id == sale.id).values(void_document_id=document.id)
+    )
+    session.refresh(sale)
+    return sale
+
+
+def last_sale(session: Session, actor: object, location_id: int) -> Sale | None:
+    """The latest sale at a place that is not voided (the actor's own, for a treasurer)."""
+    query = (
+        select(Sale)
+        .join(Sale.document)
+        .where(Sale.location_id == location_id, Sale.voided_at.is_(None))
+        .order_by(Sale.document_id.desc())
+        .limit(1)
+    )
+    if actor is not None:
+        from tracker.models import Document
+
+        query = query.where(Document.created_by_id == actor_id(actor))
+    return session.scalar(query)
+
+
+def undo_last_sale(session: Session, actor: object, location_id: int) -> Sale:
+    _selling_place(session, actor, location_id)
+    sale = last_sale(session, actor, location_id)
+    if sale is None:
+        raise DomainError("There is no sale of yours here to undo.")
+    return void_sale(session, actor, sale.id, "Undone at the table")
+
+
+# -- signings --------------------------------------------------------------------------------
+
+
+@atomic
+def sign(
+    session: Session,
+    actor: object,
+    *,
+    event_id: int,
+    edition_id: int,
+    qty: int,
+    author_ids: list[int],
+    dedications: list[str] | None = None,
+    key: str | None = None,
+    when: date | datetime | None = None,
+) -> Signing:
+    """Authors sign copies on the event's table: unsigned turn into signed."""
+    _may_act(actor)
+    event = get_event(session, actor, event_id)
+    if not event.is_open:
+        raise DomainError(f"{event.name} is closed: reopen it to record a signing.")
+    authors = [session.get(Author, a) for a in dict.fromkeys(author_ids or [])]
+    if not authors or any(a is None for a in authors):
+        raise DomainError("Choose who signed: one author or more.")
+    names = [d.strip() for d in (dedications or []) if d and d.strip()]
+    if isinstance(qty, int) and not isinstance(qty, bool) and len(names) > qty:
+        raise DomainError(
+            f"{len(names)} dedications for {copies(qty)}: one dedication per copy at most."
+        )
+    for name in names:
+        if len(name) > 200:
+            raise DomainError(f"The dedication {name[:30]!r}... is longer than 200 characters.")
+    if session.get(Edition, edition_id) is None:
+        raise DomainError(f"There is no edition {edition_id}.")
+    at = documents.occurred_at(when)
+    document = documents.start(
+        session,
+        actor,
+        "signing",
+        key=key,
+        note=f"Signed by {' and '.join(a.name for a in authors)}",
+    )
+
+    signing = Signing(
+        document_id=document.id,
+        event_id=event.id,
+        edition_id=edition_id,
+        qty=qty if isinstance(qty, int) and qty > 0 else 1,
+        authors=authors,
+        dedications=[Dedication(recipient=n) for n in names],
+    )
+    ledger.post(
+        session,
+        document,
+        [
+            MoveLine(
+                MoveKind.SIGNING,
+                edition_id,
+                qty,
+                event.location_id,
+                event.location_id,
+                Condition.UNSIGNED,
+                Condition.SIGNED,
+            )
+        ],
+        created_by_id=actor_id(actor),
+        occurred_at=at,
+    )
+    session.add(signing)
+    session.flush()
+    return signing
