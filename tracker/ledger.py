@@ -18,15 +18,16 @@ last guard: no location but a source ever goes below zero.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import bindparam, func, insert, literal_column, select, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import identity_key
 
 from tracker import audit
@@ -38,10 +39,12 @@ from tracker.models import (
     Condition,
     Document,
     Edition,
+    FlowMetric,
     Location,
     LocationKind,
     Move,
     MoveKind,
+    WeeklyFlow,
 )
 from tracker.text import a, join_or
 
@@ -100,22 +103,25 @@ class _Leg:
     target_condition: Condition
     note: str | None
     reverses_id: int | None = None
+    # For a reversal: the kind of the move it undoes (its flows are counted back).
+    reverses_kind: MoveKind | None = None
 
 
 @dataclass(frozen=True)
 class Discrepancy:
-    """A balance that disagrees with the sum of the moves."""
+    """A balance (or a week of the roll-up) that disagrees with the sum of the moves."""
 
     location: str
     edition: str
     condition: str
     from_moves: int
     in_balances: int
+    where: str = "balances"
 
     def __str__(self) -> str:
         return (
             f"{self.location}, {self.edition}, {self.condition}: moves give "
-            f"{self.from_moves}, balances say {self.in_balances}"
+            f"{self.from_moves}, {self.where} say {self.in_balances}"
         )
 
 
@@ -134,17 +140,30 @@ def post(
     *,
     created_by_id: int | None = None,
     occurred_at: datetime | None = None,
+    details: dict | None = None,
+    savepoint: bool = True,
 ) -> list[int]:
     """Post ``lines`` for ``document``, all or none; return the new moves' ids.
 
     Raises InvalidMove when a line can never be valid and InsufficientStock when a
-    location holds fewer copies than asked. Either way nothing is written.
+    location holds fewer copies than asked. Either way nothing is written: the posting
+    runs in a savepoint of its own, unless the caller says (``savepoint=False``) that
+    it runs the posting inside a savepoint of its own already (the services do).
+    ``details`` go into the posting's audit entry (what a sale cost, for instance).
     """
     lines = list(lines)
     if not lines:
         raise InvalidMove("A posting needs at least one move.")
     legs = _resolve(session, lines)
-    return _apply(session, document, legs, created_by_id=created_by_id, occurred_at=occurred_at)
+    return _apply(
+        session,
+        document,
+        legs,
+        created_by_id=created_by_id,
+        occurred_at=occurred_at,
+        details=details,
+        savepoint=savepoint,
+    )
 
 
 def reverse(
@@ -155,6 +174,7 @@ def reverse(
     created_by_id: int | None = None,
     occurred_at: datetime | None = None,
     note: str | None = None,
+    details: dict | None = None,
 ) -> list[int]:
     """Post the opposite of each move in ``move_ids``, linked to it; return the new ids.
 
@@ -188,11 +208,20 @@ def reverse(
             target_condition=Condition(moves[i].from_condition),
             note=note,
             reverses_id=i,
+            reverses_kind=MoveKind(moves[i].kind),
         )
         for i in ids
     ]
     try:
-        return _apply(session, document, legs, created_by_id=created_by_id, occurred_at=occurred_at)
+        return _apply(
+            session,
+            document,
+            legs,
+            created_by_id=created_by_id,
+            occurred_at=occurred_at,
+            details=details,
+        )
+
     except IntegrityError as exc:
         # Another transaction reversed one of them first: the unique reverses_id says so.
         if "reverses_id" in str(exc.orig):
@@ -201,7 +230,8 @@ def reverse(
 
 
 def check(session: Session) -> list[Discrepancy]:
-    """Recompute every balance from the moves; list each one that disagrees."""
+    """Recompute every balance and the weekly roll-up from the moves; list each figure
+    that disagrees."""
     flows = union_all(
         select(
             Move.to_location_id.label("location_id"),
@@ -233,23 +263,103 @@ def check(session: Session) -> list[Discrepancy]:
             select(Balance.location_id, Balance.edition_id, Balance.condition, Balance.qty)
         )
     }
-    keys = sorted(
-        k for k in computed.keys() | recorded.keys() if computed.get(k, 0) != recorded.get(k, 0)
-    )
-    if not keys:
+    problems = [
+        (loc, ed, cond, computed.get((loc, ed, cond), 0), recorded.get((loc, ed, cond), 0))
+        for loc, ed, cond in sorted(computed.keys() | recorded.keys())
+        if computed.get((loc, ed, cond), 0) != recorded.get((loc, ed, cond), 0)
+    ]
+    expected_flows = weekly_flows_from_moves(session)
+    kept = {
+        (f.week, f.location_id, f.edition_id, f.metric): f.qty
+        for f in session.execute(
+            select(
+                WeeklyFlow.week,
+                WeeklyFlow.location_id,
+                WeeklyFlow.edition_id,
+                WeeklyFlow.metric,
+                WeeklyFlow.qty,
+            )
+        )
+    }
+    flow_problems = [
+        (key, expected_flows.get(key, 0), kept.get(key, 0))
+        for key in sorted(expected_flows.keys() | kept.keys())
+        if expected_flows.get(key, 0) != kept.get(key, 0)
+    ]
+    if not problems and not flow_problems:
         return []
     locations = {loc.id: loc for loc in session.scalars(select(Location))}
     editions = {ed.id: ed for ed in session.scalars(select(Edition))}
+
+    def place(loc: int) -> str:
+        return location_label(locations[loc]) if loc in locations else f"location {loc}"
+
+    def book(ed: int) -> str:
+        return edition_label(editions[ed]) if ed in editions else f"edition {ed}"
+
     return [
+        Discrepancy(place(loc), book(ed), cond, from_moves, in_balances)
+        for loc, ed, cond, from_moves, in_balances in problems
+    ] + [
         Discrepancy(
-            location=location_label(locations[loc]) if loc in locations else f"location {loc}",
-            edition=edition_label(editions[ed]) if ed in editions else f"edition {ed}",
-            condition=cond,
-            from_moves=computed.get((loc, ed, cond), 0),
-            in_balances=recorded.get((loc, ed, cond), 0),
+            place(loc),
+            book(ed),
+            f"{metric} in the week of {week:%d %b %Y}",
+            from_moves,
+            in_rollup,
+            where="the weekly roll-up",
         )
-        for loc, ed, cond in keys
+        for (week, loc, ed, metric), from_moves, in_rollup in flow_problems
     ]
+
+
+def weekly_flows_from_moves(session: Session) -> dict[tuple[date, int, int, str], int]:
+    """The weekly roll-up as the moves give it, read in chunks."""
+    original = aliased(Move)
+    query = (
+        select(
+            Move.kind,
+            Move.qty,
+            Move.edition_id,
+            Move.occurred_at,
+            Move.from_location_id,
+            Move.from_condition,
+            Move.to_location_id,
+            Move.to_condition,
+            original.kind,
+        )
+        .outerjoin(original, original.id == Move.reverses_id)
+        .where(Move.kind.in_(list(_FLOW_KINDS)))
+        .execution_options(yield_per=20_000)
+    )
+    expected: dict[tuple[date, int, int, str], int] = defaultdict(int)
+    for (
+        kind,
+        qty,
+        edition_id,
+        occurred,
+        source,
+        source_condition,
+        target,
+        target_condition,
+        reverses_kind,
+    ) in session.execute(query):
+        found = flow_of(kind, source, source_condition, target, target_condition, reverses_kind)
+        if found is not None:
+            metric, location_id, sign = found
+            expected[(week_of(occurred), location_id, edition_id, metric)] += sign * qty
+    return {key: qty for key, qty in expected.items() if qty}
+
+
+_FLOW_KINDS = {
+    MoveKind.RECEIPT,
+    MoveKind.SALE,
+    MoveKind.CUSTOMER_RETURN,
+    MoveKind.WRITE_OFF,
+    MoveKind.TRANSIT_LOSS,
+    MoveKind.SIGNING,
+    MoveKind.REVERSAL,
+}
 
 
 def balance(session: Session, location_id: int, edition_id: int, condition: str) -> int:
@@ -417,8 +527,11 @@ def _apply(
     *,
     created_by_id: int | None,
     occurred_at: datetime | None,
+    details: dict | None = None,
+    savepoint: bool = True,
 ) -> list[int]:
     now = utcnow()
+    when = occurred_at or now
     deltas: dict[tuple[int, int, str], int] = defaultdict(int)
     locations: dict[int, Location] = {}
     editions: dict[int, Edition] = {}
@@ -429,11 +542,14 @@ def _apply(
         locations[leg.target.id] = leg.target
         editions[leg.edition.id] = leg.edition
 
-    with session.begin_nested():
+    with session.begin_nested() if savepoint else contextlib.nullcontext():
         # The document is written inside the savepoint: a refused posting leaves none.
         if document.id is None:
             session.add(document)
             session.flush()
+        # Balances first, then the weekly roll-up, each in key order: every posting
+        # takes its row locks in the same global order, so none waits for another in a
+        # cycle.
         for key in sorted(deltas):
             delta = deltas[key]
             if delta == 0:
@@ -443,6 +559,15 @@ def _apply(
                 _take(session, key, -delta, location, editions[key[1]])
             else:
                 _add(session, key, delta, is_source=location.is_source)
+        flows = _flows(legs, when)
+        if flows:
+            session.execute(
+                _upsert_flow(session.get_bind().dialect.name),
+                [
+                    {"week": w, "location_id": loc, "edition_id": ed, "metric": m, "qty": q}
+                    for (w, loc, ed, m), q in sorted(flows.items())
+                ],
+            )
         rows = [
             {
                 "document_id": document.id,
@@ -453,7 +578,7 @@ def _apply(
                 "to_location_id": leg.target.id,
                 "to_condition": leg.target_condition.value,
                 "kind": leg.kind.value,
-                "occurred_at": occurred_at or now,
+                "occurred_at": when,
                 "created_at": now,
                 "created_by_id": created_by_id,
                 "note": leg.note,
@@ -466,13 +591,99 @@ def _apply(
             insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
         )
         ids = list(result.scalars())
-        _audit(session, document, legs, ids)
+        _audit(session, document, legs, ids, details)
         return ids
 
 
-def _audit(session: Session, document: Document, legs: list[_Leg], ids: list[int]) -> None:
+def week_of(moment: datetime) -> date:
+    """The Monday (UTC) of the week a moment falls in."""
+    day = moment.astimezone(UTC).date()
+    return day - timedelta(days=day.weekday())
+
+
+def flow_of(
+    kind: str,
+    source_id: int,
+    source_condition: str,
+    target_id: int,
+    target_condition: str,
+    reverses_kind: str | None = None,
+) -> tuple[str, int, int] | None:
+    """What one move adds to the weekly roll-up: (metric, location id, sign), or None.
+
+    Receipts count as received where the copies arrived, sales as sold at the
+    customers, write-offs and losses in transit as written off, signings as signed;
+    a customer's return counts as a sale undone, and a reversal counts its move back.
+    """
+    if kind == MoveKind.REVERSAL:
+        if reverses_kind is None:
+            return None
+        # The move it reverses, seen from its own side (source and target swapped).
+        found = flow_of(reverses_kind, target_id, target_condition, source_id, source_condition)
+        return None if found is None else (found[0], found[1], -found[2])
+    if kind == MoveKind.RECEIPT:
+        return FlowMetric.RECEIVED.value, target_id, 1
+    if kind == MoveKind.SALE:
+        return f"sold_{target_condition}", target_id, 1
+    if kind == MoveKind.CUSTOMER_RETURN:
+        return f"sold_{source_condition}", source_id, -1
+    if kind in (MoveKind.WRITE_OFF, MoveKind.TRANSIT_LOSS):
+        return FlowMetric.WRITTEN_OFF.value, target_id, 1
+    if kind == MoveKind.SIGNING:
+        return FlowMetric.SIGNED.value, target_id, 1
+    return None
+
+
+def _flows(legs: list[_Leg], when: datetime) -> dict[tuple[date, int, int, str], int]:
+    week = week_of(when)
+    flows: dict[tuple[date, int, int, str], int] = defaultdict(int)
+    for leg in legs:
+        found = flow_of(
+            leg.kind,
+            leg.source.id,
+            leg.source_condition.value,
+            leg.target.id,
+            leg.target_condition.value,
+            leg.reverses_kind,
+        )
+        if found is not None:
+            metric, location_id, sign = found
+            flows[(week, location_id, leg.edition.id, metric)] += sign * leg.qty
+    return {key: qty for key, qty in flows.items() if qty}
+
+
+# An audit entry lists at most this many moves (a bulk posting can hold thousands; the
+# moves themselves are the full, immutable record).
+AUDITED_MOVES = 100
+
+
+def _audit(
+    session: Session, document: Document, legs: list[_Leg], ids: list[int], details: dict | None
+) -> None:
     reversal = any(leg.reverses_id for leg in legs)
     copies = sum(leg.qty for leg in legs)
+    after = {
+        "document": {
+            "kind": document.kind,
+            "reference": document.reference,
+            "note": document.note,
+        },
+        "moves": [
+            {
+                "id": move_id,
+                "kind": leg.kind.value,
+                "edition": leg.edition.isbn,
+                "qty": leg.qty,
+                "from": f"{leg.source.code}/{leg.source_condition.value}",
+                "to": f"{leg.target.code}/{leg.target_condition.value}",
+                **({"reverses": leg.reverses_id} if leg.reverses_id else {}),
+            }
+            for move_id, leg in list(zip(ids, legs, strict=True))[:AUDITED_MOVES]
+        ],
+        **(details or {}),
+    }
+    if len(legs) > AUDITED_MOVES:
+        after["more_moves"] = len(legs) - AUDITED_MOVES
     audit.record(
         session,
         kind="stock.reversed" if reversal else "stock.posted",
@@ -483,25 +694,7 @@ def _audit(session: Session, document: Document, legs: list[_Leg], ids: list[int
             f"{'copy' if copies == 1 else 'copies'} in {len(legs)} "
             f"{'move' if len(legs) == 1 else 'moves'}"
         ),
-        after={
-            "document": {
-                "kind": document.kind,
-                "reference": document.reference,
-                "note": document.note,
-            },
-            "moves": [
-                {
-                    "id": move_id,
-                    "kind": leg.kind.value,
-                    "edition": leg.edition.isbn,
-                    "qty": leg.qty,
-                    "from": f"{leg.source.code}/{leg.source_condition.value}",
-                    "to": f"{leg.target.code}/{leg.target_condition.value}",
-                    **({"reverses": leg.reverses_id} if leg.reverses_id else {}),
-                }
-                for move_id, leg in zip(ids, legs, strict=True)
-            ],
-        },
+        after=after,
         section_ids={leg.source.section_id for leg in legs}
         | {leg.target.section_id for leg in legs},
     )
@@ -535,6 +728,28 @@ def _upsert(dialect: str):
     return statement.on_conflict_do_update(
         index_elements=[_balances.c.location_id, _balances.c.edition_id, _balances.c.condition],
         set_={"qty": _balances.c.qty + statement.excluded.qty},
+    )
+
+
+_flows_table = WeeklyFlow.__table__
+
+
+@functools.cache
+def _upsert_flow(dialect: str):
+    """Add to a week's roll-up row, or make it (ON CONFLICT on both engines)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = dialect_insert(_flows_table)
+    return statement.on_conflict_do_update(
+        index_elements=[
+            _flows_table.c.week,
+            _flows_table.c.location_id,
+            _flows_table.c.edition_id,
+            _flows_table.c.metric,
+        ],
+        set_={"qty": _flows_table.c.qty + statement.excluded.qty},
     )
 
 

@@ -40,7 +40,15 @@ from tracker.models.places import (
     LocationKind,
     Section,
 )
-from tracker.models.stock import Balance, Condition, Document, Move, MoveKind
+from tracker.models.stock import (
+    Balance,
+    Condition,
+    Document,
+    FlowMetric,
+    Move,
+    MoveKind,
+    WeeklyFlow,
+)
 
 __all__ = [
     "PHYSICAL_KINDS",
@@ -60,6 +68,7 @@ __all__ = [
     "EventKind",
     "EventStatus",
     "ExchangeRate",
+    "FlowMetric",
     "Location",
     "LocationKind",
     "Move",
@@ -83,6 +92,7 @@ __all__ = [
     "Title",
     "Transfer",
     "User",
+    "WeeklyFlow",
     "WriteOff",
     "WriteOffReason",
     "audit_sections",

@@ -107,6 +107,8 @@ class Sale(Base):
     """Copies sold to readers at one go: who paid what, how. A void is a reversal."""
 
     __tablename__ = "sales"
+    # The posting's audit entry holds the sale (what, how much, how paid) and its void.
+    __audit__ = False
     __table_args__ = (
         CheckConstraint(f"payment_method IN {_in(PaymentMethod)}", "payment_method_known"),
         CheckConstraint("length(currency) = 3", "currency_length"),
@@ -156,6 +158,7 @@ class Sale(Base):
 
 class SaleLine(Base):
     __tablename__ = "sale_lines"
+    __audit__ = False
     __table_args__ = (
         CheckConstraint("qty > 0", "qty_positive"),
         CheckConstraint("unit_price_minor >= 0", "price_not_negative"),

@@ -7,13 +7,14 @@ are written only by ``tracker.ledger`` in the same transaction as the moves.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -139,6 +140,37 @@ class Move(Base):
             f"{self.from_location_id}/{self.from_condition} -> "
             f"{self.to_location_id}/{self.to_condition}>"
         )
+
+
+class FlowMetric(StrEnum):
+    """What the weekly roll-up counts, by the kind of move (a reversal counts back)."""
+
+    RECEIVED = "received"  # receipts, at the place that received
+    SOLD_UNSIGNED = "sold_unsigned"  # sales less voids and returns, at the customers
+    SOLD_SIGNED = "sold_signed"
+    SIGNED = "signed"  # signings, where the copies were signed
+    WRITTEN_OFF = "written_off"  # write-offs and losses in transit
+
+
+class WeeklyFlow(Base):
+    """Copies per week, place, edition and metric, kept with every posting (like the
+    balances), so that reports over a period never sum the whole ledger."""
+
+    __tablename__ = "weekly_flows"
+    __audit__ = False
+    __table_args__ = (
+        CheckConstraint(
+            "metric IN ('received', 'sold_unsigned', 'sold_signed', 'signed', 'written_off')",
+            "metric_known",
+        ),
+    )
+
+    # The Monday (UTC) that starts the week.
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(16), primary_key=True)
+    qty: Mapped[int] = mapped_column(Integer)
 
 
 class Balance(Base):

@@ -13,7 +13,6 @@ import uuid
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.db import utcnow
@@ -59,29 +58,43 @@ def start(
     reference: str | None = None,
     note: str | None = None,
 ) -> Document:
-    """A new document row, written now (so that a second one with the same key waits
-    for this transaction, then fails and finds it)."""
-    key = check_key(session, key)
+    """A new document row, written now. With a key, the row is inserted only if no
+    document has the key yet (``ON CONFLICT DO NOTHING``: a second form with the same
+    key waits for the first one's transaction, then finds its document)."""
+    if key is not None and not _KEY.match(key):
+        raise DomainError("This form is damaged or out of date: open it again and resend it.")
     reference = (reference or "").strip() or None
     if reference and len(reference) > 120:
         raise DomainError("The reference is longer than 120 characters.")
-    document = Document(
-        kind=kind,
-        reference=reference,
-        note=(note or "").strip() or None,
-        created_by_id=actor_id(actor),
-        submission_key=key,
+    values = {
+        "kind": kind,
+        "reference": reference,
+        "note": (note or "").strip() or None,
+        "created_by_id": actor_id(actor),
+        "created_at": utcnow(),
+        "submission_key": key,
+    }
+    if key is None:
+        document = Document(**values)
+        session.add(document)
+        session.flush()
+        return document
+    table = Document.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    new_id = session.scalar(
+        dialect_insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[table.c.submission_key])
+        .returning(table.c.id)
     )
-    try:
-        with session.begin_nested():
-            session.add(document)
-            session.flush()
-    except IntegrityError:
-        existing = key and session.scalar(select(Document.id).where(Document.submission_key == key))
-        if existing:
-            raise AlreadySubmitted(existing) from None
-        raise
-    return document
+    if new_id is None:
+        raise AlreadySubmitted(
+            session.scalar(select(Document.id).where(Document.submission_key == key))
+        )
+    return session.get(Document, new_id)
 
 
 def occurred_at(when: date | datetime | None) -> datetime:

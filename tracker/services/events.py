@@ -33,7 +33,7 @@ from tracker.models import (
     Section,
     Signing,
 )
-from tracker.money import check_currency, to_minor
+from tracker.money import check_currency, from_minor, to_minor
 from tracker.services import actor_id, atomic, documents, fenced_section, role_of
 from tracker.services.money import price_for
 from tracker.services.movements import Copies, transfer
@@ -284,7 +284,9 @@ def sell(
 ) -> Sale:
     """Copies from a store or an event's table to readers: one posting, all or none."""
     _may_act(actor)
+    documents.check_key(session, key)  # a sale sent twice is found before stock is counted
     place, event = _selling_place(session, actor, location_id)
+
     section = place.section
     if currency is not None and check_currency(currency) != section.currency:
         raise DomainError(f"Sales of {section.name} are in {section.currency}, not {currency}.")
@@ -353,7 +355,24 @@ def sell(
             for line in lines
         ],
         created_by_id=actor_id(actor),
+        savepoint=False,
         occurred_at=at,
+        details={
+            "sale": {
+                "payment": method.value,
+                "buyer": sale.buyer_name,
+                "currency": sale.currency,
+                "lines": [
+                    {
+                        "edition": line.edition_id,
+                        "condition": line.condition,
+                        "qty": line.qty,
+                        "price": str(from_minor(line.unit_price_minor, sale.currency)),
+                    }
+                    for line in lines
+                ],
+            }
+        },
     )
     return sale
 
@@ -377,7 +396,14 @@ def void_sale(session: Session, actor: object, sale_id: int, reason: str) -> Sal
         raise DomainError(f"Sale #{sale.id} was already voided.")
     moves = session.scalars(select(Move.id).where(Move.document_id == sale.id)).all()
     document = documents.start(session, actor, "void", note=f"Void of sale #{sale.id}: {reason}")
-    ledger.reverse(session, list(moves), document, created_by_id=actor_id(actor), note=reason)
+    ledger.reverse(
+        session,
+        list(moves),
+        document,
+        created_by_id=actor_id(actor),
+        note=reason,
+        details={"void": {"sale": sale.id, "reason": reason}},
+    )
     session.execute(
         update(_sales).where(_sales.c.document_id == sale.id).values(void_document_id=document.id)
     )
@@ -475,6 +501,7 @@ def sign(
             )
         ],
         created_by_id=actor_id(actor),
+        savepoint=False,
         occurred_at=at,
     )
     session.add(signing)

@@ -100,6 +100,7 @@ def record_print_run(
             )
         ],
         created_by_id=actor_id(actor),
+        savepoint=False,
         occurred_at=at,
     )
     return document
@@ -142,6 +143,7 @@ def transfer(
             for c in _lines(lines)
         ],
         created_by_id=actor_id(actor),
+        savepoint=False,
         occurred_at=at,
     )
     return record
@@ -190,6 +192,7 @@ def write_off(
             for c in _lines(lines)
         ],
         created_by_id=actor_id(actor),
+        savepoint=False,
         occurred_at=at,
     )
     return record
@@ -291,5 +294,7 @@ def stocktake(
                 )
             )
     if moves:
-        ledger.post(session, document, moves, created_by_id=actor_id(actor), occurred_at=at)
+        ledger.post(
+            session, document, moves, created_by_id=actor_id(actor), savepoint=False, occurred_at=at
+        )
     return record

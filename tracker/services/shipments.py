@@ -409,6 +409,7 @@ def dispatch(
             for line in shipment.lines
         ],
         created_by_id=actor_id(actor),
+        savepoint=False,
         occurred_at=now,
     )
     return shipment
@@ -499,7 +500,9 @@ def receive(
             )
         )
     session.flush()
-    ledger.post(session, document, moves, created_by_id=actor_id(actor), occurred_at=at)
+    ledger.post(
+        session, document, moves, created_by_id=actor_id(actor), savepoint=False, occurred_at=at
+    )
     for line in shipment.lines:
         session.refresh(line)  # the counts were written by SQL, not through the objects
     complete = all(line.outstanding == 0 for line in shipment.lines)
