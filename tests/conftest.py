@@ -21,6 +21,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -210,6 +211,37 @@ def demo_url(database: TestDatabase) -> str:
     finally:
         engine.dispose()
     return url
+
+
+# The generated ledger's year ends on this day (a fixed day: the tests never depend on
+# when they run, except where they say so).
+GENERATED_END = date(2026, 11, 29)
+
+
+@pytest.fixture(scope="session")
+def generated_url(database: TestDatabase) -> str:
+    """A database of its own holding a generated year of campaign (four countries,
+    about 3,000 moves, posted through the tracker's paths), made once per engine."""
+    from bench.generate import generate
+
+    url = database.fresh()
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            generate(session, moves=3_000, countries=4, end=GENERATED_END, seed=7)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def generated_app(generated_url: str):
+    app = create_app(TestConfig, {"DATABASE_URL": generated_url})
+    undo = _bind_to_rolled_back_connection(app)
+    try:
+        yield app
+    finally:
+        undo()
 
 
 @pytest.fixture

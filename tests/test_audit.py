@@ -204,3 +204,50 @@ def test_created_by_is_the_acting_user(world: World, session, make_user):
     move = session.scalar(select(Move).where(Move.document_id == document.id))
     assert document.created_by_id == user.id and move.created_by_id == user.id
     assert session.get(User, user.id).email == move.created_by.email
+
+
+def test_status_changes_made_with_conditional_updates_are_recorded(world: World, session):
+    """A shipment cancelled, an event closed and reopened, a remittance confirmed: the
+    status moves on in one conditional UPDATE, and the audit trail says so."""
+    from datetime import date
+
+    from tracker.services import events, money, shipments
+
+    world.stocked(20)
+    gb = world.loc("GB-STORE").section_id
+    draft = shipments.create(
+        session,
+        None,
+        direction="outbound",
+        section_id=gb,
+        lines=[shipments.LineInput(world.edition.id, 5, "10.00")],
+    )
+    shipments.cancel(session, None, draft.id)
+    event = events.create_event(
+        session, None, gb, events.EventDetails(name="Launch", kind="launch", starts_on=date.today())
+    )
+    events.close_event(session, None, event.id)
+    events.reopen_event(session, None, event.id)
+    remittance = money.record_remittance(
+        session,
+        None,
+        section_id=gb,
+        amount="10.00",
+        currency="GBP",
+        sent_on=date.today(),
+        method="bank_transfer",
+    )
+    money.confirm_remittance(session, None, remittance.document_id)
+    kinds = [
+        (e.kind, e.after)
+        for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        if e.kind.endswith((".cancelled", ".closed", ".reopened", ".confirmed"))
+    ]
+    assert [k for k, _ in kinds] == [
+        "shipment.cancelled",
+        "event.closed",
+        "event.reopened",
+        "remittance.confirmed",
+    ]
+    assert kinds[0][1]["status"] == "cancelled" and kinds[1][1]["status"] == "closed"
+    assert kinds[3][1]["confirmed_at"]

@@ -45,6 +45,7 @@ def create_app(
     from tracker.events.views import bp as events_bp
     from tracker.finance.views import bp as money_bp
     from tracker.movements.views import bp as movements_bp
+    from tracker.overview.views import bp as dashboard_bp
     from tracker.shipments.views import bp as shipments_bp
     from tracker.stock.views import bp as stock_bp
     from tracker.system.views import bp as system_bp
@@ -52,6 +53,7 @@ def create_app(
     blueprints = (
         system_bp,
         auth_bp,
+        dashboard_bp,
         stock_bp,
         shipments_bp,
         movements_bp,

@@ -71,6 +71,29 @@ def record(
         )
 
 
+def updated(
+    session: Session,
+    obj: object,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    action: str | None = None,
+) -> None:
+    """Record a change made with a conditional UPDATE (a status that moves on only if
+    it is still what it was), which the flush hook does not see."""
+    name = _name(obj)
+    record(
+        session,
+        kind=f"{name}.{action or 'updated'}",
+        object_type=name,
+        object_id=_identity(obj),
+        summary=f"{type(obj).__name__} {_label(obj)} {action or 'updated'}: "
+        + ", ".join(sorted(after)),
+        before=before,
+        after=after,
+        section_ids=_section_ids(obj),
+    )
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}

@@ -15,6 +15,12 @@ class DomainError(Exception):
         return str(self.args[0]) if self.args else self.__class__.__name__
 
 
+class BadRequest(DomainError):
+    """A request that cannot be answered as asked (a filter or a format that is not one)."""
+
+    status_code = 400
+
+
 class NotFound(DomainError):
     status_code = 404
 

@@ -329,7 +329,6 @@ def weekly_flows_from_moves(session: Session) -> dict[tuple[date, int, int, str]
             original.kind,
         )
         .outerjoin(original, original.id == Move.reverses_id)
-        .where(Move.kind.in_(list(_FLOW_KINDS)))
         .execution_options(yield_per=20_000)
     )
     expected: dict[tuple[date, int, int, str], int] = defaultdict(int)
@@ -344,22 +343,12 @@ def weekly_flows_from_moves(session: Session) -> dict[tuple[date, int, int, str]
         target_condition,
         reverses_kind,
     ) in session.execute(query):
-        found = flow_of(kind, source, source_condition, target, target_condition, reverses_kind)
-        if found is not None:
-            metric, location_id, sign = found
-            expected[(week_of(occurred), location_id, edition_id, metric)] += sign * qty
+        week = week_of(occurred)
+        for metric, location_id, sign in flows_of(
+            kind, source, source_condition, target, target_condition, reverses_kind
+        ):
+            expected[(week, location_id, edition_id, metric)] += sign * qty
     return {key: qty for key, qty in expected.items() if qty}
-
-
-_FLOW_KINDS = {
-    MoveKind.RECEIPT,
-    MoveKind.SALE,
-    MoveKind.CUSTOMER_RETURN,
-    MoveKind.WRITE_OFF,
-    MoveKind.TRANSIT_LOSS,
-    MoveKind.SIGNING,
-    MoveKind.REVERSAL,
-}
 
 
 def balance(session: Session, location_id: int, edition_id: int, condition: str) -> int:
@@ -601,53 +590,70 @@ def week_of(moment: datetime) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def flow_of(
+def flows_of(
     kind: str,
     source_id: int,
     source_condition: str,
     target_id: int,
     target_condition: str,
     reverses_kind: str | None = None,
-) -> tuple[str, int, int] | None:
-    """What one move adds to the weekly roll-up: (metric, location id, sign), or None.
+) -> list[tuple[str, int, int]]:
+    """What one move adds to the weekly roll-up: (metric, location id, sign) each.
 
-    Receipts count as received where the copies arrived, sales as sold at the
-    customers, write-offs and losses in transit as written off, signings as signed;
-    a customer's return counts as a sale undone, and a reversal counts its move back.
+    Every move changes what two places hold (``held_*``: that is how the dashboard
+    knows where copies were at the end of a past week). Receipts and print runs also
+    count as received where the copies arrived, sales as sold at the customers,
+    write-offs and losses in transit as written off, signings as signed; a customer's
+    return counts as a sale undone, and a reversal counts its move's figures back.
     """
+    return [
+        (f"held_{source_condition}", source_id, -1),
+        (f"held_{target_condition}", target_id, 1),
+        *_counted(kind, source_id, source_condition, target_id, target_condition, reverses_kind),
+    ]
+
+
+def _counted(
+    kind: str,
+    source_id: int,
+    source_condition: str,
+    target_id: int,
+    target_condition: str,
+    reverses_kind: str | None,
+) -> list[tuple[str, int, int]]:
     if kind == MoveKind.REVERSAL:
         if reverses_kind is None:
-            return None
+            return []
         # The move it reverses, seen from its own side (source and target swapped).
-        found = flow_of(reverses_kind, target_id, target_condition, source_id, source_condition)
-        return None if found is None else (found[0], found[1], -found[2])
-    if kind == MoveKind.RECEIPT:
-        return FlowMetric.RECEIVED.value, target_id, 1
+        undone = _counted(
+            reverses_kind, target_id, target_condition, source_id, source_condition, None
+        )
+        return [(metric, location, -sign) for metric, location, sign in undone]
+    if kind in (MoveKind.RECEIPT, MoveKind.PRINT_RUN):
+        return [(FlowMetric.RECEIVED.value, target_id, 1)]
     if kind == MoveKind.SALE:
-        return f"sold_{target_condition}", target_id, 1
+        return [(f"sold_{target_condition}", target_id, 1)]
     if kind == MoveKind.CUSTOMER_RETURN:
-        return f"sold_{source_condition}", source_id, -1
+        return [(f"sold_{source_condition}", source_id, -1)]
     if kind in (MoveKind.WRITE_OFF, MoveKind.TRANSIT_LOSS):
-        return FlowMetric.WRITTEN_OFF.value, target_id, 1
+        return [(FlowMetric.WRITTEN_OFF.value, target_id, 1)]
     if kind == MoveKind.SIGNING:
-        return FlowMetric.SIGNED.value, target_id, 1
-    return None
+        return [(FlowMetric.SIGNED.value, target_id, 1)]
+    return []
 
 
 def _flows(legs: list[_Leg], when: datetime) -> dict[tuple[date, int, int, str], int]:
     week = week_of(when)
     flows: dict[tuple[date, int, int, str], int] = defaultdict(int)
     for leg in legs:
-        found = flow_of(
+        for metric, location_id, sign in flows_of(
             leg.kind,
             leg.source.id,
             leg.source_condition.value,
             leg.target.id,
             leg.target_condition.value,
             leg.reverses_kind,
-        )
-        if found is not None:
-            metric, location_id, sign = found
+        ):
             flows[(week, location_id, leg.edition.id, metric)] += sign * leg.qty
     return {key: qty for key, qty in flows.items() if qty}
 

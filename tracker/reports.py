@@ -261,6 +261,48 @@ def location_moves(
     )
 
 
+@dataclass
+class DocumentRow:
+    document: Document
+    occurred_at: datetime
+    copies: int
+    moves: int
+
+
+def section_documents(
+    session: Session, section_id: int, first: date, last: date, *, limit: int = 50
+) -> list[DocumentRow]:
+    """The latest documents that moved copies in or out of a section's places between
+    two days (inclusive), newest first: at most ``limit``."""
+    places = select(Location.id).where(Location.section_id == section_id)
+    start = datetime.combine(first, time(), tzinfo=UTC)
+    stop = datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC)
+    latest = func.max(Move.occurred_at)
+    found = session.execute(
+        select(Move.document_id, latest, func.sum(Move.qty), func.count())
+        .where(
+            or_(Move.from_location_id.in_(places), Move.to_location_id.in_(places)),
+            Move.occurred_at >= start,
+            Move.occurred_at < stop,
+        )
+        .group_by(Move.document_id)
+        .order_by(latest.desc(), Move.document_id.desc())
+        .limit(limit)
+    ).all()
+    documents = {
+        d.id: d
+        for d in session.scalars(
+            select(Document)
+            .where(Document.id.in_([row[0] for row in found]))
+            .options(joinedload(Document.created_by))
+        )
+    }
+    return [
+        DocumentRow(documents[doc_id], at, int(copies), int(moves))
+        for doc_id, at, copies, moves in found
+    ]
+
+
 def document_section_ids(session: Session, document_id: int) -> set[int | None]:
     """The sections whose places a document's moves touch (None: the publisher's)."""
     sides = union(

@@ -11,18 +11,25 @@
   Sales beyond the copies the section received from the publisher owe nothing here
   (copies printed locally, or passed on by another section).
 
-Each debt is dated (a receipt, a sale); confirmed remittances pay the oldest debts
-first, and what remains is aged by the days since its date.
+Copies sold are the ledger's: sales less voided sales and customers' returns, which
+come back as credits against the latest debts. Each debt is dated (a receipt, a sale);
+confirmed remittances pay the oldest debts first, and what remains is aged by the days
+since its date.
+
+``owed_by_section`` gives the same totals for every section at once from a handful of
+grouped queries (the balances and the shipments, never the sales one by one): the
+dashboard and the balances page use it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from tracker.models import (
@@ -33,6 +40,7 @@ from tracker.models import (
     Direction,
     Edition,
     Event,
+    ExchangeRate,
     Location,
     LocationKind,
     Move,
@@ -51,7 +59,8 @@ from tracker.models import (
     Terms,
     signing_authors,
 )
-from tracker.services.money import rate_on
+from tracker.money import from_minor, precision, to_minor
+from tracker.services.money import rates_on
 
 AGES = ("0-30 days", "31-60 days", "61-90 days", "over 90 days")
 
@@ -208,34 +217,51 @@ def section_statement(session: Session, section_id: int, today: date | None = No
     ):
         of(edition_id).returned += int(qty)
 
-    # Sales, in order: takings, and the sale-or-return copies they use up.
+    # Takings: what the sales brought in, by how they were paid.
     takings: dict[str, int] = {m.value: 0 for m in PaymentMethod}
-    firm_left = {e: f.received_firm for e, f in figures.items()}
-    sor_left = {e: f.received_sor - f.returned for e, f in figures.items()}
-    for line, sale in session.execute(
-        select(SaleLine, Sale)
+    for method, amount in session.execute(
+        select(Sale.payment_method, func.sum(SaleLine.qty * SaleLine.unit_price_minor))
         .join(SaleLine.sale)
         .where(Sale.section_id == section_id, Sale.voided_at.is_(None))
-        .order_by(Sale.sold_at, Sale.document_id, SaleLine.id)
+        .group_by(Sale.payment_method)
     ):
-        row = of(line.edition_id)
-        if line.condition == Condition.SIGNED:
-            row.sold_signed += line.qty
+        takings[method] += int(amount)
+
+    # Copies sold, as the ledger has them (sales less voids and returns), in order: the
+    # sale-or-return copies they use up, once the firm-sale copies are used.
+    customers = section.location_of_kind(LocationKind.CUSTOMERS).id
+    sold = defaultdict(int)
+    for at, edition_id, qty, target, source_condition, target_condition in session.execute(
+        select(
+            Move.occurred_at,
+            Move.edition_id,
+            Move.qty,
+            Move.to_location_id,
+            Move.from_condition,
+            Move.to_condition,
+        )
+        .where(or_(Move.to_location_id == customers, Move.from_location_id == customers))
+        .order_by(Move.occurred_at, Move.id)
+    ):
+        row = of(edition_id)
+        change = qty if target == customers else -qty
+        condition = target_condition if target == customers else source_condition
+        if condition == Condition.SIGNED:
+            row.sold_signed += change
         else:
-            row.sold_unsigned += line.qty
-        takings[sale.payment_method] += line.qty * line.unit_price_minor
-        from_firm = min(line.qty, firm_left.get(line.edition_id, 0))
-        firm_left[line.edition_id] = firm_left.get(line.edition_id, 0) - from_firm
-        from_sor = min(line.qty - from_firm, max(sor_left.get(line.edition_id, 0), 0))
-        if from_sor:
-            sor_left[line.edition_id] -= from_sor
-            average = sor_value[line.edition_id] / row.received_sor
-            amount = _minor(average * from_sor)
+            row.sold_unsigned += change
+        before = sold[edition_id]
+        sold[edition_id] += change
+        terms = _Terms(row.received_firm, row.received_sor, sor_value[edition_id], row.returned)
+        amount = terms.sor_owed(sold[edition_id]) - terms.sor_owed(before)
+        if amount:
             row.owed_sor_minor += amount
+            copies = abs(change)
+            what = "sold" if change > 0 else "returned by customers or voided"
             debts.append(
                 Debt(
-                    sale.sold_at,
-                    f"{from_sor:,} × {row.edition.label} sold (sale or return)",  # noqa: RUF001
+                    at,
+                    f"{copies:,} × {row.edition.label} {what} (sale or return)",  # noqa: RUF001
                     amount,
                 )
             )
@@ -283,19 +309,173 @@ def section_statement(session: Session, section_id: int, today: date | None = No
     return statement
 
 
+@dataclass
+class _Terms:
+    """One section's copies of one edition from the publisher, by terms."""
+
+    firm: int = 0
+    sor: int = 0
+    sor_value: Decimal = Decimal(0)
+    returned: int = 0
+
+    def sor_owed(self, sold: int) -> int:
+        """What ``sold`` copies owe for the sale-or-return copies: those sold beyond the
+        firm-sale copies, up to the sale-or-return copies kept, at their average price.
+        Rounded once, on the total, so that a statement's items add up to it."""
+        used = min(max(sold - self.firm, 0), max(self.sor - self.returned, 0))
+        return _minor(self.sor_value / self.sor * used) if used else 0
+
+
 def _aged(debts: list[Debt], paid: int, today: date) -> dict[str, int]:
-    """What is still owed, by age: payments settle the oldest debts first."""
-    aging = dict.fromkeys(AGES, 0)
+    """What is still owed, by age: a credit (copies returned, a sale voided) cancels the
+    latest debts, and payments settle the oldest first."""
+    open_debts: list[list] = []
     for debt in debts:
-        settled = min(paid, debt.amount_minor)
+        if debt.amount_minor >= 0:
+            open_debts.append([debt.at, debt.amount_minor])
+            continue
+        credit = -debt.amount_minor
+        while credit and open_debts:
+            cancelled = min(credit, open_debts[-1][1])
+            open_debts[-1][1] -= cancelled
+            credit -= cancelled
+            if not open_debts[-1][1]:
+                open_debts.pop()
+    aging = dict.fromkeys(AGES, 0)
+    for at, amount in open_debts:
+        settled = min(paid, amount)
         paid -= settled
-        left = debt.amount_minor - settled
-        if left:
-            aging[age_bucket((today - debt.at.date()).days)] += left
+        if amount - settled:
+            aging[age_bucket((today - at.date()).days)] += amount - settled
     return aging
 
 
+# -- every section at once ---------------------------------------------------------------------
+
+
+@dataclass
+class Owed:
+    """A section's account with the publisher, in its own currency (minor units)."""
+
+    firm_minor: int = 0
+    sor_minor: int = 0
+    remitted_minor: int = 0
+    pending_minor: int = 0
+
+    @property
+    def owed_minor(self) -> int:
+        return self.firm_minor + self.sor_minor
+
+    @property
+    def outstanding_minor(self) -> int:
+        return self.owed_minor - self.remitted_minor
+
+
+def owed_by_section(session: Session, section_ids: Iterable[int] | None = None) -> dict[int, Owed]:
+    """What each section owes the publisher, by the rules of its statement (totals
+    only: no dates, no ageing). Sections that never dealt with the publisher are left
+    out."""
+    ids = None if section_ids is None else list(section_ids)
+
+    def only(query, column):
+        return query if ids is None else query.where(column.in_(ids))
+
+    figures: dict[tuple[int, int], _Terms] = defaultdict(_Terms)
+    owed: dict[int, Owed] = defaultdict(Owed)
+    for section_id, edition_id, terms, qty, value in session.execute(
+        only(
+            select(
+                Shipment.section_id,
+                ShipmentLine.edition_id,
+                Shipment.terms,
+                func.sum(ReceiptLine.received),
+                func.sum(ReceiptLine.received * ShipmentLine.unit_price_minor),
+            )
+            .join(ReceiptLine.shipment_line)
+            .join(ShipmentLine.shipment)
+            .where(Shipment.direction == Direction.OUTBOUND, ReceiptLine.received > 0)
+            .group_by(Shipment.section_id, ShipmentLine.edition_id, Shipment.terms),
+            Shipment.section_id,
+        )
+    ):
+        row = figures[(section_id, edition_id)]
+        if terms == Terms.FIRM_SALE:
+            row.firm += int(qty)
+            owed[section_id].firm_minor += int(value)
+        else:
+            row.sor += int(qty)
+            row.sor_value += Decimal(int(value))
+    for section_id, edition_id, qty in session.execute(
+        only(
+            select(Shipment.section_id, ShipmentLine.edition_id, func.sum(ShipmentLine.qty))
+            .join(ShipmentLine.shipment)
+            .where(
+                Shipment.direction == Direction.RETURN,
+                Shipment.status.in_(
+                    [
+                        ShipmentStatus.DISPATCHED,
+                        ShipmentStatus.PARTLY_RECEIVED,
+                        ShipmentStatus.RECEIVED,
+                    ]
+                ),
+            )
+            .group_by(Shipment.section_id, ShipmentLine.edition_id),
+            Shipment.section_id,
+        )
+    ):
+        if (section_id, edition_id) in figures:
+            figures[(section_id, edition_id)].returned += int(qty)
+    for section_id, edition_id, qty in session.execute(
+        only(
+            select(Location.section_id, Balance.edition_id, func.sum(Balance.qty))
+            .join(Balance.location)
+            .where(Location.kind == LocationKind.CUSTOMERS)
+            .group_by(Location.section_id, Balance.edition_id),
+            Location.section_id,
+        )
+    ):
+        key = (section_id, edition_id)
+        if key in figures:
+            owed[section_id].sor_minor += figures[key].sor_owed(int(qty))
+    for section_id, confirmed, amount in session.execute(
+        only(
+            select(
+                Remittance.section_id,
+                Remittance.confirmed_at.is_not(None),
+                func.sum(Remittance.amount_minor),
+            ).group_by(Remittance.section_id, Remittance.confirmed_at.is_not(None)),
+            Remittance.section_id,
+        )
+    ):
+        if confirmed:
+            owed[section_id].remitted_minor += int(amount)
+        else:
+            owed[section_id].pending_minor += int(amount)
+    return dict(owed)
+
+
 # -- every section in one currency -----------------------------------------------------------
+
+
+def convert(
+    minor: int, currency: str, publisher_currency: str, rates: dict[str, ExchangeRate]
+) -> tuple[Decimal | None, date | None, int | None]:
+    """(rate, the day it was entered for, the amount in the publisher's currency), or
+    Nones where no rate was entered: an amount is never converted at a guessed rate."""
+    if currency == publisher_currency:
+        return Decimal(1), None, minor
+    entered = rates.get(currency)
+    if entered is None:
+        return None, None, None
+    amount = from_minor(minor, currency) * entered.rate
+    return (
+        entered.rate,
+        entered.valid_on,
+        to_minor(
+            amount.quantize(Decimal(1).scaleb(-precision(publisher_currency)), ROUND_HALF_UP),
+            publisher_currency,
+        ),
+    )
 
 
 @dataclass
@@ -331,30 +511,23 @@ def balances(
 ) -> Balances:
     """Each section's outstanding balance, and in the publisher's currency where an admin
     entered a rate (no rate, no conversion: such sections are left out of the total)."""
-    from tracker.money import from_minor, to_minor
-
     today = today or date.today()
     query = select(Section).order_by(Section.name)
     if section_id is not None:
         query = query.where(Section.id == section_id)
+    sections = list(session.scalars(query))
+    owed = owed_by_section(session, [s.id for s in sections])
+    rates = rates_on(session, today)
     rows = []
-    for section in session.scalars(query):
-        statement = section_statement(session, section.id, today)
-        outstanding = statement.outstanding_minor
-        rate, valid_on, converted = None, None, None
-        if section.currency == publisher_currency:
-            rate, converted = Decimal(1), outstanding
-        else:
-            entered = rate_on(session, section.currency, today)
-            if entered is not None:
-                rate, valid_on = entered.rate, entered.valid_on
-                amount = from_minor(outstanding, section.currency) * rate
-                converted = to_minor(
-                    amount.quantize(Decimal(1).scaleb(-2), rounding=ROUND_HALF_UP),
-                    publisher_currency,
-                )
+    for section in sections:
+        account = owed.get(section.id, Owed())
+        rate, valid_on, converted = convert(
+            account.outstanding_minor, section.currency, publisher_currency, rates
+        )
         rows.append(
-            SectionBalance(section, outstanding, statement.pending_minor, rate, valid_on, converted)
+            SectionBalance(
+                section, account.outstanding_minor, account.pending_minor, rate, valid_on, converted
+            )
         )
     return Balances(publisher_currency, today, rows)
 

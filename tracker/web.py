@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
 
 # The main navigation; each link shows to the roles its route admits.
 NAV = [
+    ("dashboard.index", "Dashboard"),
     ("stock.home", "Stock"),
     ("shipments.index", "Shipments"),
     ("movements.transfers", "Movements"),
@@ -87,7 +88,7 @@ def _http_error(error: HTTPException) -> Any:
 
 
 def _domain_error(error: DomainError) -> Any:
-    titles = {404: "Not found", 409: "Conflict", 422: "Cannot do that"}
+    titles = {400: "Bad request", 404: "Not found", 409: "Conflict", 422: "Cannot do that"}
     return _error_page(error.status_code, titles.get(error.status_code, "Error"), error.message)
 
 

@@ -45,7 +45,8 @@ def upgrade() -> None:
         sa.Column("metric", sa.String(length=16), nullable=False),
         sa.Column("qty", sa.Integer(), nullable=False),
         sa.CheckConstraint(
-            "metric IN ('received', 'sold_unsigned', 'sold_signed', 'signed', 'written_off')",
+            "metric IN ('held_unsigned', 'held_signed', 'received', 'sold_unsigned', "
+            "'sold_signed', 'signed', 'written_off')",
             name=op.f("ck_weekly_flows_metric_known"),
         ),
         sa.ForeignKeyConstraint(
@@ -69,27 +70,24 @@ def downgrade() -> None:
 def _backfill(flows: sa.Table) -> None:
     bind = op.get_bind()
     original = _moves.alias("original")
-    query = (
-        sa.select(
-            _moves.c.kind,
-            _moves.c.qty,
-            _moves.c.edition_id,
-            _moves.c.occurred_at,
-            _moves.c.from_location_id,
-            _moves.c.from_condition,
-            _moves.c.to_location_id,
-            _moves.c.to_condition,
-            original.c.kind,
-        )
-        .select_from(_moves.outerjoin(original, original.c.id == _moves.c.reverses_id))
-        .where(_moves.c.kind.in_(_COUNTED))
-    )
+    query = sa.select(
+        _moves.c.kind,
+        _moves.c.qty,
+        _moves.c.edition_id,
+        _moves.c.occurred_at,
+        _moves.c.from_location_id,
+        _moves.c.from_condition,
+        _moves.c.to_location_id,
+        _moves.c.to_condition,
+        original.c.kind,
+    ).select_from(_moves.outerjoin(original, original.c.id == _moves.c.reverses_id))
     totals: dict[tuple[date, int, int, str], int] = defaultdict(int)
     for kind, qty, edition, occurred, source, s_cond, target, t_cond, undone in bind.execute(query):
-        found = _flow(kind, source, s_cond, target, t_cond, undone)
-        if found is not None:
-            metric, location, sign = found
-            totals[(_week(occurred), location, edition, metric)] += sign * qty
+        week = _week(occurred)
+        totals[(week, source, edition, f"held_{s_cond}")] -= qty
+        totals[(week, target, edition, f"held_{t_cond}")] += qty
+        for metric, location, sign in _counted(kind, source, s_cond, target, t_cond, undone):
+            totals[(week, location, edition, metric)] += sign * qty
     rows = [
         {"week": w, "location_id": loc, "edition_id": ed, "metric": m, "qty": q}
         for (w, loc, ed, m), q in sorted(totals.items())
@@ -99,17 +97,6 @@ def _backfill(flows: sa.Table) -> None:
         bind.execute(flows.insert(), rows[start : start + 5000])
 
 
-_COUNTED = (
-    "receipt",
-    "sale",
-    "customer_return",
-    "write_off",
-    "transit_loss",
-    "signing",
-    "reversal",
-)
-
-
 def _week(moment: datetime) -> date:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
@@ -117,20 +104,20 @@ def _week(moment: datetime) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _flow(kind, source, s_cond, target, t_cond, undone=None):
+def _counted(kind, source, s_cond, target, t_cond, undone=None):
     if kind == "reversal":
         if undone is None:
-            return None
-        found = _flow(undone, target, t_cond, source, s_cond)
-        return None if found is None else (found[0], found[1], -found[2])
-    if kind == "receipt":
-        return "received", target, 1
+            return []
+        found = _counted(undone, target, t_cond, source, s_cond)
+        return [(metric, location, -sign) for metric, location, sign in found]
+    if kind in ("receipt", "print_run"):
+        return [("received", target, 1)]
     if kind == "sale":
-        return f"sold_{t_cond}", target, 1
+        return [(f"sold_{t_cond}", target, 1)]
     if kind == "customer_return":
-        return f"sold_{s_cond}", source, -1
+        return [(f"sold_{s_cond}", source, -1)]
     if kind in ("write_off", "transit_loss"):
-        return "written_off", target, 1
+        return [("written_off", target, 1)]
     if kind == "signing":
-        return "signed", target, 1
-    return None
+        return [("signed", target, 1)]
+    return []

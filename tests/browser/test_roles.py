@@ -8,7 +8,7 @@ from tests.browser.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
-EVERYONE = ["Stock", "Shipments", "Movements", "Events", "Money"]
+EVERYONE = ["Dashboard", "Stock", "Shipments", "Movements", "Events", "Money"]
 NAVIGATION = {
     "admin@example.org": [*EVERYONE, "Audit trail", "Accounts"],
     "coordinator@example.org": [*EVERYONE, "Audit trail"],
@@ -25,7 +25,8 @@ def test_each_role_sees_its_navigation(page, live_demo, database, email):
     name = email.split("@")[0].replace(".", "-")
     screenshot(page, f"role-{name}-{database.engine_name}")
     if email == "treasurer.gb@example.org":
-        assert page.locator("h1").inner_text() == "Stock of Britain (RCP)"
+        # They land on their section's dashboard.
+        assert page.locator("h1").inner_text() == "Dashboard of Britain (RCP)"
         assert page.locator("#by-country tbody tr").count() == 1
         page.goto(live_demo + "/locations/SE-STORE")
         assert page.locator("h1").inner_text().startswith("Not Found")

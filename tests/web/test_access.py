@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tests.factories import World, csrf_token
 from tracker.access import declared
-from tracker.models import Move, Role
+from tracker.models import Move, Role, Section
 
 ROLES = ("anonymous", "admin", "distributor", "treasurer", "coordinator")
 ALL = {r: 200 for r in ROLES if r != "anonymous"}
@@ -64,6 +64,12 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         ),
         "auth.password": Expect("/account/password", signed_in_get, {"anonymous": R, **ALL}),
         "stock.home": Expect("/", signed_in_get, no_post),
+        "dashboard.index": Expect("/dashboard", signed_in_get, no_post),
+        "dashboard.section": Expect(f"/dashboard/sections/{ctx['gb']}", signed_in_get, no_post),
+        # An empty form keeps no thresholds: saved, back to the page.
+        "dashboard.thresholds": Expect(
+            "/dashboard/thresholds", admin_get, {"anonymous": R, **_only(("admin",), R)}
+        ),
         "stock.location": Expect("/locations/GB-STORE", signed_in_get, no_post),
         "stock.document": Expect(f"/documents/{ctx['document']}", signed_in_get, no_post),
         "admin.users": Expect("/admin/users", admin_get, no_post),
@@ -347,6 +353,19 @@ def test_a_treasurer_sees_only_their_own_section(clients, ctx, world, session):
         response = treasurer.get(url)
         assert response.status_code == 404, url
         assert "Sweden" not in response.get_data(as_text=True)
+    se = session.scalar(select(Section.id).where(Section.name == "Sweden"))
+    assert treasurer.get(f"/dashboard/sections/{se}").status_code == 404
+    for url in (
+        "/dashboard",
+        f"/dashboard?section={se}",
+        "/dashboard?country=SE",
+        "/dashboard?format=csv",
+        "/dashboard?format=csv&table=weekly",
+        "/dashboard?format=csv&table=alerts",
+    ):
+        response = treasurer.get(url)
+        assert response.status_code in (200, 400), url
+        assert "Sweden" not in response.get_data(as_text=True), url
     home = treasurer.get("/").get_data(as_text=True)
     assert "Stock of Britain" in home and "Sweden" not in home
     assert "Publisher (warehouse)" not in home and "printed" not in home

@@ -27,7 +27,8 @@ def test_login_and_logout(app, make_user):
     client = app.test_client()
     assert client.get("/").status_code == 302
     response = _login(client, user.email.upper(), PASSWORD)  # any case
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    # Coordinators land on their dashboard.
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
     page = client.get("/").get_data(as_text=True)
     assert user.name in page and "Coordinator" in page
     response = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
@@ -93,13 +94,13 @@ def test_successful_logins_do_not_count(app, make_user):
     [
         ("/locations/GB-STORE", "/locations/GB-STORE"),
         ("/audit?kind=user.login", "/audit?kind=user.login"),
-        ("//evil.example.com/x", "/"),
-        ("https://evil.example.com/", "/"),
-        ("/\\evil.example.com", "/"),
-        ("javascript:alert(1)", "/"),
-        ("http:/evil.example.com", "/"),
+        ("//evil.example.com/x", "/dashboard"),
+        ("https://evil.example.com/", "/dashboard"),
+        ("/\\evil.example.com", "/dashboard"),
+        ("javascript:alert(1)", "/dashboard"),
+        ("http:/evil.example.com", "/dashboard"),
         ("/%0d%0aSet-Cookie:x=y", "/%0d%0aSet-Cookie:x=y"),
-        ("\t//evil.example.com", "/"),
+        ("\t//evil.example.com", "/dashboard"),
     ],
 )
 def test_next_only_goes_to_a_local_path(app, make_user, target, lands):

@@ -22,7 +22,7 @@ THROTTLED = "Too many failed attempts to log in. Wait a few minutes, then try ag
 
 def safe_next(target: str | None) -> str:
     """Where to go after logging in: a path on this site, never another site."""
-    home = url_for("stock.home")
+    home = url_for("dashboard.index")
     if not target:
         return home
     parts = urlsplit(target)
@@ -123,5 +123,5 @@ def password():
         else:
             start_session(user)  # this session goes on, with the new id
             flash("Your password is changed. Your other sessions have ended.", "success")
-            return redirect(url_for("stock.home"))
+            return redirect(url_for("dashboard.index"))
     return render_template("auth/password.html", form=form)

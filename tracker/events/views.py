@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker import reports, statements
 from tracker.access import allow, require_section, section_scope, signed_in
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.events.forms import EventForm, SaleForm, SigningForm, VoidForm
-from tracker.exports import csv_response
+from tracker.exports import export, requested_format
 from tracker.forms import choices
 from tracker.models import (
     Author,
@@ -23,13 +24,14 @@ from tracker.models import (
     PaymentMethod,
     Role,
     Sale,
+    SaleLine,
     Section,
     Signing,
 )
 from tracker.money import format_money, from_minor
 from tracker.services import events as service
 from tracker.services.documents import AlreadySubmitted, new_key
-from tracker.services.money import price_for
+from tracker.services.money import prices_for
 from tracker.services.movements import expected_stock
 from tracker.text import copies
 from tracker.web import form_status, submit
@@ -162,9 +164,11 @@ def detail(event_id: int):
 def _stock_rows(place: Location, section: Section) -> list[dict]:
     """What is at a place, by edition and condition, with the usual price there."""
     stock = expected_stock(db.session, place.id)
+    editions = reports.editions(db.session)
+    prices = prices_for(db.session, section, editions)
     rows = []
-    for edition in reports.editions(db.session):
-        price = price_for(db.session, section, edition)
+    for edition in editions:
+        price = prices[edition.id]
         for condition in (Condition.UNSIGNED, Condition.SIGNED):
             qty = stock.get((edition.id, condition.value), 0)
             if qty:
@@ -210,12 +214,27 @@ def reopen(event_id: int):
 
 
 def _sale_screen(place: Location, section: Section, event: Event | None, undo_url: str):
+    """The sale screen. A sale sent by its script (``Accept: application/json``) is
+    answered with what the screen must now show, in one round trip; without the script,
+    the form is posted and the page comes back."""
     form = SaleForm()
+    if form.is_submitted() and _wants_json():
+        # The form checks only the item's shape: whether the copies are there is the
+        # ledger's to say, with the copies it holds (no prices, labels or page needed).
+        sent = request.form.get("item", "")
+        form.item.choices = choices([(sent, "")] if _ITEM.match(sent) else [])
+        status, message, category, sale = _record_sale(form, place, section)
+        return _sale_json(form, place, section, status, message, category, sale)
     rows = _stock_rows(place, section)
     form.item.choices = choices((r["value"], r["edition"].label) for r in rows)
     status = 200
     if form.is_submitted():
-        status = _record_sale(form, place, section)
+        status, message, category, _sale = _record_sale(form, place, section)
+        if message:
+            if status == 200:
+                flash(message, category)
+            else:
+                form.form_errors.append(message)
         if status == 200:
             form = SaleForm(formdata=None)  # a fresh form, with a new key, for the next sale
             form.submission_key.data = new_key()
@@ -236,10 +255,70 @@ def _sale_screen(place: Location, section: Section, event: Event | None, undo_ur
     ), status
 
 
-def _record_sale(form: SaleForm, place: Location, section: Section) -> int:
-    """Record the sale the screen was sent with; 200 when done (or done before)."""
+_ITEM = re.compile(r"^[0-9]{1,12}:(unsigned|signed)$")
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _sale_json(
+    form: SaleForm,
+    place: Location,
+    section: Section,
+    status: int,
+    message: str,
+    category: str,
+    sale: Sale | None,
+):
+    """The sale screen's answer to its script: the message, the new figures, the stock
+    left on each tile, the last sale, and the key for the next sale."""
+    if status != 200:
+        errors = {name: list(errs) for name, errs in form.errors.items()}
+        return {"ok": False, "message": message or "", "errors": errors}, status
+    tally = _tally(place)
+    currency = section.currency
+    last = sale or service.last_sale(db.session, _actor(), place.id)
+    return {
+        "ok": True,
+        "message": message,
+        "category": category,
+        "next_key": new_key(),
+        "stock": {
+            f"{edition_id}:{condition}": qty
+            for (edition_id, condition), qty in expected_stock(db.session, place.id).items()
+        },
+        "tally": {
+            "copies": tally["copies"],
+            "sales": tally["sales"],
+            "total": format_money(tally["total"], currency),
+            "takings": {m: format_money(v, currency) for m, v in tally["takings"].items()},
+        },
+        "last": _last_sale_text(last) if last else None,
+    }
+
+
+def _copies_sold(sale: Sale) -> str:
+    return ", ".join(
+        f"{line.qty} × {line.edition.label}{' (signed)' if line.condition == 'signed' else ''}"  # noqa: RUF001
+        for line in sale.lines
+    )
+
+
+def _last_sale_text(sale: Sale) -> str:
+    return (
+        f"{_copies_sold(sale)}, {format_money(sale.total_minor, sale.currency)}, "
+        f"{sale.payment_label}"
+    )
+
+
+def _record_sale(
+    form: SaleForm, place: Location, section: Section
+) -> tuple[int, str, str, Sale | None]:
+    """Record the sale the screen was sent with: (status, message, its kind, the sale);
+    200 when done (or done before)."""
     if not form.validate():
-        return 422
+        return 422, "", "error", None
     edition_id, _, condition = form.item.data.partition(":")
     try:
         sale = service.sell(
@@ -257,37 +336,42 @@ def _record_sale(form: SaleForm, place: Location, section: Section) -> int:
         )
     except AlreadySubmitted:
         db.rollback()
-        flash("That sale was already recorded (the form was sent twice).", "message")
-        return 200
+        return 200, "That sale was already recorded (the form was sent twice).", "message", None
     except (DomainError, ValueError) as error:
         db.rollback()
-        form.form_errors.append(getattr(error, "message", str(error)))
-        return 422
-    line = sale.lines[0]
-    flash(
-        f"Sold {line.qty} × {line.edition.label}{' (signed)' if line.condition == 'signed' else ''}"  # noqa: RUF001
-        f" for {format_money(sale.total_minor, sale.currency)}, {sale.payment_label}.",
+        return 422, getattr(error, "message", str(error)), "error", None
+    return (
+        200,
+        f"Sold {_copies_sold(sale)} for {format_money(sale.total_minor, sale.currency)}, "
+        f"{sale.payment_label}.",
         "success",
+        sale,
     )
-    return 200
 
 
 def _tally(place: Location) -> dict:
-    """Copies sold at a place and the takings by payment method (voided sales left out)."""
-    copies, takings, count = 0, dict.fromkeys((m.value for m in PaymentMethod), 0), 0
-    currency = None
-    for sale in db.session.scalars(
-        select(Sale).where(Sale.location_id == place.id, Sale.voided_at.is_(None))
+    """Copies sold at a place, the number of sales and the takings by payment method
+    (voided sales left out), in one grouped query however many sales there were."""
+    takings = dict.fromkeys((m.value for m in PaymentMethod), 0)
+    copies = count = 0
+    for method, sales, qty, amount in db.session.execute(
+        select(
+            Sale.payment_method,
+            func.count(func.distinct(Sale.document_id)),
+            func.sum(SaleLine.qty),
+            func.sum(SaleLine.qty * SaleLine.unit_price_minor),
+        )
+        .join(SaleLine.sale)
+        .where(Sale.location_id == place.id, Sale.voided_at.is_(None))
+        .group_by(Sale.payment_method)
     ):
-        count += 1
-        copies += sale.copies
-        takings[sale.payment_method] += sale.total_minor
-        currency = sale.currency
+        count += int(sales)
+        copies += int(qty)
+        takings[method] += int(amount)
     return {
         "copies": copies,
         "sales": count,
         "takings": takings,
-        "currency": currency,
         "total": sum(takings.values()),
     }
 
@@ -438,7 +522,7 @@ def report(event_id: int):
             select(Sale).where(Sale.event_id == event.id).order_by(Sale.sold_at, Sale.document_id)
         )
     )
-    if request.args.get("format") == "csv":
+    if requested_format():
         currency = event.section.currency
         rows = [
             ["brought", "", data.brought],
@@ -459,5 +543,5 @@ def report(event_id: int):
             ]
             for s in sales
         ]
-        return csv_response(f"event-{event.id}.csv", ["what", "detail", "value"], rows)
+        return export(f"event-{event.id}", ["what", "detail", "value"], rows)
     return render_template("events/report.html", event=event, report=data, sales=sales)

@@ -11,7 +11,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_login import current_user
@@ -21,7 +20,7 @@ from tracker import reports, statements
 from tracker.access import READERS, allow, require_section, section_scope, signed_in
 from tracker.db import db
 from tracker.errors import DomainError
-from tracker.exports import csv_response
+from tracker.exports import export, requested_format
 from tracker.finance.forms import PricesForm, RateForm, RemittanceForm
 from tracker.forms import choices
 from tracker.models import ExchangeRate, Remittance, Role, Section, SectionPrice
@@ -62,9 +61,9 @@ def index():
 def statement(section_id: int):
     section = _section(section_id)
     data = statements.section_statement(db.session, section.id)
-    if request.args.get("format") == "csv":
-        return csv_response(
-            f"statement-{section.name}.csv",
+    if requested_format():
+        return export(
+            f"statement-{section.name}",
             ["part", "item", "value", "currency"],
             _statement_rows(data),
         )
@@ -176,9 +175,9 @@ def remittances():
     if section_scope() is not None:
         query = query.where(Remittance.section_id == section_scope())
     rows = list(db.session.scalars(query))
-    if request.args.get("format") == "csv":
-        return csv_response(
-            "remittances.csv",
+    if requested_format():
+        return export(
+            "remittances",
             [
                 "remittance",
                 "section",
@@ -264,9 +263,9 @@ def confirm(remittance_id: int):
 def balances():
     currency = current_app.config["PUBLISHER_CURRENCY"]
     data = statements.balances(db.session, currency)
-    if request.args.get("format") == "csv":
-        return csv_response(
-            "balances.csv",
+    if requested_format():
+        return export(
+            "balances",
             [
                 "section",
                 "currency",

@@ -40,6 +40,7 @@ from tracker.models.places import (
     LocationKind,
     Section,
 )
+from tracker.models.settings import Settings
 from tracker.models.stock import (
     Balance,
     Condition,
@@ -82,6 +83,7 @@ __all__ = [
     "SaleLine",
     "Section",
     "SectionPrice",
+    "Settings",
     "Shipment",
     "ShipmentLine",
     "ShipmentStatus",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, true
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base
@@ -79,12 +79,22 @@ class Section(Base):
     """A national section: it receives copies, holds events, and works in one currency."""
 
     __tablename__ = "sections"
-    __table_args__ = (CheckConstraint("length(currency) = 3", "currency_length"),)
+    __table_args__ = (
+        CheckConstraint("length(currency) = 3", "currency_length"),
+        CheckConstraint(
+            "alert_weeks_of_cover IS NULL OR alert_weeks_of_cover >= 0", "alert_weeks_ok"
+        ),
+        CheckConstraint("alert_copies IS NULL OR alert_copies >= 0", "alert_copies_ok"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), index=True)
     currency: Mapped[str] = mapped_column(String(3))
+    # The dashboard's alerts for this section, when an admin set them apart from the
+    # defaults (``Settings``): fewer weeks of cover, or fewer copies on hand, than these.
+    alert_weeks_of_cover: Mapped[int | None] = mapped_column(Integer)
+    alert_copies: Mapped[int | None] = mapped_column(Integer)
 
     country: Mapped[Country] = relationship(back_populates="sections")
     locations: Mapped[list[Location]] = relationship(

@@ -17,7 +17,7 @@ from flask_login import current_user
 from tracker import reports
 from tracker.access import allow, require_section, section_scope, signed_in
 from tracker.db import db
-from tracker.exports import csv_response
+from tracker.exports import export, requested_format
 from tracker.forms import choices
 from tracker.models import Condition, Edition, Location, Role, Stocktake
 from tracker.movements.forms import (
@@ -87,10 +87,10 @@ def _done(document_id: int, message: str):
 @signed_in
 def transfers():
     limit = current_app.config["MOVES_PER_PAGE"]
-    if request.args.get("format") == "csv":
+    if requested_format():
         rows = reports.transfers(db.session, section_scope=section_scope())
-        return csv_response(
-            "transfers.csv",
+        return export(
+            "transfers",
             ["document", "date", "from", "to", "copies", "what", "by", "note"],
             (
                 [
@@ -154,10 +154,10 @@ def new_transfer():
 @signed_in
 def write_offs():
     limit = current_app.config["MOVES_PER_PAGE"]
-    if request.args.get("format") == "csv":
+    if requested_format():
         rows = reports.write_offs(db.session, section_scope=section_scope())
-        return csv_response(
-            "write-offs.csv",
+        return export(
+            "write-offs",
             ["document", "date", "place", "reason", "copies", "what", "by", "note"],
             (
                 [
@@ -218,10 +218,10 @@ def new_write_off():
 @signed_in
 def stocktakes():
     limit = current_app.config["MOVES_PER_PAGE"]
-    if request.args.get("format") == "csv":
+    if requested_format():
         rows = reports.stocktakes(db.session, section_scope=section_scope())
-        return csv_response(
-            "stocktakes.csv",
+        return export(
+            "stocktakes",
             [
                 "document",
                 "date",
@@ -348,10 +348,10 @@ def stocktake(document_id: int):
 @allow(*PUBLISHER_READERS)
 def print_runs():
     limit = current_app.config["MOVES_PER_PAGE"]
-    if request.args.get("format") == "csv":
+    if requested_format():
         rows = reports.print_runs(db.session)
-        return csv_response(
-            "print-runs.csv",
+        return export(
+            "print-runs",
             ["document", "delivered", "edition", "isbn", "copies", "reference", "by", "note"],
             (
                 [

@@ -84,17 +84,17 @@ def start(
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    new_id = session.scalar(
-        dialect_insert(table)
+    document = session.scalar(
+        dialect_insert(Document)
         .values(**values)
         .on_conflict_do_nothing(index_elements=[table.c.submission_key])
-        .returning(table.c.id)
+        .returning(Document)
     )
-    if new_id is None:
+    if document is None:
         raise AlreadySubmitted(
             session.scalar(select(Document.id).where(Document.submission_key == key))
         )
-    return session.get(Document, new_id)
+    return document
 
 
 def occurred_at(when: date | datetime | None) -> datetime:

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from tracker import ledger
+from tracker import audit, ledger
 from tracker.db import utcnow
 from tracker.errors import DomainError, NotFound
 from tracker.ledger import MoveLine
@@ -197,6 +197,13 @@ def close_event(
     if result.rowcount != 1:
         raise DomainError(f"{event.name} is already closed.")
     session.refresh(event)
+    audit.updated(
+        session,
+        event,
+        {"status": EventStatus.OPEN.value, "closed_at": None},
+        {"status": event.status, "closed_at": event.closed_at},
+        "closed",
+    )
     left = [
         Copies(edition_id, qty, condition)
         for (edition_id, condition), qty in sorted(_on_table(session, event).items())
@@ -226,9 +233,17 @@ def reopen_event(session: Session, actor: object, event_id: int) -> Event:
         .where(_events.c.id == event.id, _events.c.status == EventStatus.CLOSED)
         .values(status=EventStatus.OPEN.value, closed_at=None)
     )
+    closed_at = event.closed_at
     if result.rowcount != 1:
         raise DomainError(f"{event.name} is open already.")
     session.refresh(event)
+    audit.updated(
+        session,
+        event,
+        {"status": EventStatus.CLOSED.value, "closed_at": closed_at},
+        {"status": event.status, "closed_at": None},
+        "reopened",
+    )
     event.location.active = True
     session.flush()
     return event
@@ -263,6 +278,8 @@ def _selling_place(
     ):
         raise NotFound(f"There is no store or event table {location_id} to sell from.")
     _check_section(actor, place.section_id, f"place {location_id}")
+    if place.kind == LocationKind.SECTION_STORE:
+        return place, None  # a store holds no event
     event = session.scalar(select(Event).where(Event.location_id == place.id))
     if event is not None and not event.is_open:
         raise DomainError(f"{event.name} is closed: reopen it to sell there.")
@@ -300,7 +317,7 @@ def sell(
         raise DomainError("Choose what was sold.")
     lines = []
     for item in items:
-        edition = session.get(Edition, item.edition_id)
+        edition = session.get(Edition, item.edition_id, options=[joinedload(Edition.title)])
         if edition is None:
             raise DomainError(f"There is no edition {item.edition_id}.")
         qty = item.qty
@@ -323,7 +340,7 @@ def sell(
                 raise DomainError("The price cannot be negative.")
         lines.append(
             SaleLine(
-                edition_id=edition.id,
+                edition=edition,
                 condition=str(Condition(item.condition)),
                 qty=item.qty,
                 unit_price_minor=price,

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from tracker import audit
 from tracker.db import utcnow
 from tracker.errors import DomainError, NotFound
 from tracker.models import (
@@ -43,6 +44,18 @@ def price_for(session: Session, section: Section, edition: Edition) -> int | Non
     if edition.currency == section.currency:
         return edition.list_price_minor
     return None
+
+
+def prices_for(session: Session, section: Section, editions: list[Edition]) -> dict:
+    """``price_for`` of each edition, in one query: edition id -> price or None."""
+    own = {
+        p.edition_id: p.price_minor
+        for p in session.scalars(select(SectionPrice).where(SectionPrice.section_id == section.id))
+    }
+    return {
+        e.id: own.get(e.id, e.list_price_minor if e.currency == section.currency else None)
+        for e in editions
+    }
 
 
 @atomic
@@ -143,6 +156,13 @@ def confirm_remittance(session: Session, actor: object, remittance_id: int) -> R
             "was already confirmed."
         )
     session.refresh(remittance)
+    audit.updated(
+        session,
+        remittance,
+        {"confirmed_at": None, "confirmed_by_id": None},
+        {"confirmed_at": remittance.confirmed_at, "confirmed_by_id": remittance.confirmed_by_id},
+        "confirmed",
+    )
     return remittance
 
 
@@ -192,11 +212,21 @@ def set_rate(
     return existing
 
 
-def rate_on(session: Session, currency: str, day: date) -> ExchangeRate | None:
-    """The rate in force on ``day``: the latest entered for a day not after it."""
-    return session.scalar(
-        select(ExchangeRate)
-        .where(ExchangeRate.currency == currency, ExchangeRate.valid_on <= day)
-        .order_by(ExchangeRate.valid_on.desc())
-        .limit(1)
+def rates_on(session: Session, day: date) -> dict[str, ExchangeRate]:
+    """The rate in force on ``day`` for every currency that has one (one query)."""
+    latest = (
+        select(ExchangeRate.currency, func.max(ExchangeRate.valid_on).label("valid_on"))
+        .where(ExchangeRate.valid_on <= day)
+        .group_by(ExchangeRate.currency)
+        .subquery()
     )
+    return {
+        rate.currency: rate
+        for rate in session.scalars(
+            select(ExchangeRate).join(
+                latest,
+                (latest.c.currency == ExchangeRate.currency)
+                & (latest.c.valid_on == ExchangeRate.valid_on),
+            )
+        )
+    }

@@ -21,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from tracker import ledger
+from tracker import audit, ledger
 from tracker.db import utcnow
 from tracker.errors import DomainError, NotFound
 from tracker.ledger import MoveLine
@@ -330,7 +330,15 @@ def _transition(
         session.refresh(shipment)
         check_state(shipment, wanted, action)  # someone else moved it first: say where it is
         raise WrongState(f"Shipment #{shipment.id} changed meanwhile: look at it again.")
+    before = {"status": shipment.status, **{k: getattr(shipment, k) for k in values}}
     session.refresh(shipment)
+    audit.updated(
+        session,
+        shipment,
+        before,
+        {"status": shipment.status, **{k: getattr(shipment, k) for k in values}},
+        action,
+    )
 
 
 @atomic

@@ -12,7 +12,7 @@ from tracker import reports
 from tracker.access import allow, section_scope, signed_in
 from tracker.db import db
 from tracker.errors import DomainError
-from tracker.exports import csv_response
+from tracker.exports import export, requested_format
 from tracker.forms import choices
 from tracker.models import (
     Condition,
@@ -77,9 +77,9 @@ def index():
             "until": form.until.data,
         }
     today = date.today()
-    if request.args.get("format") == "csv":
+    if requested_format():
         rows = reports.shipments(db.session, section_scope=section_scope(), **filters)
-        return csv_response("shipments.csv", CSV_HEADER, (_csv_row(s, today) for s in rows))
+        return export("shipments", CSV_HEADER, (_csv_row(s, today) for s in rows))
     limit = current_app.config["MOVES_PER_PAGE"]
     rows = reports.shipments(
         db.session,
@@ -95,7 +95,7 @@ def index():
         shipments=rows[:limit],
         today=today,
         older_args={**args, "before": rows[limit - 1].id} if len(rows) > limit else None,
-        csv_args={**args, "format": "csv"},
+        export_args=args,
         service=service,
     )
 

@@ -34,10 +34,105 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   form.addEventListener("input", update);
   form.addEventListener("change", update);
-  // One tap records one sale: a second tap while the first is on its way does nothing.
-  form.addEventListener("submit", () => {
-    const button = form.querySelector("button[type=submit]");
-    setTimeout(() => { button.disabled = true; button.setAttribute("aria-busy", "true"); }, 0);
+  // One tap records one sale, in one round trip: the script sends the form and shows
+  // what the answer says (the figures, the copies left, the last sale) without loading
+  // the page again. Without the script, or if the answer is not one it understands,
+  // the form is posted the plain way, with the same one-time key: never twice.
+  const button = form.querySelector("button[type=submit]");
+  const key = form.querySelector("input[name=submission_key]");
+  const message = document.getElementById("sale-message");
+  const last = document.querySelector(".last-sale");
+  let busy = false;
+
+  const show = (text, kind) => {
+    message.replaceChildren();
+    if (!text) return;
+    const p = document.createElement("p");
+    p.className = `flash flash-${kind}`;
+    p.setAttribute("role", kind === "error" ? "alert" : "status");
+    p.textContent = text;
+    message.appendChild(p);
+  };
+  const setText = (selector, text) => {
+    for (const node of document.querySelectorAll(selector)) node.textContent = text;
+  };
+  const number = new Intl.NumberFormat("en-GB");
+
+  const apply = (data) => {
+    show(data.message, data.category || "success");
+    setText("[data-tally=copies]", number.format(data.tally.copies));
+    setText("[data-tally=copies-word]", data.tally.copies === 1 ? "copy" : "copies");
+    setText("[data-tally=total]", data.tally.total);
+    setText("[data-tally=sales]", number.format(data.tally.sales));
+    for (const [method, amount] of Object.entries(data.tally.takings)) {
+      setText(`[data-taking="${method}"]`, amount);
+    }
+    let available = 0;
+    for (const input of form.querySelectorAll("input[name=item]")) {
+      const tile = input.closest(".tile");
+      const left = data.stock[input.value] || 0;
+      tile.querySelector("[data-left]").textContent = number.format(left);
+      tile.hidden = left === 0;
+      input.disabled = left === 0;
+      if (left) available += 1;
+    }
+    if (!available) {
+      window.location.reload();
+      return;
+    }
+    const chosen = form.querySelector("input[name=item]:checked");
+    if (!chosen || chosen.disabled) form.querySelector("input[name=item]:not(:disabled)").checked = true;
+    if (data.last && last) {
+      last.querySelector("[data-last]").textContent = data.last;
+      last.hidden = false;
+    }
+    key.value = data.next_key;
+    qty.value = 1;
+    // The next sale starts as the page did: paid by the usual method.
+    for (const pay of form.querySelectorAll("input[name=payment]")) pay.checked = pay.defaultChecked;
+    if (price) price.value = "";
+    const buyer = form.querySelector("#buyer");
+    if (buyer) buyer.value = "";
+    update();
+  };
+
+  const refuse = (data) => {
+    const fields = Object.values(data.errors || {}).flat();
+    show([data.message, ...fields].filter(Boolean).join(" ") || "The sale was not recorded.", "error");
+  };
+
+  form.addEventListener("submit", async (event) => {
+    if (!window.fetch || !window.FormData || !key || !message) return;
+    event.preventDefault();
+    if (busy) return;
+    busy = true;
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    let plain = false;
+    try {
+      const response = await fetch(window.location.href, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      const type = response.headers.get("Content-Type") || "";
+      if (!type.includes("application/json")) {
+        plain = true;
+      } else {
+        const data = await response.json();
+        if (data.ok) apply(data);
+        else refuse(data);
+      }
+    } catch (error) {
+      plain = true;
+    } finally {
+      busy = false;
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
+    // Logged out, or the network failed: let the browser post it and show the page.
+    if (plain) form.submit();
   });
   update();
 });

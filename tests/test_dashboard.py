@@ -1,0 +1,270 @@
+"""The dashboard's figures equal a tally made straight from the moves, on the demo
+campaign and on a generated ledger, on both engines, for whole periods and past ones,
+for every edition and for one; what sections owe equals their statements."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.conftest import GENERATED_END
+from tracker import dashboard, statements
+from tracker.dashboard import Period, monday
+from tracker.models import (
+    PHYSICAL_KINDS,
+    Edition,
+    Location,
+    LocationKind,
+    Move,
+    Section,
+)
+from tracker.services import alerts
+from tracker.services.money import rates_on
+
+K = LocationKind
+
+
+@pytest.fixture
+def demo_session(demo_app):
+    session = demo_app.extensions["tracker.db"].session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def generated_session(generated_app):
+    session = generated_app.extensions["tracker.db"].session_factory()
+    yield session
+    session.close()
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def tally(session: Session, period: Period, edition_id: int | None = None):
+    """Every figure of the dashboard, counted move by move (no balance, no roll-up):
+    by section, and for the world."""
+    places = {loc.id: (loc.kind, loc.section_id) for loc in session.scalars(select(Location))}
+    start, stop = _moment(period.first), _moment(period.last + timedelta(days=1))
+    recent = _moment(monday(period.last) - timedelta(weeks=3))
+    sections: dict = defaultdict(lambda: defaultdict(int))
+    world: dict = defaultdict(int)
+    weekly: dict = defaultdict(int)
+    query = select(Move)
+    if edition_id is not None:
+        query = query.where(Move.edition_id == edition_id)
+    for m in session.scalars(query):
+        at, qty = m.occurred_at, m.qty
+        source_kind, source_section = places[m.from_location_id]
+        target_kind, target_section = places[m.to_location_id]
+        # Where copies were at the end of the period.
+        if at < stop:
+            for kind, section, condition, sign in (
+                (source_kind, source_section, m.from_condition, -1),
+                (target_kind, target_section, m.to_condition, 1),
+            ):
+                if kind in PHYSICAL_KINDS and section is not None:
+                    sections[section][f"on_hand_{condition}"] += sign * qty
+                    world["with_sections"] += sign * qty
+                if kind == K.WAREHOUSE:
+                    world["in_warehouse"] += sign * qty
+                if kind == K.IN_TRANSIT:
+                    world["in_transit"] += sign * qty
+                    if section is not None:
+                        sections[section]["in_transit"] += sign * qty
+        # Sold: copies into the customers, less copies out of them.
+        for kind, section, condition, sign in (
+            (target_kind, target_section, m.to_condition, 1),
+            (source_kind, source_section, m.from_condition, -1),
+        ):
+            if kind == K.CUSTOMERS:
+                if start <= at < stop:
+                    world["sold"] += sign * qty
+                    if section is not None:
+                        sections[section][f"sold_{condition}"] += sign * qty
+                        weekly[(section, monday(at.date()))] += sign * qty
+                if section is not None and recent <= at < stop:
+                    sections[section]["recent_sold"] += sign * qty
+            if kind == K.WRITTEN_OFF and section is not None and start <= at < stop:
+                sections[section]["written_off"] += sign * qty
+        if not start <= at < stop:
+            continue
+        # Received: copies that came out of transit (or straight from the printer) to
+        # a section's places; a reversal taking them back counts them out.
+        into_section = target_kind in PHYSICAL_KINDS and target_section is not None
+        if m.kind != "reversal" and source_kind in (K.IN_TRANSIT, K.PRINTER) and into_section:
+            sections[target_section]["received"] += qty
+        if (
+            m.kind == "reversal"
+            and source_kind in PHYSICAL_KINDS
+            and source_section is not None
+            and target_kind in (K.IN_TRANSIT, K.PRINTER)
+        ):
+            sections[source_section]["received"] -= qty
+        # Signed: unsigned copies made signed where they are (and back, if reversed).
+        if m.from_location_id == m.to_location_id and m.from_condition != m.to_condition:
+            sign = 1 if m.to_condition == "signed" else -1
+            world["signed"] += sign * qty
+            if target_section is not None:
+                sections[target_section]["signed"] += sign * qty
+        if source_kind == K.PRINTER:
+            world["printed"] += qty
+        if target_kind == K.PRINTER:
+            world["printed"] -= qty
+    return sections, world, weekly
+
+
+FIELDS = (
+    "received",
+    "in_transit",
+    "on_hand_unsigned",
+    "on_hand_signed",
+    "sold_unsigned",
+    "sold_signed",
+    "signed",
+    "written_off",
+    "recent_sold",
+)
+
+
+def _check(session: Session, period: Period, today: date, edition: Edition | None = None):
+    """The dashboard for every country, and for each section, against the tally."""
+    expected, world, weekly = tally(session, period, edition.id if edition else None)
+    data = dashboard.build(
+        session, period=period, today=today, publisher_currency="GBP", edition=edition
+    )
+    sections = {s.id: s for s in session.scalars(select(Section))}
+    by_country = defaultdict(list)
+    for section in sections.values():
+        by_country[section.country_code].append(section.id)
+    assert {row.key for row in data.rows} == set(by_country)
+    for row in data.rows:
+        for name in FIELDS:
+            want = sum(expected[s][name] for s in by_country[row.key])
+            assert getattr(row.figures, name) == want, (row.name, name)
+        for i, week in enumerate(period.weeks):
+            assert row.weekly[i] == sum(weekly[(s, week)] for s in by_country[row.key])
+        for section_row in row.sections:
+            for name in FIELDS:
+                want = expected[section_row.section.id][name]
+                assert getattr(section_row.figures, name) == want, (section_row.name, name)
+    for name in FIELDS:
+        assert getattr(data.total, name) == sum(e[name] for e in expected.values()), name
+    for name in ("printed", "in_warehouse", "in_transit", "with_sections", "sold", "signed"):
+        assert getattr(data.world, name) == world[name], name
+    # Sell-through and weeks of cover are what their figures make.
+    for row in data.rows:
+        f = row.figures
+        if f.received:
+            assert f.sell_through == Decimal(f.sold) / Decimal(f.received)
+        if f.recent_sold > 0:
+            cover = Decimal(f.on_hand) * 4 / Decimal(f.recent_sold)
+            assert abs(f.weeks_of_cover - cover) <= Decimal("0.05")
+        else:
+            assert f.weeks_of_cover is None
+    return data
+
+
+def _outstanding_matches_statements(session: Session, data, today: date) -> None:
+    rates = rates_on(session, today)
+    for row in data.rows:
+        for section_row in row.sections:
+            section = section_row.section
+            owed = statements.section_statement(session, section.id, today).outstanding_minor
+            _, _, converted = statements.convert(owed, section.currency, "GBP", rates)
+            assert section_row.figures.outstanding_minor == converted, section.name
+
+
+def test_the_demo_campaign_tallies(demo_session):
+    session = demo_session
+    first, latest = dashboard.activity_weeks(session)
+    assert first is not None and latest is not None
+    today = date.today()
+    # The default period lies where the campaign did, not in an empty year.
+    period = dashboard.default_period(latest, today)
+    assert period.first <= latest <= period.last
+    data = _check(session, period, today)
+    assert data.has_activity and data.total.sold > 0 and data.world.printed > 0
+    _outstanding_matches_statements(session, data, today)
+    # A past period: positions are those at its end, not today's.
+    spring = Period.covering(date(2024, 3, 1), date(2024, 6, 30))
+    _check(session, spring, today)
+    # One edition.
+    edition = session.scalars(select(Edition).order_by(Edition.id)).first()
+    _check(session, period, today, edition)
+
+
+def test_a_generated_ledger_tallies(generated_session):
+    session = generated_session
+    today = GENERATED_END + timedelta(days=1)
+    data = _check(session, Period.weeks_to(today), today)
+    assert data.total.sold > 1000 and len(data.rows) == 4
+    assert data.total.signed > 0 and data.total.written_off > 0 and data.total.in_transit > 0
+    _outstanding_matches_statements(session, data, today)
+    # A short period: its last four weeks reach back before it.
+    _check(session, Period.covering(date(2026, 5, 11), date(2026, 5, 24)), today)
+    # Every edition apart.
+    for edition in session.scalars(select(Edition)):
+        _check(session, Period.covering(date(2026, 1, 1), date(2026, 8, 31)), today, edition)
+
+
+def test_a_period_with_nothing_in_it(generated_session):
+    session = generated_session
+    data = dashboard.build(
+        session,
+        period=Period.covering(date(2019, 1, 1), date(2019, 3, 31)),
+        today=GENERATED_END,
+        publisher_currency="GBP",
+    )
+    assert not data.has_activity
+    assert data.latest_period is not None and data.latest_period.last >= GENERATED_END
+    assert all(row.figures.sold == 0 and row.figures.on_hand == 0 for row in data.rows)
+
+
+def test_alerts(generated_session):
+    session = generated_session
+    today = GENERATED_END + timedelta(days=1)
+    period = Period.weeks_to(today)
+    # Thresholds of 0: no section is below them.
+    alerts.set_thresholds(session, None, alerts.Thresholds(weeks_of_cover=0, copies=0), {})
+    data = dashboard.build(session, period=period, today=today, publisher_currency="GBP")
+    assert not {a.kind for a in data.alerts} & {"low_cover", "low_stock"}
+    kinds = {a.kind for a in data.alerts}
+    # The generated year has a launch a week away with nothing sent to it yet.
+    assert "event_without_stock" in kinds
+    launch = next(a for a in data.alerts if a.kind == "event_without_stock")
+    assert "starts in 6 days" in launch.message
+    # Thresholds: one section's own, the others the default.
+    rows = [s for row in data.rows for s in row.sections]
+    low = min(rows, key=lambda r: r.figures.on_hand)
+    high = max(rows, key=lambda r: r.figures.on_hand)
+    alerts.set_thresholds(
+        session,
+        None,
+        alerts.Thresholds(weeks_of_cover=None, copies=low.figures.on_hand + 1),
+        {high.section.id: alerts.Thresholds(copies=high.figures.on_hand + 1)},
+    )
+    data = dashboard.build(session, period=period, today=today, publisher_currency="GBP")
+    flagged = {a.section.id for a in data.alerts if a.kind == "low_stock"}
+    assert low.section.id in flagged and high.section.id in flagged
+    # An overdue shipment: its expected day has passed and it is still in transit.
+    later = today + timedelta(days=30)
+    data = dashboard.build(session, period=period, today=later, publisher_currency="GBP")
+    assert any(a.kind == "overdue_shipment" and "overdue" in a.message for a in data.alerts)
+
+
+def test_thresholds_are_checked(session, world):
+    from tracker.errors import DomainError
+
+    with pytest.raises(DomainError, match="between 0 and 104"):
+        alerts.set_thresholds(session, None, alerts.Thresholds(weeks_of_cover=-1), {})
+    with pytest.raises(DomainError, match="no section 999999"):
+        alerts.set_thresholds(session, None, alerts.Thresholds(), {999999: alerts.Thresholds()})
+    alerts.set_thresholds(session, None, alerts.Thresholds(weeks_of_cover=6, copies=30), {})
+    assert alerts.defaults(session) == alerts.Thresholds(6, 30)
