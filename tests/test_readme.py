@@ -50,7 +50,7 @@ _CREDENTIALS: dict[str, str] = {}
 
 
 def _logged_in_home(port: int, email: str, password: str) -> str:
-    """Log in through the login form (CSRF token and cookie), return the home page."""
+    """Log in through the login form (CSRF token and cookie), return the page it lands on."""
     import http.cookiejar
     import urllib.parse
 
@@ -62,7 +62,7 @@ def _logged_in_home(port: int, email: str, password: str) -> str:
     token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
     data = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token})
     with opener.open(base + "/login", data=data.encode(), timeout=10) as response:
-        assert response.status == 200 and response.url == base + "/"
+        assert response.status == 200 and response.url == base + "/dashboard"
         return response.read().decode()
 
 
