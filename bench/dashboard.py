@@ -181,15 +181,21 @@ def build(engine: str, size: int, data: Path, server: str, rebuild: bool) -> tup
 
 
 def _analyze(url: str) -> None:
-    """Fresh planner statistics, as autovacuum (PostgreSQL) or ``PRAGMA optimize``
-    (SQLite) keep them on a database in use; a bulk load leaves none."""
+    """Fresh planner statistics (and, on PostgreSQL, a vacuum), as autovacuum or
+    ``PRAGMA optimize`` keep them on a database in use; a bulk load leaves none."""
     from tracker.db import make_engine
 
     db = make_engine(url)
     try:
         with db.connect() as connection:
-            connection.execute(text("ANALYZE"))
-            connection.commit()
+            if db.dialect.name == "postgresql":
+                # VACUUM also marks pages all-visible, as autovacuum would have by now.
+                connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+                    text("VACUUM ANALYZE")
+                )
+            else:
+                connection.execute(text("ANALYZE"))
+                connection.commit()
     finally:
         db.dispose()
 

@@ -290,6 +290,18 @@ def generate(
                 note="voided",
             )
 
+    def one_move(kind: str, edition, wanted: int, source: dict, target: dict, section, day):
+        """Up to ``wanted`` copies from a section's place to another, if there are any."""
+        qty = stock.take(source[section.id].id, edition.id, "unsigned", wanted)
+        if qty:
+            stock.put(target[section.id].id, edition.id, "unsigned", qty)
+            post_document(
+                session,
+                kind,
+                [MoveLine(kind, edition.id, qty, source[section.id].id, target[section.id].id)],
+                occurred_at=_at(day, rng),
+            )
+
     for day, _order, (what, section, *rest) in timeline:
         if day > end:
             continue
@@ -396,42 +408,11 @@ def generate(
                     stock.put(table, line.edition_id, line.from_condition, line.qty)
         elif what == "write_off":
             edition = editions[rng.randrange(len(editions))]
-            qty = stock.take(store[section.id].id, edition.id, "unsigned", rng.randint(1, 3))
-            if qty:
-                stock.put(written_off[section.id].id, edition.id, "unsigned", qty)
-                post_document(
-                    session,
-                    "write_off",
-                    [
-                        MoveLine(
-                            "write_off",
-                            edition.id,
-                            qty,
-                            store[section.id].id,
-                            written_off[section.id].id,
-                        )
-                    ],
-                    occurred_at=_at(day, rng),
-                )
+            one_move("write_off", edition, rng.randint(1, 3), store, written_off, section, day)
         elif what == "return":
-            edition = editions[0]
-            qty = stock.take(customers[section.id].id, edition.id, "unsigned", rng.randint(1, 2))
-            if qty:
-                stock.put(store[section.id].id, edition.id, "unsigned", qty)
-                post_document(
-                    session,
-                    "customer_return",
-                    [
-                        MoveLine(
-                            "customer_return",
-                            edition.id,
-                            qty,
-                            customers[section.id].id,
-                            store[section.id].id,
-                        )
-                    ],
-                    occurred_at=_at(day, rng),
-                )
+            one_move(
+                "customer_return", editions[0], rng.randint(1, 2), customers, store, section, day
+            )
         postings += 1
         if commit and postings % 25 == 0:
             session.commit()

@@ -120,17 +120,7 @@ def tally(session: Session, period: Period, edition_id: int | None = None):
     return sections, world, weekly
 
 
-FIELDS = (
-    "received",
-    "in_transit",
-    "on_hand_unsigned",
-    "on_hand_signed",
-    "sold_unsigned",
-    "sold_signed",
-    "signed",
-    "written_off",
-    "recent_sold",
-)
+FIELDS = dashboard.COUNTS
 
 
 def _check(session: Session, period: Period, today: date, edition: Edition | None = None):

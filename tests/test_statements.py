@@ -274,3 +274,14 @@ def test_only_admins_enter_rates(session, make_user):
             rate="0.07",
             publisher_currency="GBP",
         )
+
+
+@pytest.mark.parametrize("currency", ["GBP", "EUR", "SEK", "PKR", "JPY", "MXN", "CHF", "BHD"])
+@pytest.mark.parametrize("minor", [0, 1, -5, 123456, 99999999, -123456789])
+def test_money_is_formatted_as_babel_formats_it(currency, minor):
+    from babel.numbers import format_currency
+
+    from tracker.money import format_money, from_minor
+
+    expected = format_currency(from_minor(minor, currency), currency, locale="en_GB")
+    assert format_money(minor, currency) == expected

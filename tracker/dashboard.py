@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import exists, func, select
@@ -62,6 +62,11 @@ MAX_WEEKS = 261
 EVENT_NOTICE_DAYS = 14
 
 
+def _moment(day: date) -> datetime:
+    """Midnight (UTC) that starts a day."""
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -97,6 +102,20 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.first:%-d %b %Y} – {self.last:%-d %b %Y}"  # noqa: RUF001
+
+
+# The copies a row of the dashboard counts (a total adds them up).
+COUNTS = (
+    "received",
+    "in_transit",
+    "on_hand_unsigned",
+    "on_hand_signed",
+    "sold_unsigned",
+    "sold_signed",
+    "signed",
+    "written_off",
+    "recent_sold",
+)
 
 
 @dataclass
@@ -146,17 +165,7 @@ class Figures:
         return (Decimal(self.on_hand) / self.weekly_sales).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
     def add(self, other: Figures) -> None:
-        for name in (
-            "received",
-            "in_transit",
-            "on_hand_unsigned",
-            "on_hand_signed",
-            "sold_unsigned",
-            "sold_signed",
-            "signed",
-            "written_off",
-            "recent_sold",
-        ):
+        for name in COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         # A total leaves out the sections it could not convert, and names them.
         self.unconverted += other.unconverted
@@ -259,9 +268,10 @@ class Dashboard:
 
 def activity_weeks(session: Session) -> tuple[date | None, date | None]:
     """The first and the latest weeks with any copies moved (the roll-up's key begins
-    with the week: two index lookups)."""
-    first = session.scalar(select(func.min(WeeklyFlow.week)))
-    latest = session.scalar(select(func.max(WeeklyFlow.week)))
+    with the week: both ends of its index)."""
+    first, latest = session.execute(
+        select(func.min(WeeklyFlow.week), func.max(WeeklyFlow.week))
+    ).one()
     return first, latest
 
 
@@ -285,16 +295,22 @@ def build(
     section: Section | None = None,
     scoped: bool = False,
     activity: tuple[date | None, date | None] | None = None,
+    sections: list[Section] | None = None,
 ) -> Dashboard:
     """The dashboard for a period, optionally one edition, one country or one section
-    (``scoped``: a treasurer's, limited to ``section``)."""
+    (``scoped``: a treasurer's, limited to ``section``). ``sections``: every section
+    (with its country), when the caller has them already."""
     first_week, latest_week = activity or activity_weeks(session)
-    sections_query = select(Section).options(joinedload(Section.country)).order_by(Section.name)
+    if sections is None:
+        sections = list(
+            session.scalars(
+                select(Section).options(joinedload(Section.country)).order_by(Section.name)
+            )
+        )
     if section is not None:
-        sections_query = sections_query.where(Section.id == section.id)
+        sections = [s for s in sections if s.id == section.id]
     elif country is not None:
-        sections_query = sections_query.where(Section.country_code == country.code)
-    sections = list(session.scalars(sections_query))
+        sections = [s for s in sections if s.country_code == country.code]
     section_ids = [s.id for s in sections]
     whole_world = section is None and country is None and not scoped
 
@@ -308,85 +324,94 @@ def build(
     def edition_filter(query, column):
         return query if edition is None else query.where(column == edition.id)
 
+    def at_places(query, column):
+        # Every place: no list of them to send (and for the database to plan with).
+        return query if whole_world else query.where(column.in_(place_ids))
+
     # Positions at the end of the period: the balances, less what changed since.
     held: dict[tuple[int, str], int] = defaultdict(int)
     for location_id, condition, qty in session.execute(
         edition_filter(
-            select(Balance.location_id, Balance.condition, func.sum(Balance.qty))
-            .where(Balance.location_id.in_(place_ids))
-            .group_by(Balance.location_id, Balance.condition),
+            at_places(
+                select(Balance.location_id, Balance.condition, func.sum(Balance.qty)),
+                Balance.location_id,
+            ).group_by(Balance.location_id, Balance.condition),
             Balance.edition_id,
         )
     ):
         held[(location_id, condition)] += int(qty)
-    if period.last < monday(today):
-        for location_id, metric, qty in session.execute(
-            edition_filter(
-                select(WeeklyFlow.location_id, WeeklyFlow.metric, func.sum(WeeklyFlow.qty))
-                .where(
-                    WeeklyFlow.week > period.last,
-                    WeeklyFlow.metric.in_([M.HELD_UNSIGNED, M.HELD_SIGNED]),
-                    WeeklyFlow.location_id.in_(place_ids),
+
+    def rolled_up(metrics: list[FlowMetric], *weeks) -> dict[tuple[int, str], int]:
+        """The roll-up's copies by place and metric, over the weeks asked."""
+        query = at_places(
+            select(WeeklyFlow.location_id, WeeklyFlow.metric, func.sum(WeeklyFlow.qty)),
+            WeeklyFlow.location_id,
+        ).where(WeeklyFlow.metric.in_(metrics), *weeks)
+        return {
+            (location_id, metric): int(qty)
+            for location_id, metric, qty in session.execute(
+                edition_filter(
+                    query.group_by(WeeklyFlow.location_id, WeeklyFlow.metric),
+                    WeeklyFlow.edition_id,
                 )
-                .group_by(WeeklyFlow.location_id, WeeklyFlow.metric),
-                WeeklyFlow.edition_id,
             )
-        ):
-            held[(location_id, metric.removeprefix("held_"))] -= int(qty)
+        }
+
+    if period.last < monday(today):
+        since = rolled_up([M.HELD_UNSIGNED, M.HELD_SIGNED], WeeklyFlow.week > period.last)
+        for (location_id, metric), qty in since.items():
+            held[(location_id, metric.removeprefix("held_"))] -= qty
 
     # Flows over the period, by place and metric.
-    flows: dict[tuple[int, str], int] = defaultdict(int)
-    for location_id, metric, qty in session.execute(
-        edition_filter(
-            select(WeeklyFlow.location_id, WeeklyFlow.metric, func.sum(WeeklyFlow.qty))
-            .where(
-                WeeklyFlow.metric.in_(
-                    [M.RECEIVED, M.SOLD_UNSIGNED, M.SOLD_SIGNED, M.SIGNED, M.WRITTEN_OFF]
-                ),
-                WeeklyFlow.week.between(period.first, period.last),
-                WeeklyFlow.location_id.in_(place_ids),
-            )
-            .group_by(WeeklyFlow.location_id, WeeklyFlow.metric),
-            WeeklyFlow.edition_id,
-        )
-    ):
-        flows[(location_id, metric)] += int(qty)
-    # Printed: what the printer gave up in the period.
-    printers = [loc for loc, (kind, _) in places.items() if kind == K.PRINTER]
-    printed = -int(
-        session.scalar(
-            edition_filter(
-                select(func.coalesce(func.sum(WeeklyFlow.qty), 0)).where(
-                    WeeklyFlow.metric.in_([M.HELD_UNSIGNED, M.HELD_SIGNED]),
-                    WeeklyFlow.week.between(period.first, period.last),
-                    WeeklyFlow.location_id.in_(printers),
-                ),
-                WeeklyFlow.edition_id,
-            )
-        )
+    flows = rolled_up(
+        [M.RECEIVED, M.SOLD_UNSIGNED, M.SOLD_SIGNED, M.SIGNED, M.WRITTEN_OFF],
+        WeeklyFlow.week.between(period.first, period.last),
     )
+    # Printed (the world's figure): copies out of the printer in the period, less any
+    # taken back; the printer's own moves are few, found by its place in the ledger.
+    printed = 0
+    if whole_world:
+        printers = [loc for loc, (kind, _) in places.items() if kind == K.PRINTER]
+        start, stop = _moment(period.first), _moment(period.last + timedelta(days=1))
+
+        def out_of(side):
+            return (
+                edition_filter(
+                    select(func.coalesce(func.sum(Move.qty), 0)).where(
+                        side.in_(printers), Move.occurred_at >= start, Move.occurred_at < stop
+                    ),
+                    Move.edition_id,
+                )
+            ).scalar_subquery()
+
+        printed = int(
+            session.scalar(select(out_of(Move.from_location_id) - out_of(Move.to_location_id)))
+        )
 
     # Sales week by week, at the customers of each section (for the chart, and for the
     # recent weeks that weeks of cover divide by, which may begin before the period).
-    customers = {loc for loc, (kind, _) in places.items() if kind == K.CUSTOMERS}
     recent_first = period.recent_first
     weekly: dict[tuple[date, int], int] = defaultdict(int)
     for week, location_id, qty in session.execute(
         edition_filter(
-            select(WeeklyFlow.week, WeeklyFlow.location_id, func.sum(WeeklyFlow.qty))
-            .where(
-                WeeklyFlow.week.between(min(period.first, recent_first), period.last),
-                WeeklyFlow.metric.in_([M.SOLD_UNSIGNED, M.SOLD_SIGNED]),
-                WeeklyFlow.location_id.in_(customers),
-            )
-            .group_by(WeeklyFlow.week, WeeklyFlow.location_id),
+            at_places(
+                select(WeeklyFlow.week, WeeklyFlow.location_id, func.sum(WeeklyFlow.qty))
+                .join(Location, Location.id == WeeklyFlow.location_id)
+                .where(
+                    WeeklyFlow.metric.in_([M.SOLD_UNSIGNED, M.SOLD_SIGNED]),
+                    WeeklyFlow.week.between(min(period.first, recent_first), period.last),
+                    Location.kind == K.CUSTOMERS,
+                    Location.section_id.is_not(None),
+                ),
+                WeeklyFlow.location_id,
+            ).group_by(WeeklyFlow.week, WeeklyFlow.location_id),
             WeeklyFlow.edition_id,
         )
     ):
         weekly[(week, location_id)] += int(qty)
 
     # Money: what each section owes now, in the publisher's currency.
-    owed = owed_by_section(session, section_ids)
+    owed = owed_by_section(session, None if whole_world else section_ids)
     rates = rates_on(session, today)
 
     weeks = period.weeks
@@ -466,8 +491,15 @@ def build(
     for row in rows:
         total.add(row.figures)
 
-    thresholds = thresholds_by_section(session, section_ids)
-    alerts = _alerts(session, list(by_id.values()), thresholds, section_ids, today, period)
+    thresholds = thresholds_by_section(session, sections)
+    alerts = _alerts(
+        session,
+        list(by_id.values()),
+        thresholds,
+        None if whole_world else section_ids,
+        today,
+        period,
+    )
     return Dashboard(
         period=period,
         edition=edition,
@@ -491,10 +523,11 @@ def _alerts(
     session: Session,
     section_rows: list[Row],
     thresholds: dict[int, Thresholds],
-    section_ids: list[int],
+    section_ids: list[int] | None,
     today: date,
     period: Period,
 ) -> list[Alert]:
+    """Alerts of the sections shown (``section_ids`` None: every section)."""
     alerts: list[Alert] = []
     for row in section_rows:
         section = row.section
@@ -526,13 +559,14 @@ def _alerts(
             )
     sections = {row.section.id: row.section for row in section_rows if row.section}
     for shipment in session.scalars(
-        select(Shipment)
-        .where(
-            Shipment.section_id.in_(section_ids),
-            Shipment.status.in_([ShipmentStatus.DISPATCHED, ShipmentStatus.PARTLY_RECEIVED]),
-            Shipment.expected_on < today,
-        )
-        .order_by(Shipment.expected_on)
+        _of_sections(
+            select(Shipment).where(
+                Shipment.status.in_([ShipmentStatus.DISPATCHED, ShipmentStatus.PARTLY_RECEIVED]),
+                Shipment.expected_on < today,
+            ),
+            Shipment.section_id,
+            section_ids,
+        ).order_by(Shipment.expected_on)
     ):
         days = (today - shipment.expected_on).days
         towards = "to" if shipment.direction == Direction.OUTBOUND else "back from"
@@ -548,14 +582,15 @@ def _alerts(
         )
     soon = today + timedelta(days=EVENT_NOTICE_DAYS)
     for event in session.scalars(
-        select(Event)
-        .where(
-            Event.section_id.in_(section_ids),
-            Event.status == EventStatus.OPEN,
-            Event.starts_on.between(today, soon),
-            ~exists().where(Move.to_location_id == Event.location_id),
-        )
-        .order_by(Event.starts_on)
+        _of_sections(
+            select(Event).where(
+                Event.status == EventStatus.OPEN,
+                Event.starts_on.between(today, soon),
+                ~exists().where(Move.to_location_id == Event.location_id),
+            ),
+            Event.section_id,
+            section_ids,
+        ).order_by(Event.starts_on)
     ):
         days = (event.starts_on - today).days
         when = "today" if days == 0 else f"in {days} {'day' if days == 1 else 'days'}"
@@ -569,3 +604,7 @@ def _alerts(
             )
         )
     return alerts
+
+
+def _of_sections(query, column, section_ids: list[int] | None):
+    return query if section_ids is None else query.where(column.in_(section_ids))

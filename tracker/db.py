@@ -72,6 +72,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def utc_day(column: Any, dialect: str) -> Any:
+    """The UTC calendar day of a ``UTCDateTime`` column, computed by the database (SQLite
+    keeps UTC text; PostgreSQL turns the zoned time into UTC first)."""
+    from sqlalchemy import Date, func, type_coerce
+
+    if dialect == "postgresql":
+        return type_coerce(func.date(func.timezone("UTC", column)), Date)
+    return type_coerce(func.date(column), Date)
+
+
 class DecimalText(TypeDecorator[Decimal]):
     """An exact decimal kept as text: SQLite would turn NUMERIC into a float."""
 

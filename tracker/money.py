@@ -6,9 +6,11 @@ to an ISO 4217 code, and handled in Python as ``Decimal``. Never floats.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_currency, get_currency_precision, is_currency
+from babel import Locale
+from babel.numbers import NumberPattern, get_currency_precision, is_currency
 
 from tracker.errors import DomainError
 
@@ -45,5 +47,16 @@ def to_minor(amount: Decimal | str | int, currency: str) -> int:
     return int(scaled)
 
 
+@functools.cache
+def _currency_format(locale: str) -> tuple[Locale, NumberPattern]:
+    parsed = Locale.parse(locale)
+    return parsed, parsed.currency_formats["standard"]
+
+
 def format_money(minor: int, currency: str, locale: str = "en_GB") -> str:
-    return format_currency(from_minor(minor, currency), currency, locale=locale)
+    """The amount as people read it (``£1,234.50``): Babel's ``format_currency``, with
+    the locale's pattern parsed once rather than at every call."""
+    parsed, pattern = _currency_format(locale)
+    return pattern.apply(
+        from_minor(minor, currency), parsed, currency=currency, currency_digits=True
+    )

@@ -26,12 +26,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from tracker.db import utc_day
 from tracker.models import (
     PHYSICAL_KINDS,
     Author,
@@ -227,41 +228,39 @@ def section_statement(session: Session, section_id: int, today: date | None = No
     ):
         takings[method] += int(amount)
 
-    # Copies sold, as the ledger has them (sales less voids and returns), in order: the
-    # sale-or-return copies they use up, once the firm-sale copies are used.
+    # Copies sold, as the ledger has them (sales less voids and returns), day by day: the
+    # sale-or-return copies they use up, once the firm-sale copies are used. A day's
+    # sales of an edition make one item (a busy store sells hundreds a day).
     customers = section.location_of_kind(LocationKind.CUSTOMERS).id
-    sold = defaultdict(int)
-    for at, edition_id, qty, target, source_condition, target_condition in session.execute(
-        select(
-            Move.occurred_at,
-            Move.edition_id,
-            Move.qty,
-            Move.to_location_id,
-            Move.from_condition,
-            Move.to_condition,
-        )
-        .where(or_(Move.to_location_id == customers, Move.from_location_id == customers))
-        .order_by(Move.occurred_at, Move.id)
+    day = utc_day(Move.occurred_at, session.get_bind().dialect.name)
+    by_day: dict[tuple[date, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for side, condition, sign in (
+        (Move.to_location_id, Move.to_condition, 1),
+        (Move.from_location_id, Move.from_condition, -1),
     ):
+        for when, edition_id, copies_condition, qty in session.execute(
+            select(day, Move.edition_id, condition, func.sum(Move.qty))
+            .where(side == customers)
+            .group_by(day, Move.edition_id, condition)
+        ):
+            by_day[(when, edition_id)][copies_condition] += sign * int(qty)
+    sold = defaultdict(int)
+    for (when, edition_id), change_by_condition in sorted(by_day.items()):
         row = of(edition_id)
-        change = qty if target == customers else -qty
-        condition = target_condition if target == customers else source_condition
-        if condition == Condition.SIGNED:
-            row.sold_signed += change
-        else:
-            row.sold_unsigned += change
+        row.sold_signed += change_by_condition.get(Condition.SIGNED, 0)
+        row.sold_unsigned += change_by_condition.get(Condition.UNSIGNED, 0)
+        change = sum(change_by_condition.values())
         before = sold[edition_id]
         sold[edition_id] += change
         terms = _Terms(row.received_firm, row.received_sor, sor_value[edition_id], row.returned)
         amount = terms.sor_owed(sold[edition_id]) - terms.sor_owed(before)
         if amount:
             row.owed_sor_minor += amount
-            copies = abs(change)
             what = "sold" if change > 0 else "returned by customers or voided"
             debts.append(
                 Debt(
-                    at,
-                    f"{copies:,} × {row.edition.label} {what} (sale or return)",  # noqa: RUF001
+                    datetime.combine(when, time(), tzinfo=UTC),
+                    f"{abs(change):,} × {row.edition.label} {what} (sale or return)",  # noqa: RUF001
                     amount,
                 )
             )

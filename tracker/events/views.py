@@ -8,6 +8,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from tracker import reports, statements
 from tracker.access import allow, require_section, section_scope, signed_in
@@ -414,7 +415,8 @@ def store_undo(section_id: int):
 
 
 def _section(section_id: int) -> Section:
-    section = db.session.get(Section, section_id)
+    # With its places: the store is the one the page sells from.
+    section = db.session.get(Section, section_id, options=[joinedload(Section.locations)])
     if section is None:
         abort(404)
     require_section(section.id)

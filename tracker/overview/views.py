@@ -99,6 +99,7 @@ def _filters(section: Section | None = None):
         section=chosen_section,
         scoped=scope is not None,
         activity=activity,
+        sections=sections,
     )
     return form, data, errors, valid
 
@@ -158,6 +159,7 @@ def index():
                 latest_args=_period_args(data, data.latest_period),
                 all_time_args=_period_args(data, data.all_time),
                 percent=_percent,
+                weekly_rows=_weekly_rows,
             )
         )
         status = 200 if valid else 400
@@ -238,6 +240,25 @@ def section(section_id: int):
         ),
         200 if valid else 400,
     )
+
+
+def _weekly_rows(data: Dashboard) -> Markup:
+    """The rows of the weekly-sales table: a week, then each row's copies, then the
+    total (built here rather than cell by cell in the template: it is the page's biggest
+    table, 52 weeks by 15 countries)."""
+    totals = data.weekly_total
+    lines = []
+    for i, week in enumerate(data.weeks):
+        cells = "".join(
+            f'<td class="num" data-value="{row.weekly[i]}">{row.weekly[i]:,}</td>'
+            for row in data.rows
+        )
+        lines.append(
+            f'<tr><th scope="row" data-label="{week.isoformat()}">{week:%d %b %Y}</th>'
+            f'{cells}<td class="num">{totals[i]:,}</td></tr>'
+        )
+    # Numbers and dates only: nothing in it needs escaping.
+    return Markup("".join(lines))  # noqa: S704
 
 
 def _percent(value: Decimal | None) -> str:

@@ -52,16 +52,10 @@ def defaults(session: Session) -> Thresholds:
     return Thresholds(row.alert_weeks_of_cover, row.alert_copies)
 
 
-def thresholds_by_section(session: Session, section_ids: list[int] | None = None) -> dict:
-    """Each section's thresholds in force (its own, else the defaults), in two queries."""
+def thresholds_by_section(session: Session, sections: list[Section]) -> dict[int, Thresholds]:
+    """Each section's thresholds in force: its own, else the defaults."""
     base = defaults(session)
-    query = select(Section.id, Section.alert_weeks_of_cover, Section.alert_copies)
-    if section_ids is not None:
-        query = query.where(Section.id.in_(section_ids))
-    return {
-        section_id: Thresholds(weeks, copies).over(base)
-        for section_id, weeks, copies in session.execute(query)
-    }
+    return {s.id: Thresholds(s.alert_weeks_of_cover, s.alert_copies).over(base) for s in sections}
 
 
 def _checked(value: int | None, what: str, limit: int) -> int | None:

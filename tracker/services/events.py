@@ -301,7 +301,9 @@ def sell(
 ) -> Sale:
     """Copies from a store or an event's table to readers: one posting, all or none."""
     _may_act(actor)
-    documents.check_key(session, key)  # a sale sent twice is found before stock is counted
+    # The document first: a sale sent twice finds its key taken before anything else is
+    # checked or counted (and whatever fails after it rolls it back with the rest).
+    document = documents.start(session, actor, "sale", key=key)
     place, event = _selling_place(session, actor, location_id)
 
     section = place.section
@@ -347,7 +349,6 @@ def sell(
             )
         )
     at = documents.occurred_at(when)
-    document = documents.start(session, actor, "sale", key=key)
     sale = Sale(
         document_id=document.id,
         section_id=section.id,
