@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from config import TestConfig
 from tests.factories import PASSWORD
@@ -57,12 +57,18 @@ def browser():
         browser.close()
 
 
+class _OneRequest(WSGIRequestHandler):
+    protocol_version = "HTTP/1.0"
+
+
 @pytest.fixture
 def live_demo(database, demo_url: str) -> Iterator[str]:
     """The app on a copy of the demo campaign, served over HTTP on a free port; yields
     its URL. The demo accounts' password is ``tests.factories.PASSWORD``."""
     app = create_app(TestConfig, {"DATABASE_URL": database.clone(demo_url)})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # One request per connection (HTTP/1.0): the development server's keep-alive can
+    # close a connection Chromium is about to reuse, which it reports as a reset.
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_OneRequest)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -109,8 +115,10 @@ def log_in(page, base: str, email: str, password: str = PASSWORD) -> None:
 
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    # Wait for the page it lands on to load whole (the dashboard's scripts too), so that
+    # the test's next step does not cut its requests short.
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Log in").click()
     assert "/login" not in page.url, page.locator("main").inner_text()
 
 
