@@ -242,6 +242,57 @@ def test_void_and_undo_are_reversals(launch: Event, world: World, session, treas
     assert ledger.check(session) == []
 
 
+def _tally_from_sales(session, location_id: int) -> dict:
+    """The tally a place's sale screen must show, added up from its sales one by one."""
+    takings = {"cash": 0, "card": 0, "bank_transfer": 0, "other": 0}
+    copies = count = 0
+    for sale in session.scalars(select(Sale).where(Sale.location_id == location_id)):
+        if sale.voided_at is None:
+            count += 1
+            copies += sale.copies
+            takings[sale.payment_method] += sale.total_minor
+    return {"copies": copies, "sales": count, "takings": takings, "total": sum(takings.values())}
+
+
+def test_the_tally_kept_with_sales_and_voids(launch: Event, world: World, session, treasurer):
+    store = world.loc("GB-STORE").id
+    table = launch.location_id
+    sold = []
+    for place, qty, method, price in (
+        (table, 2, "cash", None),
+        (table, 1, "card", "15.00"),
+        (store, 3, "cash", None),
+        (table, 4, "cash", "0"),
+        (store, 1, "other", "12.50"),
+        (table, 1, "bank_transfer", None),
+    ):
+        sold.append(
+            events.sell(
+                session,
+                treasurer,
+                location_id=place,
+                items=[SaleItem(world.edition.id, qty, unit_price=price)],
+                payment_method=method,
+            )
+        )
+    events.void_sale(session, treasurer, sold[0].id, "wrong book")
+    events.undo_last_sale(session, treasurer, table)
+    before = events.tally(session, table)
+    with pytest.raises(InsufficientStock):
+        events.sell(
+            session,
+            treasurer,
+            location_id=table,
+            items=[SaleItem(world.edition.id, 1000)],
+            payment_method="cash",
+        )
+    assert events.tally(session, table) == before == _tally_from_sales(session, table)
+    assert before["sales"] == 2 and before["copies"] == 5 and before["takings"]["card"] == 1500
+    assert events.tally(session, store) == _tally_from_sales(session, store)
+    assert events.tally(session, store)["total"] == 3 * 2500 + 1250
+    assert events.tally(session, world.loc("SE-STORE").id)["sales"] == 0
+
+
 def test_signings(launch: Event, world: World, session, treasurer):
     woods, sewell = _authors(session)
     signing = events.sign(

@@ -131,3 +131,48 @@ def test_weekly_roll_up_is_filled_from_the_moves_already_posted(database):
             assert ledger.check(session) == []
     finally:
         engine.dispose()
+
+
+def test_sale_tallies_are_filled_from_the_sales_already_recorded(database):
+    """Upgrading a database that has sales but no tallies fills them exactly as the sales
+    and voids would have kept them."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from tests.factories import World
+    from tracker.models import SaleTally
+    from tracker.services import events
+    from tracker.services.events import SaleItem
+
+    url = database.fresh()
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            world = World.build(session).stocked(100)
+            store = world.loc("GB-STORE").id
+            sales = [
+                events.sell(
+                    session,
+                    None,
+                    location_id=store,
+                    items=[SaleItem(world.edition.id, qty, unit_price=price)],
+                    payment_method=method,
+                )
+                for qty, method, price in ((2, "cash", None), (1, "card", "9.99"), (3, "cash", "0"))
+            ]
+            events.void_sale(session, None, sales[1].id, "test")
+            session.commit()
+            kept = sorted(session.execute(select(SaleTally.__table__)).all())
+            assert kept == [(store, "card", 0, 0, 0), (store, "cash", 2, 5, 5000)]
+
+        migrate.downgrade(url, "3f1c9a2d7e55")
+        assert "sale_tallies" not in _tables(url)
+        migrate.upgrade(url)
+        with Session(engine) as session:
+            filled = sorted(session.execute(select(SaleTally.__table__)).all())
+            # A method whose sales were all voided keeps its row at nought; the upgrade
+            # makes none.
+            assert filled == [row for row in kept if row.sales]
+            assert events.tally(session, store)["total"] == 5000
+    finally:
+        engine.dispose()

@@ -82,6 +82,18 @@ def utc_day(column: Any, dialect: str) -> Any:
     return type_coerce(func.date(column), Date)
 
 
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """An INSERT that can say ON CONFLICT, in the words of the database at hand (both
+    engines have it; SQLAlchemy spells it per dialect)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the tracker runs on SQLite and PostgreSQL only
+        raise RuntimeError(f"unsupported database {dialect}")
+    return insert(table)
+
+
 class DecimalText(TypeDecorator[Decimal]):
     """An exact decimal kept as text: SQLite would turn NUMERIC into a float."""
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import identity_key
 
 from tracker import audit
-from tracker.db import utcnow
+from tracker.db import dialect_insert, utcnow
 from tracker.errors import AlreadyReversed, InsufficientStock, InvalidMove, NotFound
 from tracker.models import (
     PHYSICAL_KINDS,
@@ -724,13 +724,7 @@ _READ = select(_balances.c.qty).where(_KEY)
 @functools.cache
 def _upsert(dialect: str):
     """INSERT a balance, or add to it when it exists (both engines say ON CONFLICT)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - the tracker runs on SQLite and PostgreSQL only
-        raise RuntimeError(f"unsupported database {dialect}")
-    statement = dialect_insert(_balances)
+    statement = dialect_insert(dialect, _balances)
     return statement.on_conflict_do_update(
         index_elements=[_balances.c.location_id, _balances.c.edition_id, _balances.c.condition],
         set_={"qty": _balances.c.qty + statement.excluded.qty},
@@ -743,11 +737,7 @@ _flows_table = WeeklyFlow.__table__
 @functools.cache
 def _upsert_flow(dialect: str):
     """Add to a week's roll-up row, or make it (ON CONFLICT on both engines)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(_flows_table)
+    statement = dialect_insert(dialect, _flows_table)
     return statement.on_conflict_do_update(
         index_elements=[
             _flows_table.c.week,

@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from tracker import reports, statements
@@ -22,10 +22,8 @@ from tracker.models import (
     Condition,
     Event,
     Location,
-    PaymentMethod,
     Role,
     Sale,
-    SaleLine,
     Section,
     Signing,
 )
@@ -250,7 +248,7 @@ def _sale_screen(place: Location, section: Section, event: Event | None, undo_ur
         place=place,
         section=section,
         event=event,
-        tally=_tally(place),
+        tally=service.tally(db.session, place.id),
         last=service.last_sale(db.session, _actor(), place.id),
         undo_url=undo_url,
     ), status
@@ -277,7 +275,7 @@ def _sale_json(
     if status != 200:
         errors = {name: list(errs) for name, errs in form.errors.items()}
         return {"ok": False, "message": message or "", "errors": errors}, status
-    tally = _tally(place)
+    tally = service.tally(db.session, place.id)
     currency = section.currency
     last = sale or service.last_sale(db.session, _actor(), place.id)
     return {
@@ -348,33 +346,6 @@ def _record_sale(
         "success",
         sale,
     )
-
-
-def _tally(place: Location) -> dict:
-    """Copies sold at a place, the number of sales and the takings by payment method
-    (voided sales left out), in one grouped query however many sales there were."""
-    takings = dict.fromkeys((m.value for m in PaymentMethod), 0)
-    copies = count = 0
-    for method, sales, qty, amount in db.session.execute(
-        select(
-            Sale.payment_method,
-            func.count(func.distinct(Sale.document_id)),
-            func.sum(SaleLine.qty),
-            func.sum(SaleLine.qty * SaleLine.unit_price_minor),
-        )
-        .join(SaleLine.sale)
-        .where(Sale.location_id == place.id, Sale.voided_at.is_(None))
-        .group_by(Sale.payment_method)
-    ):
-        count += int(sales)
-        copies += int(qty)
-        takings[method] += int(amount)
-    return {
-        "copies": copies,
-        "sales": count,
-        "takings": takings,
-        "total": sum(takings.values()),
-    }
 
 
 @bp.route("/events/<int:event_id>/sell", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     Date,
@@ -158,6 +159,26 @@ class Sale(Base):
     @property
     def payment_label(self) -> str:
         return PaymentMethod(self.payment_method).label
+
+
+class SaleTally(Base):
+    """What a place has sold, by payment method (voided sales left out), kept with every
+    sale and void: the sale screen shows it after every sale, and adding up every sale
+    ever made there each time would grow with them."""
+
+    __tablename__ = "sale_tallies"
+    __audit__ = False
+    __table_args__ = (
+        CheckConstraint(f"payment_method IN {_in(PaymentMethod)}", "payment_method_known"),
+        CheckConstraint("sales >= 0 AND copies >= 0 AND amount_minor >= 0", "not_negative"),
+    )
+
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    payment_method: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sales: Mapped[int] = mapped_column(Integer)
+    copies: Mapped[int] = mapped_column(Integer)
+    # In the currency of the place's section.
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
 
 
 class SaleLine(Base):

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.db import utcnow
+from tracker.db import dialect_insert, utcnow
 from tracker.errors import DomainError
 from tracker.models import Document
 from tracker.services import actor_id
@@ -80,12 +80,8 @@ def start(
         session.flush()
         return document
     table = Document.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     document = session.scalar(
-        dialect_insert(Document)
+        dialect_insert(session.get_bind().dialect.name, Document)
         .values(**values)
         .on_conflict_do_nothing(index_elements=[table.c.submission_key])
         .returning(Document)
