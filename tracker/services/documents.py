@@ -8,12 +8,13 @@ instead of making a second one.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from tracker.db import dialect_insert, utcnow
 from tracker.errors import DomainError
@@ -79,18 +80,27 @@ def start(
         session.add(document)
         session.flush()
         return document
-    table = Document.__table__
-    document = session.scalar(
-        dialect_insert(session.get_bind().dialect.name, Document)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[table.c.submission_key])
-        .returning(Document)
-    )
-    if document is None:
+    document_id = session.scalar(_insert_once(session.get_bind().dialect.name), values)
+    if document_id is None:
         raise AlreadySubmitted(
             session.scalar(select(Document.id).where(Document.submission_key == key))
         )
+    # The row as written, in the session as if read back (nothing more to insert).
+    document = Document(id=document_id, **values)
+    make_transient_to_detached(document)
+    session.add(document)
     return document
+
+
+@functools.cache
+def _insert_once(dialect: str):
+    """INSERT a document unless its key is taken (then nothing, and no id comes back)."""
+    table = Document.__table__
+    return (
+        dialect_insert(dialect, table)
+        .on_conflict_do_nothing(index_elements=[table.c.submission_key])
+        .returning(table.c.id)
+    )
 
 
 def occurred_at(when: date | datetime | None) -> datetime:
