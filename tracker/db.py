@@ -18,6 +18,7 @@ SQLite is set up so that it behaves like a real transactional database:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -92,6 +93,11 @@ def dialect_insert(dialect: str, table: Any) -> Any:
     else:  # pragma: no cover - the tracker runs on SQLite and PostgreSQL only
         raise RuntimeError(f"unsupported database {dialect}")
     return insert(table)
+
+
+def sql_in(values: Iterable[Any]) -> str:
+    """An enumeration's values as the SQL list a CHECK constraint names: ('a', 'b')."""
+    return "(" + ", ".join(f"'{getattr(v, 'value', v)}'" for v in values) + ")"
 
 
 class DecimalText(TypeDecorator[Decimal]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectChoice
@@ -10,6 +11,11 @@ from wtforms.validators import NumberRange, Optional, StopValidation
 
 from tracker.ledger import MAX_QTY as MAX_COPIES
 from tracker.services.documents import new_key
+
+
+def today() -> date:
+    """A date field's default: today, when the form is shown."""
+    return date.today()
 
 
 def optional_int(value: object) -> int | None:

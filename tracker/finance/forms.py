@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -15,12 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from tracker.forms import KeyedForm, choices, optional_int
+from tracker.forms import KeyedForm, choices, optional_int, today
 from tracker.models import PaymentMethod
-
-
-def _today() -> date:
-    return date.today()
 
 
 class RemittanceForm(KeyedForm):
@@ -39,7 +33,7 @@ class RemittanceForm(KeyedForm):
         description="The section's currency.",
     )
     sent_on = DateField(
-        "Sent on", default=_today, validators=[DataRequired(message="Give the date.")]
+        "Sent on", default=today, validators=[DataRequired(message="Give the date.")]
     )
     method = SelectField(
         "Sent by",
@@ -66,7 +60,5 @@ class RateForm(FlaskForm):
     currency = StringField(
         "Currency", validators=[DataRequired(message="Give the currency."), Length(max=3)]
     )
-    valid_on = DateField(
-        "From", default=_today, validators=[DataRequired(message="Give the date.")]
-    )
+    valid_on = DateField("From", default=today, validators=[DataRequired(message="Give the date.")])
     rate = StringField("Rate", validators=[DataRequired(message="Give the rate."), Length(max=30)])

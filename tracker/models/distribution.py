@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, UTCDateTime
+from tracker.db import Base, UTCDateTime, sql_in
 from tracker.models.catalogue import Edition
 from tracker.models.places import Location, Section
 from tracker.models.stock import Document
@@ -74,18 +74,14 @@ class WriteOffReason(StrEnum):
         return self.value.replace("_", " ")
 
 
-def _in(values: type[StrEnum]) -> str:
-    return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
-
-
 class Shipment(Base):
     """Copies sent from one store to another through transit, with what they cost."""
 
     __tablename__ = "shipments"
     __table_args__ = (
-        CheckConstraint(f"status IN {_in(ShipmentStatus)}", "status_known"),
-        CheckConstraint(f"direction IN {_in(Direction)}", "direction_known"),
-        CheckConstraint(f"terms IN {_in(Terms)}", "terms_known"),
+        CheckConstraint(f"status IN {sql_in(ShipmentStatus)}", "status_known"),
+        CheckConstraint(f"direction IN {sql_in(Direction)}", "direction_known"),
+        CheckConstraint(f"terms IN {sql_in(Terms)}", "terms_known"),
         CheckConstraint("length(currency) = 3", "currency_length"),
         CheckConstraint("from_location_id <> to_location_id", "goes_somewhere"),
     )
@@ -215,7 +211,7 @@ class ReceiptLine(Base):
         CheckConstraint(
             "(damaged = 0 AND missing = 0) OR reason IS NOT NULL", "discrepancy_has_reason"
         ),
-        CheckConstraint(f"reason IS NULL OR reason IN {_in(DiscrepancyReason)}", "reason_known"),
+        CheckConstraint(f"reason IS NULL OR reason IN {sql_in(DiscrepancyReason)}", "reason_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -253,7 +249,7 @@ class Transfer(Base):
 
 class WriteOff(Base):
     __tablename__ = "write_offs"
-    __table_args__ = (CheckConstraint(f"reason IN {_in(WriteOffReason)}", "reason_known"),)
+    __table_args__ = (CheckConstraint(f"reason IN {sql_in(WriteOffReason)}", "reason_known"),)
 
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)

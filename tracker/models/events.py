@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, DecimalText, UTCDateTime
+from tracker.db import Base, DecimalText, UTCDateTime, sql_in
 from tracker.models.accounts import User
 from tracker.models.catalogue import Author, Edition
 from tracker.models.places import Location, Section
@@ -59,17 +59,13 @@ class PaymentMethod(StrEnum):
         return self.value.replace("_", " ")
 
 
-def _in(values: type[StrEnum]) -> str:
-    return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
-
-
 class Event(Base):
     """A launch, a school, a bookstall...: its table is a location of the section."""
 
     __tablename__ = "events"
     __table_args__ = (
-        CheckConstraint(f"kind IN {_in(EventKind)}", "kind_known"),
-        CheckConstraint(f"status IN {_in(EventStatus)}", "status_known"),
+        CheckConstraint(f"kind IN {sql_in(EventKind)}", "kind_known"),
+        CheckConstraint(f"status IN {sql_in(EventStatus)}", "status_known"),
         CheckConstraint("ends_on >= starts_on", "ends_after_start"),
         CheckConstraint("expected_attendance IS NULL OR expected_attendance >= 0", "expected_ok"),
         CheckConstraint("actual_attendance IS NULL OR actual_attendance >= 0", "actual_ok"),
@@ -112,7 +108,7 @@ class Sale(Base):
     # The posting's audit entry holds the sale (what, how much, how paid) and its void.
     __audit__ = False
     __table_args__ = (
-        CheckConstraint(f"payment_method IN {_in(PaymentMethod)}", "payment_method_known"),
+        CheckConstraint(f"payment_method IN {sql_in(PaymentMethod)}", "payment_method_known"),
         CheckConstraint("length(currency) = 3", "currency_length"),
         CheckConstraint("(voided_at IS NULL) = (void_reason IS NULL)", "a_void_has_a_reason"),
         # A sale screen's tally and its last sale: a place's sales, newest first, read at
@@ -169,7 +165,7 @@ class SaleTally(Base):
     __tablename__ = "sale_tallies"
     __audit__ = False
     __table_args__ = (
-        CheckConstraint(f"payment_method IN {_in(PaymentMethod)}", "payment_method_known"),
+        CheckConstraint(f"payment_method IN {sql_in(PaymentMethod)}", "payment_method_known"),
         CheckConstraint("sales >= 0 AND copies >= 0 AND amount_minor >= 0", "not_negative"),
     )
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, UTCDateTime, utcnow
+from tracker.db import Base, UTCDateTime, sql_in, utcnow
 from tracker.models.accounts import User
 from tracker.models.catalogue import Edition
 from tracker.models.places import Location
@@ -156,9 +156,6 @@ class FlowMetric(StrEnum):
     WRITTEN_OFF = "written_off"  # write-offs and losses in transit
 
 
-_METRICS = ", ".join(f"'{m.value}'" for m in FlowMetric)
-
-
 class WeeklyFlow(Base):
     """Copies per week, place, edition and metric, kept with every posting (like the
     balances), so that reports over a period never sum the whole ledger."""
@@ -166,7 +163,7 @@ class WeeklyFlow(Base):
     __tablename__ = "weekly_flows"
     __audit__ = False
     __table_args__ = (
-        CheckConstraint(f"metric IN ({_METRICS})", "metric_known"),
+        CheckConstraint(f"metric IN {sql_in(FlowMetric)}", "metric_known"),
         # The dashboard asks for some metrics over a range of weeks: this index answers
         # on its own (covering), without reading the table.
         Index("ix_weekly_flows_metric_week", "metric", "week", "location_id", "edition_id", "qty"),

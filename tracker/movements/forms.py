@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,12 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker.forms import KeyedForm, choices, copies_field, optional_int
+from tracker.forms import KeyedForm, choices, copies_field, optional_int, today
 from tracker.models import WriteOffReason
-
-
-def _today() -> date:
-    return date.today()
 
 
 class PrintRunForm(KeyedForm):
@@ -31,7 +25,7 @@ class PrintRunForm(KeyedForm):
         validators=[DataRequired(message="Choose the edition.")],
     )
     qty = copies_field("Copies delivered")
-    received_on = DateField("Delivered on", default=_today, validators=[Optional()])
+    received_on = DateField("Delivered on", default=today, validators=[Optional()])
     reference = StringField(
         "Reference",
         description="The print run or invoice number.",
@@ -63,7 +57,7 @@ class TransferForm(KeyedForm):
     to_location_id = SelectField(
         "To", coerce=optional_int, choices=[], validators=[DataRequired(message="Choose where to.")]
     )
-    moved_on = DateField("Date", default=_today, validators=[Optional()])
+    moved_on = DateField("Date", default=today, validators=[Optional()])
     note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
     lines = FieldList(FormField(CopiesLine))
 
