@@ -21,7 +21,9 @@ from tracker.models import (
     Location,
     LocationKind,
     Move,
+    Receipt,
     Section,
+    Shipment,
 )
 from tracker.services import alerts
 from tracker.services.money import rates_on
@@ -51,11 +53,28 @@ def tally(session: Session, period: Period, edition_id: int | None = None):
     """Every figure of the dashboard, counted move by move (no balance, no roll-up):
     by section, and for the world."""
     places = {loc.id: (loc.kind, loc.section_id) for loc in session.scalars(select(Location))}
+    # Copies in the publisher's transit belong to the section whose return they are.
+    returns = {
+        document_id: section_id
+        for document_id, section_id in session.execute(
+            select(Shipment.document_id, Shipment.section_id).where(Shipment.direction == "return")
+        )
+    }
+    returns.update(
+        {
+            document_id: returns[shipment_id]
+            for document_id, shipment_id in session.execute(
+                select(Receipt.document_id, Receipt.shipment_id)
+            )
+            if shipment_id in returns
+        }
+    )
     start, stop = _moment(period.first), _moment(period.last + timedelta(days=1))
     recent = _moment(monday(period.last) - timedelta(weeks=3))
     sections: dict = defaultdict(lambda: defaultdict(int))
     world: dict = defaultdict(int)
     weekly: dict = defaultdict(int)
+    kinds = dict(session.execute(select(Move.id, Move.kind)).all())
     query = select(Move)
     if edition_id is not None:
         query = query.where(Move.edition_id == edition_id)
@@ -76,8 +95,17 @@ def tally(session: Session, period: Period, edition_id: int | None = None):
                     world["in_warehouse"] += sign * qty
                 if kind == K.IN_TRANSIT:
                     world["in_transit"] += sign * qty
-                    if section is not None:
-                        sections[section]["in_transit"] += sign * qty
+                    owner = section if section is not None else returns.get(m.document_id)
+                    if owner is not None:
+                        sections[owner]["in_transit"] += sign * qty
+        # Where copies were when the period began.
+        if at < start:
+            for kind, section, sign in (
+                (source_kind, source_section, -1),
+                (target_kind, target_section, 1),
+            ):
+                if kind in PHYSICAL_KINDS and section is not None:
+                    sections[section]["on_hand_at_start"] += sign * qty
         # Sold: copies into the customers, less copies out of them.
         for kind, section, condition, sign in (
             (target_kind, target_section, m.to_condition, 1),
@@ -91,10 +119,33 @@ def tally(session: Session, period: Period, edition_id: int | None = None):
                         weekly[(section, monday(at.date()))] += sign * qty
                 if section is not None and recent <= at < stop:
                     sections[section]["recent_sold"] += sign * qty
+        # Written off from stock, or lost in transit: by where the copies were.
+        for kind, section, other, sign in (
+            (target_kind, target_section, source_kind, 1),
+            (source_kind, source_section, target_kind, -1),
+        ):
             if kind == K.WRITTEN_OFF and section is not None and start <= at < stop:
-                sections[section]["written_off"] += sign * qty
+                what = "lost_in_transit" if other == K.IN_TRANSIT else "written_off"
+                sections[section][what] += sign * qty
         if not start <= at < stop:
             continue
+        # Dispatched from a section's store (its returns), or a dispatch reversed.
+        if m.kind == "dispatch" and source_kind in PHYSICAL_KINDS and source_section:
+            sections[source_section]["sent_back"] += qty
+        undone = kinds.get(m.reverses_id)
+        if undone == "dispatch" and target_kind in PHYSICAL_KINDS and target_section:
+            sections[target_section]["sent_back"] -= qty
+        # Between two sections' places; found or short at a count.
+        between = source_kind in PHYSICAL_KINDS and target_kind in PHYSICAL_KINDS
+        if between and source_section != target_section:
+            if target_section is not None:
+                sections[target_section]["transferred"] += qty
+            if source_section is not None:
+                sections[source_section]["transferred"] -= qty
+        if source_kind == K.STOCKTAKE_DIFFERENCES and target_section is not None:
+            sections[target_section]["counted"] += qty
+        if target_kind == K.STOCKTAKE_DIFFERENCES and source_kind in PHYSICAL_KINDS:
+            sections[source_section]["counted"] -= qty
         # Received: copies that came out of transit (or straight from the printer) to
         # a section's places; a reversal taking them back counts them out.
         into_section = target_kind in PHYSICAL_KINDS and target_section is not None
@@ -148,6 +199,14 @@ def _check(session: Session, period: Period, today: date, edition: Edition | Non
         assert getattr(data.total, name) == sum(e[name] for e in expected.values()), name
     for name in ("printed", "in_warehouse", "in_transit", "with_sections", "sold", "signed"):
         assert getattr(data.world, name) == world[name], name
+    # Every row adds up: on hand at the start, and what came and went, make on hand.
+    for row in [*data.rows, *(r for country in data.rows for r in country.sections)]:
+        assert row.figures.on_hand_reckoned == row.figures.on_hand, row.name
+    assert data.total.on_hand_reckoned == data.total.on_hand
+    # The totals row and the world's figures agree.
+    if data.world is not None:
+        assert data.world.in_transit == data.total.in_transit
+        assert data.world.with_sections == data.total.on_hand
     # Sell-through and weeks of cover are what their figures make.
     for row in data.rows:
         f = row.figures
@@ -258,3 +317,104 @@ def test_thresholds_are_checked(session, world):
         alerts.set_thresholds(session, None, alerts.Thresholds(), {999999: alerts.Thresholds()})
     alerts.set_thresholds(session, None, alerts.Thresholds(weeks_of_cover=6, copies=30), {})
     assert alerts.defaults(session) == alerts.Thresholds(6, 30)
+
+
+def test_every_way_copies_come_and_go_adds_up(session, world):
+    """A section that receives with losses, sells, writes off, sends copies back (still
+    on their way at the end), passes copies to another section and counts short: each
+    figure matches the tally, every row adds up from on hand at the start, and the
+    totals row agrees with the world's figures."""
+    from tracker.services import events, movements, shipments
+    from tracker.services.shipments import LineInput, ReceiptInput
+
+    gb = session.scalar(select(Section).where(Section.name == "Britain"))
+    se = session.scalar(select(Section).where(Section.name == "Sweden"))
+    days = [date(2026, 9, 7) + timedelta(weeks=i) for i in range(6)]
+    movements.record_print_run(
+        session, None, edition_id=world.edition.id, qty=300, when=days[0], reference="PR-1"
+    )
+    outbound = shipments.create(
+        session,
+        None,
+        direction="outbound",
+        section_id=gb.id,
+        terms="sale_or_return",
+        lines=[LineInput(world.edition.id, 100, "12.50")],
+    )
+    shipments.dispatch(session, None, outbound.id, when=days[0])
+    line = outbound.lines[0].id
+    shipments.receive(
+        session,
+        None,
+        outbound.id,
+        [ReceiptInput(line, 95, 3, 2, "damaged_in_transit")],
+        when=days[1],
+    )
+    store = world.loc("GB-STORE").id
+    events.sell(
+        session,
+        None,
+        location_id=store,
+        items=[events.SaleItem(world.edition.id, 10)],
+        payment_method="cash",
+        when=days[2],
+    )
+    movements.write_off(
+        session,
+        None,
+        location_id=store,
+        reason="gift",
+        lines=[movements.Copies(world.edition.id, 1)],
+        when=days[2],
+    )
+    back = shipments.create(
+        session,
+        None,
+        direction="return",
+        section_id=gb.id,
+        lines=[LineInput(world.edition.id, 20, "12.50")],
+    )
+    shipments.dispatch(session, None, back.id, when=days[3])
+    movements.transfer(
+        session,
+        None,
+        from_location_id=store,
+        to_location_id=world.loc("SE-STORE").id,
+        lines=[movements.Copies(world.edition.id, 5)],
+        when=days[3],
+    )
+    movements.stocktake(
+        session,
+        None,
+        location_id=store,
+        counts=[movements.Copies(world.edition.id, 57)],
+        reason="miscounted at the launch",
+        when=days[4],
+    )
+    session.flush()
+
+    today = days[5]
+    whole = _check(session, Period.covering(days[0], days[5]), today)
+    row = next(r for r in whole.rows if r.key == "GB").sections[0].figures
+    assert (row.received, row.lost_in_transit, row.sold, row.written_off) == (95, 5, 10, 1)
+    assert (row.sent_back, row.transferred, row.counted, row.on_hand) == (20, -5, -2, 57)
+    assert row.in_transit == 20  # on its way back, still Britain's to account for
+    assert whole.total.in_transit == whole.world.in_transit == 20
+    sweden = next(r for r in whole.rows if r.key == "SE").figures
+    assert (sweden.transferred, sweden.on_hand) == (5, 5)
+    # A period that begins after the receipt: what was on hand then is its start.
+    later = _check(session, Period.covering(days[2], days[5]), today)
+    gb_later = next(r for r in later.rows if r.key == "GB").figures
+    assert (gb_later.on_hand_at_start, gb_later.received) == (95, 0)
+    # The same on the section's own dashboard.
+    scoped = dashboard.build(
+        session,
+        period=Period.covering(days[0], days[5]),
+        today=today,
+        publisher_currency="GBP",
+        section=gb,
+        scoped=True,
+    )
+    assert scoped.total.on_hand_reckoned == scoped.total.on_hand == 57
+    assert scoped.total.in_transit == 20
+    assert se.name == "Sweden"

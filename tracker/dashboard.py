@@ -10,9 +10,15 @@ A period is made of whole weeks (Monday to Sunday, UTC), the roll-up's grain.
 
 * received: copies that arrived at the section's places (receipts of shipments, print
   runs straight to a section) in the period;
-* in transit, on hand: where copies were at the end of the period;
+* in transit, on hand: where copies were at the end of the period; in transit counts
+  the copies on their way to the section and those it sent back that the warehouse has
+  not received yet (they are still the section's to account for);
 * sold: sales less voids and customers' returns, in the period; signed: copies signed;
-  written off: written off or lost in transit;
+  written off: written off from the section's stock; lost in transit: damaged or
+  missing on receipt;
+* how on hand adds up, over the period: on hand at its start + received - sold -
+  written off - sent back (returns to the publisher) + from other sections (transfers,
+  net) + stocktake differences (net) = on hand at its end, for every row;
 * sell-through: sold / received, in the period;
 * weeks of cover: on hand / the average weekly sales over the period's last four weeks;
 * outstanding: what the section owes the publisher now (its statement's balance), in the
@@ -42,8 +48,11 @@ from tracker.models import (
     Location,
     LocationKind,
     Move,
+    Receipt,
+    ReceiptLine,
     Section,
     Shipment,
+    ShipmentLine,
     ShipmentStatus,
     WeeklyFlow,
 )
@@ -115,6 +124,11 @@ COUNTS = (
     "signed",
     "written_off",
     "recent_sold",
+    "on_hand_at_start",
+    "lost_in_transit",
+    "sent_back",
+    "transferred",
+    "counted",
 )
 
 
@@ -132,6 +146,14 @@ class Figures:
     written_off: int = 0
     # Copies sold in the period's last four weeks.
     recent_sold: int = 0
+    # How on hand came to be: what was there when the period began, and what went out
+    # of or came into the section's places besides receipts, sales and write-offs.
+    on_hand_at_start: int = 0
+    lost_in_transit: int = 0
+    sent_back: int = 0
+    # Net: from other sections (+) or to them (-); found (+) or short (-) at counts.
+    transferred: int = 0
+    counted: int = 0
     # In the publisher's currency; None when no section's balance could be converted
     # (its currency has no rate), or there is no section.
     outstanding_minor: int | None = None
@@ -145,6 +167,19 @@ class Figures:
     @property
     def sold(self) -> int:
         return self.sold_unsigned + self.sold_signed
+
+    @property
+    def on_hand_reckoned(self) -> int:
+        """On hand at the end, as the period's figures reckon it from its start."""
+        return (
+            self.on_hand_at_start
+            + self.received
+            - self.sold
+            - self.written_off
+            - self.sent_back
+            + self.transferred
+            + self.counted
+        )
 
     @property
     def sell_through(self) -> Decimal | None:
@@ -364,8 +399,26 @@ def build(
 
     # Flows over the period, by place and metric.
     flows = rolled_up(
-        [M.RECEIVED, M.SOLD_UNSIGNED, M.SOLD_SIGNED, M.SIGNED, M.WRITTEN_OFF],
+        [
+            M.RECEIVED,
+            M.SOLD_UNSIGNED,
+            M.SOLD_SIGNED,
+            M.SIGNED,
+            M.WRITTEN_OFF,
+            M.LOST_IN_TRANSIT,
+            M.DISPATCHED,
+            M.TRANSFERRED,
+            M.COUNTED,
+            M.HELD_UNSIGNED,
+            M.HELD_SIGNED,
+        ],
         WeeklyFlow.week.between(period.first, period.last),
+    )
+    returning = _returns_in_transit(
+        session,
+        _moment(period.last + timedelta(days=1)),
+        None if whole_world else section_ids,
+        edition,
     )
     # Printed (the world's figure): copies out of the printer in the period, less any
     # taken back; the printer's own moves are few, found by its place in the ledger.
@@ -445,6 +498,15 @@ def build(
         if kind in PHYSICAL_KINDS:
             f.on_hand_unsigned += unsigned
             f.on_hand_signed += signed
+            f.on_hand_at_start += (
+                unsigned
+                + signed
+                - flows.get((location_id, M.HELD_UNSIGNED), 0)
+                - flows.get((location_id, M.HELD_SIGNED), 0)
+            )
+            f.sent_back += flows.get((location_id, M.DISPATCHED), 0)
+            f.transferred += flows.get((location_id, M.TRANSFERRED), 0)
+            f.counted += flows.get((location_id, M.COUNTED), 0)
         elif kind == K.IN_TRANSIT:
             f.in_transit += unsigned + signed
         elif kind == K.CUSTOMERS:
@@ -452,6 +514,12 @@ def build(
             f.sold_signed += flows.get((location_id, M.SOLD_SIGNED), 0)
         elif kind == K.WRITTEN_OFF:
             f.written_off += flows.get((location_id, M.WRITTEN_OFF), 0)
+            f.lost_in_transit += flows.get((location_id, M.LOST_IN_TRANSIT), 0)
+    # Copies a section sent back are in the publisher's transit, but still the
+    # section's until the warehouse has them.
+    for section_id, qty in returning.items():
+        if section_id in by_id:
+            by_id[section_id].figures.in_transit += qty
     for (week, location_id), qty in weekly.items():
         row = by_id[places[location_id][1]]
         if week >= recent_first:
@@ -604,6 +672,42 @@ def _alerts(
             )
         )
     return alerts
+
+
+def _returns_in_transit(
+    session: Session, before: datetime, section_ids: list[int] | None, edition: Edition | None
+) -> dict[int, int]:
+    """Copies each section sent back to the publisher before ``before`` that had not
+    been received (or found damaged or missing) at the warehouse by then. Returns are
+    few: two grouped queries over the shipments, whatever the size of the ledger."""
+    sent = (
+        select(Shipment.section_id, func.sum(ShipmentLine.qty))
+        .join(ShipmentLine.shipment)
+        .where(Shipment.direction == Direction.RETURN, Shipment.dispatched_at < before)
+        .group_by(Shipment.section_id)
+    )
+    counted = (
+        select(
+            Shipment.section_id,
+            func.sum(ReceiptLine.received + ReceiptLine.damaged + ReceiptLine.missing),
+        )
+        .join(ReceiptLine.receipt)
+        .join(Receipt.shipment)
+        .join(ReceiptLine.shipment_line)
+        .where(Shipment.direction == Direction.RETURN, Receipt.received_at < before)
+        .group_by(Shipment.section_id)
+    )
+    if edition is not None:
+        sent = sent.where(ShipmentLine.edition_id == edition.id)
+        counted = counted.where(ShipmentLine.edition_id == edition.id)
+    sent = _of_sections(sent, Shipment.section_id, section_ids)
+    counted = _of_sections(counted, Shipment.section_id, section_ids)
+    away: dict[int, int] = defaultdict(int)
+    for section_id, qty in session.execute(sent):
+        away[section_id] += int(qty)
+    for section_id, qty in session.execute(counted):
+        away[section_id] -= int(qty)
+    return {section_id: qty for section_id, qty in away.items() if qty}
 
 
 def _of_sections(query, column, section_ids: list[int] | None):

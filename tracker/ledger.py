@@ -603,8 +603,13 @@ def flows_of(
     Every move changes what two places hold (``held_*``: that is how the dashboard
     knows where copies were at the end of a past week). Receipts and print runs also
     count as received where the copies arrived, sales as sold at the customers,
-    write-offs and losses in transit as written off, signings as signed; a customer's
+    write-offs as written off and losses in transit as lost, where the copies went;
+    signings as signed; dispatches as dispatched from the store they left; transfers and
+    stocktake differences, net, at the physical places they change. A customer's
     return counts as a sale undone, and a reversal counts its move's figures back.
+    Every copy that enters or leaves a section's stock is so counted under one of
+    received, sold, written off, dispatched, transferred or counted: the dashboard's
+    rows add up.
     """
     return [
         (f"held_{source_condition}", source_id, -1),
@@ -635,10 +640,23 @@ def _counted(
         return [(f"sold_{target_condition}", target_id, 1)]
     if kind == MoveKind.CUSTOMER_RETURN:
         return [(f"sold_{source_condition}", source_id, -1)]
-    if kind in (MoveKind.WRITE_OFF, MoveKind.TRANSIT_LOSS):
+    if kind == MoveKind.WRITE_OFF:
         return [(FlowMetric.WRITTEN_OFF.value, target_id, 1)]
+    if kind == MoveKind.TRANSIT_LOSS:
+        return [(FlowMetric.LOST_IN_TRANSIT.value, target_id, 1)]
     if kind == MoveKind.SIGNING:
         return [(FlowMetric.SIGNED.value, target_id, 1)]
+    if kind == MoveKind.DISPATCH:
+        return [(FlowMetric.DISPATCHED.value, source_id, 1)]
+    if kind == MoveKind.TRANSFER:
+        return [
+            (FlowMetric.TRANSFERRED.value, target_id, 1),
+            (FlowMetric.TRANSFERRED.value, source_id, -1),
+        ]
+    if kind == MoveKind.STOCKTAKE_GAIN:
+        return [(FlowMetric.COUNTED.value, target_id, 1)]
+    if kind == MoveKind.STOCKTAKE_LOSS:
+        return [(FlowMetric.COUNTED.value, source_id, -1)]
     return []
 
 

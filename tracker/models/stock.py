@@ -153,7 +153,15 @@ class FlowMetric(StrEnum):
     SOLD_UNSIGNED = "sold_unsigned"  # sales less voids and returns, at the customers
     SOLD_SIGNED = "sold_signed"
     SIGNED = "signed"  # signings, where the copies were signed
-    WRITTEN_OFF = "written_off"  # write-offs and losses in transit
+    WRITTEN_OFF = "written_off"  # write-offs, at the written-off place they went to
+    LOST_IN_TRANSIT = "lost_in_transit"  # damaged or missing on receipt, likewise
+    # Copies sent off in a shipment, at the store they left (a section's: its returns).
+    DISPATCHED = "dispatched"
+    # Transfers, net: copies in (+) and out (-) at each end, so that a section's places
+    # add up to what it passed to or got from other sections.
+    TRANSFERRED = "transferred"
+    # Stocktakes, net: copies found (+) or short (-), at the place counted.
+    COUNTED = "counted"
 
 
 class WeeklyFlow(Base):

@@ -285,6 +285,11 @@ ROW_HEADER = [
     "weeks of cover",
     "outstanding",
     "currency",
+    "lost in transit",
+    "on hand at the start",
+    "sent back",
+    "from other sections, net",
+    "stocktake differences, net",
 ]
 
 
@@ -309,6 +314,11 @@ def _figures_cells(f, currency: str) -> list:
         if f.outstanding_minor is not None or not f.unconverted
         else "no rate",
         currency,
+        f.lost_in_transit,
+        f.on_hand_at_start,
+        f.sent_back,
+        f.transferred,
+        f.counted,
     ]
 
 
