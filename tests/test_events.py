@@ -217,7 +217,7 @@ def test_void_and_undo_are_reversals(launch: Event, world: World, session, treas
         items=[SaleItem(world.edition.id, 1)],
         payment_method="card",
     )
-    undone = events.undo_last_sale(session, treasurer, launch.location_id)
+    undone = events.undo_sale(session, treasurer, launch.location_id, second.id)
     assert undone.id == second.id and undone.void_reason == "Undone at the table"
     events.void_sale(session, treasurer, first.id, "counted twice")
     assert world.stock(launch.location.code) == 30 and world.stock("GB-CUSTOMERS") == 0
@@ -227,8 +227,12 @@ def test_void_and_undo_are_reversals(launch: Event, world: World, session, treas
         events.void_sale(session, treasurer, first.id, "again")
     with pytest.raises(DomainError, match="Say why the sale is voided."):
         events.void_sale(session, treasurer, second.id, " ")
-    with pytest.raises(DomainError, match="There is no sale of yours here to undo."):
-        events.undo_last_sale(session, treasurer, launch.location_id)
+    # A second tap on Undo names the same sale: it is not undone twice, and no other
+    # sale is undone in its place.
+    with pytest.raises(events.AlreadyUndone, match=f"Sale #{second.id} was already undone."):
+        events.undo_sale(session, treasurer, launch.location_id, second.id)
+    with pytest.raises(DomainError, match=f"There is no sale #{first.id + 999} of yours"):
+        events.undo_sale(session, treasurer, launch.location_id, first.id + 999)
     swede = make_user(Role.TREASURER, "SE")
     third = events.sell(
         session,
@@ -276,7 +280,7 @@ def test_the_tally_kept_with_sales_and_voids(launch: Event, world: World, sessio
             )
         )
     events.void_sale(session, treasurer, sold[0].id, "wrong book")
-    events.undo_last_sale(session, treasurer, table)
+    events.undo_sale(session, treasurer, table, sold[5].id)
     before = events.tally(session, table)
     with pytest.raises(InsufficientStock):
         events.sell(

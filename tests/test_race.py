@@ -342,3 +342,38 @@ def test_two_phones_selling_the_last_copy(database):
             assert ledger.check(session) == []
     finally:
         engine.dispose()
+
+
+def test_the_event_form_sent_twice_at_once_makes_one_event(database):
+    from datetime import date
+
+    from tracker.models import Event
+    from tracker.services import events
+    from tracker.services.documents import AlreadySubmitted, new_key
+
+    engine, factory, _edition_id, gb_id, _staff_id = _committed_world(database, 1)
+    key = new_key()
+    details = events.EventDetails(
+        name="Marxist Fair", kind="festival", starts_on=date(2026, 11, 28)
+    )
+
+    def create() -> str:
+        with factory() as session:
+            try:
+                events.create_event(session, None, gb_id, details, key=key)
+                session.commit()
+                return "created"
+            except AlreadySubmitted:
+                session.rollback()
+                return "duplicate"
+
+    try:
+        assert sorted(_together(create, create)) == ["created", "duplicate"]
+        with factory() as session:
+            assert session.scalar(select(func.count()).select_from(Event)) == 1
+            tables = (
+                select(func.count()).select_from(Location).where(Location.kind == "event_table")
+            )
+            assert session.scalar(tables) == 2  # the world's GB-EV, and the event's own
+    finally:
+        engine.dispose()

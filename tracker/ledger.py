@@ -175,6 +175,7 @@ def reverse(
     occurred_at: datetime | None = None,
     note: str | None = None,
     details: dict | None = None,
+    back_to: Location | None = None,
 ) -> list[int]:
     """Post the opposite of each move in ``move_ids``, linked to it; return the new ids.
 
@@ -183,6 +184,10 @@ def reverse(
     InsufficientStock, like any posting, when they have moved on since. The kind rules
     do not apply (a voided sale takes its copy back from customers), nor does a closed
     location refuse it.
+
+    ``back_to``: sales only, the copies go back to this open physical place of the same
+    section rather than to where they were sold (a sale voided once its event's table
+    is closed: the copies go where the table's leftovers went).
     """
     ids = list(dict.fromkeys(move_ids))
     if not ids:
@@ -197,6 +202,8 @@ def reverse(
     done = session.scalars(select(Move.reverses_id).where(Move.reverses_id.in_(ids))).all()
     if done:
         raise AlreadyReversed(f"Move {', '.join(map(str, sorted(done)))} was already reversed.")
+    if back_to is not None:
+        _check_back_to(back_to, moves.values())
     legs = [
         _Leg(
             kind=MoveKind.REVERSAL,
@@ -204,7 +211,7 @@ def reverse(
             qty=moves[i].qty,
             source=moves[i].to_location,
             source_condition=Condition(moves[i].to_condition),
-            target=moves[i].from_location,
+            target=back_to or moves[i].from_location,
             target_condition=Condition(moves[i].from_condition),
             note=note,
             reverses_id=i,
@@ -227,6 +234,21 @@ def reverse(
         if "reverses_id" in str(exc.orig):
             raise AlreadyReversed("The move was reversed by someone else just now.") from None
         raise
+
+
+def _check_back_to(place: Location, moves: Iterable[Move]) -> None:
+    """A reversal may put copies elsewhere only for sales, and only in an open physical
+    place of the section they were sold in (what the sale counted stays counted back at
+    the customers, so every figure of the roll-up still adds up)."""
+    if place.kind not in PHYSICAL_KINDS or not place.active:
+        raise InvalidMove(f"{location_label(place)} is not an open place to put copies back in.")
+    for move in moves:
+        if move.kind != MoveKind.SALE:
+            raise InvalidMove(f"Move {move.id} is not a sale: it goes back where it came from.")
+        if move.from_location.section_id != place.section_id:
+            raise InvalidMove(
+                f"Move {move.id} was a sale of another section than {location_label(place)}'s."
+            )
 
 
 def check(session: Session) -> list[Discrepancy]:

@@ -143,7 +143,7 @@ def submit(form: Any, action: Any, done: Any) -> Any:
     and shows its message on the form: the caller then renders the form again (with
     status 422 when it was submitted). Returns None in that case.
     """
-    from flask import flash, redirect
+    from flask import flash, redirect, url_for
 
     from tracker.services.documents import AlreadySubmitted
 
@@ -154,6 +154,8 @@ def submit(form: Any, action: Any, done: Any) -> Any:
     except AlreadySubmitted as earlier:
         db.rollback()
         flash("This form was already sent: here is what it recorded.", "message")
+        if earlier.kind == "event":
+            return redirect(url_for("events.detail", event_id=earlier.document_id))
         return redirect(document_url(earlier.document_id))
     except DomainError as error:
         db.rollback()

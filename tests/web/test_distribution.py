@@ -456,3 +456,91 @@ def test_coordinators_read_but_change_nothing(scene, session):
         assert coordinator.get(url).status_code == 403
     assert coordinator.get("/print-runs").status_code == 200
     assert "Start counting" not in page(coordinator, "/stocktakes").text
+
+
+def test_a_receipt_cannot_be_dated_before_the_dispatch(scene, session):
+    world, staff, gb = scene["world"], scene["staff"], scene["gb"]
+    _deliver(staff, world, 50)
+    shipment_id = _shipment_id(
+        send(
+            staff,
+            "/shipments/new",
+            {"section_id": _section(session, "Britain")},
+            lines={(world.edition.id, None): {"qty": 20, "unit_price": "9"}},
+        )
+    )
+    send(staff, f"/shipments/{shipment_id}", action="dispatch")
+    before = snapshot(session)
+    response = send(gb, f"/shipments/{shipment_id}/receive", {"received_on": "2024-03-01"})
+    assert response.status_code == 422
+    dispatched = session.get(Shipment, shipment_id).dispatched_at
+    assert (
+        f"Shipment #{shipment_id} was dispatched on {dispatched:%d %b %Y}: it cannot have been "
+        "received before that, on 01 Mar 2024." in errors(response)
+    )
+    assert snapshot(session) == before
+    # Received on the day it left: dated at the dispatch, never before it.
+    today = dispatched.date().isoformat()
+    response = send(gb, f"/shipments/{shipment_id}/receive", {"received_on": today})
+    assert response.status_code == 302
+    shipment = session.get(Shipment, shipment_id)
+    session.refresh(shipment)
+    assert shipment.received_at >= shipment.dispatched_at
+
+
+def test_a_cancelled_draft_is_not_in_transit_in_the_export(scene, session):
+    world, staff, coordinator = scene["world"], scene["staff"], scene["coordinator"]
+    _deliver(staff, world, 500)
+    shipment_id = _shipment_id(
+        send(
+            staff,
+            "/shipments/new",
+            {"section_id": _section(session, "Britain")},
+            lines={(world.edition.id, None): {"qty": 201, "unit_price": "9"}},
+        )
+    )
+    send(staff, f"/shipments/{shipment_id}", action="cancel")
+    rows = _csv(coordinator.get("/shipments/?format=csv"))
+    header, (row,) = rows[0], rows[1:]
+    assert row[header.index("status")] == "cancelled"
+    assert row[header.index("still in transit")] == "0"
+    detail = page(coordinator, f"/shipments/{shipment_id}")
+    assert "201" in detail.find("table").text  # the copies it would have carried
+    in_transit = [td.get_text(strip=True) for td in detail.find("table").select("tbody td")]
+    assert in_transit[-1] == "0"
+
+
+def test_a_return_goes_back_at_the_price_the_copies_came_at(scene, session):
+    """A treasurer sending sale-or-return copies back types only how many: each line
+    takes the price the section received those copies at."""
+    world, staff, gb = scene["world"], scene["staff"], scene["gb"]
+    _deliver(staff, world, 100)
+    for qty, price in ((20, "9.00"), (10, "12.00")):
+        shipment_id = _shipment_id(
+            send(
+                staff,
+                "/shipments/new",
+                {"section_id": _section(session, "Britain"), "terms": "sale_or_return"},
+                lines={(world.edition.id, None): {"qty": qty, "unit_price": price}},
+            )
+        )
+        send(staff, f"/shipments/{shipment_id}", action="dispatch")
+        send(gb, f"/shipments/{shipment_id}/receive")
+    back = _shipment_id(
+        send(
+            gb,
+            "/shipments/new-return",
+            {"section_id": _section(session, "Britain")},
+            lines={(world.edition.id, None): {"qty": 6}},
+        )
+    )
+    (line,) = session.get(Shipment, back).lines
+    assert (line.qty, line.unit_price_minor) == (6, 1000)  # (20 x 9 + 10 x 12) / 30
+    # An outbound shipment still needs its price.
+    response = send(
+        staff,
+        "/shipments/new",
+        {"section_id": _section(session, "Britain")},
+        lines={(world.edition.id, None): {"qty": 6}},
+    )
+    assert response.status_code == 422 and "Give the price per copy." in errors(response)

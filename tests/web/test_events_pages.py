@@ -310,3 +310,91 @@ def test_a_treasurer_cannot_touch_another_sections_events(britain, session, logi
         ), url
     assert snapshot(session) == before
     assert "Stall" not in page(swede, "/events").text
+
+
+def test_the_event_form_sent_twice_makes_one_event(britain, session):
+    t = britain["treasurer"]
+    soup = page(t, "/events/new")
+    form = soup.find("main").find("form", method="post")
+    values = {
+        **form_values(form),
+        "section_id": britain["gb"],
+        "name": "Marxist Fair",
+        "kind": "festival",
+        "starts_on": "2026-11-28",
+    }
+    first = t.post("/events/new", data=values)
+    again = t.post("/events/new", data=values)
+    assert _event_id(first) == _event_id(again)
+    assert "already sent" in page(t, again.headers["Location"]).text
+    from tracker.models import Event
+
+    assert session.scalar(select(func.count()).select_from(Event)) == 1
+    tables = select(func.count()).select_from(Location).where(Location.kind == "event_table")
+    assert session.scalar(tables) == 2  # the world's own GB-EV, and this event's
+
+
+def test_undo_twice_undoes_one_sale(britain, session):
+    """The same Undo sent twice (a double tap, a resend) names the same sale: the second
+    says it was already undone, and every other sale stands."""
+    world, t = britain["world"], britain["treasurer"]
+    sell = f"/sections/{britain['gb']}/sell"
+    _sell(t, sell, f"{world.edition.id}:unsigned", 1)
+    _sell(t, sell, f"{world.edition.id}:unsigned", 2)
+    soup = page(t, sell)
+    undo = soup.find("form", class_="undo-form")
+    values = form_values(undo)
+    assert values["sale_id"]
+    first = t.post(undo["action"], data=values, follow_redirects=True)
+    second = t.post(undo["action"], data=values, follow_redirects=True)
+    assert "undone: £50.00, 2 copies back." in first.get_data(as_text=True)
+    assert f"Sale #{values['sale_id']} was already undone." in second.get_data(as_text=True)
+    voided = session.scalar(
+        select(func.count()).select_from(Sale).where(Sale.voided_at.is_not(None))
+    )
+    assert voided == 1
+    assert world.stock("GB-STORE") == 99
+    # Without the sale it names, Undo does nothing.
+    response = t.post(
+        undo["action"], data={"csrf_token": values["csrf_token"]}, follow_redirects=True
+    )
+    assert "Say which sale to undo" in response.get_data(as_text=True)
+    assert world.stock("GB-STORE") == 99
+
+
+def test_a_sale_voided_after_its_event_closed_goes_back_to_the_store(britain, session):
+    """The copies of a sale voided once the event is closed go where its leftovers went:
+    the store, where they can be sold and moved again."""
+    world, t = britain["world"], britain["treasurer"]
+    event_id = _event_id(
+        send(
+            t,
+            "/events/new",
+            {
+                "section_id": britain["gb"],
+                "name": "Launch",
+                "kind": "launch",
+                "starts_on": "2026-11-20",
+            },
+        )
+    )
+    table = session.scalar(select(Location).where(Location.name == "Launch"))
+    send(
+        t,
+        f"/transfers/new?from={world.loc('GB-STORE').id}&to={table.id}",
+        lines={(world.edition.id, "unsigned"): {"qty": 10}},
+    )
+    _sell(t, f"/events/{event_id}/sell", f"{world.edition.id}:unsigned", 3)
+    send(t, f"/events/{event_id}", action="/close")
+    assert world.stock("GB-STORE") == 97 and world.stock(table.code) == 0
+    sale = session.scalar(select(Sale).where(Sale.event_id == event_id))
+    response = send(t, f"/sales/{sale.id}/void", {"reason": "paid twice"}, follow=True)
+    assert f"Sale #{sale.id} voided: the copies are back in Britain store." in response.get_data(
+        as_text=True
+    )
+    assert world.stock("GB-STORE") == 100 and world.stock(table.code) == 0
+    assert world.stock("GB-CUSTOMERS") == 0
+    assert ledger.check(session) == []
+    # They can be sold from the store again.
+    _sell(t, f"/sections/{britain['gb']}/sell", f"{world.edition.id}:unsigned", 100)
+    assert world.stock("GB-STORE") == 0

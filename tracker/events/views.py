@@ -102,7 +102,13 @@ def new():
         form.section_id.data = section_scope()
     response = submit(
         form,
-        lambda: service.create_event(db.session, _actor(), form.section_id.data, _details(form)),
+        lambda: service.create_event(
+            db.session,
+            _actor(),
+            form.section_id.data,
+            _details(form),
+            key=form.submission_key.data,
+        ),
         lambda event: _to_event(event, f"Event {event.name} created: bring copies to its table."),
     )
     return response or (
@@ -294,6 +300,7 @@ def _sale_json(
             "takings": {m: format_money(v, currency) for m, v in tally["takings"].items()},
         },
         "last": _last_sale_text(last) if last else None,
+        "last_id": last.id if last else None,
     }
 
 
@@ -396,7 +403,12 @@ def _section(section_id: int) -> Section:
 
 def _undo(location_id: int) -> None:
     try:
-        sale = service.undo_last_sale(db.session, _actor(), location_id)
+        sale = service.undo_sale(
+            db.session, _actor(), location_id, request.form.get("sale_id", type=int)
+        )
+    except service.AlreadyUndone as error:
+        db.rollback()
+        flash(error.message, "message")
     except DomainError as error:
         db.rollback()
         flash(error.message, "error")
@@ -433,7 +445,8 @@ def void(sale_id: int):
 
 
 def _voided(sale: Sale, back: str):
-    flash(f"Sale #{sale.id} voided: the copies are back.", "success")
+    place = service.void_returns_to(sale)
+    flash(f"Sale #{sale.id} voided: the copies are back in {place.name}.", "success")
     return redirect(back)
 
 

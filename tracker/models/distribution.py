@@ -143,8 +143,18 @@ class Shipment(Base):
 
     @property
     def outstanding(self) -> int:
-        """Copies not yet accounted for by a receipt: still in transit."""
+        """Copies not yet accounted for by a receipt."""
         return sum(line.outstanding for line in self.lines)
+
+    @property
+    def in_transit(self) -> bool:
+        """Whether copies of it are on their way: dispatched and not all accounted for.
+        A draft or a cancelled shipment never left; a received one has arrived."""
+        return self.status in (ShipmentStatus.DISPATCHED, ShipmentStatus.PARTLY_RECEIVED)
+
+    @property
+    def copies_in_transit(self) -> int:
+        return self.outstanding if self.in_transit else 0
 
     def __repr__(self) -> str:
         return f"<Shipment {self.document_id} {self.status}>"
@@ -179,6 +189,10 @@ class ShipmentLine(Base):
     @property
     def outstanding(self) -> int:
         return self.qty - self.received_qty - self.damaged_qty - self.missing_qty
+
+    @property
+    def copies_in_transit(self) -> int:
+        return self.outstanding if self.shipment.in_transit else 0
 
     @property
     def total_minor(self) -> int:

@@ -85,6 +85,8 @@ class Event(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default=EventStatus.OPEN.value)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The one-time key of the form that made it: a form sent twice makes one event.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     section: Mapped[Section] = relationship()
     location: Mapped[Location] = relationship()

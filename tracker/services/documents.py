@@ -25,25 +25,32 @@ _KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
 class AlreadySubmitted(DomainError):
-    """This form was sent before: ``document_id`` is what it made."""
+    """This form was sent before: ``document_id`` is what it made (a document, or
+    another record named by ``kind``, such as an event)."""
 
     status_code = 409
 
-    def __init__(self, document_id: int):
+    def __init__(self, document_id: int, *, kind: str = "document"):
         self.document_id = document_id
-        super().__init__(f"This form was already sent: it made document #{document_id}.")
+        self.kind = kind
+        super().__init__(f"This form was already sent: it made {kind} #{document_id}.")
 
 
 def new_key() -> str:
     return uuid.uuid4().hex
 
 
+def valid_key(key: str | None) -> str | None:
+    """The key as sent, if it has the shape of one (None: the form carries none)."""
+    if key is not None and not _KEY.match(key):
+        raise DomainError("This form is damaged or out of date: open it again and resend it.")
+    return key
+
+
 def check_key(session: Session, key: str | None) -> str | None:
     """The key if it is new; AlreadySubmitted if a document has it."""
-    if key is None:
+    if valid_key(key) is None:
         return None
-    if not _KEY.match(key):
-        raise DomainError("This form is damaged or out of date: open it again and resend it.")
     existing = session.scalar(select(Document.id).where(Document.submission_key == key))
     if existing is not None:
         raise AlreadySubmitted(existing)
@@ -62,8 +69,7 @@ def start(
     """A new document row, written now. With a key, the row is inserted only if no
     document has the key yet (``ON CONFLICT DO NOTHING``: a second form with the same
     key waits for the first one's transaction, then finds its document)."""
-    if key is not None and not _KEY.match(key):
-        raise DomainError("This form is damaged or out of date: open it again and resend it.")
+    valid_key(key)
     reference = (reference or "").strip() or None
     if reference and len(reference) > 120:
         raise DomainError("The reference is longer than 120 characters.")

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from tracker import audit, ledger
@@ -141,28 +142,55 @@ def _table_code(session: Session, section: Section, day: date) -> str:
 
 
 @atomic
-def create_event(session: Session, actor: object, section_id: int, details: EventDetails) -> Event:
-    """An event of a section, with a table of its own for the copies brought to it."""
+def create_event(
+    session: Session,
+    actor: object,
+    section_id: int,
+    details: EventDetails,
+    *,
+    key: str | None = None,
+) -> Event:
+    """An event of a section, with a table of its own for the copies brought to it.
+
+    With the form's one-time ``key``, the same form sent twice (a reload, a double
+    click, two at once) makes one event: the second finds the first."""
     _may_act(actor)
+    documents.valid_key(key)
+    _made_with(session, key)
     section = session.get(Section, section_id)
     if section is None:
         raise NotFound(f"There is no section {section_id}.")
     _check_section(actor, section_id, f"section {section_id}")
-    event = Event(section_id=section.id, status=EventStatus.OPEN.value)
+    event = Event(section_id=section.id, status=EventStatus.OPEN.value, submission_key=key)
     _apply(event, details)
-    table = Location(
-        kind=LocationKind.EVENT_TABLE.value,
-        name=event.name,
-        section=section,
-        code=_table_code(session, section, event.starts_on),
-        active=True,
-    )
-    session.add(table)
-    session.flush()
-    event.location_id = table.id
-    session.add(event)
-    session.flush()
+    try:
+        with session.begin_nested():
+            table = Location(
+                kind=LocationKind.EVENT_TABLE.value,
+                name=event.name,
+                section=section,
+                code=_table_code(session, section, event.starts_on),
+                active=True,
+            )
+            session.add(table)
+            session.flush()
+            event.location_id = table.id
+            session.add(event)
+            session.flush()
+    except IntegrityError:
+        # Sent twice at once: the other one committed its event while this one waited.
+        _made_with(session, key)
+        raise
     return event
+
+
+def _made_with(session: Session, key: str | None) -> None:
+    """AlreadySubmitted if an event was made by the form with this key."""
+    if key is None:
+        return
+    existing = session.scalar(select(Event.id).where(Event.submission_key == key))
+    if existing is not None:
+        raise documents.AlreadySubmitted(existing, kind="event")
 
 
 @atomic
@@ -471,6 +499,10 @@ def tally(session: Session, location_id: int) -> dict:
     return {"copies": copies, "sales": count, "takings": takings, "total": sum(takings.values())}
 
 
+class AlreadyVoided(DomainError):
+    status_code = 409
+
+
 @atomic
 def void_sale(session: Session, actor: object, sale_id: int, reason: str) -> Sale:
     """Undo a sale with reversing moves (never a deletion): the copies go back."""
@@ -487,16 +519,18 @@ def void_sale(session: Session, actor: object, sale_id: int, reason: str) -> Sal
         .values(voided_at=utcnow(), void_reason=reason, voided_by_id=actor_id(actor))
     )
     if result.rowcount != 1:
-        raise DomainError(f"Sale #{sale.id} was already voided.")
+        raise AlreadyVoided(f"Sale #{sale.id} was already voided.")
     moves = session.scalars(select(Move.id).where(Move.document_id == sale.id)).all()
     document = documents.start(session, actor, "void", note=f"Void of sale #{sale.id}: {reason}")
+    back_to = void_returns_to(sale)
     ledger.reverse(
         session,
         list(moves),
         document,
         created_by_id=actor_id(actor),
         note=reason,
-        details={"void": {"sale": sale.id, "reason": reason}},
+        details={"void": {"sale": sale.id, "reason": reason, "back_to": back_to.code}},
+        back_to=None if back_to.id == sale.location_id else back_to,
     )
     session.execute(
         update(_sales).where(_sales.c.document_id == sale.id).values(void_document_id=document.id)
@@ -504,6 +538,14 @@ def void_sale(session: Session, actor: object, sale_id: int, reason: str) -> Sal
     session.refresh(sale)
     _count_in_tally(session, sale, -1)
     return sale
+
+
+def void_returns_to(sale: Sale) -> Location:
+    """Where a voided sale's copies go: back where they were sold, or, when that was the
+    table of an event closed since, to the store its leftovers went back to."""
+    if sale.location.active:
+        return sale.location
+    return store_of(sale.section)
 
 
 def last_sale(session: Session, actor: object, location_id: int) -> Sale | None:
@@ -522,12 +564,29 @@ def last_sale(session: Session, actor: object, location_id: int) -> Sale | None:
     return session.scalar(query)
 
 
-def undo_last_sale(session: Session, actor: object, location_id: int) -> Sale:
+class AlreadyUndone(DomainError):
+    status_code = 409
+
+
+def undo_sale(session: Session, actor: object, location_id: int, sale_id: int | None) -> Sale:
+    """Undo the sale the screen showed as the last one (its id comes with the request,
+    so that a second tap, or the same request sent twice, never undoes another sale)."""
     _selling_place(session, actor, location_id)
-    sale = last_sale(session, actor, location_id)
-    if sale is None:
-        raise DomainError("There is no sale of yours here to undo.")
-    return void_sale(session, actor, sale.id, "Undone at the table")
+    if sale_id is None:
+        raise DomainError("Say which sale to undo: reload the sale screen and try again.")
+    sale = session.get(Sale, sale_id)
+    if (
+        sale is None
+        or sale.location_id != location_id
+        or (actor is not None and sale.document.created_by_id != actor_id(actor))
+    ):
+        raise DomainError(f"There is no sale #{sale_id} of yours here to undo.")
+    if sale.voided_at is not None:
+        raise AlreadyUndone(f"Sale #{sale.id} was already undone.")
+    try:
+        return void_sale(session, actor, sale.id, "Undone at the table")
+    except AlreadyVoided:
+        raise AlreadyUndone(f"Sale #{sale.id} was already undone.") from None
 
 
 # -- signings --------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import BigInteger, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from tracker import audit, ledger
@@ -61,7 +61,8 @@ class WrongState(DomainError):
 class LineInput:
     edition_id: int
     qty: int
-    unit_price: Decimal | str
+    # None on a return: the price the section received the copies at.
+    unit_price: Decimal | str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,10 +135,11 @@ def _section(session: Session, actor: object, section_id: int) -> Section:
 
 
 def _check_lines(
-    session: Session, lines: list[LineInput], currency: str
+    session: Session, lines: list[LineInput], currency: str, *, returning: Section | None = None
 ) -> list[tuple[Edition, int, int]]:
     """(edition, copies, price in minor units) for each line, or a message that says
-    which line is wrong and why."""
+    which line is wrong and why. On a return (``returning``: the section sending copies
+    back) a line without a price takes the price the section received them at."""
     if not lines:
         raise DomainError("A shipment needs at least one line: an edition and a number of copies.")
     checked = []
@@ -155,6 +157,12 @@ def _check_lines(
                 f"{edition.label}: the number of copies must be a whole number from 1 to "
                 f"{MAX_COPIES:,}, not {qty!r}."
             )
+        if line.unit_price is None or str(line.unit_price).strip() == "":
+            price = sor_price(session, returning.id, edition.id) if returning else None
+            if price is None:
+                raise DomainError(f"{edition.label}: give the price per copy.")
+            checked.append((edition, qty, price))
+            continue
         try:
             price = to_minor(line.unit_price, currency)
         except DomainError as error:
@@ -170,6 +178,33 @@ def _text(value: str | None, what: str, limit: int) -> str | None:
     if text and len(text) > limit:
         raise DomainError(f"The {what} is longer than {limit} characters.")
     return text
+
+
+def sor_price(session: Session, section_id: int, edition_id: int) -> int | None:
+    """The price per copy (minor units) at which a section received an edition on sale
+    or return: the average over what it received, as its statement reckons what sold
+    copies owe. None when it received none."""
+    copies, value = session.execute(
+        select(
+            func.coalesce(func.sum(ShipmentLine.received_qty), 0),
+            func.coalesce(
+                func.sum(
+                    cast(ShipmentLine.received_qty, BigInteger) * ShipmentLine.unit_price_minor
+                ),
+                0,
+            ),
+        )
+        .join(Shipment)
+        .where(
+            Shipment.section_id == section_id,
+            Shipment.direction == Direction.OUTBOUND,
+            Shipment.terms == Terms.SALE_OR_RETURN,
+            ShipmentLine.edition_id == edition_id,
+        )
+    ).one()
+    if not copies:
+        return None
+    return int((Decimal(int(value)) / int(copies)).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def returnable(session: Session, section_id: int, edition_id: int) -> int:
@@ -264,7 +299,12 @@ def create(
         raise DomainError(
             f"{terms!r} is not a kind of terms (firm sale, sale or return)."
         ) from None
-    checked = _check_lines(session, lines, section.currency)
+    checked = _check_lines(
+        session,
+        lines,
+        section.currency,
+        returning=section if direction == Direction.RETURN else None,
+    )
     if direction == Direction.RETURN:
         _check_returnable(session, section, checked, exclude=None)
     store = _store(session, section, store_id)
@@ -361,7 +401,9 @@ def update_draft(
     # Lock the draft: a dispatch at the same moment waits, then sees the new lines.
     _transition(session, shipment, {S.DRAFT}, S.DRAFT, "edited")
     section = shipment.section
-    checked = _check_lines(session, lines, shipment.currency)
+    checked = _check_lines(
+        session, lines, shipment.currency, returning=section if shipment.is_return else None
+    )
     if shipment.is_return:
         _check_returnable(session, section, checked, exclude=shipment.id)
     else:
@@ -457,7 +499,7 @@ def receive(
         if shipment.direction == Direction.OUTBOUND
         else publisher_location(session, LocationKind.WRITTEN_OFF)
     )
-    at = documents.occurred_at(when)
+    at = _received_at(shipment, when)
     moves = []
     reasons: dict[int, str | None] = {}
     for entry in counted:
@@ -524,6 +566,21 @@ def receive(
         **({"received_at": at} if complete else {}),
     )
     return receipt
+
+
+def _received_at(shipment: Shipment, when: date | datetime | None) -> datetime:
+    """When the copies arrived: never before they left. A receipt dated by its day only,
+    on the day of the dispatch, is dated at the dispatch."""
+    at = documents.occurred_at(when)
+    left = shipment.dispatched_at
+    if left is None or at >= left:
+        return at
+    if not isinstance(when, datetime) and at.date() == left.date():
+        return left
+    raise DomainError(
+        f"Shipment #{shipment.id} was dispatched on {left:%d %b %Y}: it cannot have "
+        f"been received before that, on {at:%d %b %Y}."
+    )
 
 
 def _receipt_moves(

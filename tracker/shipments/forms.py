@@ -31,13 +31,6 @@ class LineForm(Form):
         validators=[Optional(), NumberRange(min=0, message="The price cannot be negative.")],
     )
 
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        if ok and self.qty.data and self.unit_price.data is None:
-            self.unit_price.errors = [*self.unit_price.errors, "Give the price per copy."]
-            return False
-        return ok
-
 
 class ShipmentForm(KeyedForm):
     section_id = SelectField(
@@ -55,6 +48,20 @@ class ShipmentForm(KeyedForm):
     expected_on = DateField("Expected arrival", validators=[Optional()])
     note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
     lines = FieldList(FormField(LineForm))
+
+    # A return's lines may leave the price empty: the copies go back at the price they
+    # came at (see the view).
+    prices_required = True
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.prices_required:
+            for entry in self.lines:
+                line = entry.form
+                if line.qty.data and line.unit_price.data is None and not line.unit_price.errors:
+                    line.unit_price.errors = [*line.unit_price.errors, "Give the price per copy."]
+                    ok = False
+        return ok
 
 
 class ReceiptLineForm(Form):

@@ -151,7 +151,7 @@ def _csv_row(s, today: date) -> list:
         sum(line.received_qty for line in s.lines),
         sum(line.damaged_qty for line in s.lines),
         sum(line.missing_qty for line in s.lines),
-        s.outstanding if s.status != ShipmentStatus.DRAFT else 0,
+        s.copies_in_transit,
     ]
 
 
@@ -218,6 +218,7 @@ def new_return():
 
 def _new(direction: str):
     form = ShipmentForm()
+    form.prices_required = direction != "return"
     form.section_id.choices = choices(
         [("", "Choose a section")] + [(s.id, s.name) for s in _sections()]
     )
@@ -287,6 +288,7 @@ def edit(shipment_id: int):
     if refused:
         return refused
     form = ShipmentForm(obj=shipment if request.method == "GET" else None)
+    form.prices_required = not shipment.is_return
 
     form.section_id.choices = choices([(shipment.section_id, shipment.section.name)])
     form.section_id.data = shipment.section_id

@@ -84,6 +84,8 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!chosen || chosen.disabled) form.querySelector("input[name=item]:not(:disabled)").checked = true;
     if (data.last && last) {
       last.querySelector("[data-last]").textContent = data.last;
+      // Undo names the sale it undoes: a second tap never undoes an earlier one.
+      last.querySelector("input[name=sale_id]").value = data.last_id;
       last.hidden = false;
     }
     key.value = data.next_key;
@@ -100,6 +102,17 @@ document.addEventListener("DOMContentLoaded", () => {
     const fields = Object.values(data.errors || {}).flat();
     show([data.message, ...fields].filter(Boolean).join(" ") || "The sale was not recorded.", "error");
   };
+
+  // Undo: one tap sends it once.
+  const undo = document.querySelector(".undo-form");
+  if (undo) {
+    undo.addEventListener("submit", (event) => {
+      if (undo.dataset.sent) event.preventDefault();
+      undo.dataset.sent = "1";
+      const submit = undo.querySelector("button");
+      if (submit) submit.setAttribute("aria-busy", "true");
+    });
+  }
 
   form.addEventListener("submit", async (event) => {
     if (!window.fetch || !window.FormData || !key || !message) return;
