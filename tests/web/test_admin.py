@@ -179,3 +179,25 @@ def test_reset_password(app, login, make_user):
         "/admin/users/424242/reset-password", data={"csrf_token": csrf_token(admin, "/admin/users")}
     )
     assert missing.status_code == 404
+
+
+def test_a_coordinator_becomes_a_treasurer_and_back(login, make_user, world: World, session):
+    """Role and section change together: the database never sees one without the other."""
+    admin = login(Role.ADMIN)
+    user = make_user(Role.COORDINATOR)
+    gb = session.scalar(select(Section).where(Section.name == "Britain"))
+    url = f"/admin/users/{user.id}/edit"
+    response = _form(admin, url, email=user.email, role="treasurer", section_id=str(gb.id))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    session.expire_all()
+    assert (session.get(User, user.id).role, session.get(User, user.id).section_id) == (
+        "treasurer",
+        gb.id,
+    )
+    response = _form(admin, url, email=user.email, role="coordinator", section_id="")
+    assert response.status_code == 302
+    session.expire_all()
+    assert (session.get(User, user.id).role, session.get(User, user.id).section_id) == (
+        "coordinator",
+        None,
+    )

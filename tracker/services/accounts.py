@@ -129,10 +129,13 @@ def update_user(
         raise DomainError("You cannot take the admin role from yourself.")
     if user.role == Role.ADMIN and role_enum != Role.ADMIN:
         _keep_an_admin(session, user)
+    # The section is looked up before anything is set: the lookup may flush, and the
+    # database must never see a treasurer without a section or a section without one.
+    section = _section_for(session, role_enum, section_id)
     user.email = email
     user.name = _name(name, email)
     user.role = role_enum.value
-    user.section_id = _section_for(session, role_enum, section_id)
+    user.section_id = section
     session.flush()
     return user
 
