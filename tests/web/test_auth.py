@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -303,7 +304,7 @@ def test_production_cookies_and_hsts(database, tmp_path):
     app = create_app(
         ProductionConfig,
         {
-            "SECRET_KEY": "p" * 48,
+            "SECRET_KEY": secrets.token_urlsafe(48),
             "DATABASE_URL": database.url,
             "INSTANCE_PATH": str(tmp_path),
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
@@ -330,7 +331,7 @@ def test_production_refuses_per_process_throttling(database, tmp_path):
         create_app(
             ProductionConfig,
             {
-                "SECRET_KEY": "p" * 48,
+                "SECRET_KEY": secrets.token_urlsafe(48),
                 "DATABASE_URL": database.url,
                 "INSTANCE_PATH": str(tmp_path),
                 "RATELIMIT_STORAGE_URI": "memory://",
