@@ -13,6 +13,7 @@ Each is a well-kept library, configured here once:
   (Redis in production) so that several app processes count together.
 * Flask-Talisman sets the Content-Security-Policy (no inline scripts or styles), frame,
   content-type and referrer headers, and HSTS in production.
+* Every response but the static assets says ``Cache-Control: no-store``.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_end_expired_session)
     app.before_request(access.check)
     app.before_request(_actor_for_audit)
+    app.after_request(_no_store)
     csrf.init_app(app)
     limiter.init_app(app)
     talisman.init_app(
@@ -123,3 +125,12 @@ def _end_expired_session():
 def _actor_for_audit() -> None:
     if current_user.is_authenticated:
         audit.set_actor(db.session, current_user.id)
+
+
+def _no_store(response):
+    """Nothing but the static assets may be kept by a browser or a proxy: pages and
+    exports hold stock, money and accounts (a shared computer at an event table, a
+    proxy's cache), and the login page holds the session's CSRF token."""
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -355,3 +355,28 @@ def test_trusted_hosts(database):
     assert client.get("/healthz", base_url="http://tracker.example.org").status_code == 200
     assert client.get("/healthz", base_url="http://evil.example.com").status_code == 400
     app.extensions["tracker.db"].engine.dispose()
+
+
+def test_pages_and_exports_are_never_cached_but_static_assets_are(demo_login, demo_app):
+    client = demo_login("coordinator@example.org")
+    for url in (
+        "/",
+        "/dashboard",
+        "/audit",
+        "/dashboard?format=csv&table=rows",
+        "/dashboard?format=xlsx&table=rows",
+    ):
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+            assert response.headers["Cache-Control"] == "no-store", url
+    assert (
+        "attachment"
+        in client.get("/dashboard?format=csv&table=rows").headers["Content-Disposition"]
+    )
+    # The login page holds the session's CSRF token; error pages are pages too.
+    for url in ("/login", "/nowhere"):
+        with demo_app.test_client().get(url) as response:
+            assert response.headers["Cache-Control"] == "no-store", url
+    with client.get("/static/css/app.css") as response:
+        assert response.status_code == 200
+        assert "no-store" not in response.headers.get("Cache-Control", "")

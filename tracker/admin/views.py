@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -23,12 +23,9 @@ def _sections() -> list[Section]:
 
 
 def _once(user: User, password: str, what: str):
-    """The new password, shown this once and never stored anywhere readable."""
-    response = make_response(
-        render_template("admin/password_once.html", user=user, password=password, what=what)
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    """The new password, shown this once and never stored anywhere readable (no page
+    is kept in a cache: see ``security``)."""
+    return render_template("admin/password_once.html", user=user, password=password, what=what)
 
 
 @bp.get("/users")
