@@ -67,7 +67,8 @@ def test_login_is_throttled_per_account(app, make_user):
     client = app.test_client()
     for _ in range(5):
         assert _login(client, user.email, "wrong wrong wrong").status_code == 200
-    # The sixth attempt is refused, even with the right password, from anywhere.
+    # The sixth attempt from this address is refused, even with the right password
+    # (from another address, the owner gets in: see test_login_throttling).
     response = _login(app.test_client(), user.email, PASSWORD)
     assert response.status_code == 429
     assert "Too many failed attempts to log in" in response.get_data(as_text=True)
