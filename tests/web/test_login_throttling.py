@@ -66,8 +66,12 @@ def test_guesses_from_many_addresses_add_up_but_a_known_browser_gets_in(app, mak
     app.config["LOGIN_FAILURES_PER_ACCOUNT"] = "8 per 15 minutes"
     admin = make_user(Role.ADMIN)
     laptop = _client(app, "203.0.113.9")
-    log_in(laptop, admin.email)  # this browser now knows the account
-    assert laptop.get_cookie(DEVICE_COOKIE, path="/login") is not None
+    response = _login(laptop, admin.email, PASSWORD)  # this browser now knows the account
+    assert response.status_code == 302
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if DEVICE_COOKIE in c)
+    for flag in ("HttpOnly", "Path=/login", "SameSite=Lax", "Max-Age=31536000"):
+        assert flag in cookie
+    assert admin.email not in cookie  # the account is named by a digest
     laptop.post("/logout", data={"csrf_token": csrf_token(laptop, "/")})
     for n in range(4):
         guesser = _client(app, f"198.51.100.{n}")
