@@ -89,13 +89,22 @@ class Config:
     ARGON2_MEMORY_COST = 65536  # KiB
     ARGON2_PARALLELISM = 4
 
-    # Login throttling (Flask-Limiter): failed attempts per account and per address.
-    # The storage must be shared by every app process: Redis in production.
+    # How many proxies in front of the app add X-Forwarded-For and X-Forwarded-Proto
+    # (the TLS proxy: 1). 0 believes no such header: the address is the TCP peer's.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+
+    # Throttling of password guesses (Flask-Limiter; see tracker.auth.throttle): failed
+    # logins per account and address, per address, per account (for browsers that never
+    # logged in to it), per account and known browser; wrong current passwords per
+    # account. The storage must be shared by every app process: Redis in production.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = _env("RATELIMIT_KEY_PREFIX", "tracker")
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
+    LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = "5 per 15 minutes"
     LOGIN_FAILURES_PER_ADDRESS = "20 per 15 minutes"
+    LOGIN_FAILURES_PER_ACCOUNT = "50 per hour"
+    LOGIN_FAILURES_PER_KNOWN_BROWSER = "5 per 15 minutes"
+    PASSWORD_CHECK_FAILURES = "5 per 15 minutes"  # noqa: S105 - a limit, not a password
 
     # Strict-Transport-Security: only where TLS is certain (production).
     HSTS = False

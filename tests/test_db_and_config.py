@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -29,13 +31,47 @@ def test_production_refuses_a_missing_or_public_secret_key(tmp_path):
     app = create_app(
         ProductionConfig,
         {
-            "SECRET_KEY": "x" * 48,
+            "SECRET_KEY": secrets.token_urlsafe(48),
             "INSTANCE_PATH": str(tmp_path),
             "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite",
         },
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     app.extensions["tracker.db"].engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "a" * 32,
+        "x" * 64,
+        "ab" * 16,
+        "abcdefgh" * 4,
+        "password" * 5,
+    ],
+)
+def test_production_refuses_a_secret_key_of_too_few_different_characters(tmp_path, key):
+    with pytest.raises(RuntimeError) as refused:
+        create_app(
+            ProductionConfig,
+            {
+                "SECRET_KEY": key,
+                "INSTANCE_PATH": str(tmp_path),
+                "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite",
+            },
+        )
+    message = str(refused.value)
+    assert "too few different characters" in message
+    assert "secrets.token_urlsafe(48)" in message  # how to make a good one
+
+
+def test_random_secret_keys_pass_the_production_check():
+    from tracker.secret_key import weakness
+
+    for _ in range(200):
+        assert weakness(secrets.token_urlsafe(48)) is None
+        assert weakness(secrets.token_urlsafe(32)) is None
+        assert weakness(secrets.token_hex(32)) is None
 
 
 def test_the_default_config_makes_a_secret_key_once_and_keeps_it(tmp_path):
@@ -49,8 +85,68 @@ def test_the_default_config_makes_a_secret_key_once_and_keeps_it(tmp_path):
     assert len(first.config["SECRET_KEY"]) >= 32
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
+    # Nothing is left behind but the key itself.
+    assert [p.name for p in (tmp_path / "instance").iterdir()] == ["secret_key"]
     for app in (first, second):
         app.extensions["tracker.db"].engine.dispose()
+
+
+def test_processes_starting_at_once_use_one_secret_key(tmp_path):
+    """Each process makes its key when it finds none; the file must end up holding the
+    key that every one of them uses, and be complete whenever anyone reads it."""
+    code = (
+        "import sys, time\n"
+        "from config import Config\n"
+        "from tracker import create_app\n"
+        "start = float(sys.argv[2])\n"
+        "time.sleep(max(0, start - time.time()))\n"
+        "app = create_app(Config, {'SECRET_KEY': None, 'INSTANCE_PATH': sys.argv[1],\n"
+        "                          'DATABASE_URL': 'sqlite://'})\n"
+        "print(app.config['SECRET_KEY'])\n"
+    )
+    for round_ in range(2):
+        instance = tmp_path / f"instance{round_}"
+        start = str(time.time() + 3)
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", code, str(instance), start],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        keys = {p.communicate(timeout=60)[0].strip() for p in processes}
+        assert keys == {(instance / "secret_key").read_text()}
+
+
+def test_threads_racing_for_the_secret_key_all_get_the_file_s_key(tmp_path):
+    from tracker.secret_key import load_or_make
+
+    for round_ in range(20):
+        path = tmp_path / f"instance{round_}" / "secret_key"
+        barrier = threading.Barrier(8)
+        keys = []
+
+        def start(path=path, barrier=barrier, keys=keys):
+            barrier.wait()
+            keys.append(load_or_make(path))
+
+        threads = [threading.Thread(target=start) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert set(keys) == {path.read_text()}
+        assert path.stat().st_mode & 0o077 == 0
+
+
+def test_an_empty_secret_key_file_is_refused_with_a_way_out(tmp_path):
+    (tmp_path / "secret_key").write_text("")
+    with pytest.raises(RuntimeError, match="is empty: delete it"):
+        create_app(
+            Config,
+            {"SECRET_KEY": None, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://"},
+        )
 
 
 def test_environment_and_dot_env(tmp_path):

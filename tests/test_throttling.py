@@ -15,6 +15,7 @@ import textwrap
 import uuid
 
 import pytest
+from sqlalchemy import select
 
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -68,7 +69,7 @@ def test_two_processes_share_one_limit(database):
     from tests.factories import make_user
     from tracker import create_app
     from tracker.db import db
-    from tracker.models import Role
+    from tracker.models import AuditEntry, Role
 
     url = database.fresh()
     app = create_app(TestConfig, {"DATABASE_URL": url})
@@ -80,10 +81,21 @@ def test_two_processes_share_one_limit(database):
     try:
         first = _worker(url, prefix, email, 3)
         second = _worker(url, prefix, email, 3)
-        # Five failures per account are allowed in all, whichever process saw them.
+        # Five failures per account and address are allowed in all, whichever process
+        # saw them.
         assert first == [200, 200, 200]
         assert second == [200, 200, 429]
         assert any(prefix in key.decode() for key in redis.scan_iter(f"*{prefix}*"))
+        # Each failure and the refusal were committed to the audit trail on their own,
+        # although the refused request's transaction was rolled back.
+        with app.app_context():
+            kinds = db.session.scalars(
+                select(AuditEntry.kind)
+                .where(AuditEntry.kind.like("user.login_%"))
+                .order_by(AuditEntry.id)
+            ).all()
+        assert kinds == ["user.login_failed"] * 5 + ["user.login_throttled"]
+        app.extensions["tracker.db"].engine.dispose()
     finally:
         for key in redis.scan_iter(f"*{prefix}*"):
             redis.delete(key)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 import config as config_module
-from config import KNOWN_DEFAULT_SECRET_KEYS, Config
+from config import Config
 
 __all__ = ["create_app"]
 
@@ -73,24 +72,15 @@ def create_app(
 
 
 def _secret_key(app: Flask) -> None:
-    """Production refuses a missing or public key; elsewhere one is made and kept."""
+    """Production refuses a missing, public or weak key; elsewhere one is made and kept."""
+    from tracker import secret_key
+
     key = app.config.get("SECRET_KEY")
     if app.config["NAME"] == "production":
-        if not key or key in KNOWN_DEFAULT_SECRET_KEYS or len(key) < 32:
-            raise RuntimeError(
-                "SECRET_KEY must be set to a random value of at least 32 characters in "
-                'production, for example: python -c "import secrets; '
-                'print(secrets.token_urlsafe(48))"'
-            )
+        problem = secret_key.weakness(key)
+        if problem:
+            raise RuntimeError(problem)
         return
     if key:
         return
-    path = Path(app.instance_path) / "secret_key"
-    if path.exists():
-        app.config["SECRET_KEY"] = path.read_text().strip()
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
-    app.config["SECRET_KEY"] = key
+    app.config["SECRET_KEY"] = secret_key.load_or_make(Path(app.instance_path) / "secret_key")

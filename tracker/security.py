@@ -9,14 +9,18 @@ Each is a well-kept library, configured here once:
   login at most.
 * Flask-WTF's CSRFProtect checks a token on every state-changing request (form field
   ``csrf_token`` or header ``X-CSRFToken``).
-* Flask-Limiter counts failed logins per account and per address, in shared storage
-  (Redis in production) so that several app processes count together.
+* Flask-Limiter counts failed logins (see ``tracker.auth.throttle``) and wrong current
+  passwords, in shared storage (Redis in production) so that several app processes
+  count together. Behind ``TRUSTED_PROXIES`` proxies, the address is the client's
+  (Werkzeug's ProxyFix).
 * Flask-Talisman sets the Content-Security-Policy (no inline scripts or styles), frame,
   content-type and referrer headers, and HSTS in production.
+* Every response but the static assets says ``Cache-Control: no-store``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
@@ -26,6 +30,8 @@ from flask_login import LoginManager, current_user, logout_user
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import access, audit
 from tracker.db import db
@@ -55,6 +61,7 @@ def init_app(app: Flask) -> None:
             "RATELIMIT_STORAGE_URI must be shared storage in production (redis://...): "
             "in memory, every app process would count failed logins on its own."
         )
+    _trust_proxies(app)
     app.extensions["tracker.hasher"] = make_hasher(
         app.config["ARGON2_TIME_COST"],
         app.config["ARGON2_MEMORY_COST"],
@@ -68,6 +75,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_end_expired_session)
     app.before_request(access.check)
     app.before_request(_actor_for_audit)
+    app.after_request(_no_store)
     csrf.init_app(app)
     limiter.init_app(app)
     talisman.init_app(
@@ -81,6 +89,18 @@ def init_app(app: Flask) -> None:
         session_cookie_http_only=True,
         session_cookie_samesite="Lax",
     )
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies, the client's address and scheme are the ones the
+    proxies put in X-Forwarded-For and X-Forwarded-Proto (Werkzeug's ProxyFix takes the
+    given number of values from the right, the ones the trusted proxies added).
+    Without it nothing of the kind is believed: anyone can send those headers."""
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies < 0:
+        raise RuntimeError(f"TRUSTED_PROXIES must be 0 or more, not {proxies}")
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def hasher():
@@ -123,3 +143,32 @@ def _end_expired_session():
 def _actor_for_audit() -> None:
     if current_user.is_authenticated:
         audit.set_actor(db.session, current_user.id)
+
+
+def _no_store(response):
+    """Nothing but the static assets may be kept by a browser or a proxy: pages and
+    exports hold stock, money and accounts (a shared computer at an event table, a
+    proxy's cache), and the login page holds the session's CSRF token."""
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def record_apart(write: Callable[[Session], None]) -> None:
+    """Run ``write`` (audit rows) in a short transaction of its own, which commits.
+
+    For what must stay in the audit trail although the request fails: a failed or
+    throttled login answers with an error, and ``tracker.db`` rolls the request's
+    transaction back on any 4xx answer, which would take the row with it. The request's
+    own transaction is rolled back first: nothing in it is kept anyway, and on SQLite it
+    may hold the write lock that this transaction would otherwise wait for in vain.
+    Objects loaded by the request are expired by that rollback: ``write`` must not use
+    them (it gets ids and text).
+    """
+    db.rollback()
+    session = db.session_factory()
+    try:
+        write(session)
+        session.commit()
+    finally:
+        session.close()

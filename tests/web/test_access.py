@@ -74,7 +74,7 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         "stock.document": Expect(f"/documents/{ctx['document']}", signed_in_get, no_post),
         "admin.users": Expect("/admin/users", admin_get, no_post),
         "admin.new_user": Expect(
-            "/admin/users/new", admin_get, {"anonymous": R, **_only(("admin",), 200)}
+            "/admin/users/new", admin_get, {"anonymous": R, **_only(("admin",), 422)}
         ),
         "admin.edit_user": Expect(
             f"/admin/users/{ctx['victim']}/edit",

@@ -59,7 +59,7 @@ def test_account_form_errors(login, world: World, session):
     count = len(session.scalars(select(User)).all())
     for data, message in cases:
         response = _form(admin, "/admin/users/new", **data)
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert message in response.get_data(as_text=True), data
     assert len(session.scalars(select(User)).all()) == count
 
@@ -85,6 +85,11 @@ def test_edit_role_and_section(login, make_user, world: World, session):
     session.expire_all()
     assert session.get(User, user.id).section_id is None
     assert admin.get("/admin/users/424242/edit").status_code == 404
+    # A form sent back with errors says so in its status too.
+    response = _form(admin, url, email="not an address", role="coordinator")
+    assert response.status_code == 422
+    assert "is not an email address" in response.get_data(as_text=True)
+    assert admin.get(url).status_code == 200
 
 
 def test_deactivate_ends_sessions_and_reactivate(app, login, make_user, session):
@@ -122,6 +127,7 @@ def test_an_admin_cannot_lock_everyone_out(login, session):
     )
     assert "You cannot deactivate your own account." in response.get_data(as_text=True)
     response = _form(admin, f"/admin/users/{me.id}/edit", email=me.email, role="coordinator")
+    assert response.status_code == 422
     assert "You cannot take the admin role from yourself." in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(User, me.id).active and session.get(User, me.id).role == "admin"
@@ -179,3 +185,25 @@ def test_reset_password(app, login, make_user):
         "/admin/users/424242/reset-password", data={"csrf_token": csrf_token(admin, "/admin/users")}
     )
     assert missing.status_code == 404
+
+
+def test_a_coordinator_becomes_a_treasurer_and_back(login, make_user, world: World, session):
+    """Role and section change together: the database never sees one without the other."""
+    admin = login(Role.ADMIN)
+    user = make_user(Role.COORDINATOR)
+    gb = session.scalar(select(Section).where(Section.name == "Britain"))
+    url = f"/admin/users/{user.id}/edit"
+    response = _form(admin, url, email=user.email, role="treasurer", section_id=str(gb.id))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    session.expire_all()
+    assert (session.get(User, user.id).role, session.get(User, user.id).section_id) == (
+        "treasurer",
+        gb.id,
+    )
+    response = _form(admin, url, email=user.email, role="coordinator", section_id="")
+    assert response.status_code == 302
+    session.expire_all()
+    assert (session.get(User, user.id).role, session.get(User, user.id).section_id) == (
+        "coordinator",
+        None,
+    )

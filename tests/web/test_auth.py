@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -66,7 +67,8 @@ def test_login_is_throttled_per_account(app, make_user):
     client = app.test_client()
     for _ in range(5):
         assert _login(client, user.email, "wrong wrong wrong").status_code == 200
-    # The sixth attempt is refused, even with the right password, from anywhere.
+    # The sixth attempt from this address is refused, even with the right password
+    # (from another address, the owner gets in: see test_login_throttling).
     response = _login(app.test_client(), user.email, PASSWORD)
     assert response.status_code == 429
     assert "Too many failed attempts to log in" in response.get_data(as_text=True)
@@ -303,7 +305,7 @@ def test_production_cookies_and_hsts(database, tmp_path):
     app = create_app(
         ProductionConfig,
         {
-            "SECRET_KEY": "p" * 48,
+            "SECRET_KEY": secrets.token_urlsafe(48),
             "DATABASE_URL": database.url,
             "INSTANCE_PATH": str(tmp_path),
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
@@ -330,7 +332,7 @@ def test_production_refuses_per_process_throttling(database, tmp_path):
         create_app(
             ProductionConfig,
             {
-                "SECRET_KEY": "p" * 48,
+                "SECRET_KEY": secrets.token_urlsafe(48),
                 "DATABASE_URL": database.url,
                 "INSTANCE_PATH": str(tmp_path),
                 "RATELIMIT_STORAGE_URI": "memory://",
@@ -354,3 +356,28 @@ def test_trusted_hosts(database):
     assert client.get("/healthz", base_url="http://tracker.example.org").status_code == 200
     assert client.get("/healthz", base_url="http://evil.example.com").status_code == 400
     app.extensions["tracker.db"].engine.dispose()
+
+
+def test_pages_and_exports_are_never_cached_but_static_assets_are(demo_login, demo_app):
+    client = demo_login("coordinator@example.org")
+    for url in (
+        "/",
+        "/dashboard",
+        "/audit",
+        "/dashboard?format=csv&table=rows",
+        "/dashboard?format=xlsx&table=rows",
+    ):
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+            assert response.headers["Cache-Control"] == "no-store", url
+    assert (
+        "attachment"
+        in client.get("/dashboard?format=csv&table=rows").headers["Content-Disposition"]
+    )
+    # The login page holds the session's CSRF token; error pages are pages too.
+    for url in ("/login", "/nowhere"):
+        with demo_app.test_client().get(url) as response:
+            assert response.headers["Cache-Control"] == "no-store", url
+    with client.get("/static/css/app.css") as response:
+        assert response.status_code == 200
+        assert "no-store" not in response.headers.get("Cache-Control", "")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,6 +13,7 @@ from tracker.errors import DomainError
 from tracker.models import Role, Section, User
 from tracker.security import hasher
 from tracker.services import accounts
+from tracker.web import form_status, submit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -22,12 +23,9 @@ def _sections() -> list[Section]:
 
 
 def _once(user: User, password: str, what: str):
-    """The new password, shown this once and never stored anywhere readable."""
-    response = make_response(
-        render_template("admin/password_once.html", user=user, password=password, what=what)
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    """The new password, shown this once and never stored anywhere readable (no page
+    is kept in a cache: see ``security``)."""
+    return render_template("admin/password_once.html", user=user, password=password, what=what)
 
 
 @bp.get("/users")
@@ -42,22 +40,27 @@ def users():
 def new_user():
     form = UserForm()
     form.set_sections(_sections())
-    if form.validate_on_submit():
-        try:
-            user, password = accounts.create_user(
-                db.session,
-                hasher(),
-                email=form.email.data,
-                name=form.name.data,
-                role=form.role.data,
-                section_id=form.section_id.data,
-            )
-        except DomainError as error:
-            db.rollback()
-            form.form_errors.append(error.message)
-        else:
-            return _once(user, password, "created")
-    return render_template("admin/user_form.html", form=form, user=None)
+    response = submit(
+        form,
+        lambda: accounts.create_user(
+            db.session,
+            hasher(),
+            email=form.email.data,
+            name=form.name.data,
+            role=form.role.data,
+            section_id=form.section_id.data,
+        ),
+        lambda made: _once(*made, "created"),
+    )
+    return response or (
+        render_template("admin/user_form.html", form=form, user=None),
+        form_status(form),
+    )
+
+
+def _saved(user: User):
+    flash(f"Account {user.email} saved.", "success")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -66,24 +69,23 @@ def edit_user(user_id: int):
     user = accounts.get_user(db.session, user_id)
     form = UserForm(obj=user)
     form.set_sections(_sections())
-    if form.validate_on_submit():
-        try:
-            accounts.update_user(
-                db.session,
-                current_user._get_current_object(),
-                user.id,
-                email=form.email.data,
-                name=form.name.data,
-                role=form.role.data,
-                section_id=form.section_id.data,
-            )
-        except DomainError as error:
-            db.rollback()
-            form.form_errors.append(error.message)
-        else:
-            flash(f"Account {user.email} saved.", "success")
-            return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    response = submit(
+        form,
+        lambda: accounts.update_user(
+            db.session,
+            current_user._get_current_object(),
+            user.id,
+            email=form.email.data,
+            name=form.name.data,
+            role=form.role.data,
+            section_id=form.section_id.data,
+        ),
+        _saved,
+    )
+    return response or (
+        render_template("admin/user_form.html", form=form, user=user),
+        form_status(form),
+    )
 
 
 def _set_active(user_id: int, active: bool):

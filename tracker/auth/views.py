@@ -4,20 +4,33 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from tracker.access import public, signed_in
+from tracker.auth import throttle
 from tracker.auth.forms import LoginForm, PasswordForm
 from tracker.db import db
 from tracker.errors import DomainError
-from tracker.security import end_session, hasher, limiter, start_session
+from tracker.security import end_session, hasher, limiter, record_apart, start_session
 from tracker.services import accounts
 
 bp = Blueprint("auth", __name__)
 
 FAILED = "Email or password is not right, or the account is not active."
 THROTTLED = "Too many failed attempts to log in. Wait a few minutes, then try again."
+CHECK_THROTTLED = (
+    "Too many wrong current passwords for this account. Wait a few minutes, then try again."
+)
 
 
 def safe_next(target: str | None) -> str:
@@ -38,30 +51,70 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _failed(_response) -> bool:
+def _config(key: str) -> str:
+    return current_app.config[key]
+
+
+def _login_failed(_response) -> bool:
     return g.get("login_failed", False)
 
 
-def _account_key() -> str:
-    return "login-account:" + (request.form.get("email") or "").strip().lower()
+def _login_throttled(by: str):
+    """An on_breach callback: the refused attempt goes into the audit trail (once, even
+    when several limits are reached)."""
+
+    def record(_limit) -> None:
+        if g.get("throttle_recorded"):
+            return
+        g.throttle_recorded = True
+        email, address = request.form.get("email", ""), throttle.address()
+        record_apart(
+            lambda session: accounts.login_failed(
+                session, email=email, address=address, throttled_by=by
+            )
+        )
+
+    return record
+
+
+def _login_limit(setting: str, by: str, key_func, exempt_when):
+    return limiter.limit(
+        lambda: _config(setting),
+        methods=["POST"],
+        key_func=key_func,
+        exempt_when=exempt_when,
+        deduct_when=_login_failed,
+        on_breach=_login_throttled(by),
+        error_message=THROTTLED,
+        scope=setting.lower(),
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    lambda: _config("LOGIN_FAILURES_PER_ADDRESS"),
-    methods=["POST"],
-    deduct_when=_failed,
-    error_message=THROTTLED,
-    scope="login-address",
+@_login_limit(
+    "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS",
+    "for this account from this address",
+    throttle.account_and_address_key,
+    throttle.known_browser,
 )
-@limiter.limit(
-    lambda: _config("LOGIN_FAILURES_PER_ACCOUNT"),
-    methods=["POST"],
-    key_func=_account_key,
-    deduct_when=_failed,
-    error_message=THROTTLED,
-    scope="login-account",
+@_login_limit(
+    "LOGIN_FAILURES_PER_ADDRESS",
+    "from this address",
+    throttle.address_key,
+    throttle.known_browser,
+)
+@_login_limit(
+    "LOGIN_FAILURES_PER_ACCOUNT",
+    "for this account",
+    throttle.account_key,
+    throttle.known_browser,
+)
+@_login_limit(
+    "LOGIN_FAILURES_PER_KNOWN_BROWSER",
+    "for this account from this browser",
+    throttle.account_and_browser_key,
+    throttle.unknown_browser,
 )
 def login():
     if current_user.is_authenticated:
@@ -74,20 +127,18 @@ def login():
             start_session(result.user)
             if result.user.must_change_password:
                 flash("Welcome. Choose a password of your own before you go on.", "message")
-                return redirect(url_for("auth.password"))
-            return redirect(safe_next(request.args.get("next")))
+                response = redirect(url_for("auth.password"))
+            else:
+                response = redirect(safe_next(request.args.get("next")))
+            return throttle.remember_browser(response, result.user.email)
         g.login_failed = True
         error = FAILED
+        email, address = form.email.data, throttle.address()
+        record_apart(lambda session: accounts.login_failed(session, email=email, address=address))
     elif form.is_submitted():
         g.login_failed = True
         error = "Give your email and your password."
     return render_template("auth/login.html", form=form, error=error)
-
-
-def _config(key: str) -> str:
-    from flask import current_app
-
-    return current_app.config[key]
 
 
 @bp.post("/logout")
@@ -99,8 +150,30 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _password_check_failed(_response) -> bool:
+    return g.get("password_check_failed", False)
+
+
+def _password_check_throttled(_limit) -> None:
+    user_id, address = current_user.id, throttle.address()
+    record_apart(
+        lambda session: accounts.password_check_failed(
+            session, user_id, address=address, throttled=True
+        )
+    )
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
+@limiter.limit(
+    lambda: _config("PASSWORD_CHECK_FAILURES"),
+    methods=["POST"],
+    key_func=lambda: f"user:{current_user.id}",
+    deduct_when=_password_check_failed,
+    on_breach=_password_check_throttled,
+    error_message=CHECK_THROTTLED,
+    scope="password-check",
+)
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
@@ -114,6 +187,13 @@ def password():
                 new=form.new.data,
                 confirm=form.confirm.data,
             )
+        except accounts.WrongPassword as error:
+            g.password_check_failed = True
+            user_id, address = user.id, throttle.address()
+            record_apart(
+                lambda session: accounts.password_check_failed(session, user_id, address=address)
+            )
+            form.current.errors = [error.message]
         except accounts.PasswordRejected as rejected:
             db.rollback()
             form.new.errors = list(rejected.problems)

@@ -18,6 +18,10 @@ from tracker.models.accounts import new_alt_id
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+class WrongPassword(DomainError):
+    """The password given to confirm who one is (the current one) is not right."""
+
+
 class PasswordRejected(DomainError):
     """The new password breaks a rule; ``problems`` says which."""
 
@@ -129,10 +133,13 @@ def update_user(
         raise DomainError("You cannot take the admin role from yourself.")
     if user.role == Role.ADMIN and role_enum != Role.ADMIN:
         _keep_an_admin(session, user)
+    # The section is looked up before anything is set: the lookup may flush, and the
+    # database must never see a treasurer without a section or a section without one.
+    section = _section_for(session, role_enum, section_id)
     user.email = email
     user.name = _name(name, email)
     user.role = role_enum.value
-    user.section_id = _section_for(session, role_enum, section_id)
+    user.section_id = section
     session.flush()
     return user
 
@@ -184,7 +191,7 @@ def change_password(
 ) -> User:
     """The user's own change; every other session of the account ends."""
     if not passwords.verify(hasher, user.password_hash, current):
-        raise DomainError("The current password is not right.")
+        raise WrongPassword("The current password is not right.")
     check_new_password(new, confirm, email=user.email)
     if new == current:
         raise PasswordRejected(["The new password must differ from the current one."])
@@ -270,5 +277,63 @@ def logout(session: Session, user: User) -> None:
         object_type="user",
         object_id=user.id,
         summary=f"{user.email} logged out",
+        section_ids=[user.section_id],
+    )
+
+
+def login_failed(
+    session: Session, *, email: str, address: str, throttled_by: str | None = None
+) -> None:
+    """Record a login that failed, or that was refused for too many failures.
+
+    The email is kept as it was typed (an admin needs to see what was tried, above all
+    when no account has it), never the password. The account it names, if any, is the
+    entry's object; nobody is its actor, since nobody logged in. Known and unknown
+    emails cost the same: one lookup, one row.
+    """
+    tried = (email or "").strip()[:254]
+    account = session.execute(
+        select(User.id, User.section_id).where(User.email == tried.lower())
+    ).first()
+    audit.set_actor(session, None)
+    shown = tried or "(no email)"
+    if throttled_by is None:
+        kind, summary = "user.login_failed", f"Failed login as {shown} from {address}"
+        after = {"email": tried, "address": address}
+    else:
+        kind = "user.login_throttled"
+        summary = f"Login as {shown} from {address} refused: too many failures {throttled_by}"
+        after = {"email": tried, "address": address, "limit": throttled_by}
+    audit.record(
+        session,
+        kind=kind,
+        object_type="user",
+        object_id=account.id if account else None,
+        summary=summary,
+        after=after,
+        section_ids=[account.section_id] if account else [],
+    )
+
+
+def password_check_failed(
+    session: Session, actor_id: int, *, address: str, throttled: bool = False
+) -> None:
+    """Record a wrong current password given to change one's own password, or an attempt
+    refused for too many of them: someone holding a session may be guessing."""
+    user = get_user(session, actor_id)
+    audit.set_actor(session, user.id)
+    if throttled:
+        kind = "user.password_check_throttled"
+        summary = f"{user.email}: password change refused from {address}, too many wrong ones"
+    else:
+        kind = "user.password_check_failed"
+        summary = f"{user.email} gave a wrong current password from {address}"
+    audit.record(
+        session,
+        kind=kind,
+        object_type="user",
+        object_id=user.id,
+        summary=summary,
+        after={"address": address},
         section_ids=[user.section_id],
     )
