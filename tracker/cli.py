@@ -25,7 +25,9 @@ from tracker.errors import DomainError
 def _create_app() -> Flask:
     from tracker import create_app
 
-    return create_app()
+    # A command is no web request that a worker timeout cuts short: a long check or
+    # import may take its time, and waits for locks instead of giving up.
+    return create_app(overrides={"DATABASE_STATEMENT_TIMEOUT": 0, "DATABASE_LOCK_TIMEOUT": 0})
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
