@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -28,8 +28,11 @@ from tests.web.forms import form_values, page
 from tracker import create_app
 from tracker.access import signed_in
 from tracker.db import db, make_engine
+from tracker.ledger import MoveLine
 from tracker.models import Balance, Role, Sale
 from tracker.passwords import make_hasher
+from tracker.services import places
+from tracker.services.stock import post_document
 
 # Small limits, so that each case takes a second or two.
 LIMITS = {
@@ -331,4 +334,58 @@ def test_an_error_that_is_not_the_databases_still_answers_500(shop):
     assert "secret internals" not in str(soup)
     # The person is still shown as logged in (their name in the navigation).
     assert soup.find(class_="user-menu") is not None
+    app.extensions["tracker.db"].engine.dispose()
+
+
+# -- tracker ledger check reads only ---------------------------------------------------------
+
+
+def _cli_app(shop: Shop):
+    return create_app(TestConfig, {"DATABASE_URL": shop.url, **LIMITS})
+
+
+def test_ledger_check_runs_while_another_connection_holds_the_write_lock(shop, database):
+    app = _cli_app(shop)
+    holder = make_engine(shop.url)
+    with holder.connect() as connection:
+        if database.is_postgresql:
+            connection.execute(text("LOCK TABLE moves, balances, weekly_flows IN EXCLUSIVE MODE"))
+        else:
+            connection.execute(select(1))  # BEGIN IMMEDIATE: SQLite's write lock
+        result, took = _timed(lambda: app.test_cli_runner().invoke(args=["ledger", "check"]))
+        connection.rollback()
+    holder.dispose()
+    assert result.exit_code == 0, result.output
+    assert "no differences" in result.output
+    assert took < IN_TIME
+    app.extensions["tracker.db"].engine.dispose()
+
+
+def test_ledger_check_sees_one_moment_while_others_post(shop):
+    """A transfer committed while the check runs (after it summed the moves, before it
+    read the balances) is in neither: no false difference, and the writer did not wait."""
+    app = _cli_app(shop)
+    writer = make_engine(shop.url, sqlite_busy_timeout=0.5)
+    posted = []
+
+    def post_now(_conn, _cursor, statement, *_args) -> None:
+        if posted or "balances.qty" not in statement:
+            return
+        with Session(writer) as session:
+            table = places.location_by_code(session, "GB-EV")
+            line = MoveLine("transfer", shop.edition_id, 3, shop.store_id, table.id)
+            posted.append(post_document(session, "transfer", [line]).id)
+            session.commit()
+
+    engine = app.extensions["tracker.db"].engine
+    event.listen(engine, "before_cursor_execute", post_now)
+    result = app.test_cli_runner().invoke(args=["ledger", "check"])
+    event.remove(engine, "before_cursor_execute", post_now)
+    assert posted, result.output
+    assert result.exit_code == 0, result.output
+    assert "no differences" in result.output
+    # The next check sees the transfer.
+    again = app.test_cli_runner().invoke(args=["ledger", "check"])
+    assert again.exit_code == 0 and again.output != result.output
+    writer.dispose()
     app.extensions["tracker.db"].engine.dispose()

@@ -182,11 +182,13 @@ def ledger_group() -> str:
 def ledger_check() -> None:
     """Recompute every balance from the moves and list each difference.
 
-    Exits with status 1 when there is any.
+    Exits with status 1 when there is any. Only reads: it takes no lock that the app's
+    writers would wait for, and sees the data as it was when it began.
     """
     from tracker import ledger
     from tracker.models import Balance, Move
 
+    db.snapshot()
     moves = db.session.scalar(select(func.count()).select_from(Move)) or 0
     balances = db.session.scalar(select(func.count()).select_from(Balance)) or 0
     problems = ledger.check(db.session)

@@ -329,6 +329,10 @@ class _State:
     session_factory: sessionmaker[Session]
     # For requests that only read (GET, HEAD): on SQLite they begin DEFERRED.
     read_session_factory: sessionmaker[Session]
+    # For commands that only read and want one consistent view of the data: DEFERRED on
+    # SQLite (a reader keeps its snapshot in WAL mode), REPEATABLE READ READ ONLY on
+    # PostgreSQL. Neither takes a lock that writers wait for.
+    snapshot_session_factory: sessionmaker[Session]
 
 
 class Database:
@@ -358,7 +362,14 @@ class Database:
         read_factory = sessionmaker(
             bind=engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
         )
-        app.extensions[self.extension_key] = _State(engine, factory, read_factory)
+        if engine.dialect.name == "postgresql":
+            snapshot = engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        else:
+            snapshot = engine.execution_options(sqlite_begin="DEFERRED")
+        snapshot_factory = sessionmaker(bind=snapshot, expire_on_commit=False)
+        app.extensions[self.extension_key] = _State(engine, factory, read_factory, snapshot_factory)
         app.teardown_appcontext(self._close)
 
     @staticmethod
@@ -383,7 +394,9 @@ class Database:
         if session is None:
             state = self._state()
             factory = state.session_factory
-            if has_request_context() and request.method in ("GET", "HEAD"):
+            if g.get("_db_snapshot"):
+                factory = state.snapshot_session_factory
+            elif has_request_context() and request.method in ("GET", "HEAD"):
                 factory = state.read_session_factory
             session = g._db_session = factory()
             if has_request_context():
@@ -391,6 +404,15 @@ class Database:
                 # so that a failed commit's page gets them too.
                 after_this_request(self._commit_or_rollback)
         return session
+
+    def snapshot(self) -> None:
+        """The work of this app context only reads: its session takes no write lock and
+        sees the data as it was at its first statement. Call before the first use."""
+        from flask import g
+
+        if g.get("_db_session") is not None:
+            raise RuntimeError("db.snapshot() must come before the session's first use")
+        g._db_snapshot = True
 
     def rollback(self) -> None:
         """Roll back the current session; if the database cannot even do that (it is
