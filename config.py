@@ -80,6 +80,10 @@ class Config:
     DATABASE_CONNECT_TIMEOUT = _env_seconds("DATABASE_CONNECT_TIMEOUT", 5)
     DATABASE_STATEMENT_TIMEOUT = _env_seconds("DATABASE_STATEMENT_TIMEOUT", 10)
     DATABASE_LOCK_TIMEOUT = _env_seconds("DATABASE_LOCK_TIMEOUT", 5)
+    # /readyz tells the database's state and schema revision only to a signed-in admin or
+    # to a request that carries this token (Authorization: Bearer ...); others get the
+    # status alone.
+    READYZ_TOKEN = _env("READYZ_TOKEN")
     SQL_ECHO = False
     TEMPLATES_FOLDER = BASE_DIR / "templates"
     MIGRATIONS_DIR = BASE_DIR / "migrations"
