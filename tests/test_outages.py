@@ -43,6 +43,8 @@ LIMITS = {
 }
 # An answer must come within this (the longest wait above is 2 + 1.5 s).
 IN_TIME = 10
+# A frozen server and a statement timeout are PostgreSQL's cases.
+POSTGRESQL_ONLY = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 
 
 @dataclass
@@ -184,11 +186,10 @@ def _host_port(url: str) -> tuple[str, int]:
     return parsed.host or "127.0.0.1", parsed.port or 5432
 
 
-def test_a_frozen_postgresql_answers_503_in_time(shop, database):
+@POSTGRESQL_ONLY
+def test_a_frozen_postgresql_answers_503_in_time(shop):
     """The server (or the network to it) stops answering: its own timeouts cannot fire,
-    the client's does."""
-    if not database.is_postgresql:
-        pytest.skip("a frozen server is PostgreSQL's case; SQLite's is a held lock")
+    the client's does. (SQLite's case is a held lock, below.)"""
     proxy = TcpProxy(*_host_port(shop.url))
     app = _app(proxy.url(shop.url))
     client = app.test_client()
@@ -214,12 +215,11 @@ def test_a_frozen_postgresql_answers_503_in_time(shop, database):
     app.extensions["tracker.db"].engine.dispose()
 
 
-def test_a_postgresql_that_freezes_at_commit_answers_503_and_a_resend_lands_once(shop, database):
+@POSTGRESQL_ONLY
+def test_a_postgresql_that_freezes_at_commit_answers_503_and_a_resend_lands_once(shop):
     """The sale is written, then the server stops answering before it confirms the
     commit: the person is told it was not recorded; the same sale sent again is recorded
     once (whether the first commit reached the server or not)."""
-    if not database.is_postgresql:
-        pytest.skip("a frozen server is PostgreSQL's case")
     proxy = TcpProxy(*_host_port(shop.url))
     app = _app(proxy.url(shop.url))
     client = app.test_client()
@@ -297,10 +297,10 @@ def test_a_locked_database_answers_503_busy_in_time(shop):
     app.extensions["tracker.db"].engine.dispose()
 
 
-def test_a_statement_that_runs_too_long_answers_503(shop, database):
-    """PostgreSQL's statement timeout (here a lock wait with no lock timeout of its own)."""
-    if not database.is_postgresql:
-        pytest.skip("SQLite's statements wait only for the write lock (the busy timeout)")
+@POSTGRESQL_ONLY
+def test_a_statement_that_runs_too_long_answers_503(shop):
+    """PostgreSQL's statement timeout (here a lock wait with no lock timeout of its own;
+    SQLite's statements wait only for the write lock, the busy timeout)."""
     app = _app(shop.url, DATABASE_LOCK_TIMEOUT=0)
     client = app.test_client()
     log_in(client, shop.email)
