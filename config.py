@@ -41,6 +41,19 @@ def _env_list(name: str) -> list[str] | None:
     return [item.strip() for item in raw.split(",") if item.strip()] if raw else None
 
 
+def _env_seconds(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 3600:
+        raise RuntimeError(f"{name} must be a number of seconds (0 for none), not {raw!r}")
+    return value
+
+
 def _env_int(name: str, default: int) -> int:
     raw = _env(name)
     if raw is None:
@@ -56,8 +69,21 @@ class Config:
     INSTANCE_PATH = Path(_env("TRACKER_INSTANCE_PATH", str(BASE_DIR / "instance")))
     SECRET_KEY = _env("SECRET_KEY")
     DATABASE_URL = _env("DATABASE_URL") or f"sqlite:///{INSTANCE_PATH / 'tracker.sqlite'}"
-    # Seconds a SQLite connection waits for another writer before giving up.
-    SQLITE_BUSY_TIMEOUT = _env_int("SQLITE_BUSY_TIMEOUT", 30)
+    # How long a request waits for the database, in seconds (0: no limit). Each wait stays
+    # well under gunicorn's worker timeout (30 s), which gunicorn.conf.py checks, so that a
+    # database that is down, frozen or locked answers 503 instead of a killed worker.
+    # SQLite: how long a writer waits for another writer's lock.
+    SQLITE_BUSY_TIMEOUT = _env_seconds("SQLITE_BUSY_TIMEOUT", 5)
+    # PostgreSQL: to open a connection; for one statement, on the server; for a lock, on
+    # the server. A server that answers nothing at all (frozen, or the network) is given
+    # up after 1.5 times the statement timeout.
+    DATABASE_CONNECT_TIMEOUT = _env_seconds("DATABASE_CONNECT_TIMEOUT", 5)
+    DATABASE_STATEMENT_TIMEOUT = _env_seconds("DATABASE_STATEMENT_TIMEOUT", 10)
+    DATABASE_LOCK_TIMEOUT = _env_seconds("DATABASE_LOCK_TIMEOUT", 5)
+    # /readyz tells the database's state and schema revision only to a signed-in admin or
+    # to a request that carries this token (Authorization: Bearer ...); others get the
+    # status alone.
+    READYZ_TOKEN = _env("READYZ_TOKEN")
     SQL_ECHO = False
     TEMPLATES_FOLDER = BASE_DIR / "templates"
     MIGRATIONS_DIR = BASE_DIR / "migrations"

@@ -139,7 +139,11 @@ def _bind_to_rolled_back_connection(app) -> Callable[[], None]:
     engine: Engine = state.engine
     connection = engine.connect()
     transaction = connection.begin()
-    for factory in (state.session_factory, state.read_session_factory):
+    for factory in (
+        state.session_factory,
+        state.read_session_factory,
+        state.snapshot_session_factory,
+    ):
         factory.configure(bind=connection, join_transaction_mode="create_savepoint")
 
     def undo() -> None:

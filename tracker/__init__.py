@@ -33,8 +33,9 @@ def create_app(
 
     db.init_app(app)
 
-    from tracker import security, web
+    from tracker import requestlog, security, web
 
+    requestlog.init_app(app)
     security.init_app(app)
     web.init_app(app)
 

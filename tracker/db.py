@@ -14,17 +14,29 @@ SQLite is set up so that it behaves like a real transactional database:
   "database is locked" when it tries to turn a read lock into a write lock. Read-only
   work (GET requests) asks for ``DEFERRED`` with the execution option
   ``sqlite_begin``, so that readers never wait for each other or for a writer (WAL).
+
+No wait for the database may outlast a web worker (gunicorn kills a worker that takes
+longer than its timeout, and the person gets no answer at all): SQLite writers wait for
+the lock for ``SQLITE_BUSY_TIMEOUT`` seconds; on PostgreSQL, a connection is given
+``DATABASE_CONNECT_TIMEOUT`` seconds to open, the server cancels a statement after
+``DATABASE_STATEMENT_TIMEOUT`` and a lock wait after ``DATABASE_LOCK_TIMEOUT``, and the
+client gives up on a server that sends nothing for 1.5 times the statement timeout (a
+frozen server or a cut network, where the server's own timeouts cannot fire). Then
+``outage()`` tells the web layer to answer 503.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -123,8 +135,24 @@ def normalize_url(url: str | URL) -> URL:
     return parsed
 
 
-def make_engine(url: str | URL, *, sqlite_busy_timeout: int = 30, echo: bool = False) -> Engine:
-    """An engine for ``url`` with the connection set-up this app relies on."""
+# The client waits this many times the statement timeout for a server that sends nothing.
+REPLY_TIMEOUT_FACTOR = 1.5
+
+
+def make_engine(
+    url: str | URL,
+    *,
+    sqlite_busy_timeout: float = 5,
+    connect_timeout: float = 0,
+    statement_timeout: float = 0,
+    lock_timeout: float = 0,
+    echo: bool = False,
+) -> Engine:
+    """An engine for ``url`` with the connection set-up this app relies on.
+
+    Timeouts are in seconds; 0 means none (the default for PostgreSQL: tools and tests
+    wait as long as they need; the app passes its configured limits).
+    """
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database not in (None, "", ":memory:"):
@@ -132,7 +160,91 @@ def make_engine(url: str | URL, *, sqlite_busy_timeout: int = 30, echo: bool = F
         engine = create_engine(parsed, echo=echo, connect_args={"timeout": sqlite_busy_timeout})
         _setup_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
         return engine
-    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    engine = create_engine(parsed, echo=echo, pool_pre_ping=True)
+    _setup_postgresql(
+        engine,
+        connect_timeout=connect_timeout,
+        statement_timeout=statement_timeout,
+        lock_timeout=lock_timeout,
+    )
+    return engine
+
+
+def longest_wait(config: Mapping[str, Any]) -> float:
+    """The longest one request may wait for the database at one go, in seconds, under a
+    configuration (``math.inf`` when a limit is off): gunicorn.conf.py keeps its worker
+    timeout above it."""
+    if normalize_url(config["DATABASE_URL"]).get_backend_name() == "sqlite":
+        return float(config["SQLITE_BUSY_TIMEOUT"]) or math.inf
+    connect, statement = config["DATABASE_CONNECT_TIMEOUT"], config["DATABASE_STATEMENT_TIMEOUT"]
+    if not connect or not statement:
+        return math.inf
+    # The pool's ping of a silent server, then a new connection that does not open.
+    return max(2.0, float(connect)) + REPLY_TIMEOUT_FACTOR * float(statement)
+
+
+def _setup_postgresql(
+    engine: Engine, *, connect_timeout: float, statement_timeout: float, lock_timeout: float
+) -> None:
+    reply_timeout = REPLY_TIMEOUT_FACTOR * statement_timeout
+    settings = [
+        f"-c {name}={math.ceil(seconds * 1000)}"
+        for name, seconds in (
+            ("statement_timeout", statement_timeout),
+            ("lock_timeout", lock_timeout),
+        )
+        if seconds
+    ]
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+        if connect_timeout:
+            # libpq counts whole seconds, and waits 2 at least.
+            cparams.setdefault("connect_timeout", max(2, math.ceil(connect_timeout)))
+        if settings:
+            # Sent with the connection's start-up: no extra round trip.
+            cparams["options"] = " ".join([cparams.get("options", ""), *settings]).strip()
+        connection = _PatientConnection.connect(*cargs, **cparams)
+        connection.reply_timeout = reply_timeout
+        return connection
+
+
+class ServerSilent(psycopg.OperationalError):
+    """The PostgreSQL server sent nothing back in time: frozen, or the network is cut."""
+
+
+class _PatientConnection(psycopg.Connection):
+    """A psycopg connection that gives up on a server that sends nothing back.
+
+    psycopg waits for the server in ``wait()``, waking every tenth of a second (to let
+    Ctrl-C through): here a wait ends, and the connection is closed, once the server has
+    sent nothing for ``reply_timeout`` seconds. SQLAlchemy then sees a closed connection
+    and drops it from the pool.
+    """
+
+    reply_timeout: float = 0.0
+
+    def wait(self, gen: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.reply_timeout:
+            gen = _within(gen, self.reply_timeout, self)
+        return super().wait(gen, *args, **kwargs)
+
+
+def _within(gen: Any, seconds: float, connection: psycopg.Connection) -> Any:
+    """``gen`` (a psycopg generator), closing ``connection`` after ``seconds`` of silence."""
+    deadline = time.monotonic() + seconds
+    try:
+        wanted = next(gen)
+        while True:
+            ready = yield wanted
+            if ready:
+                deadline = time.monotonic() + seconds
+            elif time.monotonic() >= deadline:
+                connection.close()
+                raise ServerSilent(f"the database server sent nothing for {seconds:g} seconds")
+            wanted = gen.send(ready)
+    except StopIteration as done:
+        return done.value
 
 
 def _setup_sqlite(engine: Engine, *, in_memory: bool) -> None:
@@ -157,22 +269,82 @@ def _setup_sqlite(engine: Engine, *, in_memory: bool) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+# What a database that cannot serve now says, by kind: "busy" (locked by other work),
+# "timeout" (no answer in time), "unreachable" (down, or the connection was lost).
+_PG_BUSY = (
+    psycopg.errors.LockNotAvailable,
+    psycopg.errors.DeadlockDetected,
+    psycopg.errors.SerializationFailure,
+)
+_PG_TIMEOUT = (psycopg.errors.QueryCanceled, ServerSilent)
+_PG_UNREACHABLE = (
+    psycopg.errors.AdminShutdown,
+    psycopg.errors.CrashShutdown,
+    psycopg.errors.CannotConnectNow,
+    psycopg.errors.TooManyConnections,
+    psycopg.errors.ConnectionException,
+    psycopg.errors.IdleSessionTimeout,
+    psycopg.errors.IdleInTransactionSessionTimeout,
+)
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database schema is locked")
+_SQLITE_UNREACHABLE = ("unable to open database file", "disk i/o error", "disk is full")
+
+
+def outage(error: BaseException | None) -> str | None:
+    """Whether ``error`` says the database cannot serve just now, and how: ``"busy"``,
+    ``"timeout"`` or ``"unreachable"``; None for any other error (a bug, a constraint)."""
+    import sqlite3
+
+    from sqlalchemy import exc
+
+    if isinstance(error, exc.TimeoutError):  # no connection free in the pool
+        return "busy"
+    if not isinstance(error, exc.DBAPIError):
+        return None
+    orig = error.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        text = str(orig).lower()
+        if any(words in text for words in _SQLITE_BUSY):
+            return "busy"
+        if any(words in text for words in _SQLITE_UNREACHABLE):
+            return "unreachable"
+        return None
+    if isinstance(orig, _PG_BUSY):
+        return "busy"
+    if isinstance(orig, _PG_TIMEOUT):
+        return "timeout"
+    if isinstance(orig, _PG_UNREACHABLE) or error.connection_invalidated:
+        return "unreachable"
+    if isinstance(orig, psycopg.OperationalError | psycopg.InterfaceError) and not getattr(
+        orig, "sqlstate", None
+    ):
+        # Raised by the client, not the server: the connection failed or broke.
+        return "timeout" if "timeout expired" in str(orig) else "unreachable"
+    return None
+
+
 @dataclass
 class _State:
     engine: Engine
     session_factory: sessionmaker[Session]
     # For requests that only read (GET, HEAD): on SQLite they begin DEFERRED.
     read_session_factory: sessionmaker[Session]
+    # For commands that only read and want one consistent view of the data: DEFERRED on
+    # SQLite (a reader keeps its snapshot in WAL mode), REPEATABLE READ READ ONLY on
+    # PostgreSQL. Neither takes a lock that writers wait for.
+    snapshot_session_factory: sessionmaker[Session]
 
 
 class Database:
     """The app's database: ``db.session`` is one session per request (or CLI command).
 
     The session is created on first use and closed when the app context ends. The one
-    commit point of a request is ``after_request``: a response below 400 commits, any
-    other response or an exception rolls back. Views that catch a domain error and
-    answer with a form again must call ``db.rollback()`` first. GET and HEAD requests
-    read only: their session does not take SQLite's write lock.
+    commit point of a request is when its response is ready, before any other
+    ``after_request`` work: a response below 400 commits, any other response or an
+    exception rolls back; a commit that fails becomes the error's page (503 when the
+    database is unavailable). Views that catch a domain error and answer with a form
+    again must call ``db.rollback()`` first. GET and HEAD requests read only: their
+    session does not take SQLite's write lock.
     """
 
     extension_key = "tracker.db"
@@ -180,15 +352,24 @@ class Database:
     def init_app(self, app: Any) -> None:
         engine = make_engine(
             app.config["DATABASE_URL"],
-            sqlite_busy_timeout=app.config.get("SQLITE_BUSY_TIMEOUT", 30),
+            sqlite_busy_timeout=app.config.get("SQLITE_BUSY_TIMEOUT", 5),
+            connect_timeout=app.config.get("DATABASE_CONNECT_TIMEOUT", 0),
+            statement_timeout=app.config.get("DATABASE_STATEMENT_TIMEOUT", 0),
+            lock_timeout=app.config.get("DATABASE_LOCK_TIMEOUT", 0),
             echo=app.config.get("SQL_ECHO", False),
         )
         factory = sessionmaker(bind=engine, expire_on_commit=False)
         read_factory = sessionmaker(
             bind=engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
         )
-        app.extensions[self.extension_key] = _State(engine, factory, read_factory)
-        app.after_request(self._commit_or_rollback)
+        if engine.dialect.name == "postgresql":
+            snapshot = engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        else:
+            snapshot = engine.execution_options(sqlite_begin="DEFERRED")
+        snapshot_factory = sessionmaker(bind=snapshot, expire_on_commit=False)
+        app.extensions[self.extension_key] = _State(engine, factory, read_factory, snapshot_factory)
         app.teardown_appcontext(self._close)
 
     @staticmethod
@@ -207,38 +388,65 @@ class Database:
 
     @property
     def session(self) -> Session:
-        from flask import g, has_request_context, request
+        from flask import after_this_request, g, has_request_context, request
 
         session = g.get("_db_session")
         if session is None:
             state = self._state()
             factory = state.session_factory
-            if has_request_context() and request.method in ("GET", "HEAD"):
+            if g.get("_db_snapshot"):
+                factory = state.snapshot_session_factory
+            elif has_request_context() and request.method in ("GET", "HEAD"):
                 factory = state.read_session_factory
             session = g._db_session = factory()
+            if has_request_context():
+                # Runs before the app's after_request functions (security headers...),
+                # so that a failed commit's page gets them too.
+                after_this_request(self._commit_or_rollback)
         return session
 
-    def rollback(self) -> None:
+    def snapshot(self) -> None:
+        """The work of this app context only reads: its session takes no write lock and
+        sees the data as it was at its first statement. Call before the first use."""
         from flask import g
+
+        if g.get("_db_session") is not None:
+            raise RuntimeError("db.snapshot() must come before the session's first use")
+        g._db_snapshot = True
+
+    def rollback(self) -> None:
+        """Roll back the current session; if the database cannot even do that (it is
+        gone), drop the connection: nothing was committed either way."""
+        from flask import g
+        from sqlalchemy.exc import SQLAlchemyError
 
         session = g.get("_db_session")
         if session is not None:
-            session.rollback()
+            try:
+                session.rollback()
+            except SQLAlchemyError:
+                session.invalidate()
 
     def commit(self) -> None:
         """Commit the current session: for CLI commands, which have no response."""
         self.session.commit()
 
-    @staticmethod
-    def _commit_or_rollback(response: Any) -> Any:
-        from flask import g
+    def _commit_or_rollback(self, response: Any) -> Any:
+        from flask import current_app, g
 
         session = g.get("_db_session")
-        if session is not None:
-            if response.status_code < 400:
-                session.commit()
-            else:
-                session.rollback()
+        if session is None:
+            return response
+        if response.status_code >= 400:
+            self.rollback()
+            return response
+        try:
+            session.commit()
+        except Exception as error:
+            # The request's page becomes the error's (a 503 page when the database is
+            # unavailable): the person is told it was not saved and to try again.
+            self.rollback()
+            return current_app.make_response(current_app.handle_user_exception(error))
         return response
 
     @staticmethod

@@ -242,20 +242,36 @@ def test_healthz_needs_no_database():
     assert response.status_code == 200 and response.json == {"status": "ok"}
 
 
-def test_readyz_reports_the_database_and_migrations(client, database):
+def test_readyz_tells_strangers_the_status_alone(client, login, database):
+    """A load balancer needs the status; the schema revision is for admins and for a
+    monitor that has the token."""
     response = client.get("/readyz")
-    assert response.status_code == 200
-    assert response.json["status"] == "ok" and response.json["migrations"] == "at head"
+    assert response.status_code == 200 and response.json == {"status": "ok"}
+    assert login(Role.COORDINATOR).get("/readyz").json == {"status": "ok"}
+    admin = login(Role.ADMIN).get("/readyz").json
+    assert admin["status"] == "ok" and admin["migrations"] == "at head"
+    assert admin["current"] == admin["expected"] != []
 
-    behind = create_app(TestConfig, {"DATABASE_URL": database.fresh(migrated=False)})
-    response = behind.test_client().get("/readyz")
-    assert response.status_code == 503 and response.json["migrations"] == "none applied"
+    behind = create_app(
+        TestConfig, {"DATABASE_URL": database.fresh(migrated=False), "READYZ_TOKEN": "s3cret"}
+    )
+    anonymous = behind.test_client().get("/readyz")
+    assert anonymous.status_code == 503 and anonymous.json == {"status": "unavailable"}
+    wrong = behind.test_client().get("/readyz", headers={"Authorization": "Bearer guess"})
+    assert wrong.json == {"status": "unavailable"}
+    monitor = behind.test_client().get("/readyz", headers={"Authorization": "Bearer s3cret"})
+    assert monitor.status_code == 503 and monitor.json["migrations"] == "none applied"
     behind.extensions["tracker.db"].engine.dispose()
 
 
 def test_readyz_when_the_database_is_unreachable():
-    app = create_app(TestConfig, {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    app = create_app(
+        TestConfig,
+        {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "READYZ_TOKEN": "t0ken"},
+    )
     response = app.test_client().get("/readyz")
+    assert response.status_code == 503 and response.json == {"status": "unavailable"}
+    response = app.test_client().get("/readyz", headers={"Authorization": "Bearer t0ken"})
     assert response.status_code == 503
     assert response.json == {
         "status": "unavailable",

@@ -36,8 +36,13 @@ document.addEventListener("DOMContentLoaded", () => {
   form.addEventListener("change", update);
   // One tap records one sale, in one round trip: the script sends the form and shows
   // what the answer says (the figures, the copies left, the last sale) without loading
-  // the page again. Without the script, or if the answer is not one it understands,
-  // the form is posted the plain way, with the same one-time key: never twice.
+  // the page again. When the server cannot record it (503: its database is down, frozen
+  // or busy) or the network fails, the screen says the sale was NOT recorded and keeps
+  // it as it was filled in, with the same one-time key: pressing Record again sends it
+  // again, and if the first one did land after all, the key makes the second land on it.
+  // (Nothing is kept if the page is closed: an offline outbox is not built yet.)
+  // Without the script, or if the answer is one it does not understand (logged out),
+  // the form is posted the plain way, with the same key: never twice.
   const button = form.querySelector("button[type=submit]");
   const key = form.querySelector("input[name=submission_key]");
   const message = document.getElementById("sale-message");
@@ -114,6 +119,18 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // The server answers within its database timeouts (well under 30 s); past this, the
+  // request is given up and the sale stays on the screen.
+  const WAIT_MS = 45000;
+
+  const keep = (why) => {
+    show(
+      `The sale was NOT recorded: ${why} It is still on the screen as you entered it: ` +
+        "press “Record sale” to send it again (it will not be counted twice).",
+      "error",
+    );
+  };
+
   form.addEventListener("submit", async (event) => {
     if (!window.fetch || !window.FormData || !key || !message) return;
     event.preventDefault();
@@ -122,29 +139,41 @@ document.addEventListener("DOMContentLoaded", () => {
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
     let plain = false;
+    const controller = window.AbortController ? new AbortController() : null;
+    const timer = controller && setTimeout(() => controller.abort(), WAIT_MS);
     try {
       const response = await fetch(window.location.href, {
         method: "POST",
         body: new FormData(form),
         headers: { Accept: "application/json" },
         credentials: "same-origin",
+        signal: controller ? controller.signal : undefined,
       });
       const type = response.headers.get("Content-Type") || "";
-      if (!type.includes("application/json")) {
-        plain = true;
-      } else {
+      if (type.includes("application/json")) {
         const data = await response.json();
         if (data.ok) apply(data);
+        else if (response.status >= 500) keep(data.message || `the server answered ${response.status}.`);
         else refuse(data);
+      } else if (response.status >= 500) {
+        // A proxy or the server's last resort answered, not the tracker.
+        keep(`the server answered ${response.status}.`);
+      } else {
+        plain = true;
       }
     } catch (error) {
-      plain = true;
+      keep(
+        error && error.name === "AbortError"
+          ? "the server did not answer in time."
+          : "the network failed (no connection?).",
+      );
     } finally {
+      if (timer) clearTimeout(timer);
       busy = false;
       button.disabled = false;
       button.removeAttribute("aria-busy");
     }
-    // Logged out, or the network failed: let the browser post it and show the page.
+    // Logged out, or an answer the script does not know: let the browser post it.
     if (plain) form.submit();
   });
   update();
