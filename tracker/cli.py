@@ -95,24 +95,51 @@ def _url() -> str:
     return current_app.config["DATABASE_URL"]
 
 
+def _migrating(action: Callable[[], None]) -> None:
+    """Run a migration; a refusal or a revision Alembic does not know is one line."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError
+
+    from tracker import migrate
+
+    try:
+        action()
+    except (migrate.MigrationRefused, CommandError) as error:
+        raise click.ClickException(str(error)) from None
+    except DBAPIError as error:
+        text = str(error.orig).strip().splitlines()[0]
+        raise click.ClickException(
+            f"The migration failed and was rolled back, nothing was changed: {text}"
+        ) from None
+    click.echo(f"Database at {', '.join(_current()) or 'base'}.")
+
+
 @db_group.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Upgrade the database to REVISION (default: the newest)."""
     from tracker import migrate
 
-    migrate.upgrade(_url(), revision)
-    click.echo(f"Database at {', '.join(_current()) or 'base'}.")
+    _migrating(lambda: migrate.upgrade(_url(), revision))
 
 
-@db_group.command("downgrade")
+# "-1" is a revision here, not an option.
+@db_group.command("downgrade", context_settings={"ignore_unknown_options": True})
 @click.argument("revision")
-def db_downgrade(revision: str) -> None:
-    """Downgrade the database to REVISION ('-1' for one step, 'base' for empty)."""
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Downgrade even if that drops tables or columns that hold data.",
+)
+def db_downgrade(revision: str, force: bool) -> None:
+    """Downgrade the database to REVISION ('-1' for one step, 'base' for empty).
+
+    Refused, with nothing changed, when the revisions undone would drop tables or
+    columns that hold data, unless --force: the message names them and their rows.
+    """
     from tracker import migrate
 
-    migrate.downgrade(_url(), revision)
-    click.echo(f"Database at {', '.join(_current()) or 'base'}.")
+    _migrating(lambda: migrate.downgrade(_url(), revision, force=force))
 
 
 @db_group.command("current")
