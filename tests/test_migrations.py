@@ -280,7 +280,7 @@ def test_a_downgrade_that_would_delete_a_column_with_values_is_refused(database)
     try:
         with Session(engine) as session:
             World.build(session)
-            session.execute(text("UPDATE sections SET alert_copies = 5 WHERE id = (SELECT min(id) FROM sections)"))
+            session.execute(text("UPDATE sections SET alert_copies = 5 WHERE country_code = 'GB'"))
             session.commit()
     finally:
         engine.dispose()
@@ -358,3 +358,35 @@ def test_a_migration_that_breaks_foreign_keys_is_rolled_back(database, tmp_path,
         assert runner.invoke(args=["db", "current"]).output.startswith(f"{head} (newest)")
     finally:
         app.extensions["tracker.db"].engine.dispose()
+
+
+def test_the_audit_chain_is_filled_from_the_rows_already_written(database):
+    """Upgrading a trail written before the chain links its rows in the order of their
+    ids, exactly as the app links them as they are committed, and it verifies."""
+    from sqlalchemy.orm import Session
+
+    from tests.factories import World
+    from tracker import audit
+
+    url = database.fresh()
+    engine = make_engine(url)
+    chain = "select seq, audit_id, prev_hash, hash from audit_chain order by seq"
+    try:
+        with Session(engine) as session:
+            world = World.build(session)
+            session.commit()
+            world.stocked(30)
+            session.commit()
+            kept = session.execute(text(chain)).all()
+        assert len(kept) > 10
+
+        script = ScriptDirectory.from_config(migrate.alembic_config(url))
+        migrate.downgrade(url, script.get_revision("79c75bd751b5").down_revision, force=True)
+        assert "audit_chain" not in _tables(url)
+        migrate.upgrade(url)
+        with Session(engine) as session:
+            assert session.execute(text(chain)).all() == kept
+            verdict = audit.verify(session)
+            assert (verdict.rows, verdict.problem) == (len(kept), None)
+    finally:
+        engine.dispose()

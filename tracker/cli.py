@@ -79,6 +79,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(catalogue_group)
     app.cli.add_command(places_group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(audit_group)
 
 
 # -- tracker db ------------------------------------------------------------------------
@@ -158,6 +159,34 @@ def _current() -> tuple[str, ...]:
 
     with db.engine.connect() as connection:
         return migrate.current_heads(connection)
+
+
+# -- tracker audit ---------------------------------------------------------------------
+
+
+@click.group("audit", cls=AppGroup)
+def audit_group() -> None:
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@transactional
+def audit_verify() -> None:
+    """Walk the audit trail's hash chain and recompute every link.
+
+    Prints the number of rows and the newest hash when the chain is intact; otherwise
+    the first row whose content or link does not match, with exit status 1.
+    """
+    from tracker import audit
+
+    verdict = audit.verify(db.session)
+    if verdict.problem is not None:
+        click.echo(
+            f"Audit chain broken after {verdict.rows:,} intact rows: {verdict.problem}", err=True
+        )
+        raise click.exceptions.Exit(1)
+    newest = f"; newest hash {verdict.head}" if verdict.head else ""
+    click.echo(f"{verdict.rows:,} rows, chain intact{newest}.")
 
 
 # -- tracker demo ----------------------------------------------------------------------
