@@ -36,9 +36,10 @@ from typing import Any
 from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
-from tracker.db import utcnow
+from tracker.db import Base, utcnow
 from tracker.models.accounts import AuditEntry, AuditLink, audit_sections
 from tracker.models.places import Section
+from tracker.models.stock import Document
 
 _log = AuditEntry.__table__
 _links = AuditLink.__table__
@@ -130,8 +131,13 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _audited(obj: object) -> bool:
-    return getattr(obj, "__audit__", True) and not isinstance(obj, AuditEntry)
+def _audited(obj: object, action: str) -> bool:
+    """``__audit__``: True (the default) or False, or the actions recorded for a model
+    whose rows are recorded by someone else when they are made (documents)."""
+    audited = getattr(obj, "__audit__", True)
+    if isinstance(audited, frozenset | set | tuple):
+        audited = action in audited
+    return bool(audited) and not isinstance(obj, AuditEntry)
 
 
 def _name(obj: object) -> str:
@@ -158,7 +164,35 @@ def _identity(obj: object) -> str | None:
 def _section_ids(obj: object) -> list[int | None]:
     if isinstance(obj, Section):
         return [obj.id]
+    if isinstance(obj, Document):
+        return _document_sections(obj)
     return [getattr(obj, "section_id", None)]
+
+
+def _records_of_documents() -> list[Any]:
+    """The tables of records made with a document (a shipment, a remittance...) that
+    name their section."""
+    return [
+        mapper.local_table
+        for mapper in Base.registry.mappers
+        if [c.name for c in mapper.local_table.primary_key] == ["document_id"]
+        and "section_id" in mapper.local_table.c
+    ]
+
+
+def _document_sections(document: Document) -> list[int | None]:
+    """The section of the record a document belongs to (a document has none itself)."""
+    session = Session.object_session(document)
+    if session is None or document.id is None:
+        return []
+    connection = session.connection()
+    return [
+        section
+        for table in _records_of_documents()
+        for section in connection.execute(
+            select(table.c.section_id).where(table.c.document_id == document.id)
+        ).scalars()
+    ]
 
 
 def _columns(obj: object) -> list[str]:
@@ -168,6 +202,18 @@ def _columns(obj: object) -> list[str]:
 
 def _values(obj: object) -> dict[str, Any]:
     return {key: getattr(obj, key) for key in _columns(obj)}
+
+
+def _created(session: Session, obj: object) -> dict[str, Any]:
+    """A new row's values; a record made with its document (a remittance, a shipment...)
+    adds the document's note, which its posting's entry, if any, also shows."""
+    values = _values(obj)
+    document_id = getattr(obj, "document_id", None)
+    if document_id is not None and "document" in inspect(obj).mapper.relationships:
+        document = session.get(Document, document_id)
+        if document is not None:
+            values["note"] = document.note
+    return values
 
 
 def _changes(obj: object) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -184,18 +230,18 @@ def _changes(obj: object) -> tuple[dict[str, Any], dict[str, Any]]:
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _flush_context: object) -> None:
     for obj in list(session.new):
-        if _audited(obj):
+        if _audited(obj, "created"):
             record(
                 session,
                 kind=f"{_name(obj)}.created",
                 object_type=_name(obj),
                 object_id=_identity(obj),
                 summary=f"{type(obj).__name__} {_label(obj)} created",
-                after=_values(obj),
+                after=_created(session, obj),
                 section_ids=_section_ids(obj),
             )
     for obj in list(session.dirty):
-        if not _audited(obj) or not session.is_modified(obj, include_collections=False):
+        if not _audited(obj, "updated") or not session.is_modified(obj, include_collections=False):
             continue
         before, after = _changes(obj)
         if not after:
@@ -212,7 +258,7 @@ def _after_flush(session: Session, _flush_context: object) -> None:
             section_ids=_section_ids(obj),
         )
     for obj in list(session.deleted):
-        if _audited(obj):
+        if _audited(obj, "deleted"):
             record(
                 session,
                 kind=f"{_name(obj)}.deleted",
