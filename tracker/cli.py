@@ -154,6 +154,26 @@ def db_current() -> None:
     click.echo(f"{', '.join(current) or 'base (no migrations applied)'} ({state})")
 
 
+@db_group.command("grant")
+@click.argument("role")
+@transactional
+def db_grant(role: str) -> str:
+    """Give ROLE, the role the app runs as, only the rights it needs (PostgreSQL).
+
+    Run by the role that migrated (the tables' owner), after every upgrade: ROLE may
+    read and write ordinary tables, only read and add to moves and the audit trail, and
+    owns nothing, so it can neither drop nor disable their triggers.
+    """
+    from tracker import privileges
+
+    grants = privileges.grant(db.session.connection(), role)
+    return (
+        f"Granted {grants.role}: read and write on {len(grants.read_write)} tables; "
+        f"read and add only on {', '.join(grants.append_only)}; read only on "
+        f"{', '.join(grants.read_only)}; the sequences of new rows."
+    )
+
+
 def _current() -> tuple[str, ...]:
     from tracker import migrate
 
