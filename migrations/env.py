@@ -1,7 +1,9 @@
 """Alembic environment: the models' metadata, and the URL from the app's configuration.
 
 SQLite runs migrations in batch mode (copy and move tables) with foreign keys off while
-the tables are copied, and checks them afterwards.
+the tables are copied, and checks them before the migration's transaction commits: a
+broken key rolls the whole migration back. A downgrade run by ``tracker db downgrade``
+is rolled back, too, when it drops tables or columns that hold data (unless forced).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 # Registers every table on the metadata.
 import tracker.models  # noqa: F401
+from tracker import migrate
 from tracker.db import Base, DecimalText, UTCDateTime, make_engine
 
 alembic_config = context.config
@@ -67,14 +70,25 @@ def _run(connection: Connection) -> None:
         # SQLAlchemy does not begin one first.
         connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
     try:
-        _configure(connection=connection)
+        # One transaction for every step, on SQLite too (Alembic would commit each step
+        # on its own there), so that the checks below can still undo everything.
+        _configure(connection=connection, transactional_ddl=True)
         with context.begin_transaction():
+            before = (
+                migrate.holdings(connection)
+                if alembic_config.attributes.get("refuse_data_loss")
+                else None
+            )
             context.run_migrations()
-        if sqlite:
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            connection.commit()
-            if broken:
-                raise RuntimeError(f"foreign keys broken by the migration: {broken}")
+            # Both checks raise inside the transaction: the migration is rolled back.
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise migrate.BrokenForeignKeys([tuple(row) for row in broken])
+            if before is not None:
+                lost = migrate.losses(before, migrate.schema(connection))
+                if lost:
+                    raise migrate.DataLoss(lost)
     finally:
         if sqlite:
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")

@@ -251,3 +251,66 @@ def test_status_changes_made_with_conditional_updates_are_recorded(world: World,
     ]
     assert kinds[0][1]["status"] == "cancelled" and kinds[1][1]["status"] == "closed"
     assert kinds[3][1]["confirmed_at"]
+
+
+def test_a_draft_shipments_note_changed_later_is_recorded(login, world: World, session):
+    """A document is in its posting's entry when it is made; a note changed afterwards
+    (a draft shipment edited) gets an entry of its own, with before and after, and the
+    posting is still recorded once."""
+    from tests.web.forms import send
+    from tracker.services import shipments
+
+    staff = login(Role.DISTRIBUTOR)
+    world.post("print_run", 20, "PRINTER", "WH")
+    gb = world.loc("GB-STORE").section_id
+    draft = shipments.create(
+        session,
+        None,
+        direction="outbound",
+        section_id=gb,
+        lines=[shipments.LineInput(world.edition.id, 5, "10.00")],
+        note="Leave at the back door",
+    )
+    session.commit()
+    (created,) = [e for e in _entries(session, "shipment.created") if e.object_id == str(draft.id)]
+    assert created.after["note"] == "Leave at the back door"
+    assert not _entries(session, "document.created")
+
+    response = send(staff, f"/shipments/{draft.id}/edit", {"note": "Ring the bell twice"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    (changed,) = [e for e in _entries(session, "document.updated") if e.object_id == str(draft.id)]
+    assert changed.before == {"note": "Leave at the back door"}
+    assert changed.after == {"note": "Ring the bell twice"}
+    assert changed.user_id == staff.user.id
+    assert [s.name for s in changed.sections] == ["Britain"]
+
+    # Saved again unchanged: no entry; dispatched: one posting entry, no document entry.
+    assert send(staff, f"/shipments/{draft.id}/edit").status_code == 302
+    response = staff.post(
+        f"/shipments/{draft.id}/dispatch", data={"csrf_token": csrf_token(staff, "/")}
+    )
+    assert response.status_code == 302
+    assert len(_entries(session, "document.updated")) == 1
+    posted = [e for e in _entries(session, "stock.posted") if e.object_id == str(draft.id)]
+    assert len(posted) == 1 and posted[0].after["document"]["note"] == "Ring the bell twice"
+
+
+def test_a_remittances_note_is_in_its_entry(login, world: World, session):
+    from tests.web.forms import send
+
+    treasurer = login(Role.TREASURER, "GB")
+    response = send(
+        treasurer,
+        "/remittances/new",
+        {
+            "amount": "500",
+            "currency": "GBP",
+            "reference": "Transfer 1",
+            "note": "Paid from the branch's own account, in two parts",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    (entry,) = _entries(session, "remittance.created")
+    assert entry.after["note"] == "Paid from the branch's own account, in two parts"
+    assert entry.after["reference"] == "Transfer 1" and entry.after["amount_minor"] == 50000
+    assert entry.user_id == treasurer.user.id

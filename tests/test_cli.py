@@ -58,7 +58,10 @@ def test_db_upgrade_and_current(database, tmp_path):
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["db", "current"])
     assert result.exit_code == 0 and "(newest)" in result.output
+    # The thresholds of the alerts are a row of settings, made by a migration.
     result = runner.invoke(args=["db", "downgrade", "base"])
+    assert result.exit_code == 1 and "table settings (1 row)" in result.output
+    result = runner.invoke(args=["db", "downgrade", "base", "--force"])
     assert result.exit_code == 0 and "Database at base." in result.output
     app.extensions["tracker.db"].engine.dispose()
 

@@ -3,6 +3,7 @@ engines; every revision goes down and up again."""
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -65,7 +66,7 @@ def test_upgrade_to_head_gives_the_models_schema(database):
 def test_downgrade_to_base_and_up_again(database):
     url = database.fresh(migrated=False)
     migrate.upgrade(url)
-    migrate.downgrade(url, "base")
+    migrate.downgrade(url, "base", force=True)
     assert _tables(url) == {"alembic_version"}
     assert _triggers(url) == set()
     migrate.upgrade(url)
@@ -78,7 +79,7 @@ def test_each_revision_goes_down_and_up(database):
     revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
     for revision in revisions:
         migrate.upgrade(url, revision)
-        migrate.downgrade(url, "-1")
+        migrate.downgrade(url, "-1", force=True)
         migrate.upgrade(url, revision)
     assert _differences(url) == []
 
@@ -120,7 +121,7 @@ def test_weekly_roll_up_is_filled_from_the_moves_already_posted(database):
                 if qty
             )
 
-        migrate.downgrade(url, "6309b28e838c")
+        migrate.downgrade(url, "6309b28e838c", force=True)
         assert "weekly_flows" not in _tables(url)
         migrate.upgrade(url)
         with Session(engine) as session:
@@ -165,7 +166,7 @@ def test_sale_tallies_are_filled_from_the_sales_already_recorded(database):
             kept = sorted(session.execute(select(SaleTally.__table__)).all())
             assert kept == [(store, "card", 0, 0, 0), (store, "cash", 2, 5, 5000)]
 
-        migrate.downgrade(url, "3f1c9a2d7e55")
+        migrate.downgrade(url, "3f1c9a2d7e55", force=True)
         assert "sale_tallies" not in _tables(url)
         migrate.upgrade(url)
         with Session(engine) as session:
@@ -174,5 +175,218 @@ def test_sale_tallies_are_filled_from_the_sales_already_recorded(database):
             # makes none.
             assert filled == [row for row in kept if row.sales]
             assert events.tally(session, store)["total"] == 5000
+    finally:
+        engine.dispose()
+
+
+# -- the command line: relative revisions, data that a downgrade would lose ---------------
+
+
+def _head_and_previous() -> tuple[str, str]:
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    (head,) = script.get_heads()
+    return head, script.get_revision(head).down_revision
+
+
+def _cli(url: str):
+    from config import TestConfig
+    from tracker import create_app
+
+    app = create_app(TestConfig, {"DATABASE_URL": url})
+    return app, app.test_cli_runner()
+
+
+def test_downgrade_minus_one_from_the_command_line(database):
+    """`tracker db downgrade -1` goes one step down (click took "-1" for an option)."""
+    head, previous = _head_and_previous()
+    app, runner = _cli(database.fresh())
+    try:
+        result = runner.invoke(args=["db", "downgrade", "-1"])
+        assert result.exit_code == 0, result.output
+        assert result.output.strip() == f"Database at {previous}."
+        assert runner.invoke(args=["db", "upgrade", "+1"]).output.strip() == f"Database at {head}."
+    finally:
+        app.extensions["tracker.db"].engine.dispose()
+
+
+def _count_rows(url: str, table: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
+    finally:
+        engine.dispose()
+
+
+def test_a_downgrade_that_would_delete_data_is_refused_unless_forced(database):
+    """Going down past the revisions that made sale_tallies and the audit chain would
+    drop them with their rows: refused, with the tables and their rows named, and
+    nothing changed; --force goes down."""
+    from sqlalchemy.orm import Session
+
+    from tests.factories import World
+    from tracker.services import events
+    from tracker.services.events import SaleItem
+
+    url = database.fresh()
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            world = World.build(session).stocked(20)
+            events.sell(
+                session,
+                None,
+                location_id=world.loc("GB-STORE").id,
+                items=[SaleItem(world.edition.id, 2)],
+                payment_method="cash",
+            )
+            session.commit()
+    finally:
+        engine.dispose()
+    head, _ = _head_and_previous()
+    links = _count_rows(url, "audit_chain")
+    assert links > 0 and _count_rows(url, "sale_tallies") == 1
+
+    app, runner = _cli(url)
+    try:
+        result = runner.invoke(args=["db", "downgrade", "3f1c9a2d7e55"])
+        assert result.exit_code == 1
+        (line,) = result.output.strip().splitlines()
+        assert line.startswith("Error: The downgrade would delete data: ")
+        assert f"table audit_chain ({links:,} rows)" in line
+        assert "table sale_tallies (1 row)" in line
+        assert line.endswith("Nothing was changed; add --force to downgrade anyway.")
+        assert "Traceback" not in result.output
+        assert runner.invoke(args=["db", "current"]).output.startswith(f"{head} (newest)")
+        assert _count_rows(url, "sale_tallies") == 1
+        assert _count_rows(url, "audit_chain") == links
+
+        result = runner.invoke(args=["db", "downgrade", "--force", "3f1c9a2d7e55"])
+        assert result.exit_code == 0 and "Database at 3f1c9a2d7e55." in result.output
+        assert not {"sale_tallies", "audit_chain"} & _tables(url)
+    finally:
+        app.extensions["tracker.db"].engine.dispose()
+
+
+def test_a_downgrade_that_would_delete_a_column_with_values_is_refused(database):
+    """Columns count too: a section's own alert thresholds go with the revision that
+    made them."""
+    from sqlalchemy.orm import Session
+
+    from tests.factories import World
+
+    url = database.fresh()
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            World.build(session)
+            session.execute(text("UPDATE sections SET alert_copies = 5 WHERE country_code = 'GB'"))
+            session.commit()
+    finally:
+        engine.dispose()
+    with pytest.raises(migrate.DataLoss) as refused:
+        migrate.downgrade(url, "ea6e1a39056b")
+    assert migrate.Loss("sections", "alert_copies", 1) in refused.value.losses
+    assert "column sections.alert_copies (1 row with a value)" in str(refused.value)
+    assert "alert_weeks_of_cover" not in str(refused.value)  # no section has one
+    assert "settings" in _tables(url)
+
+
+# -- a migration that breaks foreign keys is rolled back ----------------------------------
+
+BROKEN_REVISION = '''"""A revision that leaves a foreign key pointing nowhere.
+
+Revision ID: 0badf00d0001
+Revises: {head}
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0badf00d0001"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "broken_children",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("section_id", sa.Integer(), sa.ForeignKey("sections.id"), nullable=False),
+    )
+    op.execute("INSERT INTO broken_children (id, section_id) VALUES (1, 999999)")
+
+
+def downgrade():
+    op.drop_table("broken_children")
+'''
+
+
+def test_a_migration_that_breaks_foreign_keys_is_rolled_back(database, tmp_path, monkeypatch):
+    """SQLite copies tables with foreign keys off, so a revision can leave a dangling
+    key; the check runs before the commit and the whole upgrade is rolled back (on
+    PostgreSQL the key is refused at once). Either way the database stays as it was."""
+    import shutil
+
+    from config import Config
+
+    head, _ = _head_and_previous()
+    scripts = tmp_path / "migrations"
+    shutil.copytree(Config.MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "20991231_0000_0badf00d0001_broken.py").write_text(
+        BROKEN_REVISION.format(head=head)
+    )
+    monkeypatch.setattr(Config, "MIGRATIONS_DIR", scripts)
+
+    url = database.fresh()
+    app, runner = _cli(url)
+    try:
+        result = runner.invoke(args=["db", "upgrade"])
+        assert result.exit_code != 0
+        if database.is_postgresql:
+            (line,) = result.output.strip().splitlines()
+            assert line.startswith("Error: The migration failed and was rolled back")
+            assert "foreign key" in line
+        else:
+            assert result.output.strip() == (
+                "Error: The migration would leave 1 broken foreign key "
+                "(broken_children -> sections); it was rolled back and nothing was changed."
+            )
+        monkeypatch.undo()
+        assert "broken_children" not in _tables(url)
+        assert runner.invoke(args=["db", "current"]).output.startswith(f"{head} (newest)")
+    finally:
+        app.extensions["tracker.db"].engine.dispose()
+
+
+def test_the_audit_chain_is_filled_from_the_rows_already_written(database):
+    """Upgrading a trail written before the chain links its rows in the order of their
+    ids, exactly as the app links them as they are committed, and it verifies."""
+    from sqlalchemy.orm import Session
+
+    from tests.factories import World
+    from tracker import audit
+
+    url = database.fresh()
+    engine = make_engine(url)
+    chain = "select seq, audit_id, prev_hash, hash from audit_chain order by seq"
+    try:
+        with Session(engine) as session:
+            world = World.build(session)
+            session.commit()
+            world.stocked(30)
+            session.commit()
+            kept = session.execute(text(chain)).all()
+        assert len(kept) > 10
+
+        script = ScriptDirectory.from_config(migrate.alembic_config(url))
+        migrate.downgrade(url, script.get_revision("79c75bd751b5").down_revision, force=True)
+        assert "audit_chain" not in _tables(url)
+        migrate.upgrade(url)
+        with Session(engine) as session:
+            assert session.execute(text(chain)).all() == kept
+            verdict = audit.verify(session)
+            assert (verdict.rows, verdict.problem) == (len(kept), None)
     finally:
         engine.dispose()

@@ -12,26 +12,48 @@ that an audit row exists exactly when its change is committed:
 The acting user is ``session.info["actor_id"]`` (set per request by the accounts module,
 per command by the CLI); None means the system itself. The database refuses UPDATE and
 DELETE on the audit tables (triggers, see the migration that creates them).
+
+A hash chain makes a change that gets around the triggers (the tables' owner can drop
+them) visible: when a transaction commits, each of its audit rows gets a link in
+``audit_chain`` holding the SHA-256 of the row and of the link before it, and
+``verify()`` walks the chain. Links are written at commit, not with the rows: the chain
+needs one writer at a time (on PostgreSQL a transaction-level advisory lock; SQLite's
+writers take turns anyway), and a lock taken as the last thing before the commit can
+never close a cycle with the row locks that postings take.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
-from datetime import date, datetime
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
-from tracker.db import utcnow
-from tracker.models.accounts import AuditEntry, audit_sections
+from tracker.db import Base, utcnow
+from tracker.models.accounts import AuditEntry, AuditLink, audit_sections
 from tracker.models.places import Section
+from tracker.models.stock import Document
 
 _log = AuditEntry.__table__
+_links = AuditLink.__table__
 
 ACTOR = "actor_id"
+# Audit rows written in the session's transaction and not chained yet: id -> content.
+_PENDING = "audit_pending"
+# A savepoint was rolled back since: some pending rows may be gone.
+_RECHECK = "audit_recheck"
+# The hash the first link follows.
+GENESIS = "0" * 64
+# Serialises appends to the chain on PostgreSQL (pg_advisory_xact_lock's key; any
+# fixed number that nothing else in the database uses).
+CHAIN_LOCK = 7_140_526_150_813_233
 
 
 def set_actor(session: Session, user_id: int | None) -> None:
@@ -49,26 +71,27 @@ def record(
     after: dict[str, Any] | None = None,
     section_ids: Iterable[int | None] = (),
 ) -> None:
-    """Write one audit row (and the sections it concerns) in the session's transaction."""
+    """Write one audit row (and the sections it concerns) in the session's transaction;
+    its link in the hash chain is written when the transaction commits."""
     connection = session.connection()
-    audit_id = connection.execute(
-        insert(_log).returning(_log.c.id),
-        {
-            "at": utcnow(),
-            "user_id": session.info.get(ACTOR),
-            "kind": kind,
-            "object_type": object_type,
-            "object_id": None if object_id is None else str(object_id),
-            "summary": summary,
-            "before": _jsonable(before),
-            "after": _jsonable(after),
-        },
-    ).scalar_one()
+    row = {
+        "at": utcnow(),
+        "user_id": session.info.get(ACTOR),
+        "kind": kind,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "summary": summary,
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+    }
+    audit_id = connection.execute(insert(_log).returning(_log.c.id), row).scalar_one()
     sections = sorted({s for s in section_ids if s is not None})
     if sections:
         connection.execute(
             insert(audit_sections), [{"audit_id": audit_id, "section_id": s} for s in sections]
         )
+    # By id: on SQLite a savepoint rolled back frees its ids for the rows written next.
+    session.info.setdefault(_PENDING, {})[audit_id] = _content(audit_id, row, sections)
 
 
 def updated(
@@ -108,8 +131,13 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _audited(obj: object) -> bool:
-    return getattr(obj, "__audit__", True) and not isinstance(obj, AuditEntry)
+def _audited(obj: object, action: str) -> bool:
+    """``__audit__``: True (the default) or False, or the actions recorded for a model
+    whose rows are recorded by someone else when they are made (documents)."""
+    audited = getattr(obj, "__audit__", True)
+    if isinstance(audited, frozenset | set | tuple):
+        audited = action in audited
+    return bool(audited) and not isinstance(obj, AuditEntry)
 
 
 def _name(obj: object) -> str:
@@ -136,7 +164,35 @@ def _identity(obj: object) -> str | None:
 def _section_ids(obj: object) -> list[int | None]:
     if isinstance(obj, Section):
         return [obj.id]
+    if isinstance(obj, Document):
+        return _document_sections(obj)
     return [getattr(obj, "section_id", None)]
+
+
+def _records_of_documents() -> list[Any]:
+    """The tables of records made with a document (a shipment, a remittance...) that
+    name their section."""
+    return [
+        mapper.local_table
+        for mapper in Base.registry.mappers
+        if [c.name for c in mapper.local_table.primary_key] == ["document_id"]
+        and "section_id" in mapper.local_table.c
+    ]
+
+
+def _document_sections(document: Document) -> list[int | None]:
+    """The section of the record a document belongs to (a document has none itself)."""
+    session = Session.object_session(document)
+    if session is None or document.id is None:
+        return []
+    connection = session.connection()
+    return [
+        section
+        for table in _records_of_documents()
+        for section in connection.execute(
+            select(table.c.section_id).where(table.c.document_id == document.id)
+        ).scalars()
+    ]
 
 
 def _columns(obj: object) -> list[str]:
@@ -146,6 +202,18 @@ def _columns(obj: object) -> list[str]:
 
 def _values(obj: object) -> dict[str, Any]:
     return {key: getattr(obj, key) for key in _columns(obj)}
+
+
+def _created(session: Session, obj: object) -> dict[str, Any]:
+    """A new row's values; a record made with its document (a remittance, a shipment...)
+    adds the document's note, which its posting's entry, if any, also shows."""
+    values = _values(obj)
+    document_id = getattr(obj, "document_id", None)
+    if document_id is not None and "document" in inspect(obj).mapper.relationships:
+        document = session.get(Document, document_id)
+        if document is not None:
+            values["note"] = document.note
+    return values
 
 
 def _changes(obj: object) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -162,18 +230,18 @@ def _changes(obj: object) -> tuple[dict[str, Any], dict[str, Any]]:
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _flush_context: object) -> None:
     for obj in list(session.new):
-        if _audited(obj):
+        if _audited(obj, "created"):
             record(
                 session,
                 kind=f"{_name(obj)}.created",
                 object_type=_name(obj),
                 object_id=_identity(obj),
                 summary=f"{type(obj).__name__} {_label(obj)} created",
-                after=_values(obj),
+                after=_created(session, obj),
                 section_ids=_section_ids(obj),
             )
     for obj in list(session.dirty):
-        if not _audited(obj) or not session.is_modified(obj, include_collections=False):
+        if not _audited(obj, "updated") or not session.is_modified(obj, include_collections=False):
             continue
         before, after = _changes(obj)
         if not after:
@@ -190,7 +258,7 @@ def _after_flush(session: Session, _flush_context: object) -> None:
             section_ids=_section_ids(obj),
         )
     for obj in list(session.deleted):
-        if _audited(obj):
+        if _audited(obj, "deleted"):
             record(
                 session,
                 kind=f"{_name(obj)}.deleted",
@@ -200,3 +268,186 @@ def _after_flush(session: Session, _flush_context: object) -> None:
                 before=_values(obj),
                 section_ids=_section_ids(obj),
             )
+
+
+# -- the hash chain ----------------------------------------------------------------------
+
+
+def _content(audit_id: int, row: dict[str, Any], sections: Iterable[int]) -> dict[str, Any]:
+    """What a link's hash covers, from the row as written or as read back."""
+    at = row["at"]
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return {
+        "id": audit_id,
+        "at": at.isoformat(timespec="microseconds"),
+        "user": row["user_id"],
+        "kind": row["kind"],
+        "object": [row["object_type"], row["object_id"]],
+        "summary": row["summary"],
+        "before": row["before"],
+        "after": row["after"],
+        "sections": sorted(sections),
+    }
+
+
+def link_hash(content: dict[str, Any], previous: str) -> str:
+    """SHA-256 of a row's content and the previous link's hash, as canonical JSON
+    (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(
+        {**content, "previous": previous},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_CHUNK = 1000
+
+
+def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@event.listens_for(Session, "before_commit")
+def _chain(session: Session) -> None:
+    """Link the transaction's audit rows into the chain, as its last writes."""
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction goes on
+    session.flush()  # the commit's own flush comes after this hook, and may audit
+    pending: dict[int, dict[str, Any]] = session.info.get(_PENDING) or {}
+    if not pending:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Held until the commit: the next transaction reads the head this one writes.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    ids = sorted(pending)
+    if session.info.pop(_RECHECK, False):
+        kept = {
+            audit_id
+            for chunk in _chunks(ids)
+            for audit_id in connection.execute(
+                select(_log.c.id).where(_log.c.id.in_(chunk))
+            ).scalars()
+        }
+        ids = [audit_id for audit_id in ids if audit_id in kept]
+    head = connection.execute(
+        select(_links.c.seq, _links.c.hash).order_by(_links.c.seq.desc()).limit(1)
+    ).first()
+    seq, previous = (head.seq, head.hash) if head else (0, GENESIS)
+    links = []
+    for audit_id in ids:
+        seq += 1
+        digest = link_hash(pending[audit_id], previous)
+        links.append({"seq": seq, "audit_id": audit_id, "prev_hash": previous, "hash": digest})
+        previous = digest
+    for chunk in _chunks(links):
+        connection.execute(insert(_links), chunk)
+    pending.clear()
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    if session.info.get(_PENDING):
+        session.info[_RECHECK] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the session's whole transaction, not a savepoint
+        session.info.pop(_PENDING, None)
+        session.info.pop(_RECHECK, None)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What ``verify`` found: the rows it checked, the first problem (None: the chain is
+    intact) and the newest link's hash (to note down elsewhere: a chain cut short at its
+    end, with the links, shows only against a hash kept outside the database)."""
+
+    rows: int
+    problem: str | None
+    head: str | None
+
+
+def verify(session: Session) -> Verdict:
+    """Walk the chain in order and recompute every link from its row."""
+    connection = session.connection()
+    previous, expected, checked = GENESIS, 1, 0
+    while True:
+        links = connection.execute(
+            select(
+                _links.c.seq,
+                _links.c.audit_id,
+                _links.c.prev_hash,
+                _links.c.hash,
+                _log.c.id,
+                _log.c.at,
+                _log.c.user_id,
+                _log.c.kind,
+                _log.c.object_type,
+                _log.c.object_id,
+                _log.c.summary,
+                _log.c.before,
+                _log.c.after,
+            )
+            .outerjoin(_log, _log.c.id == _links.c.audit_id)
+            .where(_links.c.seq >= expected)
+            .order_by(_links.c.seq)
+            .limit(_CHUNK)
+        ).all()
+        if not links:
+            break
+        sections: dict[int, list[int]] = {}
+        for audit_id, section_id in connection.execute(
+            select(audit_sections.c.audit_id, audit_sections.c.section_id).where(
+                audit_sections.c.audit_id.in_([link.audit_id for link in links])
+            )
+        ):
+            sections.setdefault(audit_id, []).append(section_id)
+        for link in links:
+            where = f"audit row #{link.audit_id} (link {link.seq:,})"
+            if link.seq != expected:
+                gone = f"{expected:,}" + (
+                    f" to {link.seq - 1:,}" if link.seq > expected + 1 else ""
+                )
+                return Verdict(
+                    checked,
+                    f"{where}: the links before it ({gone}) are missing: "
+                    "audit rows were deleted with their links.",
+                    None,
+                )
+            if link.id is None:
+                return Verdict(checked, f"{where}: the row is missing: it was deleted.", None)
+            if link.prev_hash != previous:
+                return Verdict(
+                    checked,
+                    f"{where}: its link does not follow the link before it: "
+                    "the chain was cut or rewritten here.",
+                    None,
+                )
+            content = _content(link.id, link._mapping, sections.get(link.id, ()))
+            if link_hash(content, link.prev_hash) != link.hash:
+                return Verdict(
+                    checked,
+                    f"{where}: its content does not match its hash: "
+                    "the row was changed after it was written.",
+                    None,
+                )
+            previous, expected, checked = link.hash, expected + 1, checked + 1
+    stray = connection.execute(
+        select(_log.c.id)
+        .outerjoin(_links, _links.c.audit_id == _log.c.id)
+        .where(_links.c.audit_id.is_(None))
+        .order_by(_log.c.id)
+        .limit(1)
+    ).scalar()
+    if stray is not None:
+        return Verdict(
+            checked,
+            f"audit row #{stray} is not in the chain: it was added around the tracker.",
+            None,
+        )
+    return Verdict(checked, None, previous if checked else None)

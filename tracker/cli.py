@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(catalogue_group)
     app.cli.add_command(places_group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(audit_group)
 
 
 # -- tracker db ------------------------------------------------------------------------
@@ -97,24 +98,51 @@ def _url() -> str:
     return current_app.config["DATABASE_URL"]
 
 
+def _migrating(action: Callable[[], None]) -> None:
+    """Run a migration; a refusal or a revision Alembic does not know is one line."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError
+
+    from tracker import migrate
+
+    try:
+        action()
+    except (migrate.MigrationRefused, CommandError) as error:
+        raise click.ClickException(str(error)) from None
+    except DBAPIError as error:
+        text = str(error.orig).strip().splitlines()[0]
+        raise click.ClickException(
+            f"The migration failed and was rolled back, nothing was changed: {text}"
+        ) from None
+    click.echo(f"Database at {', '.join(_current()) or 'base'}.")
+
+
 @db_group.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Upgrade the database to REVISION (default: the newest)."""
     from tracker import migrate
 
-    migrate.upgrade(_url(), revision)
-    click.echo(f"Database at {', '.join(_current()) or 'base'}.")
+    _migrating(lambda: migrate.upgrade(_url(), revision))
 
 
-@db_group.command("downgrade")
+# "-1" is a revision here, not an option.
+@db_group.command("downgrade", context_settings={"ignore_unknown_options": True})
 @click.argument("revision")
-def db_downgrade(revision: str) -> None:
-    """Downgrade the database to REVISION ('-1' for one step, 'base' for empty)."""
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Downgrade even if that drops tables or columns that hold data.",
+)
+def db_downgrade(revision: str, force: bool) -> None:
+    """Downgrade the database to REVISION ('-1' for one step, 'base' for empty).
+
+    Refused, with nothing changed, when the revisions undone would drop tables or
+    columns that hold data, unless --force: the message names them and their rows.
+    """
     from tracker import migrate
 
-    migrate.downgrade(_url(), revision)
-    click.echo(f"Database at {', '.join(_current()) or 'base'}.")
+    _migrating(lambda: migrate.downgrade(_url(), revision, force=force))
 
 
 @db_group.command("current")
@@ -128,11 +156,59 @@ def db_current() -> None:
     click.echo(f"{', '.join(current) or 'base (no migrations applied)'} ({state})")
 
 
+@db_group.command("grant")
+@click.argument("role")
+@transactional
+def db_grant(role: str) -> str:
+    """Give ROLE, the role the app runs as, only the rights it needs (PostgreSQL).
+
+    Run by the role that migrated (the tables' owner), after every upgrade: ROLE may
+    read and write ordinary tables, only read and add to moves and the audit trail, and
+    owns nothing, so it can neither drop nor disable their triggers.
+    """
+    from tracker import privileges
+
+    grants = privileges.grant(db.session.connection(), role)
+    return (
+        f"Granted {grants.role}: read and write on {len(grants.read_write)} tables; "
+        f"read and add only on {', '.join(grants.append_only)}; read only on "
+        f"{', '.join(grants.read_only)}; the sequences of new rows."
+    )
+
+
 def _current() -> tuple[str, ...]:
     from tracker import migrate
 
     with db.engine.connect() as connection:
         return migrate.current_heads(connection)
+
+
+# -- tracker audit ---------------------------------------------------------------------
+
+
+@click.group("audit", cls=AppGroup)
+def audit_group() -> None:
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@transactional
+def audit_verify() -> None:
+    """Walk the audit trail's hash chain and recompute every link.
+
+    Prints the number of rows and the newest hash when the chain is intact; otherwise
+    the first row whose content or link does not match, with exit status 1.
+    """
+    from tracker import audit
+
+    verdict = audit.verify(db.session)
+    if verdict.problem is not None:
+        click.echo(
+            f"Audit chain broken after {verdict.rows:,} intact rows: {verdict.problem}", err=True
+        )
+        raise click.exceptions.Exit(1)
+    newest = f"; newest hash {verdict.head}" if verdict.head else ""
+    click.echo(f"{verdict.rows:,} rows, chain intact{newest}.")
 
 
 # -- tracker demo ----------------------------------------------------------------------

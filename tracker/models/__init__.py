@@ -1,7 +1,7 @@
 """The tracker's tables, one module per area. Importing this package registers them all
 on ``tracker.db.Base.metadata`` (which migrations compare against)."""
 
-from tracker.models.accounts import AuditEntry, Role, User, audit_sections
+from tracker.models.accounts import AuditEntry, AuditLink, Role, User, audit_sections
 from tracker.models.catalogue import Author, Edition, EditionFormat, Title, title_authors
 from tracker.models.distribution import (
     Direction,
@@ -52,10 +52,16 @@ from tracker.models.stock import (
     WeeklyFlow,
 )
 
+# Tables whose rows nobody may change or delete: triggers refuse it, and the app's own
+# database role may only read and add to them (``tracker db grant``).
+APPEND_ONLY_TABLES = ("moves", "audit_log", "audit_sections", "audit_chain")
+
 __all__ = [
+    "APPEND_ONLY_TABLES",
     "PHYSICAL_KINDS",
     "SOURCE_KINDS",
     "AuditEntry",
+    "AuditLink",
     "Author",
     "Balance",
     "Condition",
@@ -105,4 +111,4 @@ __all__ = [
 ]
 
 # The audit trail's flush hook, on every session (imported last: it uses the models).
-from tracker import audit as _audit  # noqa: F401
+from tracker import audit as _audit  # noqa: E402, F401

@@ -143,3 +143,26 @@ class AuditEntry(Base):
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.id} {self.kind}>"
+
+
+class AuditLink(Base):
+    """A link of the audit trail's hash chain: one per audit row, in the order the rows
+    were committed (``seq`` counts 1, 2, 3... without gaps).
+
+    ``hash`` is SHA-256 over the row's content (id, at, user, kind, object, summary,
+    before, after, sections) and ``prev_hash``, the hash of the link before it: a row
+    changed, removed or slipped in afterwards no longer matches (``tracker audit
+    verify``). Written by ``tracker.audit`` when the transaction commits; append-only
+    like the rows (triggers).
+    """
+
+    __tablename__ = "audit_chain"
+    __audit__ = False
+
+    seq: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
+    audit_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("audit_log.id"), unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def __repr__(self) -> str:
+        return f"<AuditLink {self.seq} {self.audit_id}>"

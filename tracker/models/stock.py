@@ -63,8 +63,10 @@ class Document(Base):
     """A business document (print run, shipment, transfer, sale...) that makes moves."""
 
     __tablename__ = "documents"
-    # The ledger writes one audit entry for the document and its moves together.
-    __audit__ = False
+    # Made, a document is in its posting's audit entry (with its moves) or in that of
+    # the record made with it (a shipment's draft, a remittance); later changes, such as
+    # a draft's note, are recorded here.
+    __audit__ = frozenset({"updated", "deleted"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
