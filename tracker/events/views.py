@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tracker import reports, statements
 from tracker.access import allow, require_section, section_scope, signed_in
@@ -20,10 +30,13 @@ from tracker.forms import choices
 from tracker.models import (
     Author,
     Condition,
+    Edition,
     Event,
     Location,
+    PaymentMethod,
     Role,
     Sale,
+    SaleLine,
     Section,
     Signing,
 )
@@ -147,6 +160,9 @@ def detail(event_id: int):
             db.session.scalars(
                 select(Sale)
                 .where(Sale.event_id == event.id)
+                .options(
+                    selectinload(Sale.lines).joinedload(SaleLine.edition).joinedload(Edition.title)
+                )
                 .order_by(Sale.document_id.desc())
                 .limit(20)
             )
@@ -489,32 +505,52 @@ def signings():
 @signed_in
 def report(event_id: int):
     event = _event(event_id)
-    data = statements.event_report(db.session, event)
-    sales = list(
-        db.session.scalars(
-            select(Sale).where(Sale.event_id == event.id).order_by(Sale.sold_at, Sale.document_id)
-        )
-    )
     if requested_format():
-        currency = event.section.currency
-        rows = [
-            ["brought", "", data.brought],
-            ["returned to the store", "", data.returned],
-            ["sold unsigned", "", data.sold_unsigned],
-            ["sold signed", "", data.sold_signed],
-            ["signed", "", data.signed],
-            ["attendance", "", data.attendance or ""],
-            ["copies sold per attendee", "", data.per_attendee or ""],
-        ]
-        rows += [["takings", m, from_minor(v, currency)] for m, v in data.takings.items()]
-        rows += [
-            [
-                "sale",
-                f"#{s.id} {s.sold_at:%Y-%m-%d %H:%M}",
-                f"{s.copies} copies, {from_minor(s.total_minor, s.currency)} {s.currency}, "
-                f"{s.payment_label}" + (f", voided: {s.void_reason}" if s.voided_at else ""),
-            ]
-            for s in sales
-        ]
-        return export(f"event-{event.id}", ["what", "detail", "value"], rows)
-    return render_template("events/report.html", event=event, report=data, sales=sales)
+        return export(
+            f"event-{event.id}",
+            ["what", "detail", "value"],
+            functools.partial(_report_rows, event_id=event.id),
+            title=event.name,
+        )
+    limit = current_app.config["MOVES_PER_PAGE"]
+    sales = statements.event_sales_page(
+        db.session, event.id, before_id=request.args.get("before", type=int), limit=limit + 1
+    )
+    return render_template(
+        "events/report.html",
+        event=event,
+        report=statements.event_report(db.session, event),
+        sales=sales[:limit],
+        older={"before": sales[limit - 1].id} if len(sales) > limit else None,
+        newest=request.args.get("before") is not None,
+    )
+
+
+_PAYMENT_LABELS = {m.value: m.label for m in PaymentMethod}
+
+
+def _report_rows(session: Session, event_id: int):
+    """The report as the export's rows: the figures, then every sale in the order they
+    happened, read as they are written out."""
+    event = session.get(Event, event_id, options=[joinedload(Event.section)])
+    data = statements.event_report(session, event)
+    currency = event.section.currency
+    yield ["brought", "", data.brought]
+    yield ["returned to the store", "", data.returned]
+    yield ["sold unsigned", "", data.sold_unsigned]
+    yield ["sold signed", "", data.sold_signed]
+    yield ["signed", "", data.signed]
+    yield ["attendance", "", data.attendance or ""]
+    yield ["copies sold per attendee", "", data.per_attendee or ""]
+    for method, amount in data.takings.items():
+        yield ["takings", method, from_minor(amount, currency)]
+    for s in statements.event_sales(session, event.id):
+        detail = (
+            f"{s.copies} copies, {from_minor(s.total_minor, s.currency)} {s.currency}, "
+            f"{_PAYMENT_LABELS[s.payment_method]}"
+        )
+        if s.buyer_name:
+            detail += f", bought by {s.buyer_name}"
+        if s.voided_at:
+            detail += f", voided: {s.void_reason}"
+        yield ["sale", f"#{s.id} {s.sold_at:%Y-%m-%d %H:%M}", detail]
