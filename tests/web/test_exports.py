@@ -18,7 +18,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from tracker import exports
+from tracker import exports, reports
 from tracker.models import Document, Event, Location, Role, Sale, Section
 from tracker.money import from_minor
 from tracker.services import events as event_service
@@ -260,6 +260,75 @@ def test_the_report_page_shows_the_sales_a_page_at_a_time(app, session, world, l
     for before in ("999999999", "x"):
         again = client.get(f"/events/{event.id}/report?before={before}")
         assert _sales_on(BeautifulSoup(again.data, "html.parser")) == first
+
+
+# -- the other whole-table exports, read in chunks ---------------------------------------------
+
+
+def test_whole_table_exports_are_read_in_chunks_and_hold_every_row(app, session, world, login):
+    world.stocked(200)
+    store, table = world.loc("GB-STORE").id, world.loc("GB-EV").id
+    for i in range(5):
+        movements.transfer(
+            session,
+            None,
+            from_location_id=store,
+            to_location_id=table,
+            lines=[movements.Copies(world.edition.id, 1 + i)],
+            note=f"transfer {i}",
+        )
+    for i in range(3):
+        movements.write_off(
+            session,
+            None,
+            location_id=store,
+            reason="damaged",
+            lines=[movements.Copies(world.edition.id, 1)],
+            note=f"write-off {i}",
+        )
+    for counted in (150, 151, 149):
+        movements.stocktake(
+            session,
+            None,
+            location_id=store,
+            counts=[movements.Copies(world.edition.id, counted)],
+            reason="counted",
+        )
+    for i in range(3):
+        movements.record_print_run(
+            session, None, edition_id=world.edition.id, qty=10, reference=f"run {i}"
+        )
+    session.commit()
+    # Read two at a time, the tables hold what the pages list, in the same order.
+    chunked = [
+        (reports.all_transfers(session, chunk=2), reports.transfers(session)),
+        (reports.all_write_offs(session, chunk=2), reports.write_offs(session)),
+    ]
+    for rows, listed in chunked:
+        rows = list(rows)
+        assert [(r.document.id, r.copies, r.editions) for r in rows] == [
+            (r.document.id, r.copies, r.editions) for r in listed
+        ]
+    assert [s.document_id for s in reports.all_stocktakes(session, chunk=2)] == [
+        s.document_id for s in reports.stocktakes(session)
+    ]
+    assert [r.document.id for r in reports.all_print_runs(session, chunk=2)] == [
+        r.document.id for r in reports.print_runs(session)
+    ]
+    client = login(Role.DISTRIBUTOR)
+    transfers = _csv(client.get("/transfers?format=csv"))
+    assert [r[7] for r in transfers[1:]] == [f"transfer {i}" for i in reversed(range(5))]
+    assert transfers[1][4:6] == ["5", "5 × In Defence of Lenin (English paperback)"]
+    write_offs = _csv(client.get("/write-offs?format=csv"))
+    assert [r[7] for r in write_offs[1:]] == [f"write-off {i}" for i in reversed(range(3))]
+    stocktakes = _csv(client.get("/stocktakes?format=csv"))
+    assert [r[7] for r in stocktakes[1:]] == ["-2", "1", "-32"]  # the newest first
+    runs = _xlsx(client.get("/print-runs?format=xlsx"))
+    assert [r[5] for r in runs.iter_rows(min_row=2, values_only=True)][:3] == [
+        "run 2",
+        "run 1",
+        "run 0",
+    ]
 
 
 # -- stored text that XML cannot hold ----------------------------------------------------------
