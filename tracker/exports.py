@@ -68,7 +68,7 @@ CSV_CHUNK = 64 * 1024
 
 def _clean(value: str) -> str:
     """``value`` without the characters an XLSX file cannot hold."""
-    if _ILLEGAL.search(value) is None:
+    if value.isprintable() or _ILLEGAL.search(value) is None:
         return value
     return _ILLEGAL.sub(lambda m: _BREAKS.get(m.group(), ""), value)
 
@@ -78,10 +78,10 @@ def is_formula(value: str) -> bool:
     if not value:
         return False
     first = value[0]
-    if first.isascii() and first.isalnum():  # the common case: a name, a number as text
-        return False
     if first in _LEADING:
         return True
+    if " " < first < "\x7f":  # the common case: a visible ASCII character
+        return first in _SIGNS
     for char in value:
         if char in _SIGNS or unicodedata.normalize("NFKC", char) in _SIGNS:
             return True

@@ -28,9 +28,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
 
 from sqlalchemy import BigInteger, case, cast, func, literal, or_, select, tuple_
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tracker.db import UTCDateTime, utc_day
@@ -634,45 +634,41 @@ def event_report(session: Session, event: Event) -> EventReport:
     )
 
 
-class SaleRow(NamedTuple):
-    """One sale of an event, added up: what the report's export lists."""
-
-    id: int
-    sold_at: datetime
-    currency: str
-    payment_method: str
-    buyer_name: str | None
-    voided_at: datetime | None
-    void_reason: str | None
-    copies: int
-    total_minor: int
-
-
-def event_sales(session: Session, event_id: int, *, chunk: int = 1000) -> Iterator[SaleRow]:
+def event_sales_query(event_id: int):
     """Every sale of an event in the order they happened, each with its copies and
-    amount, from one grouped query read ``chunk`` rows at a time (a server-side cursor
-    on PostgreSQL): no query per sale, and never every sale in memory at once."""
-    query = (
+    amount: one grouped query. Its rows have ``id``, ``sold_at``, ``currency``,
+    ``payment_method``, ``buyer_name``, ``voided_at``, ``void_reason``, ``copies`` and
+    ``total_minor``."""
+    return (
         select(
-            Sale.document_id,
+            Sale.document_id.label("id"),
             Sale.sold_at,
             Sale.currency,
             Sale.payment_method,
             Sale.buyer_name,
             Sale.voided_at,
             Sale.void_reason,
-            func.sum(SaleLine.qty),
-            func.sum(cast(SaleLine.qty, BigInteger) * SaleLine.unit_price_minor),
+            cast(func.sum(SaleLine.qty), BigInteger).label("copies"),
+            cast(
+                func.sum(cast(SaleLine.qty, BigInteger) * SaleLine.unit_price_minor), BigInteger
+            ).label("total_minor"),
         )
         .join(SaleLine, SaleLine.sale_id == Sale.document_id)
         .where(Sale.event_id == event_id)
-        # Grouped by the primary key: the other columns of the sale follow from it.
-        .group_by(Sale.document_id)
+        # Grouped by the primary key (the other columns of the sale follow from it), in
+        # the order of the index on (event, time, number): rows come as they are read.
+        .group_by(Sale.sold_at, Sale.document_id)
         .order_by(Sale.sold_at, Sale.document_id)
-        .execution_options(yield_per=chunk)
     )
-    for row in session.execute(query):
-        yield SaleRow(*row[:7], int(row[7]), int(row[8]))
+
+
+def event_sales(session: Session, event_id: int, *, chunk: int = 1000) -> Iterator[Row]:
+    """Every sale of an event in the order they happened, each with its copies and
+    amount (``event_sales_query``), read ``chunk`` rows at a time (a server-side cursor
+    on PostgreSQL): no query per sale, and never every sale in memory at once."""
+    query = event_sales_query(event_id).execution_options(yield_per=chunk)
+    # Plain rows, through the session's connection: no ORM work per row.
+    yield from session.connection().execute(query)
 
 
 def event_sales_page(

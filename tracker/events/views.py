@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from datetime import date
+from decimal import Decimal
 
 from flask import (
     Blueprint,
@@ -40,7 +41,7 @@ from tracker.models import (
     Section,
     Signing,
 )
-from tracker.money import format_money, from_minor
+from tracker.money import format_money, from_minor, precision
 from tracker.services import events as service
 from tracker.services.documents import AlreadySubmitted, new_key
 from tracker.services.money import prices_for
@@ -544,13 +545,25 @@ def _report_rows(session: Session, event_id: int):
     yield ["copies sold per attendee", "", data.per_attendee or ""]
     for method, amount in data.takings.items():
         yield ["takings", method, from_minor(amount, currency)]
-    for s in statements.event_sales(session, event.id):
-        detail = (
-            f"{s.copies} copies, {from_minor(s.total_minor, s.currency)} {s.currency}, "
-            f"{_PAYMENT_LABELS[s.payment_method]}"
-        )
-        if s.buyer_name:
-            detail += f", bought by {s.buyer_name}"
-        if s.voided_at:
-            detail += f", voided: {s.void_reason}"
-        yield ["sale", f"#{s.id} {s.sold_at:%Y-%m-%d %H:%M}", detail]
+    scales: dict[str, int] = {}
+    for (
+        number,
+        sold_at,
+        cur,
+        method,
+        buyer,
+        voided_at,
+        reason,
+        sold,
+        total,
+    ) in statements.event_sales(session, event.id):
+        scale = scales.get(cur)
+        if scale is None:
+            scale = scales[cur] = -precision(cur)
+        detail = f"{sold} copies, {Decimal(total).scaleb(scale)} {cur}, {_PAYMENT_LABELS[method]}"
+        if buyer:
+            detail += f", bought by {buyer}"
+        if voided_at:
+            detail += f", voided: {reason}"
+        # The time to the minute, in UTC (isoformat is much quicker than strftime).
+        yield ["sale", f"#{number} {sold_at.isoformat(' ', 'minutes')[:16]}", detail]
