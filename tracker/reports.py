@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -26,6 +27,7 @@ from tracker.models import (
     Shipment,
     ShipmentLine,
     Stocktake,
+    StocktakeLine,
     Title,
     Transfer,
     WriteOff,
@@ -33,6 +35,8 @@ from tracker.models import (
 )
 
 K = LocationKind
+# Rows read at a time by the exports of whole tables.
+CHUNK = 500
 
 
 @dataclass
@@ -474,13 +478,7 @@ def _movement_rows(session: Session, records: list) -> list[MovementRow]:
     ]
 
 
-def transfers(
-    session: Session,
-    *,
-    section_scope: int | None = None,
-    before_id: int | None = None,
-    limit: int | None = None,
-) -> list[MovementRow]:
+def _transfers_query(section_scope: int | None):
     source = aliased(Location)
     target = aliased(Location)
     query = (
@@ -498,6 +496,17 @@ def transfers(
         query = query.where(
             or_(source.section_id == section_scope, target.section_id == section_scope)
         )
+    return query
+
+
+def transfers(
+    session: Session,
+    *,
+    section_scope: int | None = None,
+    before_id: int | None = None,
+    limit: int | None = None,
+) -> list[MovementRow]:
+    query = _transfers_query(section_scope)
     if before_id is not None:
         query = query.where(Transfer.document_id < before_id)
     if limit is not None:
@@ -505,13 +514,20 @@ def transfers(
     return _movement_rows(session, list(session.scalars(query).unique()))
 
 
-def write_offs(
-    session: Session,
-    *,
-    section_scope: int | None = None,
-    before_id: int | None = None,
-    limit: int | None = None,
-) -> list[MovementRow]:
+def _in_chunks(session: Session, query, chunk: int) -> Iterator[list]:
+    """The query's objects, ``chunk`` at a time, read as they are asked for."""
+    yield from session.scalars(query.execution_options(yield_per=chunk)).partitions()
+
+
+def all_transfers(
+    session: Session, *, section_scope: int | None = None, chunk: int = CHUNK
+) -> Iterator[MovementRow]:
+    """Every transfer, newest first, read ``chunk`` at a time (two queries a chunk)."""
+    for records in _in_chunks(session, _transfers_query(section_scope), chunk):
+        yield from _movement_rows(session, records)
+
+
+def _write_offs_query(section_scope: int | None):
     query = (
         select(WriteOff)
         .join(WriteOff.location)
@@ -523,11 +539,48 @@ def write_offs(
     )
     if section_scope is not None:
         query = query.where(Location.section_id == section_scope)
+    return query
+
+
+def write_offs(
+    session: Session,
+    *,
+    section_scope: int | None = None,
+    before_id: int | None = None,
+    limit: int | None = None,
+) -> list[MovementRow]:
+    query = _write_offs_query(section_scope)
     if before_id is not None:
         query = query.where(WriteOff.document_id < before_id)
     if limit is not None:
         query = query.limit(limit)
     return _movement_rows(session, list(session.scalars(query).unique()))
+
+
+def all_write_offs(
+    session: Session, *, section_scope: int | None = None, chunk: int = CHUNK
+) -> Iterator[MovementRow]:
+    """Every write-off, newest first, read ``chunk`` at a time (two queries a chunk)."""
+    for records in _in_chunks(session, _write_offs_query(section_scope), chunk):
+        yield from _movement_rows(session, records)
+
+
+def _stocktakes_query(section_scope: int | None):
+    query = (
+        select(Stocktake)
+        .join(Stocktake.location)
+        .options(
+            joinedload(Stocktake.document).joinedload(Document.created_by),
+            contains_eager(Stocktake.location),
+            selectinload(Stocktake.lines)
+            .joinedload(StocktakeLine.edition)
+            .joinedload(Edition.title),
+        )
+        .order_by(Stocktake.document_id.desc())
+    )
+    if section_scope is not None:
+        query = query.where(Location.section_id == section_scope)
+    return query
 
 
 def stocktakes(
@@ -537,23 +590,21 @@ def stocktakes(
     before_id: int | None = None,
     limit: int | None = None,
 ) -> list[Stocktake]:
-    query = (
-        select(Stocktake)
-        .join(Stocktake.location)
-        .options(
-            joinedload(Stocktake.document).joinedload(Document.created_by),
-            contains_eager(Stocktake.location),
-            selectinload(Stocktake.lines),
-        )
-        .order_by(Stocktake.document_id.desc())
-    )
-    if section_scope is not None:
-        query = query.where(Location.section_id == section_scope)
+    query = _stocktakes_query(section_scope)
     if before_id is not None:
         query = query.where(Stocktake.document_id < before_id)
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query).unique())
+
+
+def all_stocktakes(
+    session: Session, *, section_scope: int | None = None, chunk: int = CHUNK
+) -> Iterator[Stocktake]:
+    """Every stocktake with its lines, newest first, read ``chunk`` at a time (two
+    queries a chunk)."""
+    for records in _in_chunks(session, _stocktakes_query(section_scope), chunk):
+        yield from records
 
 
 @dataclass
@@ -564,10 +615,8 @@ class PrintRunRow:
     occurred_at: datetime
 
 
-def print_runs(
-    session: Session, *, before_id: int | None = None, limit: int | None = None
-) -> list[PrintRunRow]:
-    query = (
+def _print_runs_query():
+    return (
         select(Move)
         .where(Move.kind == MoveKind.PRINT_RUN)
         .options(
@@ -576,6 +625,12 @@ def print_runs(
         )
         .order_by(Move.document_id.desc())
     )
+
+
+def print_runs(
+    session: Session, *, before_id: int | None = None, limit: int | None = None
+) -> list[PrintRunRow]:
+    query = _print_runs_query()
     if before_id is not None:
         query = query.where(Move.document_id < before_id)
     if limit is not None:
@@ -583,6 +638,13 @@ def print_runs(
     return [
         PrintRunRow(m.document, m.edition, m.qty, m.occurred_at) for m in session.scalars(query)
     ]
+
+
+def all_print_runs(session: Session, *, chunk: int = CHUNK) -> Iterator[PrintRunRow]:
+    """Every delivery from the printer, newest first, read ``chunk`` at a time."""
+    for moves in _in_chunks(session, _print_runs_query(), chunk):
+        for m in moves:
+            yield PrintRunRow(m.document, m.edition, m.qty, m.occurred_at)
 
 
 def places(

@@ -24,15 +24,16 @@ dashboard and the balances page use it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import BigInteger, case, cast, func, literal, or_, select, tuple_
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from tracker.db import utc_day
+from tracker.db import UTCDateTime, utc_day
 from tracker.models import (
     PHYSICAL_KINDS,
     Author,
@@ -572,30 +573,42 @@ class EventReport:
 
 
 def event_report(session: Session, event: Event) -> EventReport:
+    """An event's figures, each from a grouped query: the same handful of statements
+    whatever the number of its sales."""
     table = event.location_id
+    into, out_of = Move.to_location_id == table, Move.from_location_id == table
+    brought, returned = session.execute(
+        select(
+            func.coalesce(func.sum(case((into, Move.qty), else_=0)), 0),
+            func.coalesce(func.sum(case((out_of, Move.qty), else_=0)), 0),
+        ).where(Move.kind == MoveKind.TRANSFER, or_(into, out_of))
+    ).one()
 
-    def transferred(side) -> int:
-        return int(
-            session.scalar(
-                select(func.coalesce(func.sum(Move.qty), 0)).where(
-                    Move.kind == MoveKind.TRANSFER, side == table
-                )
-            )
-        )
-
-    brought, returned = transferred(Move.to_location_id), transferred(Move.from_location_id)
-
+    sales = voided = 0
+    for kept, count in session.execute(
+        select(Sale.voided_at.is_(None), func.count())
+        .where(Sale.event_id == event.id)
+        .group_by(Sale.voided_at.is_(None))
+    ):
+        if kept:
+            sales += int(count)
+        else:
+            voided += int(count)
     sold = defaultdict(int)
     takings: dict[str, int] = {m.value: 0 for m in PaymentMethod}
-    sales = voided = 0
-    for sale in session.scalars(select(Sale).where(Sale.event_id == event.id)):
-        if sale.voided_at is not None:
-            voided += 1
-            continue
-        sales += 1
-        for line in sale.lines:
-            sold[line.condition] += line.qty
-            takings[sale.payment_method] += line.qty * line.unit_price_minor
+    for condition, method, qty, amount in session.execute(
+        select(
+            SaleLine.condition,
+            Sale.payment_method,
+            func.sum(SaleLine.qty),
+            func.sum(cast(SaleLine.qty, BigInteger) * SaleLine.unit_price_minor),
+        )
+        .join(SaleLine.sale)
+        .where(Sale.event_id == event.id, Sale.voided_at.is_(None))
+        .group_by(SaleLine.condition, Sale.payment_method)
+    ):
+        sold[condition] += int(qty)
+        takings[method] += int(amount)
     on_table = defaultdict(int)
     for condition, qty in session.execute(
         select(Balance.condition, func.sum(Balance.qty))
@@ -608,8 +621,8 @@ def event_report(session: Session, event: Event) -> EventReport:
     )
     return EventReport(
         event=event,
-        brought=brought,
-        returned=returned,
+        brought=int(brought),
+        returned=int(returned),
         sold_unsigned=sold[Condition.UNSIGNED],
         sold_signed=sold[Condition.SIGNED],
         signed=int(signed),
@@ -619,6 +632,70 @@ def event_report(session: Session, event: Event) -> EventReport:
         on_table_unsigned=on_table[Condition.UNSIGNED],
         on_table_signed=on_table[Condition.SIGNED],
     )
+
+
+def event_sales_query(event_id: int):
+    """Every sale of an event in the order they happened, each with its copies and
+    amount: one grouped query. Its rows have ``id``, ``sold_at``, ``currency``,
+    ``payment_method``, ``buyer_name``, ``voided_at``, ``void_reason``, ``copies`` and
+    ``total_minor``."""
+    return (
+        select(
+            Sale.document_id.label("id"),
+            Sale.sold_at,
+            Sale.currency,
+            Sale.payment_method,
+            Sale.buyer_name,
+            Sale.voided_at,
+            Sale.void_reason,
+            cast(func.sum(SaleLine.qty), BigInteger).label("copies"),
+            cast(
+                func.sum(cast(SaleLine.qty, BigInteger) * SaleLine.unit_price_minor), BigInteger
+            ).label("total_minor"),
+        )
+        .join(SaleLine, SaleLine.sale_id == Sale.document_id)
+        .where(Sale.event_id == event_id)
+        # Grouped by the primary key (the other columns of the sale follow from it), in
+        # the order of the index on (event, time, number): rows come as they are read.
+        .group_by(Sale.sold_at, Sale.document_id)
+        .order_by(Sale.sold_at, Sale.document_id)
+    )
+
+
+def event_sales(session: Session, event_id: int, *, chunk: int = 1000) -> Iterator[Row]:
+    """Every sale of an event in the order they happened, each with its copies and
+    amount (``event_sales_query``), read ``chunk`` rows at a time (a server-side cursor
+    on PostgreSQL): no query per sale, and never every sale in memory at once."""
+    query = event_sales_query(event_id).execution_options(yield_per=chunk)
+    # Plain rows, through the session's connection: no ORM work per row.
+    yield from session.connection().execute(query)
+
+
+def event_sales_page(
+    session: Session, event_id: int, *, before_id: int | None = None, limit: int = 50
+) -> list[Sale]:
+    """A page of an event's sales, newest first (by when they happened, then by number),
+    with their lines and editions: ``limit`` at most, older than the sale ``before_id``
+    when it is one of the event's."""
+    query = (
+        select(Sale)
+        .where(Sale.event_id == event_id)
+        .options(selectinload(Sale.lines).joinedload(SaleLine.edition).joinedload(Edition.title))
+        .order_by(Sale.sold_at.desc(), Sale.document_id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        last = session.execute(
+            select(Sale.sold_at, Sale.document_id).where(
+                Sale.event_id == event_id, Sale.document_id == before_id
+            )
+        ).first()
+        if last is not None:
+            query = query.where(
+                tuple_(Sale.sold_at, Sale.document_id)
+                < tuple_(literal(last.sold_at, UTCDateTime()), literal(last.document_id))
+            )
+    return list(session.scalars(query))
 
 
 @dataclass

@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from tracker import reports, statements
 from tracker.access import READERS, allow, require_section, section_scope, signed_in
@@ -170,6 +171,7 @@ def remittances():
     query = (
         select(Remittance)
         .join(Remittance.section)
+        .options(contains_eager(Remittance.section))
         .order_by(Remittance.sent_on.desc(), Remittance.document_id.desc())
     )
     if section_scope() is not None:

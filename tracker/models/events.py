@@ -116,11 +116,13 @@ class Sale(Base):
         # A sale screen's tally and its last sale: a place's sales, newest first, read at
         # every sale; without it each sale would read every sale ever made.
         Index("ix_sales_location_newest", "location_id", "document_id"),
+        # An event's sales by when they happened: its report's pages and exports.
+        Index("ix_sales_event_time", "event_id", "sold_at", "document_id"),
     )
 
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), index=True)
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     payment_method: Mapped[str] = mapped_column(String(16))
     buyer_name: Mapped[str | None] = mapped_column(String(200))

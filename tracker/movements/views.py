@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import (
     Blueprint,
     abort,
@@ -13,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from tracker import reports
 from tracker.access import allow, require_section, section_scope, signed_in
@@ -80,6 +83,73 @@ def _done(document_id: int, message: str):
     return redirect(document_url(document_id))
 
 
+def _by(document) -> str:
+    return document.created_by.email if document.created_by else ""
+
+
+# The exports' rows, read from the session they are given (a whole table, in chunks).
+
+
+def _transfer_rows(session: Session, section_scope: int | None):
+    for r in reports.all_transfers(session, section_scope=section_scope):
+        yield [
+            r.document.id,
+            r.document.created_at,
+            r.detail.from_location.name,
+            r.detail.to_location.name,
+            r.copies,
+            r.editions,
+            _by(r.document),
+            r.document.note,
+        ]
+
+
+def _write_off_rows(session: Session, section_scope: int | None):
+    for r in reports.all_write_offs(session, section_scope=section_scope):
+        yield [
+            r.document.id,
+            r.document.created_at,
+            r.detail.location.name,
+            r.detail.reason_label,
+            r.copies,
+            r.editions,
+            _by(r.document),
+            r.document.note,
+        ]
+
+
+def _stocktake_rows(session: Session, section_scope: int | None):
+    for s in reports.all_stocktakes(session, section_scope=section_scope):
+        for line in s.lines:
+            yield [
+                s.document_id,
+                s.document.created_at,
+                s.location.name,
+                line.edition.label,
+                line.condition,
+                line.expected,
+                line.counted,
+                line.difference,
+                "yes" if s.blind else "",
+                s.reason,
+                _by(s.document),
+            ]
+
+
+def _print_run_rows(session: Session):
+    for r in reports.all_print_runs(session):
+        yield [
+            r.document.id,
+            r.occurred_at,
+            r.edition.label,
+            r.edition.isbn,
+            r.copies,
+            r.document.reference,
+            _by(r.document),
+            r.document.note,
+        ]
+
+
 # -- transfers -----------------------------------------------------------------------------
 
 
@@ -88,23 +158,10 @@ def _done(document_id: int, message: str):
 def transfers():
     limit = current_app.config["MOVES_PER_PAGE"]
     if requested_format():
-        rows = reports.transfers(db.session, section_scope=section_scope())
         return export(
             "transfers",
             ["document", "date", "from", "to", "copies", "what", "by", "note"],
-            (
-                [
-                    r.document.id,
-                    r.document.created_at,
-                    r.detail.from_location.name,
-                    r.detail.to_location.name,
-                    r.copies,
-                    r.editions,
-                    r.document.created_by.email if r.document.created_by else "",
-                    r.document.note,
-                ]
-                for r in rows
-            ),
+            functools.partial(_transfer_rows, section_scope=section_scope()),
         )
     rows = reports.transfers(
         db.session,
@@ -155,23 +212,10 @@ def new_transfer():
 def write_offs():
     limit = current_app.config["MOVES_PER_PAGE"]
     if requested_format():
-        rows = reports.write_offs(db.session, section_scope=section_scope())
         return export(
             "write-offs",
             ["document", "date", "place", "reason", "copies", "what", "by", "note"],
-            (
-                [
-                    r.document.id,
-                    r.document.created_at,
-                    r.detail.location.name,
-                    r.detail.reason_label,
-                    r.copies,
-                    r.editions,
-                    r.document.created_by.email if r.document.created_by else "",
-                    r.document.note,
-                ]
-                for r in rows
-            ),
+            functools.partial(_write_off_rows, section_scope=section_scope()),
         )
     rows = reports.write_offs(
         db.session,
@@ -219,7 +263,6 @@ def new_write_off():
 def stocktakes():
     limit = current_app.config["MOVES_PER_PAGE"]
     if requested_format():
-        rows = reports.stocktakes(db.session, section_scope=section_scope())
         return export(
             "stocktakes",
             [
@@ -235,23 +278,7 @@ def stocktakes():
                 "reason",
                 "by",
             ],
-            (
-                [
-                    s.document_id,
-                    s.document.created_at,
-                    s.location.name,
-                    line.edition.label,
-                    line.condition,
-                    line.expected,
-                    line.counted,
-                    line.difference,
-                    "yes" if s.blind else "",
-                    s.reason,
-                    s.document.created_by.email if s.document.created_by else "",
-                ]
-                for s in rows
-                for line in s.lines
-            ),
+            functools.partial(_stocktake_rows, section_scope=section_scope()),
         )
     rows = reports.stocktakes(
         db.session,
@@ -349,23 +376,10 @@ def stocktake(document_id: int):
 def print_runs():
     limit = current_app.config["MOVES_PER_PAGE"]
     if requested_format():
-        rows = reports.print_runs(db.session)
         return export(
             "print-runs",
             ["document", "delivered", "edition", "isbn", "copies", "reference", "by", "note"],
-            (
-                [
-                    r.document.id,
-                    r.occurred_at,
-                    r.edition.label,
-                    r.edition.isbn,
-                    r.copies,
-                    r.document.reference,
-                    r.document.created_by.email if r.document.created_by else "",
-                    r.document.note,
-                ]
-                for r in rows
-            ),
+            _print_run_rows,
         )
     rows = reports.print_runs(
         db.session, before_id=request.args.get("before", type=int), limit=limit + 1
