@@ -34,8 +34,9 @@ def create_app(
 
     db.init_app(app)
 
-    from tracker import security, web
+    from tracker import inputs, security, web
 
+    inputs.init_app(app)
     security.init_app(app)
     web.init_app(app)
 

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from tracker.db import dialect_insert, utcnow
 from tracker.errors import DomainError
+from tracker.inputs import check_day
 from tracker.models import Document
 from tracker.services import actor_id
+from tracker.text import clean
 
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 
@@ -64,13 +66,10 @@ def start(
     key waits for the first one's transaction, then finds its document)."""
     if key is not None and not _KEY.match(key):
         raise DomainError("This form is damaged or out of date: open it again and resend it.")
-    reference = (reference or "").strip() or None
-    if reference and len(reference) > 120:
-        raise DomainError("The reference is longer than 120 characters.")
     values = {
         "kind": kind,
-        "reference": reference,
-        "note": (note or "").strip() or None,
+        "reference": clean(reference, "reference", 120),
+        "note": clean(note, "note", multiline=True),
         "created_by_id": actor_id(actor),
         "created_at": utcnow(),
         "submission_key": key,
@@ -109,6 +108,7 @@ def occurred_at(when: date | datetime | None) -> datetime:
     now = utcnow()
     if when is None:
         return now
+    check_day(when, "The date")
     if isinstance(when, datetime):
         moment = when if when.tzinfo else when.replace(tzinfo=UTC)
         if moment > now:
