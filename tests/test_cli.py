@@ -242,6 +242,22 @@ def test_posting_from_the_command_line(stocked, committed_app):
             ["--at", "yesterday"],
             "--at 'yesterday' is not a date and time such as 2024-01-21T19:30.",
         ),
+        (["--qty", "١٠"], "--qty must be a whole number of copies, not '١٠'."),
+        (["--qty", "１２"], "--qty must be a whole number of copies, not '１２'."),
+        (["--qty", "1_0"], "--qty must be a whole number of copies, not '1_0'."),
+        (
+            ["--at", "0001-01-01T00:00"],
+            "--at (0001-01-01) is too long ago: give a date from 1900 on.",
+        ),
+        (
+            ["--note", "a\x00b"],
+            "The note holds a control character (U+0000): only tabs and line breaks may be typed.",
+        ),
+        (
+            ["--reference", "run\x0b1"],
+            "The reference holds a control character (U+000B): type plain text.",
+        ),
+        (["--from", "W\x00H"], "There is no location with the code 'W\\x00H'."),
     ],
 )
 def test_bad_input_gets_one_line_and_writes_nothing(stocked, committed_app, args, message):
@@ -295,6 +311,12 @@ def test_adding_an_edition_with_a_wrong_check_digit(runner, committed_app):
         (["--price", "12.345"], "12.345 GBP has more decimals than GBP allows (2)."),
         (["--price", "-1"], "The list price cannot be negative"),
         (["--format", "scroll"], "'scroll' is not an edition format (paperback, hardback)."),
+        (["--price", "1e999999999"], "1e999999999 GBP is too large"),
+        (["--price", "10000000.01"], "a list price can be at most 10,000,000.00 GBP."),
+        (["--price", "1e-999999999"], "1e-999999999 GBP has more decimals than GBP allows (2)."),
+        (["--price", "sNaN"], "'sNaN' is not an amount of money."),
+        (["--title", "T\x00"], "The title holds a control character (U+0000)"),
+        (["--author", "A\x1b"], "The author's name holds a control character (U+001B)"),
     ],
 )
 def test_edition_fields_are_checked(runner, committed_app, args, message):
@@ -384,6 +406,28 @@ def test_users_create_refuses_bad_input(app, args, typed, message):
     assert result.output.strip().splitlines()[-1] == f"Error: {message}"
     assert "Traceback" not in result.output
     assert _count(app, User) == 0
+
+
+@pytest.mark.parametrize("move_id", ["99999999999999999999", "١", "abc", "0"])
+def test_reversing_a_move_that_cannot_exist(stocked, committed_app, move_id):
+    moves = _count(committed_app, Move)
+    result = stocked.invoke(args=["ledger", "reverse", move_id])
+    assert result.exit_code == 2, result.output
+    assert f"{move_id!r} is not a move id (a whole number from 1)." in result.output
+    assert "Traceback" not in result.output
+    assert _count(committed_app, Move) == moves
+
+
+def test_a_section_name_with_a_control_character(runner, committed_app):
+    result = runner.invoke(
+        args=[
+            *("places", "add-location", "--kind", "section_store", "--code", "X-STORE"),
+            *("--name", "X", "--section", "Brit\x00ain"),
+        ]
+    )
+    _one_line_error(
+        result, "The section's name holds a control character (U+0000): type plain text."
+    )
 
 
 def test_set_password_from_the_command_line(app, make_user):

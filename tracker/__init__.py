@@ -33,9 +33,10 @@ def create_app(
 
     db.init_app(app)
 
-    from tracker import requestlog, security, web
+    from tracker import inputs, requestlog, security, web
 
     requestlog.init_app(app)
+    inputs.init_app(app)
     security.init_app(app)
     web.init_app(app)
 

@@ -16,10 +16,24 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 
 from tracker.db import db
 from tracker.errors import DomainError
+from tracker.inputs import check_day, parse_id, parse_whole
+from tracker.text import clean
+
+
+class MoveId(click.ParamType):
+    """A move's id: ASCII digits, from 1 to the largest the database keeps."""
+
+    name = "move_id"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        number = parse_id(value, big=True)
+        if number is None:
+            self.fail(f"{value!r} is not a move id (a whole number from 1).", param, ctx)
+        return number
 
 
 def _create_app() -> Flask:
@@ -55,6 +69,13 @@ def transactional(command: Callable[..., Any]) -> Callable[..., Any]:
         except (OperationalError, ProgrammingError) as error:
             db.rollback()
             raise click.ClickException(_database_problem(error)) from None
+        except DataError as error:
+            # A value the database cannot hold that slipped past the checks.
+            db.rollback()
+            raise click.ClickException(
+                "The database refused a value it cannot hold: "
+                + str(getattr(error, "orig", error)).strip().splitlines()[0]
+            ) from None
         if said:
             click.echo(said)
 
@@ -285,6 +306,7 @@ def _parse_when(value: str | None) -> datetime | None:
         raise DomainError(
             f"--at {value!r} is not a date and time such as 2024-01-21T19:30."
         ) from None
+    check_day(when, "--at")
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -317,10 +339,9 @@ def ledger_post(
     from tracker.services import catalogue, places
     from tracker.services.stock import post_document
 
-    try:
-        copies = int(qty)
-    except ValueError:
-        raise DomainError(f"--qty must be a whole number of copies, not {qty!r}.") from None
+    copies = parse_whole(qty)
+    if copies is None:
+        raise DomainError(f"--qty must be a whole number of copies, not {qty!r}.")
     edition = catalogue.edition_by_isbn(db.session, isbn)
     line = MoveLine(
         kind=kind,
@@ -342,7 +363,7 @@ def ledger_post(
 
 
 @ledger_group.command("reverse")
-@click.argument("move_ids", nargs=-1, required=True, type=int)
+@click.argument("move_ids", nargs=-1, required=True, type=MoveId())
 @click.option("--note", default=None, help="Why.")
 @transactional
 def ledger_reverse(move_ids: tuple[int, ...], note: str | None) -> str:
@@ -383,7 +404,8 @@ def catalogue_add_edition(
     from tracker.models import Title
     from tracker.services import catalogue
 
-    existing = db.session.scalar(select(Title).where(Title.name == title.strip()))
+    title = clean(title, "title", 300, required=True)
+    existing = db.session.scalar(select(Title).where(Title.name == title))
     if existing is None:
         existing = catalogue.create_title(db.session, name=title, authors=list(authors))
     edition = catalogue.create_edition(
@@ -433,7 +455,9 @@ def places_add_location(kind: str, code: str, name: str, section_name: str) -> s
     from tracker.models import Section
     from tracker.services import places
 
-    section = db.session.scalar(select(Section).where(Section.name == section_name))
+    section = db.session.scalar(
+        select(Section).where(Section.name == clean(section_name, "section's name", 200))
+    )
     if section is None:
         raise NotFound(f"There is no section called {section_name!r}.")
     location = places.create_location(db.session, kind=kind, code=code, name=name, section=section)
@@ -468,7 +492,9 @@ def users_create(email: str, role: str, name: str | None, section_name: str | No
 
     section_id = None
     if section_name:
-        section = db.session.scalar(select(Section).where(Section.name == section_name))
+        section = db.session.scalar(
+            select(Section).where(Section.name == clean(section_name, "section's name", 200))
+        )
         if section is None:
             raise NotFound(f"There is no section called {section_name!r}.")
         section_id = section.id

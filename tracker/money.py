@@ -7,10 +7,12 @@ to an ISO 4217 code, and handled in Python as ``Decimal``. Never floats.
 from __future__ import annotations
 
 import functools
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from babel import Locale
 from babel.numbers import NumberPattern, get_currency_precision, is_currency
+from sqlalchemy import BigInteger, Integer
 
 from tracker.errors import DomainError
 
@@ -31,20 +33,77 @@ def from_minor(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-precision(currency))
 
 
-def to_minor(amount: Decimal | str | int, currency: str) -> int:
-    """Minor units of ``amount``; refuses amounts finer than the currency allows."""
-    try:
-        value = Decimal(str(amount).strip())
-    except InvalidOperation:
-        raise DomainError(f"{amount!r} is not an amount of money.") from None
-    if not value.is_finite():
+# Amounts in minor units are 64-bit: BIGINT on PostgreSQL (so that products and sums
+# computed in SQL are 64-bit too); SQLite's INTEGER is 64-bit already.
+MinorUnits = BigInteger().with_variant(Integer(), "sqlite")
+
+# Bounds on amounts, in minor units, far inside 64-bit integers: a price per copy
+# times the most copies a line takes (a million) is at most 10^15, and sums over
+# millions of lines stay below 2^63 (9.2 x 10^18).
+MAX_PRICE_MINOR = 10**9  # a price per copy: 10,000,000.00 in a currency of 2 decimals
+MAX_AMOUNT_MINOR = 10**13  # any other amount (a remittance): 100,000,000,000.00
+_AMOUNT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_MAX_DIGITS = 40
+
+
+def plain(minor: int, currency: str) -> str:
+    """The amount as a form shows it for editing: digits and a decimal point (12.50)."""
+    return f"{from_minor(minor, currency):f}"
+
+
+def to_minor(
+    amount: Decimal | str | int,
+    currency: str,
+    *,
+    limit: int = MAX_AMOUNT_MINOR,
+    what: str = "An amount",
+) -> int:
+    """Minor units of ``amount``; a DomainError saying what is wrong when it is not an
+    amount of ``currency``: not written with ASCII digits and a decimal point (an
+    exponent is read: 1.5e3), not a number (NaN, Infinity), finer than the currency's
+    minor unit however it is written, or beyond ``limit`` minor units either way."""
+    places = precision(currency)
+    shown = str(amount).strip()
+    shown = shown if len(shown) <= 30 else shown[:30] + "..."
+    if isinstance(amount, bool):
         raise DomainError(f"{amount!r} is not an amount of money.")
-    scaled = value.scaleb(precision(currency))
-    if scaled != scaled.to_integral_value():
-        raise DomainError(
-            f"{amount} {currency} has more decimals than {currency} allows ({precision(currency)})."
-        )
-    return int(scaled)
+    if isinstance(amount, Decimal):
+        value = amount
+    elif isinstance(amount, int):
+        value = Decimal(amount)
+    else:
+        text = str(amount).strip()
+        if len(text) > _MAX_DIGITS or not _AMOUNT.fullmatch(text):
+            raise DomainError(
+                f"{shown!r} is not an amount of money. Write it with digits and a decimal "
+                "point, such as 12.50."
+            )
+        value = Decimal(text)
+    if not value.is_finite() or len(value.as_tuple().digits) > _MAX_DIGITS:
+        raise DomainError(f"{shown!r} is not an amount of money.")
+    if value.is_zero():
+        return 0
+    largest = from_minor(limit, currency)
+    too_large = DomainError(
+        f"{shown} {currency} is too large: {what.lower()} can be at most {largest:,f} {currency}."
+    )
+    if value.adjusted() + places > len(str(limit)):
+        raise too_large
+    finer = DomainError(f"{shown} {currency} has more decimals than {currency} allows ({places}).")
+    if value.adjusted() < -places:
+        raise finer
+    sign, digits, exponent = value.as_tuple()
+    coefficient = int("".join(map(str, digits)))
+    shift = int(exponent) + places
+    if shift >= 0:
+        minor = coefficient * 10**shift
+    else:
+        minor, rest = divmod(coefficient, 10**-shift)
+        if rest:
+            raise finer
+    if minor > limit:
+        raise too_large
+    return -minor if sign else minor
 
 
 @functools.cache

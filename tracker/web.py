@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, request
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from tracker import access
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(SQLAlchemyError, _database_error)
     app.register_error_handler(Exception, _unexpected_error)
+    app.register_error_handler(DataError, _value_refused_by_database)
     app.jinja_env.filters["num"] = _number
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["minor_to_decimal"] = lambda minor, currency: str(
@@ -172,6 +173,24 @@ def _unexpected_error(error: Exception) -> Any:
         fallback.name,
         "Something went wrong on our side and nothing was saved. Please try again; if it "
         "happens again, tell the tracker's administrators what you were doing.",
+    )
+
+
+def _value_refused_by_database(error: DataError) -> Any:
+    """The last resort for a value the database cannot hold (a number out of range, a
+    NUL byte on PostgreSQL) that got past the checks at input: the request is rolled
+    back and refused (422), never a 500."""
+    from flask import current_app
+
+    current_app.logger.warning(
+        "value refused by the database on %s %s: %s", request.method, request.path, error.orig
+    )
+    return _error_page(
+        422,
+        "Cannot do that",
+        "Something in what was sent is beyond what the tracker can keep (a number too "
+        "large, or a character that cannot be stored). Nothing was saved: check what was "
+        "typed and try again.",
     )
 
 

@@ -5,7 +5,7 @@ verify`. The links are append-only too. The upgrade links the rows already writt
 the order of their ids.
 
 Revision ID: 79c75bd751b5
-Revises: 8d2e4b6c1a90
+Revises: a9ee397a5b41
 Create Date: 2026-12-01 01:25:00+00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "79c75bd751b5"
-down_revision: str | Sequence[str] | None = "8d2e4b6c1a90"
+down_revision: str | Sequence[str] | None = "a9ee397a5b41"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

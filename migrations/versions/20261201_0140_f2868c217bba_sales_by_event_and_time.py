@@ -4,7 +4,7 @@ event alone meant sorting every sale of the event at each page. It replaces that
 index (its first column is the event).
 
 Revision ID: f2868c217bba
-Revises: 8d2e4b6c1a90
+Revises: 79c75bd751b5
 Create Date: 2026-12-01 01:40:00+00:00
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "f2868c217bba"
-down_revision: str | Sequence[str] | None = "8d2e4b6c1a90"
+down_revision: str | Sequence[str] | None = "79c75bd751b5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ ledger applies at posting (frozen here, as a migration must be); the downgrade c
 losses in transit as written off again and drops the new figures.
 
 Revision ID: 241eaf870d9a
-Revises: 8d2e4b6c1a90
+Revises: f2868c217bba
 Create Date: 2026-12-01 09:00:00+00:00
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "241eaf870d9a"
-down_revision: str | Sequence[str] | None = "8d2e4b6c1a90"
+down_revision: str | Sequence[str] | None = "f2868c217bba"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

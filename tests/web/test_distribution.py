@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -73,7 +74,7 @@ def test_the_whole_flow_through_the_pages(scene, session):
                 "terms": "sale_or_return",
                 "carrier": "DHL",
                 "tracking_number": f"T-{name}",
-                "expected_on": "2099-01-01",
+                "expected_on": (date.today() + timedelta(days=365)).isoformat(),
             },
             lines={(world.edition.id, None): {"qty": qty, "unit_price": price}},
         )

@@ -161,7 +161,11 @@ def test_unknown_edition_filter(demo_login):
     response = client.get("/?edition=999999")
     assert response.status_code == 404
     assert "There is nothing at this address" in response.get_data(as_text=True)
-    assert client.get("/?edition=abc").status_code == 200  # not a number: all editions
+    # Not an id: refused, with the argument named.
+    response = client.get("/?edition=abc")
+    assert response.status_code == 400
+    text = BeautifulSoup(response.get_data(as_text=True), "html.parser").get_text()
+    assert "edition='abc' is not an id" in text
 
 
 def test_location_page_lists_balances_and_moves(demo_login):

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from tracker.forms import choices, optional_int
+from tracker.forms import FlaskForm, choices, optional_int
 from tracker.models import Role
 
 

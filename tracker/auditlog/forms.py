@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
-from tracker.forms import optional_int
+from tracker.forms import FlaskForm, optional_int
 
 
 class AuditFilterForm(FlaskForm):

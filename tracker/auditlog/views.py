@@ -10,6 +10,7 @@ from tracker.access import READERS, allow
 from tracker.auditlog.forms import AuditFilterForm
 from tracker.db import db
 from tracker.forms import choices
+from tracker.inputs import query_id
 from tracker.models import Section, User
 
 bp = Blueprint("audit", __name__)
@@ -37,7 +38,7 @@ def index():
         }
     limit = current_app.config["MOVES_PER_PAGE"]
     entries = reports.audit_entries(
-        db.session, **filters, before_id=request.args.get("before", type=int), limit=limit + 1
+        db.session, **filters, before_id=query_id("before", big=True), limit=limit + 1
     )
     more = len(entries) > limit
     entries = entries[:limit]

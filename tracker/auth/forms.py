@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from tracker.forms import FlaskForm
 from tracker.passwords import MAX_LENGTH
 
 

@@ -9,7 +9,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from tracker.forms import KeyedForm, WholeNumberField, choices, copies_field, optional_int
+from tracker.forms import (
+    KeyedForm,
+    WholeNumberField,
+    choices,
+    copies_field,
+    optional_int,
+    strict_int,
+)
 from tracker.models import EventKind, PaymentMethod
 
 
@@ -79,7 +86,10 @@ class SigningForm(KeyedForm):
         validators=[DataRequired(message="Choose the edition.")],
     )
     authors = SelectMultipleField(
-        "Signed by", coerce=int, choices=[], validators=[DataRequired(message="Choose who signed.")]
+        "Signed by",
+        coerce=strict_int,
+        choices=[],
+        validators=[DataRequired(message="Choose who signed.")],
     )
     qty = copies_field("Copies signed")
     dedications = TextAreaField(

@@ -28,6 +28,7 @@ from tracker.errors import DomainError
 from tracker.events.forms import EventForm, SaleForm, SigningForm, VoidForm
 from tracker.exports import export, requested_format
 from tracker.forms import choices
+from tracker.inputs import parse_id, query_id
 from tracker.models import (
     Author,
     Condition,
@@ -90,7 +91,7 @@ def _details(form: EventForm) -> service.EventDetails:
 @signed_in
 def index():
     query = select(Event).join(Event.section).order_by(Event.starts_on.desc(), Event.id.desc())
-    section_id = section_scope() or request.args.get("section", type=int)
+    section_id = section_scope() or query_id("section")
     if section_id is not None:
         query = query.where(Event.section_id == section_id)
     today = date.today()
@@ -343,6 +344,8 @@ def _record_sale(
     if not form.validate():
         return 422, "", "error", None
     edition_id, _, condition = form.item.data.partition(":")
+    if parse_id(edition_id) is None:
+        return 422, f"There is no edition {edition_id}: choose a book on the screen.", "error", None
     try:
         sale = service.sell(
             db.session,

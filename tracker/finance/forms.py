@@ -1,19 +1,24 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    FieldList,
-    Form,
     FormField,
-    HiddenField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from tracker.forms import KeyedForm, choices, optional_int, today
+from tracker.forms import (
+    FlaskForm,
+    Form,
+    IdField,
+    KeyedForm,
+    Lines,
+    choices,
+    optional_int,
+    today,
+)
 from tracker.models import PaymentMethod
 
 
@@ -48,12 +53,12 @@ class PriceLine(Form):
     class Meta:
         csrf = False
 
-    edition_id = HiddenField()
+    edition_id = IdField()
     price = StringField("Price", validators=[Optional(), Length(max=20)])
 
 
 class PricesForm(FlaskForm):
-    lines = FieldList(FormField(PriceLine))
+    lines = Lines(FormField(PriceLine))
 
 
 class RateForm(FlaskForm):

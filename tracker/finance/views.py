@@ -25,7 +25,7 @@ from tracker.exports import export, requested_format
 from tracker.finance.forms import PricesForm, RateForm, RemittanceForm
 from tracker.forms import choices
 from tracker.models import ExchangeRate, Remittance, Role, Section, SectionPrice
-from tracker.money import from_minor
+from tracker.money import from_minor, plain
 from tracker.services import money as service
 from tracker.web import form_status, submit
 
@@ -137,14 +137,14 @@ def prices(section_id: int):
             form.lines.append_entry(
                 {
                     "edition_id": str(edition.id),
-                    "price": from_minor(price, section.currency) if price is not None else "",
+                    "price": plain(price, section.currency) if price is not None else "",
                 }
             )
 
     def save() -> Section:
         for entry in form.lines:
             service.set_price(
-                db.session, _actor(), section.id, int(entry.edition_id.data), entry.price.data
+                db.session, _actor(), section.id, entry.edition_id.data, entry.price.data
             )
         return section
 

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Tab
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base
-from tracker.money import from_minor
+from tracker.money import MinorUnits, from_minor
 
 
 class EditionFormat(StrEnum):
@@ -75,7 +75,7 @@ class Edition(Base):
     language: Mapped[str] = mapped_column(String(16))
     format: Mapped[str] = mapped_column(String(16))
     # The list price in the currency's minor unit (pence, öre, centavos...).
-    list_price_minor: Mapped[int] = mapped_column(Integer)
+    list_price_minor: Mapped[int] = mapped_column(MinorUnits)
     currency: Mapped[str] = mapped_column(String(3))
     published_on: Mapped[date | None]
 

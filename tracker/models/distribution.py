@@ -24,6 +24,7 @@ from tracker.db import Base, UTCDateTime, sql_in
 from tracker.models.catalogue import Edition
 from tracker.models.places import Location, Section
 from tracker.models.stock import Document
+from tracker.money import MinorUnits
 
 
 class ShipmentStatus(StrEnum):
@@ -177,7 +178,7 @@ class ShipmentLine(Base):
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"))
     qty: Mapped[int] = mapped_column(Integer)
     # What the section owes the publisher for one copy, in the shipment's currency.
-    unit_price_minor: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(MinorUnits)
     # Kept by receipts: how many arrived, arrived damaged, never arrived.
     received_qty: Mapped[int] = mapped_column(Integer, default=0)
     damaged_qty: Mapped[int] = mapped_column(Integer, default=0)

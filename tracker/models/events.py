@@ -27,6 +27,7 @@ from tracker.models.accounts import User
 from tracker.models.catalogue import Author, Edition
 from tracker.models.places import Location, Section
 from tracker.models.stock import Document
+from tracker.money import MinorUnits
 
 
 class EventKind(StrEnum):
@@ -196,7 +197,7 @@ class SaleLine(Base):
     condition: Mapped[str] = mapped_column(String(8))
     qty: Mapped[int] = mapped_column(Integer)
     # What the reader paid for one copy, in the sale's currency.
-    unit_price_minor: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(MinorUnits)
 
     sale: Mapped[Sale] = relationship(back_populates="lines")
     edition: Mapped[Edition] = relationship()
@@ -252,7 +253,7 @@ class SectionPrice(Base):
 
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), primary_key=True)
-    price_minor: Mapped[int] = mapped_column(Integer)
+    price_minor: Mapped[int] = mapped_column(MinorUnits)
 
     section: Mapped[Section] = relationship()
     edition: Mapped[Edition] = relationship()
@@ -269,7 +270,7 @@ class Remittance(Base):
 
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), index=True)
-    amount_minor: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column(MinorUnits)
     currency: Mapped[str] = mapped_column(String(3))
     sent_on: Mapped[date] = mapped_column(Date)
     method: Mapped[str] = mapped_column(String(16))

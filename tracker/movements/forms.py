@@ -3,8 +3,6 @@ from __future__ import annotations
 from wtforms import (
     BooleanField,
     DateField,
-    FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -13,7 +11,17 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker.forms import KeyedForm, choices, copies_field, optional_int, today
+from tracker.forms import (
+    MAX_LINES,
+    Form,
+    IdField,
+    KeyedForm,
+    Lines,
+    choices,
+    copies_field,
+    optional_int,
+    today,
+)
 from tracker.models import WriteOffReason
 
 
@@ -42,7 +50,7 @@ class CopiesLine(Form):
     class Meta:
         csrf = False
 
-    edition_id = HiddenField()
+    edition_id = IdField()
     condition = HiddenField()
     qty = copies_field()
 
@@ -59,7 +67,7 @@ class TransferForm(KeyedForm):
     )
     moved_on = DateField("Date", default=today, validators=[Optional()])
     note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
-    lines = FieldList(FormField(CopiesLine))
+    lines = Lines(FormField(CopiesLine), max_entries=2 * MAX_LINES)
 
 
 class WriteOffForm(KeyedForm):
@@ -79,14 +87,14 @@ class WriteOffForm(KeyedForm):
         description="What happened: required for damaged and lost copies.",
         validators=[Optional(), Length(max=2000)],
     )
-    lines = FieldList(FormField(CopiesLine))
+    lines = Lines(FormField(CopiesLine), max_entries=2 * MAX_LINES)
 
 
 class CountLine(Form):
     class Meta:
         csrf = False
 
-    edition_id = HiddenField()
+    edition_id = IdField()
     condition = HiddenField()
     counted = copies_field("Counted", zero=True)
 
@@ -108,4 +116,4 @@ class StocktakeForm(KeyedForm):
     blind = HiddenField()
     reason = TextAreaField("Reason for any difference", validators=[Optional(), Length(max=2000)])
     note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
-    lines = FieldList(FormField(CountLine))
+    lines = Lines(FormField(CountLine), max_entries=2 * MAX_LINES)

@@ -22,6 +22,7 @@ from tracker.access import allow, require_section, section_scope, signed_in
 from tracker.db import db
 from tracker.exports import export, requested_format
 from tracker.forms import choices
+from tracker.inputs import query_id
 from tracker.models import Condition, Edition, Location, Role, Stocktake
 from tracker.movements.forms import (
     PrintRunForm,
@@ -61,7 +62,7 @@ def _edition_rows(form_lines, *, conditions=(Condition.UNSIGNED, Condition.SIGNE
 
 def _copies(form_lines) -> list[service.Copies]:
     return [
-        service.Copies(int(e.edition_id.data), e.qty.data, e.condition.data)
+        service.Copies(e.edition_id.data, e.qty.data, e.condition.data)
         for e in form_lines
         if e.qty.data
     ]
@@ -166,7 +167,7 @@ def transfers():
     rows = reports.transfers(
         db.session,
         section_scope=section_scope(),
-        before_id=request.args.get("before", type=int),
+        before_id=query_id("before"),
         limit=limit + 1,
     )
     return render_template("movements/transfers.html", rows=rows[:limit], older=_older(rows, limit))
@@ -179,8 +180,8 @@ def new_transfer():
     form.from_location_id.choices = form.to_location_id.choices = _place_choices(warehouse=False)
     if not form.is_submitted():
         _edition_rows(form.lines)
-        form.from_location_id.data = request.args.get("from", type=int)
-        form.to_location_id.data = request.args.get("to", type=int)
+        form.from_location_id.data = query_id("from")
+        form.to_location_id.data = query_id("to")
     response = submit(
         form,
         lambda: service.transfer(
@@ -220,7 +221,7 @@ def write_offs():
     rows = reports.write_offs(
         db.session,
         section_scope=section_scope(),
-        before_id=request.args.get("before", type=int),
+        before_id=query_id("before"),
         limit=limit + 1,
     )
     return render_template(
@@ -235,7 +236,7 @@ def new_write_off():
     form.location_id.choices = _place_choices(warehouse=True)
     if not form.is_submitted():
         _edition_rows(form.lines)
-        form.location_id.data = request.args.get("location", type=int)
+        form.location_id.data = query_id("location")
     response = submit(
         form,
         lambda: service.write_off(
@@ -283,7 +284,7 @@ def stocktakes():
     rows = reports.stocktakes(
         db.session,
         section_scope=section_scope(),
-        before_id=request.args.get("before", type=int),
+        before_id=query_id("before"),
         limit=limit + 1,
     )
     start = StocktakeStartForm()
@@ -300,7 +301,7 @@ def stocktakes():
 @bp.route("/stocktakes/new", methods=["GET", "POST"])
 @allow(*KEEPERS)
 def new_stocktake():
-    location_id = request.args.get("location_id", type=int)
+    location_id = query_id("location_id")
     place = db.session.get(Location, location_id) if location_id else None
     if place is None or not place.is_physical:
         flash("Choose the location to count.", "error")
@@ -318,7 +319,7 @@ def new_stocktake():
             _actor(),
             location_id=place.id,
             counts=[
-                service.Copies(int(e.edition_id.data), e.counted.data, e.condition.data)
+                service.Copies(e.edition_id.data, e.counted.data, e.condition.data)
                 for e in form.lines
                 if e.counted.data is not None
             ],
@@ -381,9 +382,7 @@ def print_runs():
             ["document", "delivered", "edition", "isbn", "copies", "reference", "by", "note"],
             _print_run_rows,
         )
-    rows = reports.print_runs(
-        db.session, before_id=request.args.get("before", type=int), limit=limit + 1
-    )
+    rows = reports.print_runs(db.session, before_id=query_id("before"), limit=limit + 1)
     return render_template(
         "movements/print_runs.html", rows=rows[:limit], older=_older(rows, limit)
     )

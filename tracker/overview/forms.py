@@ -2,11 +2,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, Form, FormField, HiddenField, SelectField
+from wtforms import DateField, FormField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from tracker.forms import WholeNumberField, choices, optional_int
+from tracker.forms import (
+    FlaskForm,
+    Form,
+    IdField,
+    Lines,
+    WholeNumberField,
+    choices,
+    optional_int,
+)
 from tracker.services.alerts import MAX_COPIES as MAX_ALERT_COPIES
 from tracker.services.alerts import MAX_WEEKS
 
@@ -80,7 +87,7 @@ class SectionThresholds(Form):
     class Meta:
         csrf = False
 
-    section_id = HiddenField()
+    section_id = IdField()
     weeks_of_cover = _weeks("Weeks of cover")
     copies = _copies("Copies")
 
@@ -88,4 +95,4 @@ class SectionThresholds(Form):
 class ThresholdsForm(FlaskForm):
     weeks_of_cover = _weeks("Weeks of cover")
     copies = _copies("Copies on hand")
-    sections = FieldList(FormField(SectionThresholds))
+    sections = Lines(FormField(SectionThresholds))

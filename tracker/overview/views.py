@@ -404,11 +404,9 @@ def thresholds():
     def save() -> None:
         by_section = {}
         for entry in form.sections:
-            try:
-                section_id = int(entry.section_id.data)
-            except (TypeError, ValueError):
-                raise BadRequest("A section of the form was not one of the list.") from None
-            by_section[section_id] = alerts.Thresholds(entry.weeks_of_cover.data, entry.copies.data)
+            by_section[entry.section_id.data] = alerts.Thresholds(
+                entry.weeks_of_cover.data, entry.copies.data
+            )
         alerts.set_thresholds(
             db.session,
             current_user._get_current_object(),

@@ -14,8 +14,11 @@ from tracker.db import utcnow
 from tracker.errors import DomainError, NotFound
 from tracker.models import Role, Section, User
 from tracker.models.accounts import new_alt_id
+from tracker.text import clean
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Anything but "@", spaces and control characters.
+_EMAIL_PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"
+_EMAIL = re.compile(rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$")
 
 
 class WrongPassword(DomainError):
@@ -56,10 +59,7 @@ def _section_for(session: Session, role: Role, section_id: int | None) -> int | 
 
 
 def _name(name: str | None, email: str) -> str:
-    text = (name or "").strip()
-    if len(text) > 200:
-        raise DomainError("The name is longer than 200 characters.")
-    return text or email.split("@")[0]
+    return clean(name, "name", 200) or email.split("@")[0]
 
 
 def check_new_password(password: str, confirm: str | None = None, *, email: str) -> None:

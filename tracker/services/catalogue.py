@@ -10,18 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.errors import DomainError, NotFound
+from tracker.inputs import check_day
 from tracker.isbn import normalize_isbn13
 from tracker.models import Author, Edition, EditionFormat, Title, title_authors
-from tracker.money import check_currency, to_minor
+from tracker.money import MAX_PRICE_MINOR, check_currency, to_minor
+from tracker.text import clean
 
 
 def _required(value: str | None, what: str, limit: int) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise DomainError(f"The {what} is required.")
-    if len(text) > limit:
-        raise DomainError(f"The {what} is longer than {limit} characters.")
-    return text
+    return clean(value, what, limit, required=True)
 
 
 def get_or_create_author(session: Session, name: str) -> Author:
@@ -47,7 +44,7 @@ def create_title(
         raise DomainError(f"The title {name!r} needs at least one author.")
     title = Title(
         name=name,
-        subtitle=(subtitle or "").strip() or None,
+        subtitle=clean(subtitle, "subtitle", 300),
         publisher=_required(publisher, "publisher", 200),
     )
     session.add(title)
@@ -92,7 +89,8 @@ def create_edition(
         known = ", ".join(f.value for f in EditionFormat)
         raise DomainError(f"{format!r} is not an edition format ({known}).") from None
     currency = check_currency(currency)
-    minor = to_minor(list_price, currency)
+    minor = to_minor(list_price, currency, limit=MAX_PRICE_MINOR, what="A list price")
+    check_day(published_on, "The publication date")
     if minor < 0:
         raise DomainError(f"The list price cannot be negative ({list_price} {currency}).")
     edition = Edition(

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from tracker.db import dialect_insert, utcnow
 from tracker.errors import DomainError
+from tracker.inputs import check_day
 from tracker.models import Document
 from tracker.services import actor_id
+from tracker.text import clean
 
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 
@@ -70,13 +72,10 @@ def start(
     document has the key yet (``ON CONFLICT DO NOTHING``: a second form with the same
     key waits for the first one's transaction, then finds its document)."""
     valid_key(key)
-    reference = (reference or "").strip() or None
-    if reference and len(reference) > 120:
-        raise DomainError("The reference is longer than 120 characters.")
     values = {
         "kind": kind,
-        "reference": reference,
-        "note": (note or "").strip() or None,
+        "reference": clean(reference, "reference", 120),
+        "note": clean(note, "note", multiline=True),
         "created_by_id": actor_id(actor),
         "created_at": utcnow(),
         "submission_key": key,
@@ -115,6 +114,7 @@ def occurred_at(when: date | datetime | None) -> datetime:
     now = utcnow()
     if when is None:
         return now
+    check_day(when, "The date")
     if isinstance(when, datetime):
         moment = when if when.tzinfo else when.replace(tzinfo=UTC)
         if moment > now:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from tracker import audit, ledger
 from tracker.db import dialect_insert, utcnow
 from tracker.errors import DomainError, NotFound
+from tracker.inputs import check_day
 from tracker.ledger import MoveLine
 from tracker.models import (
     Author,
@@ -36,11 +37,11 @@ from tracker.models import (
     Section,
     Signing,
 )
-from tracker.money import check_currency, from_minor, to_minor
+from tracker.money import MAX_PRICE_MINOR, check_currency, from_minor, to_minor
 from tracker.services import actor_id, atomic, documents, fenced_section, role_of
 from tracker.services.money import price_for
 from tracker.services.movements import Copies, transfer
-from tracker.text import copies
+from tracker.text import clean, copies
 
 _events = Event.__table__
 _sales = Sale.__table__
@@ -92,13 +93,10 @@ class EventDetails:
     notes: str | None = None
 
 
-def _text(value: str | None, what: str, limit: int, *, required: bool = False) -> str | None:
-    text = (value or "").strip()
-    if required and not text:
-        raise DomainError(f"The {what} is required.")
-    if len(text) > limit:
-        raise DomainError(f"The {what} is longer than {limit} characters.")
-    return text or None
+def _text(
+    value: str | None, what: str, limit: int, *, required: bool = False, multiline: bool = False
+) -> str | None:
+    return clean(value, what, limit, required=required, multiline=multiline)
 
 
 def _apply(event: Event, details: EventDetails) -> None:
@@ -109,6 +107,8 @@ def _apply(event: Event, details: EventDetails) -> None:
         raise DomainError(f"{details.kind!r} is not a kind of event ({known}).") from None
     if details.starts_on is None:
         raise DomainError("Give the date the event starts.")
+    check_day(details.starts_on, "The day the event starts")
+    check_day(details.ends_on, "The day the event ends")
     ends_on = details.ends_on or details.starts_on
     if ends_on < details.starts_on:
         raise DomainError("The event cannot end before it starts.")
@@ -125,7 +125,7 @@ def _apply(event: Event, details: EventDetails) -> None:
     event.venue = _text(details.venue, "venue", 200)
     event.expected_attendance = details.expected_attendance
     event.actual_attendance = details.actual_attendance
-    event.notes = _text(details.notes, "note", 4000)
+    event.notes = _text(details.notes, "note", 4000, multiline=True)
 
 
 def _table_code(session: Session, section: Section, day: date) -> str:
@@ -368,7 +368,9 @@ def sell(
                     "or set it on the section's prices page."
                 )
         else:
-            price = to_minor(item.unit_price, section.currency)
+            price = to_minor(
+                item.unit_price, section.currency, limit=MAX_PRICE_MINOR, what="A price per copy"
+            )
             if price < 0:
                 raise DomainError("The price cannot be negative.")
         lines.append(
@@ -508,11 +510,9 @@ def void_sale(session: Session, actor: object, sale_id: int, reason: str) -> Sal
     """Undo a sale with reversing moves (never a deletion): the copies go back."""
     _may_act(actor)
     sale = get_sale(session, actor, sale_id)
-    reason = (reason or "").strip()
+    reason = clean(reason, "reason", 500, multiline=True)
     if not reason:
         raise DomainError("Say why the sale is voided.")
-    if len(reason) > 500:
-        raise DomainError("The reason is longer than 500 characters.")
     result = session.execute(
         update(_sales)
         .where(_sales.c.document_id == sale.id, _sales.c.voided_at.is_(None))
@@ -613,7 +613,7 @@ def sign(
     authors = [session.get(Author, a) for a in dict.fromkeys(author_ids or [])]
     if not authors or any(a is None for a in authors):
         raise DomainError("Choose who signed: one author or more.")
-    names = [d.strip() for d in (dedications or []) if d and d.strip()]
+    names = [clean(d, "dedication") for d in (dedications or []) if d and d.strip()]
     if isinstance(qty, int) and not isinstance(qty, bool) and len(names) > qty:
         raise DomainError(
             f"{len(names)} dedications for {copies(qty)}: one dedication per copy at most."

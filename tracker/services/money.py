@@ -3,8 +3,9 @@ exchange rates an admin enters to see every section's balance in one currency.""
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from tracker import audit
 from tracker.db import utcnow
 from tracker.errors import DomainError, NotFound
+from tracker.inputs import check_day
 from tracker.models import (
     Edition,
     ExchangeRate,
@@ -21,7 +23,7 @@ from tracker.models import (
     Section,
     SectionPrice,
 )
-from tracker.money import check_currency, format_money, to_minor
+from tracker.money import MAX_PRICE_MINOR, check_currency, format_money, to_minor
 from tracker.services import actor_id, atomic, documents, fenced_section, is_staff, role_of
 
 _remittances = Remittance.__table__
@@ -75,7 +77,10 @@ def set_price(
             session.delete(existing)
             session.flush()
         return None
-    minor = to_minor(price, section.currency)
+    try:
+        minor = to_minor(price, section.currency, limit=MAX_PRICE_MINOR, what="A price")
+    except DomainError as error:
+        raise DomainError(f"{edition.label}: {error.message}") from None
     if minor < 0:
         raise DomainError(f"{edition.label}: the price cannot be negative.")
     if existing is None:
@@ -109,7 +114,7 @@ def record_remittance(
         raise DomainError(
             f"{section.name} pays the publisher in {section.currency}, not {currency.upper()}."
         )
-    minor = to_minor(amount, section.currency)
+    minor = to_minor(amount, section.currency, what="A remittance")
     if minor <= 0:
         raise DomainError("The amount must be more than zero.")
     try:
@@ -120,6 +125,7 @@ def record_remittance(
         raise DomainError("Give the date the money was sent.")
     if sent_on > date.today():
         raise DomainError(f"{sent_on:%d %b %Y} is in the future.")
+    check_day(sent_on, "The day the money was sent")
     document = documents.start(
         session, actor, "remittance", key=key, reference=reference, note=note
     )
@@ -166,14 +172,22 @@ def confirm_remittance(session: Session, actor: object, remittance_id: int) -> R
     return remittance
 
 
+MAX_RATE = Decimal(1_000_000)
+_RATE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def parse_rate(value: str | Decimal) -> Decimal:
-    try:
-        rate = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise DomainError(f"{value!r} is not a rate (such as 0.0734).") from None
-    if not rate.is_finite() or rate <= 0:
+    """A rate above zero, at most a million, with at most ten decimals."""
+    text = str(value).strip()
+    if len(text) > 40 or not _RATE.fullmatch(text):
+        shown = text if len(text) <= 30 else text[:30] + "..."
+        raise DomainError(f"{shown!r} is not a rate (such as 0.0734).")
+    rate = Decimal(text)
+    if rate <= 0:
         raise DomainError("A rate is a number above zero.")
-    if rate != rate.quantize(Decimal("1e-10")):
+    if rate > MAX_RATE:
+        raise DomainError(f"A rate is at most {MAX_RATE:,}.")
+    if rate.adjusted() < -10 or rate != rate.quantize(Decimal("1e-10")):
         raise DomainError("A rate has at most ten decimals.")
     return rate
 
@@ -197,6 +211,7 @@ def set_rate(
         raise DomainError(f"{currency} is the publisher's own currency: its rate is 1.")
     if valid_on is None:
         raise DomainError("Give the date the rate applies from.")
+    check_day(valid_on, "The date the rate applies from")
     value = parse_rate(rate)
     existing = session.scalar(
         select(ExchangeRate).where(

@@ -29,6 +29,7 @@ from tracker.models import (
 )
 from tracker.services import actor_id, atomic, documents, fenced_section, is_staff
 from tracker.services.places import publisher_location
+from tracker.text import clean
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,8 @@ def stocktake(
     ).all()
     expected = {(row.edition_id, row.condition): row.qty for row in locked}
     differences = [(c, c.qty - expected.get((c.edition_id, str(c.condition)), 0)) for c in counts]
-    if any(diff for _c, diff in differences) and not (reason or "").strip():
+    reason = clean(reason, "reason for the difference", 2000, multiline=True)
+    if any(diff for _c, diff in differences) and not reason:
         raise DomainError("The count differs from the ledger: give a reason for the difference.")
     at = documents.occurred_at(when)
     document = documents.start(session, actor, "stocktake", key=key, note=note)
@@ -253,7 +255,7 @@ def stocktake(
         document_id=document.id,
         location_id=place.id,
         blind=blind,
-        reason=(reason or "").strip() or None,
+        reason=reason,
     )
     for count, _diff in differences:
         record.lines.append(

@@ -18,7 +18,7 @@ from tracker.models import (
 )
 from tracker.models.places import SECTION_VIRTUAL_KINDS
 from tracker.money import check_currency
-from tracker.text import a
+from tracker.text import a, clean
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
 
@@ -82,7 +82,7 @@ def create_location(
         known = ", ".join(k.value for k in LocationKind)
         raise DomainError(f"{kind!r} is not a kind of location ({known}).") from None
     code = check_code(code)
-    name = (name or "").strip()
+    name = clean(name, "location's name", 200)
     if not name:
         raise DomainError("A location needs a name.")
     if kind in (LocationKind.SECTION_STORE, LocationKind.EVENT_TABLE) and section is None:
@@ -124,7 +124,7 @@ def create_section(
     ``code`` prefixes its location codes (default: the country code): ``GB-STORE``,
     ``GB-TRANSIT``, ``GB-CUSTOMERS``...
     """
-    name = (name or "").strip()
+    name = clean(name, "section's name", 200)
     if not name:
         raise DomainError("A section needs a name.")
     if session.scalar(select(Section.id).where(Section.name == name)) is not None:
@@ -175,7 +175,12 @@ def section_store(section: Section) -> Location:
 
 
 def location_by_code(session: Session, code: str) -> Location:
-    location = session.scalar(select(Location).where(Location.code == (code or "").strip().upper()))
+    normalized = (code or "").strip().upper()
+    location = (
+        session.scalar(select(Location).where(Location.code == normalized))
+        if _CODE.match(normalized)
+        else None
+    )
     if location is None:
         raise NotFound(f"There is no location with the code {code!r}.")
     return location

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from tracker import audit, ledger
 from tracker.db import utcnow
 from tracker.errors import DomainError, NotFound
+from tracker.inputs import check_day
 from tracker.ledger import MoveLine
 from tracker.models import (
     Condition,
@@ -42,10 +43,10 @@ from tracker.models import (
     ShipmentStatus,
     Terms,
 )
-from tracker.money import to_minor
+from tracker.money import MAX_PRICE_MINOR, to_minor
 from tracker.services import actor_id, atomic, documents, fenced_section, is_staff, role_of
 from tracker.services.places import publisher_location
-from tracker.text import copies
+from tracker.text import clean, copies
 
 S = ShipmentStatus
 MAX_COPIES = ledger.MAX_QTY
@@ -164,7 +165,9 @@ def _check_lines(
             checked.append((edition, qty, price))
             continue
         try:
-            price = to_minor(line.unit_price, currency)
+            price = to_minor(
+                line.unit_price, currency, limit=MAX_PRICE_MINOR, what="A price per copy"
+            )
         except DomainError as error:
             raise DomainError(f"{edition.label}: {error.message}") from None
         if price < 0:
@@ -173,11 +176,8 @@ def _check_lines(
     return checked
 
 
-def _text(value: str | None, what: str, limit: int) -> str | None:
-    text = (value or "").strip() or None
-    if text and len(text) > limit:
-        raise DomainError(f"The {what} is longer than {limit} characters.")
-    return text
+def _text(value: str | None, what: str, limit: int, *, multiline: bool = False) -> str | None:
+    return clean(value, what, limit, multiline=multiline)
 
 
 def sor_price(session: Session, section_id: int, edition_id: int) -> int | None:
@@ -328,7 +328,7 @@ def create(
         currency=section.currency,
         carrier=_text(carrier, "carrier", 100),
         tracking_number=_text(tracking_number, "tracking number", 100),
-        expected_on=expected_on,
+        expected_on=check_day(expected_on, "The expected arrival"),
         lines=[
             ShipmentLine(edition_id=edition.id, qty=qty, unit_price_minor=price)
             for edition, qty, price in checked
@@ -422,8 +422,8 @@ def update_draft(
     shipment.lines = kept
     shipment.carrier = _text(carrier, "carrier", 100)
     shipment.tracking_number = _text(tracking_number, "tracking number", 100)
-    shipment.expected_on = expected_on
-    shipment.document.note = (note or "").strip() or None
+    shipment.expected_on = check_day(expected_on, "The expected arrival")
+    shipment.document.note = _text(note, "note", 2000, multiline=True)
     session.flush()
     return shipment
 
@@ -507,6 +507,7 @@ def receive(
         if line is None:
             raise DomainError(f"Line {entry.line_id} is not on shipment #{shipment.id}.")
         label = line.edition.label
+        _text(entry.note, f"note on {label}", 500)
         for field, value in (
             ("received", entry.received),
             ("damaged", entry.damaged),

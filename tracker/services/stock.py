@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from tracker import ledger
-from tracker.errors import DomainError
 from tracker.ledger import MoveLine
 from tracker.models import Document
+from tracker.text import clean
 
 REFERENCE_MAX = 120
 
@@ -30,13 +30,10 @@ def post_document(
     created_by_id: int | None = None,
 ) -> Document:
     """A new document of ``kind`` and its moves, all or none."""
-    reference = (reference or "").strip() or None
-    if reference and len(reference) > REFERENCE_MAX:
-        raise DomainError(f"The reference is longer than {REFERENCE_MAX} characters.")
     document = Document(
         kind=kind,
-        reference=reference,
-        note=(note or "").strip() or None,
+        reference=clean(reference, "reference", REFERENCE_MAX),
+        note=clean(note, "note", multiline=True),
         created_by_id=created_by_id,
     )
     # The ledger writes the document and its moves together, or neither.
@@ -53,7 +50,9 @@ def reverse_moves(
 ) -> Document:
     """A reversal document undoing ``move_ids`` with opposite moves."""
     document = Document(
-        kind="reversal", note=(note or "").strip() or None, created_by_id=created_by_id
+        kind="reversal",
+        note=clean(note, "note", multiline=True),
+        created_by_id=created_by_id,
     )
     ledger.reverse(session, move_ids, document, created_by_id=created_by_id, note=note)
     return document

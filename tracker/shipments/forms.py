@@ -2,18 +2,14 @@ from __future__ import annotations
 
 from wtforms import (
     DateField,
-    DecimalField,
-    FieldList,
-    Form,
     FormField,
-    HiddenField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from tracker.forms import KeyedForm, choices, copies_field, optional_int
+from tracker.forms import Form, IdField, KeyedForm, Lines, choices, copies_field, optional_int
 from tracker.models import DiscrepancyReason, ShipmentStatus, Terms
 
 
@@ -23,13 +19,10 @@ class LineForm(Form):
     class Meta:
         csrf = False
 
-    edition_id = HiddenField()
+    edition_id = IdField()
     qty = copies_field()
-    unit_price = DecimalField(
-        "Price per copy",
-        places=None,
-        validators=[Optional(), NumberRange(min=0, message="The price cannot be negative.")],
-    )
+    # Read by the shipment's service, which says what is wrong with an amount.
+    unit_price = StringField("Price per copy", validators=[Optional(), Length(max=30)])
 
 
 class ShipmentForm(KeyedForm):
@@ -47,7 +40,7 @@ class ShipmentForm(KeyedForm):
     tracking_number = StringField("Tracking number", validators=[Optional(), Length(max=100)])
     expected_on = DateField("Expected arrival", validators=[Optional()])
     note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
-    lines = FieldList(FormField(LineForm))
+    lines = Lines(FormField(LineForm))
 
     # A return's lines may leave the price empty: the copies go back at the price they
     # came at (see the view).
@@ -58,7 +51,11 @@ class ShipmentForm(KeyedForm):
         if self.prices_required:
             for entry in self.lines:
                 line = entry.form
-                if line.qty.data and line.unit_price.data is None and not line.unit_price.errors:
+                if (
+                    line.qty.data
+                    and not (line.unit_price.data or "").strip()
+                    and not line.unit_price.errors
+                ):
                     line.unit_price.errors = [*line.unit_price.errors, "Give the price per copy."]
                     ok = False
         return ok
@@ -68,7 +65,7 @@ class ReceiptLineForm(Form):
     class Meta:
         csrf = False
 
-    line_id = HiddenField()
+    line_id = IdField()
     received = copies_field("Received", zero=True)
     damaged = copies_field("Damaged", zero=True)
     missing = copies_field("Missing", zero=True)
@@ -83,7 +80,7 @@ class ReceiptLineForm(Form):
 class ReceiptForm(KeyedForm):
     received_on = DateField("Received on", validators=[Optional()])
     note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
-    lines = FieldList(FormField(ReceiptLineForm))
+    lines = Lines(FormField(ReceiptLineForm))
 
 
 class ShipmentFilterForm(Form):

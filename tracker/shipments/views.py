@@ -14,6 +14,7 @@ from tracker.db import db
 from tracker.errors import DomainError
 from tracker.exports import export, requested_format
 from tracker.forms import choices
+from tracker.inputs import query_id
 from tracker.models import (
     Condition,
     Country,
@@ -24,7 +25,7 @@ from tracker.models import (
     ShipmentStatus,
     Title,
 )
-from tracker.money import format_money, from_minor
+from tracker.money import format_money, from_minor, plain
 from tracker.services import shipments as service
 from tracker.services.movements import expected_stock
 from tracker.services.places import publisher_location
@@ -85,7 +86,7 @@ def index():
         db.session,
         section_scope=section_scope(),
         **filters,
-        before_id=request.args.get("before", type=int),
+        before_id=query_id("before"),
         limit=limit + 1,
     )
     args = {k: v for k, v in request.args.items() if k != "before"}
@@ -157,7 +158,7 @@ def _csv_row(s, today: date) -> list:
 
 def _lines(form: ShipmentForm) -> list[service.LineInput]:
     return [
-        service.LineInput(int(entry.edition_id.data), entry.qty.data, entry.unit_price.data)
+        service.LineInput(entry.edition_id.data, entry.qty.data, entry.unit_price.data)
         for entry in form.lines
         if entry.qty.data
     ]
@@ -176,9 +177,7 @@ def _fill_lines(form: ShipmentForm, shipment=None) -> None:
             {
                 "edition_id": str(edition.id),
                 "qty": line.qty if line else None,
-                "unit_price": from_minor(line.unit_price_minor, shipment.currency)
-                if line
-                else None,
+                "unit_price": plain(line.unit_price_minor, shipment.currency) if line else None,
             }
         )
 
@@ -373,7 +372,7 @@ def receive(shipment_id: int):
             shipment.id,
             [
                 service.ReceiptInput(
-                    int(e.line_id.data),
+                    e.line_id.data,
                     e.received.data or 0,
                     e.damaged.data or 0,
                     e.missing.data or 0,

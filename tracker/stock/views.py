@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import select
 
 from tracker import reports
 from tracker.access import require_section, section_scope, signed_in
 from tracker.db import db
+from tracker.inputs import query_id
 from tracker.models import Document, Location
 
 bp = Blueprint("stock", __name__)
@@ -17,7 +18,7 @@ bp = Blueprint("stock", __name__)
 @signed_in
 def home():
     editions = reports.editions(db.session)
-    edition_id = request.args.get("edition", type=int)
+    edition_id = query_id("edition")
     edition = next((e for e in editions if e.id == edition_id), None)
     if edition_id is not None and edition is None:
         abort(404)
@@ -34,7 +35,7 @@ def location(code: str):
     if place is None:
         abort(404)
     require_section(place.section_id)
-    before = request.args.get("before", type=int)
+    before = query_id("before", big=True)
     limit = current_app.config["MOVES_PER_PAGE"]
     moves = reports.location_moves(db.session, place.id, before_id=before, limit=limit + 1)
     more = len(moves) > limit
