@@ -48,7 +48,7 @@ def test_each_request_logs_one_line_with_its_id(client, login, caplog):
     )
     assert re.fullmatch(r"GET /healthz 200 [0-9.]+ms user=-", lines[1].getMessage())
     # One line, whatever the path holds.
-    assert re.fullmatch(r"GET /nowhere/\\x1b\[31m 404 [0-9.]+ms user=-", lines[2].getMessage())
+    assert re.fullmatch(r"GET /nowhere/\\x1b\[31m 400 [0-9.]+ms user=-", lines[2].getMessage())
 
 
 def test_an_error_log_carries_the_id_of_its_request(app, caplog):

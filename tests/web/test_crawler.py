@@ -110,7 +110,8 @@ class Crawl:
         before = self.counts() if method == "POST" and url != "/login" else None
         self.requests += 1
         try:
-            response = self.client.open(url, method=method, data=data)
+            # Read whole, as a browser does (a streamed export reads as it is sent).
+            response = self.client.open(url, method=method, data=data, buffered=True)
         except Exception as error:  # a crash is what the crawler reports
             self.failures.append(f"{method} {url} {what}: raised {error!r}")
             return None

@@ -424,7 +424,7 @@ def _section(section_id: int) -> Section:
 def _undo(location_id: int) -> None:
     try:
         sale = service.undo_sale(
-            db.session, _actor(), location_id, request.form.get("sale_id", type=int)
+            db.session, _actor(), location_id, parse_id(request.form.get("sale_id", ""))
         )
     except service.AlreadyUndone as error:
         db.rollback()
@@ -531,7 +531,7 @@ def report(event_id: int):
         )
     limit = current_app.config["MOVES_PER_PAGE"]
     sales = statements.event_sales_page(
-        db.session, event.id, before_id=request.args.get("before", type=int), limit=limit + 1
+        db.session, event.id, before_id=query_id("before"), limit=limit + 1
     )
     return render_template(
         "events/report.html",
