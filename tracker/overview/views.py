@@ -11,7 +11,7 @@ from cachetools import LRUCache
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from tracker import dashboard, reports
@@ -20,7 +20,7 @@ from tracker.dashboard import Dashboard, Period
 from tracker.db import db
 from tracker.errors import BadRequest, NotFound
 from tracker.exports import export, requested_format
-from tracker.models import AuditEntry, Event, Role, Section
+from tracker.models import AuditLink, Event, Role, Section
 from tracker.money import from_minor
 from tracker.overview.forms import DashboardFilterForm, ThresholdsForm
 from tracker.services import alerts
@@ -183,16 +183,13 @@ def _page_cache() -> _Pages:
 def _data_version() -> str:
     """What changes whenever anything the dashboard shows changes.
 
-    Every change is written with an audit row in its transaction. On SQLite, writers
-    take turns, so the newest audit row says it. On PostgreSQL, a transaction that
-    began earlier may commit after a later one: the snapshot of transactions (those
-    finished, those still running) says it, and changes with every commit that wrote.
+    Every change is written with an audit row in its transaction, and every audit row
+    gets a link of the hash chain when its transaction commits, numbered without gaps
+    in the order of the commits (under a lock: see ``tracker.audit``). So the newest
+    link's number changes with every commit that wrote, on both engines, and with
+    nothing else (not with other databases' work on a shared PostgreSQL server).
     """
-    session = db.session
-    newest = select(func.max(AuditEntry.id)).scalar_subquery()
-    if session.get_bind().dialect.name == "postgresql":
-        return str(session.execute(select(text("pg_current_snapshot()::text"), newest)).one())
-    return str(session.scalar(select(newest)))
+    return str(db.session.scalar(select(func.max(AuditLink.seq))))
 
 
 def _row_link(data: Dashboard, row) -> str:
