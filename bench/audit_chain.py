@@ -40,8 +40,8 @@ from sqlalchemy.orm import Session
 
 from tracker import audit, migrate
 from tracker.db import make_engine
+from tracker.domain.places import LocationKind
 from tracker.ledger import MoveLine
-from tracker.models import LocationKind
 from tracker.services import catalogue, events, places
 from tracker.services.events import SaleItem
 from tracker.services.stock import post_document

@@ -133,7 +133,8 @@ def build(engine: str, size: int, data: Path, server: str, rebuild: bool) -> tup
     from bench.generate import generate
     from tracker import migrate
     from tracker.db import make_engine
-    from tracker.models import Move, Role, User
+    from tracker.domain.accounts import Role
+    from tracker.models import Move, User
     from tracker.passwords import make_hasher
     from tracker.services import accounts
 
@@ -334,8 +335,9 @@ def _clone(engine: str, url: str, server: str) -> str:
 
 def measure_sales(engine: str, url: str, server: str, count: int) -> dict:
     from tracker.db import make_engine
+    from tracker.domain.places import LocationKind
     from tracker.ledger import MoveLine
-    from tracker.models import Edition, LocationKind, Section
+    from tracker.models import Edition, Section
     from tracker.services import places
     from tracker.services.events import store_of
     from tracker.services.stock import post_document

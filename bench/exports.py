@@ -155,18 +155,10 @@ def _build_event(url: str, sales: int) -> tuple[int, str]:
     from bench.generate import generate
     from tracker import ledger
     from tracker.db import make_engine
+    from tracker.domain.accounts import Role
+    from tracker.domain.places import LocationKind
     from tracker.ledger import MoveLine
-    from tracker.models import (
-        Author,
-        Document,
-        Edition,
-        LocationKind,
-        Move,
-        Role,
-        Sale,
-        SaleLine,
-        Section,
-    )
+    from tracker.models import Author, Document, Edition, Move, Sale, SaleLine, Section
     from tracker.passwords import make_hasher
     from tracker.services import accounts, movements, places
     from tracker.services import events as event_service

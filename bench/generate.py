@@ -30,8 +30,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import ledger
+from tracker.domain.places import LocationKind
+from tracker.domain.terms import Terms
 from tracker.ledger import MoveLine
-from tracker.models import Document, Location, LocationKind, Move, Section, Terms
+from tracker.models import Document, Location, Move, Section
 from tracker.services import catalogue, places
 from tracker.services import events as event_service
 from tracker.services import shipments as shipment_service

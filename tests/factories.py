@@ -9,19 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import ledger
+from tracker.domain.accounts import Role
+from tracker.domain.places import LocationKind
+from tracker.domain.stock import Condition
 from tracker.ledger import MoveLine
-from tracker.models import (
-    Balance,
-    Condition,
-    Document,
-    Edition,
-    Location,
-    LocationKind,
-    Move,
-    Role,
-    Section,
-    User,
-)
+from tracker.models import Balance, Document, Edition, Location, Move, Section, User
 from tracker.services import accounts, catalogue, places
 from tracker.services.stock import post_document
 

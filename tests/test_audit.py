@@ -11,7 +11,8 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.factories import World, csrf_token
 from tracker import audit
-from tracker.models import AuditEntry, Move, Role, Section, User
+from tracker.domain.accounts import Role
+from tracker.models import AuditEntry, Move, Section, User
 from tracker.services import accounts, places
 from tracker.services.stock import reverse_moves
 
@@ -120,7 +121,7 @@ def test_logins_logouts_and_password_changes_are_recorded(app, make_user, sessio
 def test_a_refused_change_leaves_no_audit_row(world: World, session):
     world.stocked(1)
     before = len(session.scalars(select(AuditEntry)).all())
-    from tracker.errors import InsufficientStock
+    from tracker.domain.errors import InsufficientStock
 
     with pytest.raises(InsufficientStock):
         world.post("sale", 5, "GB-STORE", "GB-CUSTOMERS")

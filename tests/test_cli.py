@@ -432,7 +432,7 @@ def test_a_section_name_with_a_control_character(runner, committed_app):
 
 def test_set_password_from_the_command_line(app, make_user):
     from tests.factories import log_in
-    from tracker.models import Role
+    from tracker.domain.accounts import Role
 
     user = make_user(Role.COORDINATOR)
     result = app.test_cli_runner().invoke(

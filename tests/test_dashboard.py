@@ -15,16 +15,8 @@ from sqlalchemy.orm import Session
 from tests.conftest import GENERATED_END
 from tracker import dashboard, statements
 from tracker.dashboard import Period, monday
-from tracker.models import (
-    PHYSICAL_KINDS,
-    Edition,
-    Location,
-    LocationKind,
-    Move,
-    Receipt,
-    Section,
-    Shipment,
-)
+from tracker.domain.places import PHYSICAL_KINDS, LocationKind
+from tracker.models import Edition, Location, Move, Receipt, Section, Shipment
 from tracker.services import alerts
 from tracker.services.money import rates_on
 
@@ -309,7 +301,7 @@ def test_alerts(generated_session):
 
 
 def test_thresholds_are_checked(session, world):
-    from tracker.errors import DomainError
+    from tracker.domain.errors import DomainError
 
     with pytest.raises(DomainError, match="between 0 and 104"):
         alerts.set_thresholds(session, None, alerts.Thresholds(weeks_of_cover=-1), {})

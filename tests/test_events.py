@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from tests.factories import World, snapshot
 from tracker import ledger, statements
-from tracker.errors import DomainError, InsufficientStock, NotFound
-from tracker.models import Author, Event, Move, Role, Sale
+from tracker.domain.accounts import Role
+from tracker.domain.errors import DomainError, InsufficientStock, NotFound
+from tracker.models import Author, Event, Move, Sale
 from tracker.services import events, money
 from tracker.services.events import EventDetails, SaleItem
 from tracker.services.movements import Copies, transfer

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from tests.factories import World, snapshot
 from tracker import ledger
-from tracker.errors import AlreadyReversed, InsufficientStock, InvalidMove, NotFound
+from tracker.domain.errors import AlreadyReversed, InsufficientStock, InvalidMove, NotFound
 from tracker.ledger import MoveLine
 from tracker.models import Document, Move
 from tracker.services.stock import post_document, reverse_moves

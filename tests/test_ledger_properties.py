@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from tests.factories import World, snapshot
 from tracker import ledger
-from tracker.errors import AlreadyReversed, DomainError, InsufficientStock, InvalidMove
+from tracker.domain.errors import AlreadyReversed, DomainError, InsufficientStock, InvalidMove
+from tracker.domain.places import SOURCE_KINDS
+from tracker.domain.stock import MoveKind
 from tracker.ledger import MoveLine
-from tracker.models import Balance, Location, Move, MoveKind
-from tracker.models.places import SOURCE_KINDS
+from tracker.models import Balance, Location, Move
 from tracker.services.stock import post_document, reverse_moves
 
 CODES = [

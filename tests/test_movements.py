@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from tests.factories import World, snapshot
 from tracker import ledger
-from tracker.errors import DomainError, InsufficientStock, NotFound
-from tracker.models import Move, Role, StocktakeLine
+from tracker.domain.accounts import Role
+from tracker.domain.errors import DomainError, InsufficientStock, NotFound
+from tracker.models import Move, StocktakeLine
 from tracker.services import movements
 from tracker.services.movements import Copies
 
@@ -257,7 +258,7 @@ def test_a_count_that_matches_moves_nothing(world: World, session, treasurer):
     ("counts", "reason", "message"),
     [
         ([(5,)], None, "give a reason for the difference"),
-        ([(-1,)], "x", "Counts are whole numbers, 0 or more."),
+        ([(-1,)], "x", "The count must be a whole number, 0 or more."),
         ([(5,), (6,)], "x", "counted twice"),
         ([], "x", "Count at least one edition."),
         ([(2_000_000,)], "x", "more than 1,000,000"),

@@ -28,8 +28,9 @@ from tests.web.forms import form_values, page
 from tracker import create_app
 from tracker.access import signed_in
 from tracker.db import db, make_engine
+from tracker.domain.accounts import Role
 from tracker.ledger import MoveLine
-from tracker.models import Balance, Role, Sale
+from tracker.models import Balance, Sale
 from tracker.passwords import make_hasher
 from tracker.services import places
 from tracker.services.stock import post_document

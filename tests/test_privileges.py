@@ -18,7 +18,7 @@ from tests.factories import World, log_in, make_user
 from tests.web.forms import send
 from tracker import create_app
 from tracker.db import make_engine
-from tracker.models import Role
+from tracker.domain.accounts import Role
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from tests.factories import World
 from tracker import ledger
 from tracker.db import make_engine
-from tracker.errors import InsufficientStock
+from tracker.domain.errors import InsufficientStock
 from tracker.ledger import MoveLine
 from tracker.models import Document, Location, Move, Section, Shipment, ShipmentLine, User
 from tracker.services.stock import post_document
@@ -168,7 +168,7 @@ def test_two_dispatches_of_one_shipment_make_one(database):
 
 
 def test_two_shipments_cannot_overdraw_the_warehouse(database):
-    from tracker.errors import InsufficientStock
+    from tracker.domain.errors import InsufficientStock
     from tracker.services import shipments
 
     engine, factory, edition_id, gb_id, staff_id = _committed_world(database, 50)
@@ -212,7 +212,7 @@ def test_two_shipments_cannot_overdraw_the_warehouse(database):
 
 
 def test_two_receipts_of_one_shipment_count_each_copy_once(database):
-    from tracker.errors import DomainError
+    from tracker.domain.errors import DomainError
     from tracker.services import shipments
 
     engine, factory, edition_id, gb_id, staff_id = _committed_world(database, 50)
@@ -297,7 +297,7 @@ def test_the_same_form_sent_twice_at_once_makes_one_document(database):
 
 def test_two_phones_selling_the_last_copy(database):
     """Two treasurers' phones sell the last copy at the same moment: one sale, one message."""
-    from tracker.errors import InsufficientStock
+    from tracker.domain.errors import InsufficientStock
     from tracker.models import Sale
     from tracker.services import events, shipments
 

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 from tracker.access import public
-from tracker.models import Role
+from tracker.domain.accounts import Role
 
 
 def test_each_request_logs_one_line_with_its_id(client, login, caplog):

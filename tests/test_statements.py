@@ -9,8 +9,8 @@ import pytest
 
 from tests.factories import World
 from tracker import statements
-from tracker.errors import DomainError
-from tracker.models import Role
+from tracker.domain.accounts import Role
+from tracker.domain.errors import DomainError
 from tracker.services import events, money, shipments
 from tracker.services.events import SaleItem
 from tracker.services.shipments import LineInput, ReceiptInput
@@ -281,7 +281,7 @@ def test_only_admins_enter_rates(session, make_user):
 def test_money_is_formatted_as_babel_formats_it(currency, minor):
     from babel.numbers import format_currency
 
-    from tracker.money import format_money, from_minor
+    from tracker.domain.money import format_money, from_minor
 
     expected = format_currency(from_minor(minor, currency), currency, locale="en_GB")
     assert format_money(minor, currency) == expected

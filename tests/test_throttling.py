@@ -69,7 +69,8 @@ def test_two_processes_share_one_limit(database):
     from tests.factories import make_user
     from tracker import create_app
     from tracker.db import db
-    from tracker.models import AuditEntry, Role
+    from tracker.domain.accounts import Role
+    from tracker.models import AuditEntry
 
     url = database.fresh()
     app = create_app(TestConfig, {"DATABASE_URL": url})

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from tracker.models import Role
+from tracker.domain.accounts import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 

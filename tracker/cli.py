@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 
 from tracker.db import db
-from tracker.errors import DomainError
+from tracker.domain.errors import DomainError
+from tracker.domain.text import clean
 from tracker.inputs import check_day, parse_id, parse_whole
-from tracker.text import clean
 
 
 class MoveId(click.ParamType):
@@ -451,7 +451,7 @@ def places_add_section(name: str, country: str, currency: str, code: str | None)
 @transactional
 def places_add_location(kind: str, code: str, name: str, section_name: str) -> str:
     """Add a store or an event table to a section."""
-    from tracker.errors import NotFound
+    from tracker.domain.errors import NotFound
     from tracker.models import Section
     from tracker.services import places
 
@@ -486,7 +486,7 @@ def _password_prompt() -> str:
 @transactional
 def users_create(email: str, role: str, name: str | None, section_name: str | None) -> str:
     """Create an account; the password is asked for at a prompt."""
-    from tracker.errors import NotFound
+    from tracker.domain.errors import NotFound
     from tracker.models import Section
     from tracker.services import accounts
 

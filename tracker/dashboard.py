@@ -35,25 +35,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from tracker.domain.distribution import Direction, ShipmentStatus
+from tracker.domain.events import EventStatus
+from tracker.domain.places import PHYSICAL_KINDS, LocationKind
+from tracker.domain.stock import Condition, FlowMetric
 from tracker.models import (
-    PHYSICAL_KINDS,
     Balance,
-    Condition,
     Country,
-    Direction,
     Edition,
     Event,
-    EventStatus,
-    FlowMetric,
     Location,
-    LocationKind,
     Move,
     Receipt,
     ReceiptLine,
     Section,
     Shipment,
     ShipmentLine,
-    ShipmentStatus,
     WeeklyFlow,
 )
 from tracker.services.alerts import Thresholds, thresholds_by_section

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, String, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -110,6 +110,11 @@ def dialect_insert(dialect: str, table: Any) -> Any:
 def sql_in(values: Iterable[Any]) -> str:
     """An enumeration's values as the SQL list a CHECK constraint names: ('a', 'b')."""
     return "(" + ", ".join(f"'{getattr(v, 'value', v)}'" for v in values) + ")"
+
+
+# Amounts in minor units are 64-bit: BIGINT on PostgreSQL (so that products and sums
+# computed in SQL are 64-bit too); SQLite's INTEGER is 64-bit already.
+MinorUnits = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class DecimalText(TypeDecorator[Decimal]):

@@ -20,20 +20,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tracker import audit, ledger, passwords
-from tracker.errors import DomainError
+from tracker.domain.accounts import Role
+from tracker.domain.errors import DomainError
+from tracker.domain.stock import Condition, MoveKind
 from tracker.ledger import MoveLine
-from tracker.models import (
-    Condition,
-    Document,
-    Edition,
-    Location,
-    Move,
-    MoveKind,
-    Role,
-    Section,
-    Shipment,
-    User,
-)
+from tracker.models import Document, Edition, Location, Move, Section, Shipment, User
 from tracker.services import accounts, catalogue, events, money, places, shipments
 from tracker.services.movements import Copies, record_print_run, stocktake, transfer, write_off
 from tracker.services.stock import post_document

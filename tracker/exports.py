@@ -39,7 +39,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy.orm import Session
 
 from tracker.db import Database, db
-from tracker.errors import BadRequest
+from tracker.domain.errors import BadRequest
 
 # The rows of an export: the rows, or a function that reads them from a session.
 Rows = Iterable[Sequence[object]] | Callable[[Session], Iterable[Sequence[object]]]

@@ -36,11 +36,11 @@ from wtforms.meta import DefaultMeta
 from wtforms.utils import unset_value
 from wtforms.validators import NumberRange, Optional, StopValidation
 
-from tracker.errors import BadRequest
+from tracker.domain.errors import BadRequest
+from tracker.domain.stock import MAX_QTY as MAX_COPIES
+from tracker.domain.text import control_character
 from tracker.inputs import day_problem, id_problem, parse_id, parse_whole
-from tracker.ledger import MAX_QTY as MAX_COPIES
 from tracker.services.documents import new_key
-from tracker.text import control_character
 
 # Lines a repeating part of a form takes at most: one per edition (or section), or two
 # per edition (unsigned and signed) on the forms that move copies.

@@ -21,8 +21,8 @@ from datetime import date
 from flask import Flask, request
 from werkzeug.routing import IntegerConverter
 
-from tracker.errors import BadRequest, DomainError
-from tracker.text import control_character
+from tracker.domain.errors import BadRequest, DomainError
+from tracker.domain.text import control_character
 
 MAX_ID = 2**31 - 1  # ids of most tables: PostgreSQL's INTEGER
 MAX_BIG_ID = 2**63 - 1  # moves and audit entries: BIGINT

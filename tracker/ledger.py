@@ -23,7 +23,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, insert, literal_column, select, union_all, update
 from sqlalchemy.exc import IntegrityError
@@ -32,47 +32,17 @@ from sqlalchemy.orm.util import identity_key
 
 from tracker import audit
 from tracker.db import dialect_insert, utcnow
-from tracker.errors import AlreadyReversed, InsufficientStock, InvalidMove, NotFound
-from tracker.models import (
-    PHYSICAL_KINDS,
-    Balance,
+from tracker.domain.errors import AlreadyReversed, InsufficientStock, InvalidMove, NotFound
+from tracker.domain.periods import week_of
+from tracker.domain.stock import (
     Condition,
-    Document,
-    Edition,
-    FlowMetric,
-    Location,
-    LocationKind,
-    Move,
     MoveKind,
-    WeeklyFlow,
+    back_to_problem,
+    flows_of,
+    quantity_problem,
+    rule_problem,
 )
-from tracker.text import a, join_or
-
-# No single move carries more copies than this: a larger number is a typing mistake.
-MAX_QTY = 1_000_000
-
-K = LocationKind
-_STORES = frozenset({K.WAREHOUSE, K.SECTION_STORE})
-
-# What each kind of move may take copies from, and put them to.
-RULES: dict[MoveKind, tuple[frozenset[LocationKind], frozenset[LocationKind]]] = {
-    MoveKind.PRINT_RUN: (frozenset({K.PRINTER}), _STORES),
-    MoveKind.DISPATCH: (_STORES, frozenset({K.IN_TRANSIT})),
-    MoveKind.RECEIPT: (frozenset({K.IN_TRANSIT}), _STORES),
-    MoveKind.TRANSIT_LOSS: (frozenset({K.IN_TRANSIT}), frozenset({K.WRITTEN_OFF})),
-    MoveKind.TRANSFER: (PHYSICAL_KINDS, PHYSICAL_KINDS),
-    MoveKind.SALE: (PHYSICAL_KINDS, frozenset({K.CUSTOMERS})),
-    MoveKind.CUSTOMER_RETURN: (frozenset({K.CUSTOMERS}), PHYSICAL_KINDS),
-    MoveKind.SIGNING: (PHYSICAL_KINDS, PHYSICAL_KINDS),
-    MoveKind.WRITE_OFF: (PHYSICAL_KINDS, frozenset({K.WRITTEN_OFF})),
-    MoveKind.STOCKTAKE_GAIN: (frozenset({K.STOCKTAKE_DIFFERENCES}), PHYSICAL_KINDS),
-    MoveKind.STOCKTAKE_LOSS: (PHYSICAL_KINDS, frozenset({K.STOCKTAKE_DIFFERENCES})),
-}
-
-# Virtual locations of a section deal only with that section's own places (its
-# customers buy from its tables; its written-off copies were its own). Those of no
-# section belong with the warehouse.
-_SECTION_BOUND = frozenset({K.CUSTOMERS, K.WRITTEN_OFF, K.STOCKTAKE_DIFFERENCES})
+from tracker.models import Balance, Document, Edition, Location, Move, WeeklyFlow
 
 
 @dataclass(frozen=True)
@@ -123,10 +93,6 @@ class Discrepancy:
             f"{self.location}, {self.edition}, {self.condition}: moves give "
             f"{self.from_moves}, {self.where} say {self.in_balances}"
         )
-
-
-def location_label(location: Location) -> str:
-    return f"{location.name} ({location.code})"
 
 
 def edition_label(edition: Edition) -> str:
@@ -203,7 +169,10 @@ def reverse(
     if done:
         raise AlreadyReversed(f"Move {', '.join(map(str, sorted(done)))} was already reversed.")
     if back_to is not None:
-        _check_back_to(back_to, moves.values())
+        for move in moves.values():
+            problem = back_to_problem(move.id, move.kind, move.from_location, back_to)
+            if problem:
+                raise InvalidMove(problem)
     legs = [
         _Leg(
             kind=MoveKind.REVERSAL,
@@ -234,21 +203,6 @@ def reverse(
         if "reverses_id" in str(exc.orig):
             raise AlreadyReversed("The move was reversed by someone else just now.") from None
         raise
-
-
-def _check_back_to(place: Location, moves: Iterable[Move]) -> None:
-    """A reversal may put copies elsewhere only for sales, and only in an open physical
-    place of the section they were sold in (what the sale counted stays counted back at
-    the customers, so every figure of the roll-up still adds up)."""
-    if place.kind not in PHYSICAL_KINDS or not place.active:
-        raise InvalidMove(f"{location_label(place)} is not an open place to put copies back in.")
-    for move in moves:
-        if move.kind != MoveKind.SALE:
-            raise InvalidMove(f"Move {move.id} is not a sale: it goes back where it came from.")
-        if move.from_location.section_id != place.section_id:
-            raise InvalidMove(
-                f"Move {move.id} was a sale of another section than {location_label(place)}'s."
-            )
 
 
 def check(session: Session) -> list[Discrepancy]:
@@ -314,7 +268,7 @@ def check(session: Session) -> list[Discrepancy]:
     editions = {ed.id: ed for ed in session.scalars(select(Edition))}
 
     def place(loc: int) -> str:
-        return location_label(locations[loc]) if loc in locations else f"location {loc}"
+        return locations[loc].label if loc in locations else f"location {loc}"
 
     def book(ed: int) -> str:
         return edition_label(editions[ed]) if ed in editions else f"edition {ed}"
@@ -395,12 +349,9 @@ def _resolve(session: Session, lines: list[MoveLine]) -> list[_Leg]:
         return InvalidMove(f"Move {index + 1}: {message}" if many else message)
 
     for i, line in enumerate(lines):
-        if isinstance(line.qty, bool) or not isinstance(line.qty, int):
-            raise fail(i, f"the quantity must be a whole number, not {line.qty!r}.")
-        if line.qty <= 0:
-            raise fail(i, f"the quantity must be at least 1, not {line.qty}.")
-        if line.qty > MAX_QTY:
-            raise fail(i, f"{line.qty} copies in one move is more than {MAX_QTY:,}.")
+        problem = quantity_problem(line.qty)
+        if problem:
+            raise fail(i, problem)
 
     editions = _load(session, Edition, {line.edition_id for line in lines})
     locations = _load(
@@ -431,7 +382,7 @@ def _resolve(session: Session, lines: list[MoveLine]) -> list[_Leg]:
         target = locations.get(line.to_location_id)
         if target is None:
             raise fail(i, f"there is no location {line.to_location_id!r} to put copies in.")
-        problem = _rule_problem(kind, source, source_condition, target, target_condition)
+        problem = rule_problem(kind, source, source_condition, target, target_condition)
         if problem:
             raise fail(i, problem)
         legs.append(
@@ -465,70 +416,6 @@ def _load(session: Session, model: type, ids: set[int]) -> dict:
         rows = session.scalars(select(model).where(model.id.in_(missing)))
         found.update({row.id: row for row in rows})
     return found
-
-
-def _rule_problem(
-    kind: MoveKind,
-    source: Location,
-    source_condition: Condition,
-    target: Location,
-    target_condition: Condition,
-) -> str | None:
-    """Why this move breaks the rules of its kind, or None when it does not."""
-    if source.id == target.id and source_condition == target_condition:
-        return f"copies cannot move from {location_label(source)} to itself."
-    for location in (source, target):
-        if not location.active:
-            return f"{location_label(location)} is closed: no copies move in or out of it."
-    sources, targets = RULES[kind]
-    if source.kind not in sources:
-        allowed = _kinds(sources)
-        return (
-            f"a {kind.label} cannot take copies from {location_label(source)}, "
-            f"{a(source.kind_label + ' location')}; it takes them from {allowed}."
-        )
-    if target.kind not in targets:
-        allowed = _kinds(targets)
-        return (
-            f"a {kind.label} cannot put copies in {location_label(target)}, "
-            f"{a(target.kind_label + ' location')}; it puts them in {allowed}."
-        )
-    if kind == MoveKind.SIGNING:
-        if source.id != target.id:
-            return "copies are signed where they are: a signing stays at one location."
-        if (source_condition, target_condition) != (Condition.UNSIGNED, Condition.SIGNED):
-            return "a signing turns unsigned copies into signed ones."
-    elif source_condition != target_condition:
-        return f"a {kind.label} keeps the condition of the copies; only a signing changes it."
-    if kind == MoveKind.RECEIPT and source.section_id != target.section_id:
-        return (
-            f"copies in {location_label(source)} can only be received by "
-            f"{_owner(source)}, not at {location_label(target)}."
-        )
-    if kind == MoveKind.TRANSIT_LOSS and source.section_id != target.section_id:
-        return (
-            f"copies lost from {location_label(source)} are written off by {_owner(source)}, "
-            f"not into {location_label(target)}."
-        )
-    for virtual, physical in ((source, target), (target, source)):
-        if (
-            virtual.kind in _SECTION_BOUND
-            and physical.kind in PHYSICAL_KINDS
-            and virtual.section_id != physical.section_id
-        ):
-            return (
-                f"{location_label(virtual)} belongs to {_owner(virtual)}; it cannot deal "
-                f"with {location_label(physical)} of {_owner(physical)}."
-            )
-    return None
-
-
-def _owner(location: Location) -> str:
-    return f"section {location.section.name}" if location.section else "the publisher"
-
-
-def _kinds(kinds: frozenset[LocationKind]) -> str:
-    return join_or(sorted(k.label for k in kinds))
 
 
 def _apply(
@@ -604,82 +491,6 @@ def _apply(
         ids = list(result.scalars())
         _audit(session, document, legs, ids, details)
         return ids
-
-
-def week_of(moment: datetime) -> date:
-    """The Monday (UTC) of the week a moment falls in."""
-    day = moment.astimezone(UTC).date()
-    return day - timedelta(days=day.weekday())
-
-
-def flows_of(
-    kind: str,
-    source_id: int,
-    source_condition: str,
-    target_id: int,
-    target_condition: str,
-    reverses_kind: str | None = None,
-) -> list[tuple[str, int, int]]:
-    """What one move adds to the weekly roll-up: (metric, location id, sign) each.
-
-    Every move changes what two places hold (``held_*``: that is how the dashboard
-    knows where copies were at the end of a past week). Receipts and print runs also
-    count as received where the copies arrived, sales as sold at the customers,
-    write-offs as written off and losses in transit as lost, where the copies went;
-    signings as signed; dispatches as dispatched from the store they left; transfers and
-    stocktake differences, net, at the physical places they change. A customer's
-    return counts as a sale undone, and a reversal counts its move's figures back.
-    Every copy that enters or leaves a section's stock is so counted under one of
-    received, sold, written off, dispatched, transferred or counted: the dashboard's
-    rows add up.
-    """
-    return [
-        (f"held_{source_condition}", source_id, -1),
-        (f"held_{target_condition}", target_id, 1),
-        *_counted(kind, source_id, source_condition, target_id, target_condition, reverses_kind),
-    ]
-
-
-def _counted(
-    kind: str,
-    source_id: int,
-    source_condition: str,
-    target_id: int,
-    target_condition: str,
-    reverses_kind: str | None,
-) -> list[tuple[str, int, int]]:
-    if kind == MoveKind.REVERSAL:
-        if reverses_kind is None:
-            return []
-        # The move it reverses, seen from its own side (source and target swapped).
-        undone = _counted(
-            reverses_kind, target_id, target_condition, source_id, source_condition, None
-        )
-        return [(metric, location, -sign) for metric, location, sign in undone]
-    if kind in (MoveKind.RECEIPT, MoveKind.PRINT_RUN):
-        return [(FlowMetric.RECEIVED.value, target_id, 1)]
-    if kind == MoveKind.SALE:
-        return [(f"sold_{target_condition}", target_id, 1)]
-    if kind == MoveKind.CUSTOMER_RETURN:
-        return [(f"sold_{source_condition}", source_id, -1)]
-    if kind == MoveKind.WRITE_OFF:
-        return [(FlowMetric.WRITTEN_OFF.value, target_id, 1)]
-    if kind == MoveKind.TRANSIT_LOSS:
-        return [(FlowMetric.LOST_IN_TRANSIT.value, target_id, 1)]
-    if kind == MoveKind.SIGNING:
-        return [(FlowMetric.SIGNED.value, target_id, 1)]
-    if kind == MoveKind.DISPATCH:
-        return [(FlowMetric.DISPATCHED.value, source_id, 1)]
-    if kind == MoveKind.TRANSFER:
-        return [
-            (FlowMetric.TRANSFERRED.value, target_id, 1),
-            (FlowMetric.TRANSFERRED.value, source_id, -1),
-        ]
-    if kind == MoveKind.STOCKTAKE_GAIN:
-        return [(FlowMetric.COUNTED.value, target_id, 1)]
-    if kind == MoveKind.STOCKTAKE_LOSS:
-        return [(FlowMetric.COUNTED.value, source_id, -1)]
-    return []
 
 
 def _flows(legs: list[_Leg], when: datetime) -> dict[tuple[date, int, int, str], int]:
@@ -797,7 +608,7 @@ def _take(
     if result.rowcount != 1:
         there = session.scalar(_READ, params) or 0
         raise InsufficientStock(
-            location=location_label(location),
+            location=location.label,
             edition=edition_label(edition),
             condition=key[2],
             there=there,

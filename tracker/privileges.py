@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from tracker.db import Base
-from tracker.errors import DomainError
+from tracker.domain.errors import DomainError
 from tracker.migrate import VERSION_TABLE
 from tracker.models import APPEND_ONLY_TABLES
 

@@ -12,17 +12,15 @@ from sqlalchemy import func, literal, or_, select, tuple_, union
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from tracker.db import UTCDateTime
+from tracker.domain.places import PHYSICAL_KINDS, LocationKind
+from tracker.domain.stock import Condition, MoveKind
 from tracker.models import (
-    PHYSICAL_KINDS,
     AuditEntry,
     Balance,
-    Condition,
     Document,
     Edition,
     Location,
-    LocationKind,
     Move,
-    MoveKind,
     Section,
     Shipment,
     ShipmentLine,

@@ -34,20 +34,20 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tracker.db import UTCDateTime, utc_day
+from tracker.domain.distribution import Direction, ShipmentStatus
+from tracker.domain.events import PaymentMethod
+from tracker.domain.money import from_minor, precision, to_minor
+from tracker.domain.places import PHYSICAL_KINDS, LocationKind
+from tracker.domain.stock import Condition, MoveKind
+from tracker.domain.terms import Terms
 from tracker.models import (
-    PHYSICAL_KINDS,
     Author,
     Balance,
-    Condition,
-    Direction,
     Edition,
     Event,
     ExchangeRate,
     Location,
-    LocationKind,
     Move,
-    MoveKind,
-    PaymentMethod,
     Receipt,
     ReceiptLine,
     Remittance,
@@ -56,12 +56,9 @@ from tracker.models import (
     Section,
     Shipment,
     ShipmentLine,
-    ShipmentStatus,
     Signing,
-    Terms,
     signing_authors,
 )
-from tracker.money import from_minor, precision, to_minor
 from tracker.services.money import rates_on
 
 AGES = ("0-30 days", "31-60 days", "61-90 days", "over 90 days")

@@ -11,8 +11,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 
 from tracker import access
 from tracker.db import db, outage
-from tracker.errors import DomainError
-from tracker.money import format_money, from_minor
+from tracker.domain.errors import DomainError
+from tracker.domain.money import format_money, from_minor
 
 
 def init_app(app: Flask) -> None:

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from tests.factories import World, csrf_token
 from tracker.access import declared
-from tracker.models import Move, Role, Section
+from tracker.domain.accounts import Role
+from tracker.models import Move, Section
 
 ROLES = ("anonymous", "admin", "distributor", "treasurer", "coordinator")
 ALL = {r: 200 for r in ROLES if r != "anonymous"}

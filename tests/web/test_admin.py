@@ -7,7 +7,8 @@ import re
 from sqlalchemy import select
 
 from tests.factories import PASSWORD, World, csrf_token, log_in
-from tracker.models import Role, Section, User
+from tracker.domain.accounts import Role
+from tracker.models import Section, User
 
 
 def _form(client, url: str, **data):

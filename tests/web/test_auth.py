@@ -11,7 +11,8 @@ from sqlalchemy import select
 from config import ProductionConfig
 from tests.factories import PASSWORD, csrf_token, log_in
 from tracker import create_app
-from tracker.models import Role, User
+from tracker.domain.accounts import Role
+from tracker.models import User
 from tracker.passwords import make_hasher
 
 FAILED = "Email or password is not right, or the account is not active."

@@ -16,8 +16,9 @@ from sqlalchemy.exc import DataError
 from tests.factories import World, csrf_token, snapshot
 from tests.web.forms import errors, form_values, page, send
 from tracker.db import db
-from tracker.models import Role, Sale, Section, SectionPrice, ShipmentLine
-from tracker.money import MAX_PRICE_MINOR, format_money
+from tracker.domain.accounts import Role
+from tracker.domain.money import MAX_PRICE_MINOR, format_money
+from tracker.models import Sale, Section, SectionPrice, ShipmentLine
 from tracker.services import places, shipments
 from tracker.services.documents import start as start_document
 

@@ -18,7 +18,8 @@ from tests.conftest import GENERATED_END
 from tests.factories import PASSWORD, log_in, make_user, post_form
 from tracker import create_app, dashboard
 from tracker.dashboard import Period
-from tracker.models import Edition, Role, Section
+from tracker.domain.accounts import Role
+from tracker.models import Edition, Section
 from tracker.services import events as event_service
 from tracker.services import places
 

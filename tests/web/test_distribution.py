@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from tests.factories import World, snapshot
 from tests.web.forms import errors, page, send
 from tracker import ledger
-from tracker.models import Document, Location, Role, Section, Shipment
+from tracker.domain.accounts import Role
+from tracker.models import Document, Location, Section, Shipment
 from tracker.services import places
 
 

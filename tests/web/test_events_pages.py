@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from tests.factories import World, snapshot
 from tests.web.forms import errors, form_values, page, send
 from tracker import ledger
-from tracker.models import Author, Location, Role, Sale
+from tracker.domain.accounts import Role
+from tracker.models import Author, Location, Sale
 from tracker.services import shipments
 
 

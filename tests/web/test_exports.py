@@ -19,8 +19,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from tracker import exports, reports
-from tracker.models import Document, Event, Location, Role, Sale, Section
-from tracker.money import from_minor
+from tracker.domain.accounts import Role
+from tracker.domain.money import from_minor
+from tracker.models import Document, Event, Location, Sale, Section
 from tracker.services import events as event_service
 from tracker.services import movements, places
 

@@ -11,7 +11,8 @@ from tests.conftest import _bind_to_rolled_back_connection
 from tests.factories import PASSWORD, csrf_token, log_in
 from tracker import create_app
 from tracker.auth.throttle import DEVICE_COOKIE
-from tracker.models import AuditEntry, Role
+from tracker.domain.accounts import Role
+from tracker.models import AuditEntry
 
 THROTTLED = "Too many failed attempts to log in"
 WRONG = "not the password at all"

@@ -13,7 +13,9 @@ from tests.factories import World
 from tracker import create_app
 from tracker.access import public
 from tracker.db import db
-from tracker.models import Location, LocationKind, Move, Role, Section
+from tracker.domain.accounts import Role
+from tracker.domain.places import LocationKind
+from tracker.models import Location, Move, Section
 
 K = LocationKind
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from tracker.domain.accounts import Role
 from tracker.forms import FlaskForm, choices, optional_int
-from tracker.models import Role
 
 
 class UserForm(FlaskForm):

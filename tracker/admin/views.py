@@ -9,8 +9,9 @@ from sqlalchemy import select
 from tracker.access import allow
 from tracker.admin.forms import UserForm
 from tracker.db import db
-from tracker.errors import DomainError
-from tracker.models import Role, Section, User
+from tracker.domain.accounts import Role
+from tracker.domain.errors import DomainError
+from tracker.models import Section, User
 from tracker.security import hasher
 from tracker.services import accounts
 from tracker.web import form_status, submit

@@ -20,7 +20,7 @@ from tracker.access import public, signed_in
 from tracker.auth import throttle
 from tracker.auth.forms import LoginForm, PasswordForm
 from tracker.db import db
-from tracker.errors import DomainError
+from tracker.domain.errors import DomainError
 from tracker.security import end_session, hasher, limiter, record_apart, start_session
 from tracker.services import accounts
 

@@ -9,6 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from tracker.domain.events import EventKind, PaymentMethod
 from tracker.forms import (
     KeyedForm,
     WholeNumberField,
@@ -17,7 +18,6 @@ from tracker.forms import (
     optional_int,
     strict_int,
 )
-from tracker.models import EventKind, PaymentMethod
 
 
 class EventForm(KeyedForm):

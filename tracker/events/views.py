@@ -24,30 +24,21 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from tracker import reports, statements
 from tracker.access import allow, require_section, section_scope, signed_in
 from tracker.db import db
-from tracker.errors import DomainError
+from tracker.domain.accounts import Role
+from tracker.domain.errors import DomainError
+from tracker.domain.events import PaymentMethod
+from tracker.domain.money import format_money, from_minor, precision
+from tracker.domain.stock import Condition
+from tracker.domain.text import copies
 from tracker.events.forms import EventForm, SaleForm, SigningForm, VoidForm
 from tracker.exports import export, requested_format
 from tracker.forms import choices
 from tracker.inputs import parse_id, query_id
-from tracker.models import (
-    Author,
-    Condition,
-    Edition,
-    Event,
-    Location,
-    PaymentMethod,
-    Role,
-    Sale,
-    SaleLine,
-    Section,
-    Signing,
-)
-from tracker.money import format_money, from_minor, precision
+from tracker.models import Author, Edition, Event, Location, Sale, SaleLine, Section, Signing
 from tracker.services import events as service
 from tracker.services.documents import AlreadySubmitted, new_key
 from tracker.services.money import prices_for
 from tracker.services.movements import expected_stock
-from tracker.text import copies
 from tracker.web import form_status, submit
 
 bp = Blueprint("events", __name__)

@@ -9,6 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from tracker.domain.events import PaymentMethod
 from tracker.forms import (
     FlaskForm,
     Form,
@@ -19,7 +20,6 @@ from tracker.forms import (
     optional_int,
     today,
 )
-from tracker.models import PaymentMethod
 
 
 class RemittanceForm(KeyedForm):

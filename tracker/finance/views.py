@@ -20,12 +20,13 @@ from sqlalchemy.orm import contains_eager
 from tracker import reports, statements
 from tracker.access import READERS, allow, require_section, section_scope, signed_in
 from tracker.db import db
-from tracker.errors import DomainError
+from tracker.domain.accounts import Role
+from tracker.domain.errors import DomainError
+from tracker.domain.money import from_minor, plain
 from tracker.exports import export, requested_format
 from tracker.finance.forms import PricesForm, RateForm, RemittanceForm
 from tracker.forms import choices
-from tracker.models import ExchangeRate, Remittance, Role, Section, SectionPrice
-from tracker.money import from_minor, plain
+from tracker.models import ExchangeRate, Remittance, Section, SectionPrice
 from tracker.services import money as service
 from tracker.web import form_status, submit
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -24,28 +23,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, UTCDateTime, utcnow
+from tracker.domain.accounts import Role
 from tracker.models.places import Section
 
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    DISTRIBUTOR = "distributor"
-    TREASURER = "treasurer"
-    COORDINATOR = "coordinator"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS = {
-    Role.ADMIN: "Admin",
-    Role.DISTRIBUTOR: "Distribution staff",
-    Role.TREASURER: "Section treasurer",
-    Role.COORDINATOR: "Coordinator",
-}
 
 
 def new_alt_id() -> str:

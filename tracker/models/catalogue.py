@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base
-from tracker.money import MinorUnits, from_minor
-
-
-class EditionFormat(StrEnum):
-    PAPERBACK = "paperback"
-    HARDBACK = "hardback"
-
+from tracker.db import Base, MinorUnits
+from tracker.domain.money import from_minor
 
 title_authors = Table(
     "title_authors",
@@ -87,7 +80,7 @@ class Edition(Base):
 
     @property
     def isbn_display(self) -> str:
-        from tracker.isbn import hyphenless_display
+        from tracker.domain.isbn import hyphenless_display
 
         return hyphenless_display(self.isbn)
 

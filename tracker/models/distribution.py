@@ -5,7 +5,6 @@ row here that points at it; the moves it makes point at the same document."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -20,59 +19,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, UTCDateTime, sql_in
+from tracker.db import Base, MinorUnits, UTCDateTime, sql_in
+from tracker.domain.distribution import (
+    Direction,
+    DiscrepancyReason,
+    ShipmentStatus,
+    WriteOffReason,
+)
+from tracker.domain.terms import Terms
 from tracker.models.catalogue import Edition
 from tracker.models.places import Location, Section
 from tracker.models.stock import Document
-from tracker.money import MinorUnits
-
-
-class ShipmentStatus(StrEnum):
-    DRAFT = "draft"
-    DISPATCHED = "dispatched"
-    PARTLY_RECEIVED = "partly_received"
-    RECEIVED = "received"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
-
-
-class Direction(StrEnum):
-    OUTBOUND = "outbound"  # warehouse -> a section's store
-    RETURN = "return"  # a section's store -> warehouse (unsold sale-or-return copies)
-
-
-class Terms(StrEnum):
-    FIRM_SALE = "firm_sale"  # owed on receipt
-    SALE_OR_RETURN = "sale_or_return"  # owed when sold; unsold copies may come back
-
-    @property
-    def label(self) -> str:
-        return {"firm_sale": "firm sale", "sale_or_return": "sale or return"}[self.value]
-
-
-class DiscrepancyReason(StrEnum):
-    DAMAGED = "damaged_in_transit"
-    MISSING = "missing"
-    CUSTOMS = "held_by_customs"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
-
-
-class WriteOffReason(StrEnum):
-    DAMAGED = "damaged"
-    LOST = "lost"
-    GIFT = "gift"
-    REVIEW_COPY = "review_copy"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
 
 
 class Shipment(Base):

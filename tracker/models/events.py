@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -22,42 +21,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, DecimalText, UTCDateTime, sql_in
+from tracker.db import Base, DecimalText, MinorUnits, UTCDateTime, sql_in
+from tracker.domain.events import EventKind, EventStatus, PaymentMethod
 from tracker.models.accounts import User
 from tracker.models.catalogue import Author, Edition
 from tracker.models.places import Location, Section
 from tracker.models.stock import Document
-from tracker.money import MinorUnits
-
-
-class EventKind(StrEnum):
-    LAUNCH = "launch"
-    SCHOOL = "school"
-    FESTIVAL = "festival"
-    PUBLIC_MEETING = "public_meeting"
-    BOOKSTALL = "bookstall"
-    READING_CIRCLE = "reading_circle"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
-
-
-class EventStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class PaymentMethod(StrEnum):
-    CASH = "cash"
-    CARD = "card"
-    BANK_TRANSFER = "bank_transfer"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
 
 
 class Event(Base):

@@ -9,52 +9,14 @@ differences. Every other location, virtual or not, never holds fewer than zero c
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base
-
-
-class LocationKind(StrEnum):
-    WAREHOUSE = "warehouse"
-    SECTION_STORE = "section_store"
-    EVENT_TABLE = "event_table"
-    PRINTER = "printer"
-    IN_TRANSIT = "in_transit"
-    CUSTOMERS = "customers"
-    WRITTEN_OFF = "written_off"
-    STOCKTAKE_DIFFERENCES = "stocktake_differences"
-
-    @property
-    def label(self) -> str:
-        return KIND_LABELS[self]
-
-
-KIND_LABELS = {
-    LocationKind.WAREHOUSE: "warehouse",
-    LocationKind.SECTION_STORE: "section store",
-    LocationKind.EVENT_TABLE: "event table",
-    LocationKind.PRINTER: "printer",
-    LocationKind.IN_TRANSIT: "in transit",
-    LocationKind.CUSTOMERS: "customers",
-    LocationKind.WRITTEN_OFF: "written off",
-    LocationKind.STOCKTAKE_DIFFERENCES: "stocktake differences",
-}
-
-PHYSICAL_KINDS = frozenset(
-    {LocationKind.WAREHOUSE, LocationKind.SECTION_STORE, LocationKind.EVENT_TABLE}
-)
-SOURCE_KINDS = frozenset({LocationKind.PRINTER, LocationKind.STOCKTAKE_DIFFERENCES})
-VIRTUAL_KINDS = frozenset(LocationKind) - PHYSICAL_KINDS
-# Virtual locations every section has of its own, so that what is in transit to a
-# country, sold there or written off there is one balance away.
-SECTION_VIRTUAL_KINDS = (
-    LocationKind.IN_TRANSIT,
-    LocationKind.CUSTOMERS,
-    LocationKind.WRITTEN_OFF,
-    LocationKind.STOCKTAKE_DIFFERENCES,
+from tracker.domain.places import (
+    PHYSICAL_KINDS,
+    SOURCE_KINDS,
+    LocationKind,
 )
 
 _KIND_LIST = ", ".join(f"'{k.value}'" for k in LocationKind)
@@ -151,6 +113,16 @@ class Location(Base):
     @property
     def kind_label(self) -> str:
         return LocationKind(self.kind).label
+
+    @property
+    def label(self) -> str:
+        """How messages name it: its name and code."""
+        return f"{self.name} ({self.code})"
+
+    @property
+    def owner(self) -> str:
+        """Whose place it is, as messages say it."""
+        return f"section {self.section.name}" if self.section else "the publisher"
 
     def __repr__(self) -> str:
         return f"<Location {self.code}>"

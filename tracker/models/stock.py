@@ -8,7 +8,6 @@ are written only by ``tracker.ledger`` in the same transaction as the moves.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -24,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, UTCDateTime, sql_in, utcnow
+from tracker.domain.stock import FlowMetric, MoveKind
 from tracker.models.accounts import User
 from tracker.models.catalogue import Edition
 from tracker.models.places import Location
@@ -32,31 +32,7 @@ from tracker.models.places import Location
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class Condition(StrEnum):
-    UNSIGNED = "unsigned"
-    SIGNED = "signed"
-
-
 _CONDITIONS = "('unsigned', 'signed')"
-
-
-class MoveKind(StrEnum):
-    PRINT_RUN = "print_run"  # printer -> warehouse or a section's store
-    DISPATCH = "dispatch"  # physical -> in transit
-    RECEIPT = "receipt"  # in transit -> physical
-    TRANSIT_LOSS = "transit_loss"  # in transit -> written off (damaged or missing)
-    TRANSFER = "transfer"  # physical -> physical
-    SALE = "sale"  # physical -> customers
-    CUSTOMER_RETURN = "customer_return"  # customers -> physical
-    SIGNING = "signing"  # unsigned -> signed at one location
-    WRITE_OFF = "write_off"  # physical -> written off
-    STOCKTAKE_GAIN = "stocktake_gain"  # stocktake differences -> physical
-    STOCKTAKE_LOSS = "stocktake_loss"  # physical -> stocktake differences
-    REVERSAL = "reversal"  # the opposite of an earlier move
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
 
 
 class Document(Base):
@@ -142,28 +118,6 @@ class Move(Base):
             f"{self.from_location_id}/{self.from_condition} -> "
             f"{self.to_location_id}/{self.to_condition}>"
         )
-
-
-class FlowMetric(StrEnum):
-    """What the weekly roll-up counts, by the kind of move (a reversal counts back)."""
-
-    # Every move: the change in copies held, at both ends (so positions at the end of
-    # a past week are the balances less the changes since).
-    HELD_UNSIGNED = "held_unsigned"
-    HELD_SIGNED = "held_signed"
-    RECEIVED = "received"  # receipts and print runs, at the place that received
-    SOLD_UNSIGNED = "sold_unsigned"  # sales less voids and returns, at the customers
-    SOLD_SIGNED = "sold_signed"
-    SIGNED = "signed"  # signings, where the copies were signed
-    WRITTEN_OFF = "written_off"  # write-offs, at the written-off place they went to
-    LOST_IN_TRANSIT = "lost_in_transit"  # damaged or missing on receipt, likewise
-    # Copies sent off in a shipment, at the store they left (a section's: its returns).
-    DISPATCHED = "dispatched"
-    # Transfers, net: copies in (+) and out (-) at each end, so that a section's places
-    # add up to what it passed to or got from other sections.
-    TRANSFERRED = "transferred"
-    # Stocktakes, net: copies found (+) or short (-), at the place counted.
-    COUNTED = "counted"
 
 
 class WeeklyFlow(Base):

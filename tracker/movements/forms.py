@@ -11,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from tracker.domain.distribution import WriteOffReason
 from tracker.forms import (
     MAX_LINES,
     Form,
@@ -22,7 +23,6 @@ from tracker.forms import (
     optional_int,
     today,
 )
-from tracker.models import WriteOffReason
 
 
 class PrintRunForm(KeyedForm):

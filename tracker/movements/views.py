@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session
 from tracker import reports
 from tracker.access import allow, require_section, section_scope, signed_in
 from tracker.db import db
+from tracker.domain.accounts import Role
+from tracker.domain.stock import Condition
 from tracker.exports import export, requested_format
 from tracker.forms import choices
 from tracker.inputs import query_id
-from tracker.models import Condition, Edition, Location, Role, Stocktake
+from tracker.models import Edition, Location, Stocktake
 from tracker.movements.forms import (
     PrintRunForm,
     StocktakeForm,

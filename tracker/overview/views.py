@@ -18,10 +18,11 @@ from tracker import dashboard, reports
 from tracker.access import allow, require_section, section_scope, signed_in
 from tracker.dashboard import Dashboard, Period
 from tracker.db import db
-from tracker.errors import BadRequest, NotFound
+from tracker.domain.accounts import Role
+from tracker.domain.errors import BadRequest, NotFound
+from tracker.domain.money import from_minor
 from tracker.exports import export, requested_format
-from tracker.models import AuditLink, Event, Role, Section
-from tracker.money import from_minor
+from tracker.models import AuditLink, Event, Section
 from tracker.overview.forms import DashboardFilterForm, ThresholdsForm
 from tracker.services import alerts
 from tracker.web import form_status, submit

@@ -5,7 +5,7 @@ the demo or a command), checks the business rules, writes through the models and
 ledger, flushes, and never commits: the caller (a request, a CLI command) owns the
 transaction. A function that writes runs in a savepoint of its own (``@atomic``), so
 that a rule failing half-way leaves nothing of it behind. Rules that fail raise
-``tracker.errors.DomainError`` with a message meant for people.
+``tracker.domain.errors.DomainError`` with a message meant for people.
 """
 
 from __future__ import annotations
@@ -44,13 +44,13 @@ def role_of(actor: Any) -> str | None:
 def is_staff(actor: Any) -> bool:
     """Admins and distribution staff act for every section; so does the system itself
     (``actor`` None: the demo, a command)."""
-    from tracker.models import Role
+    from tracker.domain.accounts import Role
 
     return actor is None or role_of(actor) in (Role.ADMIN, Role.DISTRIBUTOR)
 
 
 def fenced_section(actor: Any) -> int | None:
     """The one section a treasurer is limited to; None for everyone else."""
-    from tracker.models import Role
+    from tracker.domain.accounts import Role
 
     return actor.section_id if role_of(actor) == Role.TREASURER else None

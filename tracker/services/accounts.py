@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from tracker import audit, passwords
 from tracker.db import utcnow
-from tracker.errors import DomainError, NotFound
-from tracker.models import Role, Section, User
+from tracker.domain.accounts import Role
+from tracker.domain.errors import DomainError, NotFound
+from tracker.domain.text import clean
+from tracker.models import Section, User
 from tracker.models.accounts import new_alt_id
-from tracker.text import clean
 
 # Anything but "@", spaces and control characters.
 _EMAIL_PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.errors import DomainError
-from tracker.models import Role, Section, Settings
+from tracker.domain.accounts import Role
+from tracker.domain.errors import DomainError
+from tracker.domain.stock import MAX_QTY
+from tracker.models import Section, Settings
 from tracker.services import atomic, role_of
 
 # Beyond these, a threshold is a typing mistake rather than a wish.
 MAX_WEEKS = 104
-MAX_COPIES = 1_000_000
+MAX_COPIES = MAX_QTY
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from babel import Locale, UnknownLocaleError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.errors import DomainError, NotFound
+from tracker.domain.catalogue import EditionFormat
+from tracker.domain.errors import DomainError, NotFound
+from tracker.domain.isbn import normalize_isbn13
+from tracker.domain.money import MAX_PRICE_MINOR, check_currency, to_minor
+from tracker.domain.text import clean
 from tracker.inputs import check_day
-from tracker.isbn import normalize_isbn13
-from tracker.models import Author, Edition, EditionFormat, Title, title_authors
-from tracker.money import MAX_PRICE_MINOR, check_currency, to_minor
-from tracker.text import clean
+from tracker.models import Author, Edition, Title, title_authors
 
 
 def _required(value: str | None, what: str, limit: int) -> str:

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from tracker.db import dialect_insert, utcnow
-from tracker.errors import DomainError
+from tracker.domain.errors import DomainError
+from tracker.domain.text import clean
 from tracker.inputs import check_day
 from tracker.models import Document
 from tracker.services import actor_id
-from tracker.text import clean
 
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 

@@ -14,34 +14,31 @@ from sqlalchemy.orm import Session, joinedload
 
 from tracker import audit, ledger
 from tracker.db import dialect_insert, utcnow
-from tracker.errors import DomainError, NotFound
+from tracker.domain.accounts import Role
+from tracker.domain.errors import DomainError, NotFound
+from tracker.domain.events import EventKind, EventStatus, PaymentMethod
+from tracker.domain.money import MAX_PRICE_MINOR, check_currency, from_minor, to_minor
+from tracker.domain.places import LocationKind
+from tracker.domain.stock import Condition, MoveKind, check_quantity
+from tracker.domain.text import clean, copies
 from tracker.inputs import check_day
 from tracker.ledger import MoveLine
 from tracker.models import (
     Author,
-    Condition,
     Dedication,
     Edition,
     Event,
-    EventKind,
-    EventStatus,
     Location,
-    LocationKind,
     Move,
-    MoveKind,
-    PaymentMethod,
-    Role,
     Sale,
     SaleLine,
     SaleTally,
     Section,
     Signing,
 )
-from tracker.money import MAX_PRICE_MINOR, check_currency, from_minor, to_minor
 from tracker.services import actor_id, atomic, documents, fenced_section, role_of
 from tracker.services.money import price_for
 from tracker.services.movements import Copies, transfer
-from tracker.text import clean, copies
 
 _events = Event.__table__
 _sales = Sale.__table__
@@ -353,12 +350,7 @@ def sell(
         edition = session.get(Edition, item.edition_id, options=[joinedload(Edition.title)])
         if edition is None:
             raise DomainError(f"There is no edition {item.edition_id}.")
-        qty = item.qty
-        if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= ledger.MAX_QTY:
-            raise DomainError(
-                f"{edition.label}: the quantity must be at least 1 and at most "
-                f"{ledger.MAX_QTY:,}, not {qty!r}."
-            )
+        check_quantity(item.qty, edition.label)
 
         if item.unit_price is None or str(item.unit_price).strip() == "":
             price = price_for(session, section, edition)

@@ -10,26 +10,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import ledger
-from tracker.errors import DomainError, NotFound
+from tracker.domain.distribution import WriteOffReason
+from tracker.domain.errors import DomainError, NotFound
+from tracker.domain.places import PHYSICAL_KINDS, LocationKind
+from tracker.domain.stock import Condition, MoveKind, check_quantity
+from tracker.domain.text import clean
 from tracker.ledger import MoveLine
 from tracker.models import (
-    PHYSICAL_KINDS,
     Balance,
-    Condition,
     Document,
     Edition,
     Location,
-    LocationKind,
-    MoveKind,
     Stocktake,
     StocktakeLine,
     Transfer,
     WriteOff,
-    WriteOffReason,
 )
 from tracker.services import actor_id, atomic, documents, fenced_section, is_staff
 from tracker.services.places import publisher_location
-from tracker.text import clean
 
 
 @dataclass(frozen=True)
@@ -227,10 +225,7 @@ def stocktake(
     if not counts:
         raise DomainError("Count at least one edition.")
     for count in counts:
-        if isinstance(count.qty, bool) or not isinstance(count.qty, int) or count.qty < 0:
-            raise DomainError("Counts are whole numbers, 0 or more.")
-        if count.qty > ledger.MAX_QTY:
-            raise DomainError(f"A count of {count.qty:,} is more than {ledger.MAX_QTY:,}.")
+        check_quantity(count.qty, zero=True, what="the count")
         if session.get(Edition, count.edition_id) is None:
             raise DomainError(f"There is no edition {count.edition_id}.")
         if count.condition not in (Condition.UNSIGNED, Condition.SIGNED):

@@ -8,17 +8,11 @@ from babel import Locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.errors import DomainError, NotFound
-from tracker.models import (
-    PHYSICAL_KINDS,
-    Country,
-    Location,
-    LocationKind,
-    Section,
-)
-from tracker.models.places import SECTION_VIRTUAL_KINDS
-from tracker.money import check_currency
-from tracker.text import a, clean
+from tracker.domain.errors import DomainError, NotFound
+from tracker.domain.money import check_currency
+from tracker.domain.places import PHYSICAL_KINDS, SECTION_VIRTUAL_KINDS, LocationKind
+from tracker.domain.text import a, clean
+from tracker.models import Country, Location, Section
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
 

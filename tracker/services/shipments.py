@@ -23,33 +23,21 @@ from sqlalchemy.orm import Session
 
 from tracker import audit, ledger
 from tracker.db import utcnow
-from tracker.errors import DomainError, NotFound
+from tracker.domain.accounts import Role
+from tracker.domain.distribution import Direction, DiscrepancyReason, ShipmentStatus
+from tracker.domain.errors import DomainError, NotFound
+from tracker.domain.money import MAX_PRICE_MINOR, to_minor
+from tracker.domain.places import LocationKind
+from tracker.domain.stock import Condition, MoveKind, check_quantity
+from tracker.domain.terms import Terms
+from tracker.domain.text import clean, copies
 from tracker.inputs import check_day
 from tracker.ledger import MoveLine
-from tracker.models import (
-    Condition,
-    Direction,
-    DiscrepancyReason,
-    Edition,
-    Location,
-    LocationKind,
-    MoveKind,
-    Receipt,
-    ReceiptLine,
-    Role,
-    Section,
-    Shipment,
-    ShipmentLine,
-    ShipmentStatus,
-    Terms,
-)
-from tracker.money import MAX_PRICE_MINOR, to_minor
+from tracker.models import Edition, Location, Receipt, ReceiptLine, Section, Shipment, ShipmentLine
 from tracker.services import actor_id, atomic, documents, fenced_section, is_staff, role_of
 from tracker.services.places import publisher_location
-from tracker.text import clean, copies
 
 S = ShipmentStatus
-MAX_COPIES = ledger.MAX_QTY
 _shipments = Shipment.__table__
 _lines = ShipmentLine.__table__
 
@@ -152,12 +140,7 @@ def _check_lines(
         if edition.id in seen:
             raise DomainError(f"{edition.label} is on two lines: put all its copies on one.")
         seen.add(edition.id)
-        qty = line.qty
-        if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= MAX_COPIES:
-            raise DomainError(
-                f"{edition.label}: the number of copies must be a whole number from 1 to "
-                f"{MAX_COPIES:,}, not {qty!r}."
-            )
+        qty = check_quantity(line.qty, edition.label)
         if line.unit_price is None or str(line.unit_price).strip() == "":
             price = sor_price(session, returning.id, edition.id) if returning else None
             if price is None:
@@ -513,8 +496,7 @@ def receive(
             ("damaged", entry.damaged),
             ("missing", entry.missing),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise DomainError(f"{label}: copies {field} must be a whole number, 0 or more.")
+            check_quantity(value, label, zero=True, what=f"copies {field}")
         total = entry.received + entry.damaged + entry.missing
         if total > line.outstanding:
             raise DomainError(

@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from tracker import ledger
+from tracker.domain.text import clean
 from tracker.ledger import MoveLine
 from tracker.models import Document
-from tracker.text import clean
 
 REFERENCE_MAX = 120
 

@@ -9,8 +9,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from tracker.domain.distribution import DiscrepancyReason, ShipmentStatus
+from tracker.domain.terms import Terms
 from tracker.forms import Form, IdField, KeyedForm, Lines, choices, copies_field, optional_int
-from tracker.models import DiscrepancyReason, ShipmentStatus, Terms
 
 
 class LineForm(Form):

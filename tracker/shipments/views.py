@@ -11,21 +11,16 @@ from sqlalchemy import select
 from tracker import reports
 from tracker.access import allow, section_scope, signed_in
 from tracker.db import db
-from tracker.errors import DomainError
+from tracker.domain.accounts import Role
+from tracker.domain.distribution import ShipmentStatus
+from tracker.domain.errors import DomainError
+from tracker.domain.money import format_money, from_minor, plain
+from tracker.domain.places import LocationKind
+from tracker.domain.stock import Condition
 from tracker.exports import export, requested_format
 from tracker.forms import choices
 from tracker.inputs import query_id
-from tracker.models import (
-    Condition,
-    Country,
-    Edition,
-    LocationKind,
-    Role,
-    Section,
-    ShipmentStatus,
-    Title,
-)
-from tracker.money import format_money, from_minor, plain
+from tracker.models import Country, Edition, Section, Title
 from tracker.services import shipments as service
 from tracker.services.movements import expected_stock
 from tracker.services.places import publisher_location

@@ -72,7 +72,7 @@ def _may_see_details() -> bool:
         return hmac.compare_digest(sent.removeprefix("Bearer ").encode(), token.encode())
     from flask_login import current_user
 
-    from tracker.models import Role
+    from tracker.domain.accounts import Role
 
     try:
         return bool(current_user.is_authenticated and current_user.role == Role.ADMIN)

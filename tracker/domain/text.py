@@ -42,7 +42,7 @@ def clean(
 ) -> str | None:
     """A text as the tracker keeps it: stripped, None when empty; a DomainError when it
     holds a control character, is longer than ``limit`` or is required and missing."""
-    from tracker.errors import DomainError
+    from tracker.domain.errors import DomainError
 
     text = (value or "").strip()
     if required and not text:

@@ -12,9 +12,8 @@ from decimal import Decimal
 
 from babel import Locale
 from babel.numbers import NumberPattern, get_currency_precision, is_currency
-from sqlalchemy import BigInteger, Integer
 
-from tracker.errors import DomainError
+from tracker.domain.errors import DomainError
 
 
 def check_currency(code: str) -> str:
@@ -32,10 +31,6 @@ def precision(currency: str) -> int:
 def from_minor(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-precision(currency))
 
-
-# Amounts in minor units are 64-bit: BIGINT on PostgreSQL (so that products and sums
-# computed in SQL are 64-bit too); SQLite's INTEGER is 64-bit already.
-MinorUnits = BigInteger().with_variant(Integer(), "sqlite")
 
 # Bounds on amounts, in minor units, far inside 64-bit integers: a price per copy
 # times the most copies a line takes (a million) is at most 10^15, and sums over

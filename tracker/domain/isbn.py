@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.errors import DomainError
+from tracker.domain.errors import DomainError
 
 
 def check_digit(first_twelve: str) -> str:

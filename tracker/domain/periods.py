@@ -1,0 +1,103 @@
+"""Weeks and periods: the grain of the weekly roll-up and of every report over time.
+
+A week runs Monday to Sunday, in UTC. A period is made of whole weeks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+# Weeks of sales that weeks of cover are reckoned from.
+RECENT_WEEKS = 4
+# The longest period a report shows, week by week (about five years).
+MAX_WEEKS = 261
+
+
+def week_start(day: date) -> date:
+    """The Monday of the week a day falls in."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_of(moment: datetime) -> date:
+    """The Monday (UTC) of the week a moment falls in."""
+    return week_start(moment.astimezone(UTC).date())
+
+
+def day_start(day: date) -> datetime:
+    """Midnight (UTC) that starts a day."""
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole weeks: from a Monday to a Sunday."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def covering(cls, start: date, end: date) -> Period:
+        """The whole weeks that hold ``start`` to ``end``."""
+        return cls(week_start(start), week_start(end) + timedelta(days=6))
+
+    @classmethod
+    def weeks_to(cls, end: date, weeks: int = 52) -> Period:
+        """``weeks`` whole weeks, the last holding ``end``."""
+        last_monday = week_start(end)
+        return cls(last_monday - timedelta(weeks=weeks - 1), last_monday + timedelta(days=6))
+
+    @property
+    def weeks(self) -> list[date]:
+        """The Mondays of its weeks."""
+        count = (self.last - self.first).days // 7 + 1
+        return [self.first + timedelta(weeks=i) for i in range(count)]
+
+    @property
+    def recent_first(self) -> date:
+        """The Monday that starts the last ``RECENT_WEEKS`` weeks of the period."""
+        return week_start(self.last) - timedelta(weeks=RECENT_WEEKS - 1)
+
+    @property
+    def start(self) -> datetime:
+        """The moment it begins (UTC)."""
+        return day_start(self.first)
+
+    @property
+    def stop(self) -> datetime:
+        """The moment after it ends (UTC)."""
+        return day_start(self.last + timedelta(days=1))
+
+    def __str__(self) -> str:
+        return f"{self.first:%-d %b %Y} – {self.last:%-d %b %Y}"  # noqa: RUF001
+
+
+def default_period(latest_week: date | None, today: date) -> Period:
+    """The 52 weeks to this week; or, when nothing moved in them, the 52 weeks to the
+    latest week with activity (a campaign that lies in the past)."""
+    recent = Period.weeks_to(today)
+    if latest_week is None or latest_week >= recent.first:
+        return recent
+    return Period.weeks_to(latest_week)
+
+
+def requested_period(start: date | None, end: date | None, default: Period) -> Period:
+    """The period a report asks for by its first and last days (either may be missing):
+    the whole weeks that hold them, else the default."""
+    if start and end:
+        return Period.covering(start, end)
+    if start:
+        return Period.covering(start, max(start, default.last))
+    if end:
+        return Period.weeks_to(end)
+    return default
+
+
+def period_problem(period: Period) -> str | None:
+    """Why a report cannot show ``period`` week by week, or None."""
+    if len(period.weeks) > MAX_WEEKS:
+        return (
+            f"Choose a period of at most {MAX_WEEKS} weeks (about five years); "
+            f"this one has {len(period.weeks)}."
+        )
+    return None

@@ -1,0 +1,316 @@
+"""The ledger's rules, on plain values: conditions, kinds of move, which places each
+kind may take copies from and put them to, and what each move counts in the weekly
+roll-up.
+
+Every copy is always somewhere. Stock is the sum of immutable moves, each taking
+``qty`` copies of one edition, in one condition, from one place to another; the ledger
+(``tracker.ledger``) writes them, and asks this module whether a move may be made.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Protocol
+
+from tracker.domain.errors import DomainError
+from tracker.domain.places import PHYSICAL_KINDS, SECTION_BOUND_KINDS, LocationKind
+from tracker.domain.text import a, join_or
+
+# No single move carries more copies than this: a larger number is a typing mistake.
+MAX_QTY = 1_000_000
+
+
+class Condition(StrEnum):
+    UNSIGNED = "unsigned"
+    SIGNED = "signed"
+
+
+class MoveKind(StrEnum):
+    PRINT_RUN = "print_run"  # printer -> warehouse or a section's store
+    DISPATCH = "dispatch"  # physical -> in transit
+    RECEIPT = "receipt"  # in transit -> physical
+    TRANSIT_LOSS = "transit_loss"  # in transit -> written off (damaged or missing)
+    TRANSFER = "transfer"  # physical -> physical
+    SALE = "sale"  # physical -> customers
+    CUSTOMER_RETURN = "customer_return"  # customers -> physical
+    SIGNING = "signing"  # unsigned -> signed at one location
+    WRITE_OFF = "write_off"  # physical -> written off
+    STOCKTAKE_GAIN = "stocktake_gain"  # stocktake differences -> physical
+    STOCKTAKE_LOSS = "stocktake_loss"  # physical -> stocktake differences
+    REVERSAL = "reversal"  # the opposite of an earlier move
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class FlowMetric(StrEnum):
+    """What the weekly roll-up counts, by the kind of move (a reversal counts back)."""
+
+    # Every move: the change in copies held, at both ends (so positions at the end of
+    # a past week are the balances less the changes since).
+    HELD_UNSIGNED = "held_unsigned"
+    HELD_SIGNED = "held_signed"
+    RECEIVED = "received"  # receipts and print runs, at the place that received
+    SOLD_UNSIGNED = "sold_unsigned"  # sales less voids and returns, at the customers
+    SOLD_SIGNED = "sold_signed"
+    SIGNED = "signed"  # signings, where the copies were signed
+    WRITTEN_OFF = "written_off"  # write-offs, at the written-off place they went to
+    LOST_IN_TRANSIT = "lost_in_transit"  # damaged or missing on receipt, likewise
+    # Copies sent off in a shipment, at the store they left (a section's: its returns).
+    DISPATCHED = "dispatched"
+    # Transfers, net: copies in (+) and out (-) at each end, so that a section's places
+    # add up to what it passed to or got from other sections.
+    TRANSFERRED = "transferred"
+    # Stocktakes, net: copies found (+) or short (-), at the place counted.
+    COUNTED = "counted"
+
+
+class Place(Protocol):
+    """A place as the rules see it (a ``Location`` is one)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def section_id(self) -> int | None: ...
+
+    @property
+    def active(self) -> bool: ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def owner(self) -> str: ...
+
+
+K = LocationKind
+_STORES = frozenset({K.WAREHOUSE, K.SECTION_STORE})
+
+# What each kind of move may take copies from, and put them to.
+RULES: dict[MoveKind, tuple[frozenset[LocationKind], frozenset[LocationKind]]] = {
+    MoveKind.PRINT_RUN: (frozenset({K.PRINTER}), _STORES),
+    MoveKind.DISPATCH: (_STORES, frozenset({K.IN_TRANSIT})),
+    MoveKind.RECEIPT: (frozenset({K.IN_TRANSIT}), _STORES),
+    MoveKind.TRANSIT_LOSS: (frozenset({K.IN_TRANSIT}), frozenset({K.WRITTEN_OFF})),
+    MoveKind.TRANSFER: (PHYSICAL_KINDS, PHYSICAL_KINDS),
+    MoveKind.SALE: (PHYSICAL_KINDS, frozenset({K.CUSTOMERS})),
+    MoveKind.CUSTOMER_RETURN: (frozenset({K.CUSTOMERS}), PHYSICAL_KINDS),
+    MoveKind.SIGNING: (PHYSICAL_KINDS, PHYSICAL_KINDS),
+    MoveKind.WRITE_OFF: (PHYSICAL_KINDS, frozenset({K.WRITTEN_OFF})),
+    MoveKind.STOCKTAKE_GAIN: (frozenset({K.STOCKTAKE_DIFFERENCES}), PHYSICAL_KINDS),
+    MoveKind.STOCKTAKE_LOSS: (PHYSICAL_KINDS, frozenset({K.STOCKTAKE_DIFFERENCES})),
+}
+
+
+def quantity_problem(qty: object, *, zero: bool = False, what: str = "the quantity") -> str | None:
+    """Why ``qty`` is no number of copies, or None: copies are a whole number from 1 (or
+    from 0 where a count may be nought, ``zero``) to ``MAX_QTY``. The one rule for
+    every number of copies the tracker takes: moves, lines, counts, sales."""
+    low = 0 if zero else 1
+    whole = isinstance(qty, int) and not isinstance(qty, bool)
+    if zero and not (whole and qty >= 0):  # type: ignore[operator]
+        return f"{what} must be a whole number, 0 or more."
+    if not whole:
+        return f"{what} must be a whole number, not {qty!r}."
+    assert isinstance(qty, int)
+    if qty < low:
+        return f"{what} must be at least {low}, not {qty}."
+    if qty > MAX_QTY:
+        return f"{qty} copies in one move is more than {MAX_QTY:,}."
+    return None
+
+
+def check_quantity(
+    qty: object, where: str = "", *, zero: bool = False, what: str = "the quantity"
+) -> int:
+    """``qty`` when it is a number of copies; else a DomainError saying why, after
+    ``where`` (an edition, a line) when given."""
+    problem = quantity_problem(qty, zero=zero, what=what)
+    if problem:
+        raise DomainError(f"{where}: {problem}" if where else problem[0].upper() + problem[1:])
+    assert isinstance(qty, int)
+    return qty
+
+
+def rule_problem(
+    kind: MoveKind,
+    source: Place,
+    source_condition: Condition,
+    target: Place,
+    target_condition: Condition,
+) -> str | None:
+    """Why this move breaks the rules of its kind, or None when it does not."""
+    return (
+        _ends_problem(source, source_condition, target, target_condition)
+        or _kinds_problem(kind, source, target)
+        or _condition_problem(kind, source, source_condition, target, target_condition)
+        or _owners_problem(kind, source, target)
+    )
+
+
+def _ends_problem(
+    source: Place, source_condition: Condition, target: Place, target_condition: Condition
+) -> str | None:
+    if source.id == target.id and source_condition == target_condition:
+        return f"copies cannot move from {source.label} to itself."
+    for place in (source, target):
+        if not place.active:
+            return f"{place.label} is closed: no copies move in or out of it."
+    return None
+
+
+def _kinds_problem(kind: MoveKind, source: Place, target: Place) -> str | None:
+    sources, targets = RULES[kind]
+    if source.kind not in sources:
+        return (
+            f"a {kind.label} cannot take copies from {source.label}, "
+            f"{a(LocationKind(source.kind).label + ' location')}; it takes them from "
+            f"{_kinds(sources)}."
+        )
+    if target.kind not in targets:
+        return (
+            f"a {kind.label} cannot put copies in {target.label}, "
+            f"{a(LocationKind(target.kind).label + ' location')}; it puts them in "
+            f"{_kinds(targets)}."
+        )
+    return None
+
+
+def _condition_problem(
+    kind: MoveKind,
+    source: Place,
+    source_condition: Condition,
+    target: Place,
+    target_condition: Condition,
+) -> str | None:
+    if kind == MoveKind.SIGNING:
+        if source.id != target.id:
+            return "copies are signed where they are: a signing stays at one location."
+        if (source_condition, target_condition) != (Condition.UNSIGNED, Condition.SIGNED):
+            return "a signing turns unsigned copies into signed ones."
+    elif source_condition != target_condition:
+        return f"a {kind.label} keeps the condition of the copies; only a signing changes it."
+    return None
+
+
+def _owners_problem(kind: MoveKind, source: Place, target: Place) -> str | None:
+    if kind == MoveKind.RECEIPT and source.section_id != target.section_id:
+        return (
+            f"copies in {source.label} can only be received by {source.owner}, "
+            f"not at {target.label}."
+        )
+    if kind == MoveKind.TRANSIT_LOSS and source.section_id != target.section_id:
+        return (
+            f"copies lost from {source.label} are written off by {source.owner}, "
+            f"not into {target.label}."
+        )
+    for virtual, physical in ((source, target), (target, source)):
+        if (
+            virtual.kind in SECTION_BOUND_KINDS
+            and physical.kind in PHYSICAL_KINDS
+            and virtual.section_id != physical.section_id
+        ):
+            return (
+                f"{virtual.label} belongs to {virtual.owner}; it cannot deal "
+                f"with {physical.label} of {physical.owner}."
+            )
+    return None
+
+
+def _kinds(kinds: frozenset[LocationKind]) -> str:
+    return join_or(sorted(k.label for k in kinds))
+
+
+def back_to_problem(move_id: int, move_kind: str, sold_at: Place, place: Place) -> str | None:
+    """Why a reversal may not put a move's copies in ``place`` instead of where they
+    came from (``sold_at``), or None. Only a sale's copies may go elsewhere, to an open
+    physical place of the section they were sold in: all a sale counts lies at the
+    customers' end, so every figure of the roll-up still adds up."""
+    if place.kind not in PHYSICAL_KINDS or not place.active:
+        return f"{place.label} is not an open place to put copies back in."
+    if move_kind != MoveKind.SALE:
+        return f"Move {move_id} is not a sale: it goes back where it came from."
+    if sold_at.section_id != place.section_id:
+        return f"Move {move_id} was a sale of another section than {place.label}'s."
+    return None
+
+
+# -- the weekly roll-up ---------------------------------------------------------------------
+
+Flow = tuple[str, int, int]
+
+
+def flows_of(
+    kind: str,
+    source_id: int,
+    source_condition: str,
+    target_id: int,
+    target_condition: str,
+    reverses_kind: str | None = None,
+) -> list[Flow]:
+    """What one move adds to the weekly roll-up: (metric, location id, sign) each.
+
+    Every move changes what two places hold (``held_*``: that is how the dashboard
+    knows where copies were at the end of a past week). Receipts and print runs also
+    count as received where the copies arrived, sales as sold at the customers,
+    write-offs as written off and losses in transit as lost, where the copies went;
+    signings as signed; dispatches as dispatched from the store they left; transfers and
+    stocktake differences, net, at the physical places they change. A customer's
+    return counts as a sale undone, and a reversal counts its move's figures back.
+    Every copy that enters or leaves a section's stock is so counted under one of
+    received, sold, written off, dispatched, transferred or counted: the dashboard's
+    rows add up.
+    """
+    return [
+        (f"held_{source_condition}", source_id, -1),
+        (f"held_{target_condition}", target_id, 1),
+        *counted(kind, source_id, source_condition, target_id, target_condition, reverses_kind),
+    ]
+
+
+def counted(
+    kind: str,
+    source_id: int,
+    source_condition: str,
+    target_id: int,
+    target_condition: str,
+    reverses_kind: str | None = None,
+) -> list[Flow]:
+    """The figures a move counts besides what the places hold."""
+    if kind == MoveKind.REVERSAL:
+        if reverses_kind is None:
+            return []
+        # The move it reverses, seen from its own side (source and target swapped).
+        undone = counted(reverses_kind, target_id, target_condition, source_id, source_condition)
+        return [(metric, location, -sign) for metric, location, sign in undone]
+    return _COUNTED.get(MoveKind(kind), _nothing)(
+        source_id, source_condition, target_id, target_condition
+    )
+
+
+def _nothing(_s: int, _sc: str, _t: int, _tc: str) -> list[Flow]:
+    return []
+
+
+M = FlowMetric
+_COUNTED = {
+    MoveKind.RECEIPT: lambda s, sc, t, tc: [(M.RECEIVED.value, t, 1)],
+    MoveKind.PRINT_RUN: lambda s, sc, t, tc: [(M.RECEIVED.value, t, 1)],
+    MoveKind.SALE: lambda s, sc, t, tc: [(f"sold_{tc}", t, 1)],
+    MoveKind.CUSTOMER_RETURN: lambda s, sc, t, tc: [(f"sold_{sc}", s, -1)],
+    MoveKind.WRITE_OFF: lambda s, sc, t, tc: [(M.WRITTEN_OFF.value, t, 1)],
+    MoveKind.TRANSIT_LOSS: lambda s, sc, t, tc: [(M.LOST_IN_TRANSIT.value, t, 1)],
+    MoveKind.SIGNING: lambda s, sc, t, tc: [(M.SIGNED.value, t, 1)],
+    MoveKind.DISPATCH: lambda s, sc, t, tc: [(M.DISPATCHED.value, s, 1)],
+    MoveKind.TRANSFER: lambda s, sc, t, tc: [
+        (M.TRANSFERRED.value, t, 1),
+        (M.TRANSFERRED.value, s, -1),
+    ],
+    MoveKind.STOCKTAKE_GAIN: lambda s, sc, t, tc: [(M.COUNTED.value, t, 1)],
+    MoveKind.STOCKTAKE_LOSS: lambda s, sc, t, tc: [(M.COUNTED.value, s, -1)],
+}
