@@ -119,7 +119,7 @@ class Config:
     # (the TLS proxy: 1). 0 believes no such header: the address is the TCP peer's.
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 
-    # Throttling of password guesses (Flask-Limiter; see tracker.auth.throttle): failed
+    # Throttling of password guesses (Flask-Limiter; see tracker.web.auth.throttle): failed
     # logins per account and address, per address, per account (for browsers that never
     # logged in to it), per account and known browser; wrong current passwords per
     # account. The storage must be shared by every app process: Redis in production.

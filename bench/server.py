@@ -10,7 +10,7 @@ Only the sale benchmark serves this module (``gunicorn bench.server:app``).
 from __future__ import annotations
 
 from tracker import create_app
-from tracker.access import public, signed_in
+from tracker.web.access import public, signed_in
 
 app = create_app()
 

@@ -26,7 +26,6 @@ from tests.factories import World, csrf_token, log_in, make_user
 from tests.tcp_proxy import TcpProxy
 from tests.web.forms import form_values, page
 from tracker import create_app
-from tracker.access import signed_in
 from tracker.db import db, make_engine
 from tracker.domain.accounts import Role
 from tracker.ledger import MoveLine
@@ -34,6 +33,7 @@ from tracker.models import Balance, Sale
 from tracker.passwords import make_hasher
 from tracker.services import places
 from tracker.services.stock import post_document
+from tracker.web.access import signed_in
 
 # Small limits, so that each case takes a second or two.
 LIMITS = {

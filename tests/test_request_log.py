@@ -15,8 +15,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from tracker.access import public
 from tracker.domain.accounts import Role
+from tracker.web.access import public
 
 
 def test_each_request_logs_one_line_with_its_id(client, login, caplog):

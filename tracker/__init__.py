@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-import config as config_module
-from config import Config
+    from config import Config
 
 __all__ = ["create_app"]
 
@@ -16,7 +16,13 @@ __all__ = ["create_app"]
 def create_app(
     config_class: type[Config] | None = None, overrides: dict[str, Any] | None = None
 ) -> Flask:
-    """Build the app: configuration, database, blueprints, error pages, commands."""
+    """Build the app: configuration, database, the web, commands. Everything is
+    imported here, not when ``tracker`` is: the domain and the ledger load without
+    Flask or the configuration."""
+    from flask import Flask
+
+    import config as config_module
+
     config_class = config_class or config_module.selected()
     overrides = overrides or {}
     app = Flask(
@@ -29,43 +35,11 @@ def create_app(
     app.config.update(overrides)
     _secret_key(app)
 
+    from tracker import web
     from tracker.db import db
 
     db.init_app(app)
-
-    from tracker import inputs, requestlog, security, web
-
-    requestlog.init_app(app)
-    inputs.init_app(app)
-    security.init_app(app)
     web.init_app(app)
-
-    from tracker.admin.views import bp as admin_bp
-    from tracker.auditlog.views import bp as audit_bp
-    from tracker.auth.views import bp as auth_bp
-    from tracker.events.views import bp as events_bp
-    from tracker.finance.views import bp as money_bp
-    from tracker.movements.views import bp as movements_bp
-    from tracker.overview.views import bp as dashboard_bp
-    from tracker.shipments.views import bp as shipments_bp
-    from tracker.stock.views import bp as stock_bp
-    from tracker.system.views import bp as system_bp
-
-    blueprints = (
-        system_bp,
-        auth_bp,
-        dashboard_bp,
-        stock_bp,
-        shipments_bp,
-        movements_bp,
-        events_bp,
-        money_bp,
-        admin_bp,
-        audit_bp,
-    )
-
-    for blueprint in blueprints:
-        app.register_blueprint(blueprint)
 
     from tracker import cli
 

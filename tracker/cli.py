@@ -21,7 +21,7 @@ from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 from tracker.db import db
 from tracker.domain.errors import DomainError
 from tracker.domain.text import clean
-from tracker.inputs import check_day, parse_id, parse_whole
+from tracker.domain.values import check_day, parse_id, parse_whole
 
 
 class MoveId(click.ParamType):
@@ -90,7 +90,7 @@ def _database_problem(error: Exception) -> str:
 
 
 def hasher():
-    from tracker.security import hasher as app_hasher
+    from tracker.web.security import hasher as app_hasher
 
     return app_hasher()
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import World, csrf_token
-from tracker.access import declared
 from tracker.domain.accounts import Role
 from tracker.models import Move, Section
+from tracker.web.access import declared
 
 ROLES = ("anonymous", "admin", "distributor", "treasurer", "coordinator")
 ALL = {r: 200 for r in ROLES if r != "anonymous"}

@@ -592,7 +592,7 @@ def test_a_value_the_database_refuses_is_a_422_and_nothing_is_kept(database, ses
     from flask import current_app
 
     from tracker import create_app
-    from tracker.access import allow
+    from tracker.web.access import allow
 
     del current_app  # the app is made here, with one more route
     from config import TestConfig
@@ -629,7 +629,7 @@ def test_a_value_the_database_refuses_is_a_422_and_nothing_is_kept(database, ses
 
 
 def test_every_form_of_the_tracker_gets_its_rules():
-    """Every form class derives from tracker.forms' bases, whose fields refuse control
+    """Every form class derives from tracker.web.forms' bases, whose fields refuse control
     characters and far dates."""
     import importlib
     import pkgutil
@@ -637,7 +637,7 @@ def test_every_form_of_the_tracker_gets_its_rules():
     import wtforms
 
     import tracker
-    from tracker import forms as shared
+    from tracker.web import forms as shared
 
     for module in pkgutil.walk_packages(tracker.__path__, "tracker."):
         importlib.import_module(module.name)
@@ -650,7 +650,7 @@ def test_every_form_of_the_tracker_gets_its_rules():
     ours = [
         c
         for c in subclasses(wtforms.Form)
-        if c.__module__.startswith("tracker.") and c.__module__ != "tracker.forms"
+        if c.__module__.startswith("tracker.") and c.__module__ != "tracker.web.forms"
     ]
     assert len(ours) > 15
     strays = [c for c in ours if not issubclass(c, shared.Form | shared.FlaskForm)]

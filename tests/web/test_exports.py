@@ -18,12 +18,13 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from tracker import exports, reports
+from tracker import reports
 from tracker.domain.accounts import Role
 from tracker.domain.money import from_minor
 from tracker.models import Document, Event, Location, Sale, Section
 from tracker.services import events as event_service
 from tracker.services import movements, places
+from tracker.web import exports
 
 
 def _csv(response) -> list[list[str]]:

@@ -10,9 +10,9 @@ from config import TestConfig
 from tests.conftest import _bind_to_rolled_back_connection
 from tests.factories import PASSWORD, csrf_token, log_in
 from tracker import create_app
-from tracker.auth.throttle import DEVICE_COOKIE
 from tracker.domain.accounts import Role
 from tracker.models import AuditEntry
+from tracker.web.auth.throttle import DEVICE_COOKIE
 
 THROTTLED = "Too many failed attempts to log in"
 WRONG = "not the password at all"

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from config import TestConfig
 from tests.factories import World
 from tracker import create_app
-from tracker.access import public
 from tracker.db import db
 from tracker.domain.accounts import Role
 from tracker.domain.places import LocationKind
 from tracker.models import Location, Move, Section
+from tracker.web.access import public
 
 K = LocationKind
 

@@ -14,7 +14,7 @@ from tracker.domain.errors import DomainError, NotFound
 from tracker.domain.isbn import normalize_isbn13
 from tracker.domain.money import MAX_PRICE_MINOR, check_currency, to_minor
 from tracker.domain.text import clean
-from tracker.inputs import check_day
+from tracker.domain.values import check_day
 from tracker.models import Author, Edition, Title, title_authors
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from tracker.db import dialect_insert, utcnow
 from tracker.domain.errors import DomainError
 from tracker.domain.text import clean
-from tracker.inputs import check_day
+from tracker.domain.values import check_day
 from tracker.models import Document
 from tracker.services import actor_id
 

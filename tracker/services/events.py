@@ -21,7 +21,7 @@ from tracker.domain.money import MAX_PRICE_MINOR, check_currency, from_minor, to
 from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, MoveKind, check_quantity
 from tracker.domain.text import clean, copies
-from tracker.inputs import check_day
+from tracker.domain.values import check_day
 from tracker.ledger import MoveLine
 from tracker.models import (
     Author,

@@ -16,7 +16,7 @@ from tracker.domain.accounts import Role
 from tracker.domain.errors import DomainError, NotFound
 from tracker.domain.events import PaymentMethod
 from tracker.domain.money import MAX_PRICE_MINOR, check_currency, format_money, to_minor
-from tracker.inputs import check_day
+from tracker.domain.values import check_day
 from tracker.models import Edition, ExchangeRate, Remittance, Section, SectionPrice
 from tracker.services import actor_id, atomic, documents, fenced_section, is_staff, role_of
 

@@ -31,7 +31,7 @@ from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, MoveKind, check_quantity
 from tracker.domain.terms import Terms
 from tracker.domain.text import clean, copies
-from tracker.inputs import check_day
+from tracker.domain.values import check_day
 from tracker.ledger import MoveLine
 from tracker.models import Edition, Location, Receipt, ReceiptLine, Section, Shipment, ShipmentLine
 from tracker.services import actor_id, atomic, documents, fenced_section, is_staff, role_of

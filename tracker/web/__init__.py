@@ -1,0 +1,41 @@
+"""The web: everything that speaks HTTP, around the services and queries.
+
+``init_app`` puts it on the app: the request log, the checks on what comes in, the
+guards (login, CSRF, throttling, headers), error pages, template helpers, and one
+blueprint per area, each named as its URL area. Views parse the request, call one
+service or query, and render or redirect.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from tracker.web import errors, inputs, requestlog, security, templating
+
+    requestlog.init_app(app)  # before the guards: every request gets its id first
+    inputs.init_app(app)  # before the blueprints: their routes take its converters
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
+
+
+def _blueprints() -> list:
+    from tracker.web.admin.views import bp as admin
+    from tracker.web.audit.views import bp as audit
+    from tracker.web.auth.views import bp as auth
+    from tracker.web.dashboard.views import bp as dashboard
+    from tracker.web.events.views import bp as events
+    from tracker.web.money.views import bp as money
+    from tracker.web.movements.views import bp as movements
+    from tracker.web.shipments.views import bp as shipments
+    from tracker.web.stock.views import bp as stock
+    from tracker.web.system.views import bp as system
+
+    return [system, auth, dashboard, stock, shipments, movements, events, money, admin, audit]

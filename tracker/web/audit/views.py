@@ -1,0 +1,51 @@
+"""The audit trail, for admins and coordinators: every change, filtered."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from sqlalchemy import select
+
+from tracker import reports
+from tracker.db import db
+from tracker.models import Section, User
+from tracker.web.access import READERS, allow
+from tracker.web.audit.forms import AuditFilterForm
+from tracker.web.forms import choices
+from tracker.web.inputs import query_id
+
+bp = Blueprint("audit", __name__)
+
+
+@bp.get("/audit")
+@allow(*READERS)
+def index():
+    form = AuditFilterForm(request.args)
+    users = db.session.scalars(select(User).order_by(User.email))
+    sections = db.session.scalars(select(Section).order_by(Section.name))
+    form.user.choices = choices([("", "Anyone")] + [(u.id, u.email) for u in users])
+    form.section.choices = choices([("", "Any section")] + [(s.id, s.name) for s in sections])
+    form.kind.choices = choices(
+        [("", "Any change")] + [(k, k) for k in reports.audit_kinds(db.session)]
+    )
+    filters = {}
+    if form.validate():
+        filters = {
+            "user_id": form.user.data,
+            "section_id": form.section.data,
+            "kind": form.kind.data or None,
+            "since": form.since.data,
+            "until": form.until.data,
+        }
+    limit = current_app.config["MOVES_PER_PAGE"]
+    entries = reports.audit_entries(
+        db.session, **filters, before_id=query_id("before", big=True), limit=limit + 1
+    )
+    more = len(entries) > limit
+    entries = entries[:limit]
+    args = {k: v for k, v in request.args.items() if k != "before"}
+    return render_template(
+        "audit/index.html",
+        form=form,
+        entries=entries,
+        older_args={**args, "before": entries[-1].id} if more else None,
+    )

@@ -1,0 +1,207 @@
+"""Logging in and out, and changing one's own password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from tracker.db import db
+from tracker.domain.errors import DomainError
+from tracker.services import accounts
+from tracker.web.access import public, signed_in
+from tracker.web.auth import throttle
+from tracker.web.auth.forms import LoginForm, PasswordForm
+from tracker.web.security import end_session, hasher, limiter, record_apart, start_session
+
+bp = Blueprint("auth", __name__)
+
+FAILED = "Email or password is not right, or the account is not active."
+THROTTLED = "Too many failed attempts to log in. Wait a few minutes, then try again."
+CHECK_THROTTLED = (
+    "Too many wrong current passwords for this account. Wait a few minutes, then try again."
+)
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after logging in: a path on this site, never another site."""
+    home = url_for("dashboard.index")
+    if not target:
+        return home
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(c) < 32 for c in target)
+    ):
+        return home
+    return target
+
+
+def _config(key: str) -> str:
+    return current_app.config[key]
+
+
+def _login_failed(_response) -> bool:
+    return g.get("login_failed", False)
+
+
+def _login_throttled(by: str):
+    """An on_breach callback: the refused attempt goes into the audit trail (once, even
+    when several limits are reached)."""
+
+    def record(_limit) -> None:
+        if g.get("throttle_recorded"):
+            return
+        g.throttle_recorded = True
+        email, address = request.form.get("email", ""), throttle.address()
+        record_apart(
+            lambda session: accounts.login_failed(
+                session, email=email, address=address, throttled_by=by
+            )
+        )
+
+    return record
+
+
+def _login_limit(setting: str, by: str, key_func, exempt_when):
+    return limiter.limit(
+        lambda: _config(setting),
+        methods=["POST"],
+        key_func=key_func,
+        exempt_when=exempt_when,
+        deduct_when=_login_failed,
+        on_breach=_login_throttled(by),
+        error_message=THROTTLED,
+        scope=setting.lower(),
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@_login_limit(
+    "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS",
+    "for this account from this address",
+    throttle.account_and_address_key,
+    throttle.known_browser,
+)
+@_login_limit(
+    "LOGIN_FAILURES_PER_ADDRESS",
+    "from this address",
+    throttle.address_key,
+    throttle.known_browser,
+)
+@_login_limit(
+    "LOGIN_FAILURES_PER_ACCOUNT",
+    "for this account",
+    throttle.account_key,
+    throttle.known_browser,
+)
+@_login_limit(
+    "LOGIN_FAILURES_PER_KNOWN_BROWSER",
+    "for this account from this browser",
+    throttle.account_and_browser_key,
+    throttle.unknown_browser,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        result = accounts.authenticate(db.session, hasher(), form.email.data, form.password.data)
+        if result.ok:
+            start_session(result.user)
+            if result.user.must_change_password:
+                flash("Welcome. Choose a password of your own before you go on.", "message")
+                response = redirect(url_for("auth.password"))
+            else:
+                response = redirect(safe_next(request.args.get("next")))
+            return throttle.remember_browser(response, result.user.email)
+        g.login_failed = True
+        error = FAILED
+        email, address = form.email.data, throttle.address()
+        record_apart(lambda session: accounts.login_failed(session, email=email, address=address))
+    elif form.is_submitted():
+        g.login_failed = True
+        error = "Give your email and your password."
+    return render_template("auth/login.html", form=form, error=error)
+
+
+@bp.post("/logout")
+@signed_in
+def logout():
+    accounts.logout(db.session, current_user._get_current_object())
+    end_session()
+    flash("You have logged out, on every device.", "message")
+    return redirect(url_for("auth.login"))
+
+
+def _password_check_failed(_response) -> bool:
+    return g.get("password_check_failed", False)
+
+
+def _password_check_throttled(_limit) -> None:
+    user_id, address = current_user.id, throttle.address()
+    record_apart(
+        lambda session: accounts.password_check_failed(
+            session, user_id, address=address, throttled=True
+        )
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+@limiter.limit(
+    lambda: _config("PASSWORD_CHECK_FAILURES"),
+    methods=["POST"],
+    key_func=lambda: f"user:{current_user.id}",
+    deduct_when=_password_check_failed,
+    on_breach=_password_check_throttled,
+    error_message=CHECK_THROTTLED,
+    scope="password-check",
+)
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(
+                db.session,
+                hasher(),
+                user,
+                current=form.current.data,
+                new=form.new.data,
+                confirm=form.confirm.data,
+            )
+        except accounts.WrongPassword as error:
+            g.password_check_failed = True
+            user_id, address = user.id, throttle.address()
+            record_apart(
+                lambda session: accounts.password_check_failed(session, user_id, address=address)
+            )
+            form.current.errors = [error.message]
+        except accounts.PasswordRejected as rejected:
+            db.rollback()
+            form.new.errors = list(rejected.problems)
+        except DomainError as error:
+            db.rollback()
+            form.current.errors = [error.message]
+        else:
+            start_session(user)  # this session goes on, with the new id
+            flash("Your password is changed. Your other sessions have ended.", "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,151 @@
+"""Error pages: a refused rule, a bad address, a database that cannot serve, a bug.
+
+Every answer below 500 says what is wrong; a database that is down, frozen or busy
+answers 503 with a page that needs no database; anything else is a 500 that saved
+nothing. All roll the request's transaction back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, g, render_template, request
+from sqlalchemy.exc import DataError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+
+from tracker.db import db, outage
+from tracker.domain.errors import DomainError
+from tracker.web.helpers import wants_json
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(SQLAlchemyError, _database_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.register_error_handler(DataError, _value_refused_by_database)
+
+
+def _error_page(status: int, title: str, message: str) -> Any:
+    db.rollback()
+    if wants_json():
+        return {"error": title, "message": message}, status
+    if request.url_rule is None and isinstance(request.routing_exception, SecurityError):
+        # An untrusted Host header: no URL can be built for the page's links.
+        return Response(f"{title}: {message}\n", status, mimetype="text/plain")
+    try:
+        page = render_template("errors/error.html", status=status, title=title, message=message)
+    except SQLAlchemyError:
+        # The page shows who is logged in, which may need the database (the user, read
+        # again after the rollback): without it, the page shows no one.
+        db.rollback()
+        _forget_user()
+        page = render_template("errors/error.html", status=status, title=title, message=message)
+    return page, status
+
+
+def _forget_user() -> None:
+    """For the rest of this request, show pages as to a visitor: who is logged in is
+    read from the database (Flask-Login's user loader), which may be unavailable. The
+    login itself stays: the session cookie is not touched."""
+    g._login_user = current_app.login_manager.anonymous_user()
+
+
+# What a person reads when the database cannot serve: (title, message, Retry-After).
+UNAVAILABLE = {
+    "busy": (
+        "Busy, try again",
+        "The database is busy with other work just now, so this was not saved. Please try "
+        "again in a few seconds.",
+        5,
+    ),
+    "timeout": (
+        "The database is not answering",
+        "The database took too long to answer, so this was not saved. Please try again in "
+        "a moment; if it lasts, tell the tracker's administrators.",
+        15,
+    ),
+    "unreachable": (
+        "The database cannot be reached",
+        "The tracker cannot reach its database just now, so this was not saved. Please "
+        "try again in a minute; if it lasts, tell the tracker's administrators.",
+        30,
+    ),
+}
+
+
+def _unavailable(kind: str, error: BaseException) -> Any:
+    """503 with the tracker's own page (or JSON), which needs no database."""
+    cause = getattr(error, "orig", None) or error
+    current_app.logger.warning(
+        "database %s on %s %s: %s",
+        kind,
+        request.method,
+        request.path,
+        str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__,
+    )
+    db.rollback()
+    _forget_user()
+    title, message, retry_after = UNAVAILABLE[kind]
+    page = _error_page(503, title, message)
+    if isinstance(page, tuple) and isinstance(page[0], dict):
+        page[0]["retry_after"] = retry_after
+    response = current_app.make_response(page)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _database_error(error: SQLAlchemyError) -> Any:
+    kind = outage(error)
+    if kind is None:
+        return _unexpected_error(error)
+    return _unavailable(kind, error)
+
+
+def _http_error(error: HTTPException) -> Any:
+    if error.code is None or error.code < 400:
+        return error
+    original = getattr(error, "original_exception", None)
+    kind = outage(original)
+    if kind is not None:
+        # An error Flask met outside the view (in an after_request function, say).
+        return _unavailable(kind, original)
+    messages = {
+        404: "There is nothing at this address. It may have been mistyped, or the thing it "
+        "named no longer exists.",
+        405: "This address does not accept that kind of request.",
+    }
+    message = messages.get(error.code, error.description or "")
+    return _error_page(error.code, error.name, message)
+
+
+def _domain_error(error: DomainError) -> Any:
+    titles = {400: "Bad request", 404: "Not found", 409: "Conflict", 422: "Cannot do that"}
+    return _error_page(error.status_code, titles.get(error.status_code, "Error"), error.message)
+
+
+def _unexpected_error(error: Exception) -> Any:
+    current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
+    fallback = InternalServerError()
+    return _error_page(
+        500,
+        fallback.name,
+        "Something went wrong on our side and nothing was saved. Please try again; if it "
+        "happens again, tell the tracker's administrators what you were doing.",
+    )
+
+
+def _value_refused_by_database(error: DataError) -> Any:
+    """The last resort for a value the database cannot hold (a number out of range, a
+    NUL byte on PostgreSQL) that got past the checks at input: the request is rolled
+    back and refused (422), never a 500."""
+    current_app.logger.warning(
+        "value refused by the database on %s %s: %s", request.method, request.path, error.orig
+    )
+    return _error_page(
+        422,
+        "Cannot do that",
+        "Something in what was sent is beyond what the tracker can keep (a number too "
+        "large, or a character that cannot be stored). Nothing was saved: check what was "
+        "typed and try again.",
+    )

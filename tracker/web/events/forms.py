@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from wtforms import (
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from tracker.domain.events import EventKind, PaymentMethod
+from tracker.web.forms import (
+    KeyedForm,
+    WholeNumberField,
+    choices,
+    copies_field,
+    optional_int,
+    strict_int,
+)
+
+
+class EventForm(KeyedForm):
+    section_id = SelectField(
+        "Section",
+        coerce=optional_int,
+        choices=[],
+        validators=[DataRequired(message="Choose the section.")],
+    )
+    name = StringField(
+        "Name", validators=[DataRequired(message="Give the event a name."), Length(max=200)]
+    )
+    kind = SelectField(
+        "Kind",
+        choices=choices((k.value, k.label) for k in EventKind),
+        default=EventKind.PUBLIC_MEETING.value,
+    )
+    city = StringField("City", validators=[Optional(), Length(max=100)])
+    venue = StringField("Venue", validators=[Optional(), Length(max=200)])
+    starts_on = DateField("Starts on", validators=[DataRequired(message="Give the date.")])
+    ends_on = DateField(
+        "Ends on", validators=[Optional()], description="Leave empty for a one-day event."
+    )
+    expected_attendance = WholeNumberField(
+        "Expected attendance", validators=[Optional(), NumberRange(min=0, max=1_000_000)]
+    )
+    actual_attendance = WholeNumberField(
+        "Actual attendance", validators=[Optional(), NumberRange(min=0, max=1_000_000)]
+    )
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
+
+
+class SaleForm(KeyedForm):
+    """The sale screen: one edition and condition, so many copies, one payment."""
+
+    item = SelectField("What", choices=[], validators=[DataRequired(message="Choose a book.")])
+    qty = copies_field("Copies")
+    price = StringField(
+        "Price per copy",
+        validators=[Optional(), Length(max=20)],
+        description="Leave empty for the usual price.",
+    )
+    payment = SelectField(
+        "Paid by",
+        choices=choices((m.value, m.label) for m in PaymentMethod),
+        default=PaymentMethod.CASH.value,
+    )
+    buyer = StringField("Buyer (optional)", validators=[Optional(), Length(max=200)])
+
+    def validate_qty(self, field) -> None:
+        if field.data is None and not field.errors:
+            field.data = 1
+
+
+class VoidForm(KeyedForm):
+    reason = TextAreaField(
+        "Why is this sale voided?", validators=[DataRequired(message="Say why."), Length(max=500)]
+    )
+
+
+class SigningForm(KeyedForm):
+    edition_id = SelectField(
+        "Edition",
+        coerce=optional_int,
+        choices=[],
+        validators=[DataRequired(message="Choose the edition.")],
+    )
+    authors = SelectMultipleField(
+        "Signed by",
+        coerce=strict_int,
+        choices=[],
+        validators=[DataRequired(message="Choose who signed.")],
+    )
+    qty = copies_field("Copies signed")
+    dedications = TextAreaField(
+        "Dedications (optional)",
+        validators=[Optional(), Length(max=4000)],
+        description="One name per line, for the copies signed to someone.",
+    )
+
+    def validate_qty(self, field) -> None:
+        if field.data is None and not field.errors:
+            raise ValueError("Give the number of copies signed.")

@@ -1,0 +1,103 @@
+"""What the views share: who is asking, a form sent through a service, where a document
+is shown best, keyset pages, and whether the client wants JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from tracker.db import db
+from tracker.domain.accounts import Actor
+from tracker.domain.errors import DomainError
+
+T = TypeVar("T")
+
+
+def actor() -> Actor:
+    """The logged-in person, as the services take them."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def wants_json() -> bool:
+    """Whether the client asked for JSON rather than a page (the sale screen's script,
+    a monitor): it prefers application/json to text/html."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+@dataclass
+class Page:
+    """One page of a list, newest first, and the address arguments of the next."""
+
+    rows: list
+    older: dict | None
+
+
+def keyset_page(rows: Sequence[T], limit: int, key: Callable[[T], object], **args: object) -> Page:
+    """A page of ``limit`` rows from ``limit + 1`` read: the extra row only says there
+    are older ones; ``older`` holds the address arguments (``before``: the last row's
+    key, and ``args``) that show them."""
+    if len(rows) <= limit:
+        return Page(list(rows), None)
+    return Page(list(rows[:limit]), {**args, "before": key(rows[limit - 1])})
+
+
+def other_args(*drop: str) -> dict[str, str]:
+    """The address's arguments but ``drop`` (a pager's ``before``, an export's
+    ``format``)."""
+    return {k: v for k, v in request.args.items() if k not in drop}
+
+
+def document_url(document_id: int) -> str:
+    """The page that shows a document best: a shipment's own page for a shipment or
+    its receipts, a stocktake's report, else the document's moves."""
+    from tracker.models import Document, Receipt
+
+    document = db.session.get(Document, document_id)
+    if document is not None and document.kind == "shipment":
+        return url_for("shipments.detail", shipment_id=document_id)
+    if document is not None and document.kind == "receipt":
+        receipt = db.session.get(Receipt, document_id)
+        if receipt is not None:
+            return url_for("shipments.detail", shipment_id=receipt.shipment_id)
+    if document is not None and document.kind == "stocktake":
+        return url_for("movements.stocktake", document_id=document_id)
+    return url_for("stock.document", document_id=document_id)
+
+
+def submit(form: Any, action: Any, done: Any) -> Any:
+    """Validate a posted form and run ``action()``; answer ``done(result)``.
+
+    A form sent before lands on what it made. A rule that refuses rolls everything back
+    and shows its message on the form: the caller then renders the form again (with
+    status 422 when it was submitted). Returns None in that case.
+    """
+    from tracker.services.documents import AlreadySubmitted
+
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = action()
+    except AlreadySubmitted as earlier:
+        db.rollback()
+        flash("This form was already sent: here is what it recorded.", "message")
+        if earlier.kind == "event":
+            return redirect(url_for("events.detail", event_id=earlier.document_id))
+        return redirect(document_url(earlier.document_id))
+    except DomainError as error:
+        db.rollback()
+        form.form_errors.append(error.message)
+        return None
+    return done(result)
+
+
+def form_status(form: Any) -> int:
+    """422 for a form sent back with errors, 200 for a form shown."""
+    return 422 if form.is_submitted() else 200

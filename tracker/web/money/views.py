@@ -1,0 +1,338 @@
+"""Money: section statements, prices, remittances, balances in one currency, rates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from tracker import reports, statements
+from tracker.db import db
+from tracker.domain.accounts import Role
+from tracker.domain.errors import DomainError
+from tracker.domain.money import from_minor, plain
+from tracker.models import ExchangeRate, Remittance, Section, SectionPrice
+from tracker.services import money as service
+from tracker.web.access import READERS, allow, require_section, section_scope, signed_in
+from tracker.web.exports import export, requested_format
+from tracker.web.forms import choices
+from tracker.web.helpers import form_status, submit
+from tracker.web.money.forms import PricesForm, RateForm, RemittanceForm
+
+bp = Blueprint("money", __name__)
+
+PUBLISHER_SIDE = (Role.ADMIN, Role.DISTRIBUTOR, Role.COORDINATOR)
+SECTION_SIDE = (Role.ADMIN, Role.TREASURER)
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _section(section_id: int) -> Section:
+    section = db.session.get(Section, section_id)
+    if section is None:
+        abort(404)
+    require_section(section.id)
+    return section
+
+
+@bp.get("/money")
+@signed_in
+def index():
+    """A treasurer's money is their section's statement; everyone else starts with the
+    balances of every section."""
+    if section_scope() is not None:
+        return redirect(url_for("money.statement", section_id=section_scope()))
+    return redirect(url_for("money.balances"))
+
+
+@bp.get("/sections/<int:section_id>/statement")
+@signed_in
+def statement(section_id: int):
+    section = _section(section_id)
+    data = statements.section_statement(db.session, section.id)
+    if requested_format():
+        return export(
+            f"statement-{section.name}",
+            ["part", "item", "value", "currency"],
+            _statement_rows(data),
+        )
+    return render_template(
+        "money/statement.html", statement=data, section=section, ages=statements.AGES
+    )
+
+
+def _statement_rows(data: statements.Statement) -> list[list]:
+    cur = data.currency
+    rows = []
+    for e in data.editions:
+        for name in (
+            "received",
+            "received_firm",
+            "received_sor",
+            "returned",
+            "sold_unsigned",
+            "sold_signed",
+            "on_hand_unsigned",
+            "on_hand_signed",
+            "signed",
+            "written_off",
+        ):
+            rows.append(
+                ["copies", f"{e.edition.label}: {name.replace('_', ' ')}", getattr(e, name), ""]
+            )
+    rows += [
+        ["takings", m.replace("_", " "), from_minor(v, cur), cur] for m, v in data.takings.items()
+    ]
+    rows += [["owed", d.what, from_minor(d.amount_minor, cur), cur] for d in data.debts]
+    rows += [
+        [
+            "remitted",
+            f"{r.sent_on} {r.reference or ''}".strip(),
+            from_minor(r.amount_minor, cur),
+            cur,
+        ]
+        for r in data.confirmed
+    ]
+    rows += [
+        [
+            "awaiting confirmation",
+            f"{r.sent_on} {r.reference or ''}".strip(),
+            from_minor(r.amount_minor, cur),
+            cur,
+        ]
+        for r in data.pending
+    ]
+    rows += [["outstanding", "total", from_minor(data.outstanding_minor, cur), cur]]
+    rows += [["outstanding", age, from_minor(v, cur), cur] for age, v in data.aging.items()]
+    return rows
+
+
+@bp.route("/sections/<int:section_id>/prices", methods=["GET", "POST"])
+@allow(*SECTION_SIDE)
+def prices(section_id: int):
+    section = _section(section_id)
+    editions = reports.editions(db.session)
+    form = PricesForm()
+    if not form.is_submitted():
+        own = {
+            p.edition_id: p.price_minor
+            for p in db.session.scalars(
+                select(SectionPrice).where(SectionPrice.section_id == section.id)
+            )
+        }
+        for edition in editions:
+            price = own.get(edition.id)
+            form.lines.append_entry(
+                {
+                    "edition_id": str(edition.id),
+                    "price": plain(price, section.currency) if price is not None else "",
+                }
+            )
+
+    def save() -> Section:
+        for entry in form.lines:
+            service.set_price(
+                db.session, _actor(), section.id, entry.edition_id.data, entry.price.data
+            )
+        return section
+
+    response = submit(form, save, lambda s: _saved(s))
+    return response or (
+        render_template(
+            "money/prices.html",
+            form=form,
+            section=section,
+            editions={str(e.id): e for e in editions},
+        ),
+        form_status(form),
+    )
+
+
+def _saved(section: Section):
+    flash(f"Prices of {section.name} saved.", "success")
+    return redirect(url_for("money.prices", section_id=section.id))
+
+
+@bp.get("/remittances")
+@signed_in
+def remittances():
+    query = (
+        select(Remittance)
+        .join(Remittance.section)
+        .options(contains_eager(Remittance.section))
+        .order_by(Remittance.sent_on.desc(), Remittance.document_id.desc())
+    )
+    if section_scope() is not None:
+        query = query.where(Remittance.section_id == section_scope())
+    rows = list(db.session.scalars(query))
+    if requested_format():
+        return export(
+            "remittances",
+            [
+                "remittance",
+                "section",
+                "sent on",
+                "amount",
+                "currency",
+                "method",
+                "reference",
+                "confirmed",
+            ],
+            (
+                [
+                    r.id,
+                    r.section.name,
+                    r.sent_on,
+                    from_minor(r.amount_minor, r.currency),
+                    r.currency,
+                    r.method_label,
+                    r.reference,
+                    r.confirmed_at,
+                ]
+                for r in rows
+            ),
+        )
+    return render_template("money/remittances.html", remittances=rows)
+
+
+@bp.route("/remittances/new", methods=["GET", "POST"])
+@allow(*SECTION_SIDE)
+def new_remittance():
+    form = RemittanceForm()
+    query = select(Section).order_by(Section.name)
+    if section_scope() is not None:
+        query = query.where(Section.id == section_scope())
+    sections = list(db.session.scalars(query))
+
+    form.section_id.choices = choices(
+        [("", "Choose the section")] + [(s.id, f"{s.name} ({s.currency})") for s in sections]
+    )
+    if not form.is_submitted() and len(sections) == 1:
+        form.section_id.data, form.currency.data = sections[0].id, sections[0].currency
+    response = submit(
+        form,
+        lambda: service.record_remittance(
+            db.session,
+            _actor(),
+            section_id=form.section_id.data,
+            amount=form.amount.data,
+            currency=form.currency.data,
+            sent_on=form.sent_on.data,
+            method=form.method.data,
+            reference=form.reference.data,
+            note=form.note.data,
+            key=form.submission_key.data,
+        ),
+        lambda r: _remitted(r),
+    )
+    return response or (render_template("money/remittance_form.html", form=form), form_status(form))
+
+
+def _remitted(remittance: Remittance):
+    flash("Remittance recorded: distribution staff confirm it when the money arrives.", "success")
+    return redirect(url_for("money.remittances"))
+
+
+@bp.post("/remittances/<int:remittance_id>/confirm")
+@allow(Role.ADMIN, Role.DISTRIBUTOR)
+def confirm(remittance_id: int):
+    try:
+        service.confirm_remittance(db.session, _actor(), remittance_id)
+    except DomainError as error:
+        db.rollback()
+        if error.status_code == 404:
+            abort(404)
+        flash(error.message, "error")
+    else:
+        flash("Remittance confirmed: the money arrived.", "success")
+    return redirect(url_for("money.remittances"))
+
+
+@bp.get("/balances")
+@allow(*PUBLISHER_SIDE)
+def balances():
+    currency = current_app.config["PUBLISHER_CURRENCY"]
+    data = statements.balances(db.session, currency)
+    if requested_format():
+        return export(
+            "balances",
+            [
+                "section",
+                "currency",
+                "outstanding",
+                "awaiting confirmation",
+                "rate",
+                "rate from",
+                f"outstanding in {currency}",
+            ],
+            (
+                [
+                    r.section.name,
+                    r.section.currency,
+                    from_minor(r.outstanding_minor, r.section.currency),
+                    from_minor(r.pending_minor, r.section.currency),
+                    r.rate or "",
+                    r.rate_on or "",
+                    from_minor(r.converted_minor, currency)
+                    if r.converted_minor is not None
+                    else "",
+                ]
+                for r in data.rows
+            ),
+        )
+    return render_template("money/balances.html", balances=data)
+
+
+@bp.route("/exchange-rates", methods=["GET", "POST"])
+@allow(*READERS)
+def rates():
+    currency = current_app.config["PUBLISHER_CURRENCY"]
+    form = RateForm()
+    response = None
+    if form.is_submitted() and current_user.role != Role.ADMIN:
+        abort(403)
+    response = submit(
+        form,
+        lambda: service.set_rate(
+            db.session,
+            _actor(),
+            currency=form.currency.data,
+            valid_on=form.valid_on.data,
+            rate=form.rate.data,
+            publisher_currency=currency,
+        ),
+        lambda r: _rate_saved(r),
+    )
+    rows = list(
+        db.session.scalars(
+            select(ExchangeRate).order_by(ExchangeRate.currency, ExchangeRate.valid_on.desc())
+        )
+    )
+    return response or (
+        render_template(
+            "money/rates.html",
+            form=form,
+            rates=rows,
+            publisher_currency=currency,
+            today=date.today(),
+        ),
+        form_status(form),
+    )
+
+
+def _rate_saved(rate: ExchangeRate):
+    flash(f"Rate saved: 1 {rate.currency} = {rate.rate} from {rate.valid_on:%d %b %Y}.", "success")
+    return redirect(url_for("money.rates"))

@@ -1,0 +1,420 @@
+"""Transfers, write-offs, stocktakes and deliveries from the printer."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from tracker import reports
+from tracker.db import db
+from tracker.domain.accounts import Role
+from tracker.domain.stock import Condition
+from tracker.models import Edition, Location, Stocktake
+from tracker.services import movements as service
+from tracker.web.access import allow, require_section, section_scope, signed_in
+from tracker.web.exports import export, requested_format
+from tracker.web.forms import choices
+from tracker.web.helpers import document_url, form_status, submit
+from tracker.web.inputs import query_id
+from tracker.web.movements.forms import (
+    PrintRunForm,
+    StocktakeForm,
+    StocktakeStartForm,
+    TransferForm,
+    WriteOffForm,
+)
+
+bp = Blueprint("movements", __name__)
+
+STAFF = (Role.ADMIN, Role.DISTRIBUTOR)
+KEEPERS = (Role.ADMIN, Role.DISTRIBUTOR, Role.TREASURER)
+PUBLISHER_READERS = (Role.ADMIN, Role.DISTRIBUTOR, Role.COORDINATOR)
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _place_choices(*, warehouse: bool) -> list:
+    rows = reports.places(db.session, section_scope=section_scope(), warehouse=warehouse)
+    return choices(
+        [("", "Choose a place")]
+        + [(p.id, f"{p.section.name if p.section else 'Publisher'} · {p.name}") for p in rows]
+    )
+
+
+def _edition_rows(form_lines, *, conditions=(Condition.UNSIGNED, Condition.SIGNED)) -> None:
+    """One line per edition and condition, on a form being shown."""
+    for edition in reports.editions(db.session):
+        for condition in conditions:
+            form_lines.append_entry({"edition_id": str(edition.id), "condition": condition.value})
+
+
+def _copies(form_lines) -> list[service.Copies]:
+    return [
+        service.Copies(e.edition_id.data, e.qty.data, e.condition.data)
+        for e in form_lines
+        if e.qty.data
+    ]
+
+
+def _editions() -> dict[str, Edition]:
+    return {str(e.id): e for e in reports.editions(db.session)}
+
+
+def _older(rows: list, limit: int) -> dict | None:
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1]
+    return {"before": getattr(last, "document_id", None) or last.document.id}
+
+
+def _done(document_id: int, message: str):
+    flash(message, "success")
+    return redirect(document_url(document_id))
+
+
+def _by(document) -> str:
+    return document.created_by.email if document.created_by else ""
+
+
+# The exports' rows, read from the session they are given (a whole table, in chunks).
+
+
+def _transfer_rows(session: Session, section_scope: int | None):
+    for r in reports.all_transfers(session, section_scope=section_scope):
+        yield [
+            r.document.id,
+            r.document.created_at,
+            r.detail.from_location.name,
+            r.detail.to_location.name,
+            r.copies,
+            r.editions,
+            _by(r.document),
+            r.document.note,
+        ]
+
+
+def _write_off_rows(session: Session, section_scope: int | None):
+    for r in reports.all_write_offs(session, section_scope=section_scope):
+        yield [
+            r.document.id,
+            r.document.created_at,
+            r.detail.location.name,
+            r.detail.reason_label,
+            r.copies,
+            r.editions,
+            _by(r.document),
+            r.document.note,
+        ]
+
+
+def _stocktake_rows(session: Session, section_scope: int | None):
+    for s in reports.all_stocktakes(session, section_scope=section_scope):
+        for line in s.lines:
+            yield [
+                s.document_id,
+                s.document.created_at,
+                s.location.name,
+                line.edition.label,
+                line.condition,
+                line.expected,
+                line.counted,
+                line.difference,
+                "yes" if s.blind else "",
+                s.reason,
+                _by(s.document),
+            ]
+
+
+def _print_run_rows(session: Session):
+    for r in reports.all_print_runs(session):
+        yield [
+            r.document.id,
+            r.occurred_at,
+            r.edition.label,
+            r.edition.isbn,
+            r.copies,
+            r.document.reference,
+            _by(r.document),
+            r.document.note,
+        ]
+
+
+# -- transfers -----------------------------------------------------------------------------
+
+
+@bp.get("/transfers")
+@signed_in
+def transfers():
+    limit = current_app.config["MOVES_PER_PAGE"]
+    if requested_format():
+        return export(
+            "transfers",
+            ["document", "date", "from", "to", "copies", "what", "by", "note"],
+            functools.partial(_transfer_rows, section_scope=section_scope()),
+        )
+    rows = reports.transfers(
+        db.session,
+        section_scope=section_scope(),
+        before_id=query_id("before"),
+        limit=limit + 1,
+    )
+    return render_template("movements/transfers.html", rows=rows[:limit], older=_older(rows, limit))
+
+
+@bp.route("/transfers/new", methods=["GET", "POST"])
+@allow(*KEEPERS)
+def new_transfer():
+    form = TransferForm()
+    form.from_location_id.choices = form.to_location_id.choices = _place_choices(warehouse=False)
+    if not form.is_submitted():
+        _edition_rows(form.lines)
+        form.from_location_id.data = query_id("from")
+        form.to_location_id.data = query_id("to")
+    response = submit(
+        form,
+        lambda: service.transfer(
+            db.session,
+            _actor(),
+            from_location_id=form.from_location_id.data,
+            to_location_id=form.to_location_id.data,
+            lines=_copies(form.lines),
+            note=form.note.data,
+            key=form.submission_key.data,
+            when=form.moved_on.data,
+        ),
+        lambda t: _done(
+            t.document_id,
+            f"Transfer #{t.document_id} recorded: {t.from_location.name} → {t.to_location.name}.",
+        ),
+    )
+    return response or (
+        render_template("movements/transfer_form.html", form=form, editions=_editions()),
+        form_status(form),
+    )
+
+
+# -- write-offs ----------------------------------------------------------------------------
+
+
+@bp.get("/write-offs")
+@signed_in
+def write_offs():
+    limit = current_app.config["MOVES_PER_PAGE"]
+    if requested_format():
+        return export(
+            "write-offs",
+            ["document", "date", "place", "reason", "copies", "what", "by", "note"],
+            functools.partial(_write_off_rows, section_scope=section_scope()),
+        )
+    rows = reports.write_offs(
+        db.session,
+        section_scope=section_scope(),
+        before_id=query_id("before"),
+        limit=limit + 1,
+    )
+    return render_template(
+        "movements/write_offs.html", rows=rows[:limit], older=_older(rows, limit)
+    )
+
+
+@bp.route("/write-offs/new", methods=["GET", "POST"])
+@allow(*KEEPERS)
+def new_write_off():
+    form = WriteOffForm()
+    form.location_id.choices = _place_choices(warehouse=True)
+    if not form.is_submitted():
+        _edition_rows(form.lines)
+        form.location_id.data = query_id("location")
+    response = submit(
+        form,
+        lambda: service.write_off(
+            db.session,
+            _actor(),
+            location_id=form.location_id.data,
+            reason=form.reason.data,
+            lines=_copies(form.lines),
+            note=form.note.data,
+            key=form.submission_key.data,
+        ),
+        lambda w: _done(w.document_id, f"Write-off #{w.document_id} recorded."),
+    )
+    return response or (
+        render_template("movements/write_off_form.html", form=form, editions=_editions()),
+        form_status(form),
+    )
+
+
+# -- stocktakes ----------------------------------------------------------------------------
+
+
+@bp.get("/stocktakes")
+@signed_in
+def stocktakes():
+    limit = current_app.config["MOVES_PER_PAGE"]
+    if requested_format():
+        return export(
+            "stocktakes",
+            [
+                "document",
+                "date",
+                "place",
+                "edition",
+                "condition",
+                "expected",
+                "counted",
+                "difference",
+                "blind",
+                "reason",
+                "by",
+            ],
+            functools.partial(_stocktake_rows, section_scope=section_scope()),
+        )
+    rows = reports.stocktakes(
+        db.session,
+        section_scope=section_scope(),
+        before_id=query_id("before"),
+        limit=limit + 1,
+    )
+    start = StocktakeStartForm()
+    start.location_id.choices = _place_choices(warehouse=True)
+    return render_template(
+        "movements/stocktakes.html",
+        rows=rows[:limit],
+        start=start,
+        older=_older(rows, limit),
+        can_count=current_user.role in KEEPERS,
+    )
+
+
+@bp.route("/stocktakes/new", methods=["GET", "POST"])
+@allow(*KEEPERS)
+def new_stocktake():
+    location_id = query_id("location_id")
+    place = db.session.get(Location, location_id) if location_id else None
+    if place is None or not place.is_physical:
+        flash("Choose the location to count.", "error")
+        return redirect(url_for("movements.stocktakes"))
+    require_section(place.section_id)
+    blind = request.args.get("blind") in ("y", "1", "on", "true")
+    form = StocktakeForm()
+    expected = service.expected_stock(db.session, place.id)
+    if not form.is_submitted():
+        _count_rows(form, expected)
+    response = submit(
+        form,
+        lambda: service.stocktake(
+            db.session,
+            _actor(),
+            location_id=place.id,
+            counts=[
+                service.Copies(e.edition_id.data, e.counted.data, e.condition.data)
+                for e in form.lines
+                if e.counted.data is not None
+            ],
+            blind=blind,
+            reason=form.reason.data,
+            note=form.note.data,
+            key=form.submission_key.data,
+        ),
+        lambda s: _done(
+            s.document_id,
+            f"Stocktake #{s.document_id} booked: {s.difference:+,} copies against the ledger.",
+        ),
+    )
+    return response or (
+        render_template(
+            "movements/stocktake_form.html",
+            form=form,
+            place=place,
+            blind=blind,
+            expected=expected,
+            editions=_editions(),
+        ),
+        form_status(form),
+    )
+
+
+def _count_rows(form: StocktakeForm, expected: dict) -> None:
+    """A line for each edition and condition, those the ledger holds here first."""
+    for edition in reports.editions(db.session):
+        for condition in (Condition.UNSIGNED, Condition.SIGNED):
+            if condition == Condition.SIGNED and not expected.get((edition.id, condition.value)):
+                continue  # signed copies are counted where the ledger has some
+            form.lines.append_entry({"edition_id": str(edition.id), "condition": condition.value})
+
+
+@bp.get("/stocktakes/<int:document_id>")
+@signed_in
+def stocktake(document_id: int):
+    record = db.session.get(Stocktake, document_id)
+    if record is None:
+        abort(404)
+    require_section(record.location.section_id)
+    return render_template(
+        "movements/stocktake.html",
+        stocktake=record,
+        moves=reports.document_moves(db.session, record.document_id),
+    )
+
+
+# -- deliveries from the printer -------------------------------------------------------------
+
+
+@bp.get("/print-runs")
+@allow(*PUBLISHER_READERS)
+def print_runs():
+    limit = current_app.config["MOVES_PER_PAGE"]
+    if requested_format():
+        return export(
+            "print-runs",
+            ["document", "delivered", "edition", "isbn", "copies", "reference", "by", "note"],
+            _print_run_rows,
+        )
+    rows = reports.print_runs(db.session, before_id=query_id("before"), limit=limit + 1)
+    return render_template(
+        "movements/print_runs.html", rows=rows[:limit], older=_older(rows, limit)
+    )
+
+
+@bp.route("/print-runs/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def new_print_run():
+    form = PrintRunForm()
+    form.edition_id.choices = choices(
+        [("", "Choose an edition")]
+        + [(e.id, f"{e.label} · {e.isbn_display}") for e in reports.editions(db.session)]
+    )
+    response = submit(
+        form,
+        lambda: service.record_print_run(
+            db.session,
+            _actor(),
+            edition_id=form.edition_id.data,
+            qty=form.qty.data,
+            when=form.received_on.data,
+            reference=form.reference.data,
+            note=form.note.data,
+            key=form.submission_key.data,
+        ),
+        lambda d: _done(
+            d.id, f"Delivery #{d.id} recorded: {form.qty.data:,} copies in the warehouse."
+        ),
+    )
+    return response or (
+        render_template("movements/print_run_form.html", form=form),
+        form_status(form),
+    )

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from wtforms import (
+    DateField,
+    FormField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from tracker.domain.distribution import DiscrepancyReason, ShipmentStatus
+from tracker.domain.terms import Terms
+from tracker.web.forms import Form, IdField, KeyedForm, Lines, choices, copies_field, optional_int
+
+
+class LineForm(Form):
+    """One edition on a shipment: how many copies, and the price per copy."""
+
+    class Meta:
+        csrf = False
+
+    edition_id = IdField()
+    qty = copies_field()
+    # Read by the shipment's service, which says what is wrong with an amount.
+    unit_price = StringField("Price per copy", validators=[Optional(), Length(max=30)])
+
+
+class ShipmentForm(KeyedForm):
+    section_id = SelectField(
+        "Section",
+        coerce=optional_int,
+        choices=[],
+        validators=[DataRequired(message="Choose a section.")],
+    )
+    terms = SelectField(
+        "Terms", choices=choices((t.value, t.label) for t in Terms), default=Terms.FIRM_SALE.value
+    )
+
+    carrier = StringField("Carrier", validators=[Optional(), Length(max=100)])
+    tracking_number = StringField("Tracking number", validators=[Optional(), Length(max=100)])
+    expected_on = DateField("Expected arrival", validators=[Optional()])
+    note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    lines = Lines(FormField(LineForm))
+
+    # A return's lines may leave the price empty: the copies go back at the price they
+    # came at (see the view).
+    prices_required = True
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.prices_required:
+            for entry in self.lines:
+                line = entry.form
+                if (
+                    line.qty.data
+                    and not (line.unit_price.data or "").strip()
+                    and not line.unit_price.errors
+                ):
+                    line.unit_price.errors = [*line.unit_price.errors, "Give the price per copy."]
+                    ok = False
+        return ok
+
+
+class ReceiptLineForm(Form):
+    class Meta:
+        csrf = False
+
+    line_id = IdField()
+    received = copies_field("Received", zero=True)
+    damaged = copies_field("Damaged", zero=True)
+    missing = copies_field("Missing", zero=True)
+    reason = SelectField(
+        "Reason",
+        choices=choices([("", "—")] + [(r.value, r.label) for r in DiscrepancyReason]),
+        validators=[Optional()],
+    )
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+
+
+class ReceiptForm(KeyedForm):
+    received_on = DateField("Received on", validators=[Optional()])
+    note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    lines = Lines(FormField(ReceiptLineForm))
+
+
+class ShipmentFilterForm(Form):
+    class Meta:
+        csrf = False
+
+    status = SelectField(
+        "Status",
+        choices=choices([("", "Any status")] + [(s.value, s.label) for s in ShipmentStatus]),
+        validators=[Optional()],
+    )
+    direction = SelectField(
+        "Direction",
+        choices=choices([("", "Both ways"), ("outbound", "to sections"), ("return", "returns")]),
+        validators=[Optional()],
+    )
+    section = SelectField("Section", coerce=optional_int, choices=[], validators=[Optional()])
+    country = SelectField("Country", choices=[], validators=[Optional()])
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To", validators=[Optional()])

@@ -1,0 +1,390 @@
+"""Shipments: the list, drafting, dispatch, the packing slip, receipts, returns."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker import reports
+from tracker.db import db
+from tracker.domain.accounts import Role
+from tracker.domain.distribution import ShipmentStatus
+from tracker.domain.errors import DomainError
+from tracker.domain.money import format_money, from_minor, plain
+from tracker.domain.places import LocationKind
+from tracker.domain.stock import Condition
+from tracker.models import Country, Edition, Section, Title
+from tracker.services import shipments as service
+from tracker.services.movements import expected_stock
+from tracker.services.places import publisher_location
+from tracker.web.access import allow, section_scope, signed_in
+from tracker.web.exports import export, requested_format
+from tracker.web.forms import choices
+from tracker.web.helpers import form_status, submit
+from tracker.web.inputs import query_id
+from tracker.web.shipments.forms import ReceiptForm, ShipmentFilterForm, ShipmentForm
+
+bp = Blueprint("shipments", __name__, url_prefix="/shipments")
+
+STAFF = (Role.ADMIN, Role.DISTRIBUTOR)
+SENDERS = (Role.ADMIN, Role.DISTRIBUTOR, Role.TREASURER)
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _sections() -> list[Section]:
+    query = select(Section).order_by(Section.name)
+    scope = section_scope()
+    if scope is not None:
+        query = query.where(Section.id == scope)
+    return list(db.session.scalars(query))
+
+
+def _editions() -> list[Edition]:
+    return list(
+        db.session.scalars(
+            select(Edition)
+            .join(Edition.title)
+            .order_by(Title.name, Edition.language, Edition.format)
+        )
+    )
+
+
+@bp.get("/")
+@signed_in
+def index():
+    form = ShipmentFilterForm(request.args)
+    form.section.choices = choices([("", "Any section")] + [(s.id, s.name) for s in _sections()])
+    countries = db.session.scalars(select(Country).order_by(Country.name))
+    form.country.choices = choices([("", "Any country")] + [(c.code, c.name) for c in countries])
+    filters = {}
+    if form.validate():
+        filters = {
+            "status": form.status.data or None,
+            "direction": form.direction.data or None,
+            "section_id": form.section.data,
+            "country": form.country.data or None,
+            "since": form.since.data,
+            "until": form.until.data,
+        }
+    today = date.today()
+    if requested_format():
+        rows = reports.shipments(db.session, section_scope=section_scope(), **filters)
+        return export("shipments", CSV_HEADER, (_csv_row(s, today) for s in rows))
+    limit = current_app.config["MOVES_PER_PAGE"]
+    rows = reports.shipments(
+        db.session,
+        section_scope=section_scope(),
+        **filters,
+        before_id=query_id("before"),
+        limit=limit + 1,
+    )
+    args = {k: v for k, v in request.args.items() if k != "before"}
+    return render_template(
+        "shipments/index.html",
+        form=form,
+        shipments=rows[:limit],
+        today=today,
+        older_args={**args, "before": rows[limit - 1].id} if len(rows) > limit else None,
+        export_args=args,
+        service=service,
+    )
+
+
+CSV_HEADER = [
+    "shipment",
+    "direction",
+    "status",
+    "section",
+    "country",
+    "from",
+    "to",
+    "terms",
+    "copies",
+    "value",
+    "currency",
+    "carrier",
+    "tracking number",
+    "created",
+    "dispatched",
+    "expected",
+    "received",
+    "days in transit",
+    "overdue",
+    "received copies",
+    "damaged",
+    "missing",
+    "still in transit",
+]
+
+
+def _csv_row(s, today: date) -> list:
+    return [
+        s.id,
+        s.direction,
+        s.status,
+        s.section.name,
+        s.section.country_code,
+        s.from_location.name,
+        s.to_location.name,
+        s.terms_label,
+        s.copies,
+        from_minor(s.total_minor, s.currency),
+        s.currency,
+        s.carrier,
+        s.tracking_number,
+        s.document.created_at,
+        s.dispatched_at,
+        s.expected_on,
+        s.received_at,
+        service.days_in_transit(s, today),
+        "yes" if service.is_overdue(s, today) else "",
+        sum(line.received_qty for line in s.lines),
+        sum(line.damaged_qty for line in s.lines),
+        sum(line.missing_qty for line in s.lines),
+        s.copies_in_transit,
+    ]
+
+
+def _lines(form: ShipmentForm) -> list[service.LineInput]:
+    return [
+        service.LineInput(entry.edition_id.data, entry.qty.data, entry.unit_price.data)
+        for entry in form.lines
+        if entry.qty.data
+    ]
+
+
+def _fill_lines(form: ShipmentForm, shipment=None) -> None:
+    """One line per edition: on a new form, or for a draft being edited."""
+    if form.is_submitted():
+        return
+    existing = {line.edition_id: line for line in shipment.lines} if shipment else {}
+    while form.lines.entries:
+        form.lines.pop_entry()
+    for edition in _editions():
+        line = existing.get(edition.id)
+        form.lines.append_entry(
+            {
+                "edition_id": str(edition.id),
+                "qty": line.qty if line else None,
+                "unit_price": plain(line.unit_price_minor, shipment.currency) if line else None,
+            }
+        )
+
+
+def _form_page(form: ShipmentForm, *, direction: str, shipment=None):
+    editions = {str(e.id): e for e in _editions()}
+    available = None
+    if direction == "outbound":
+        warehouse = publisher_location(db.session, LocationKind.WAREHOUSE)
+        available = {
+            str(edition_id): qty
+            for (edition_id, condition), qty in expected_stock(db.session, warehouse.id).items()
+            if condition == Condition.UNSIGNED
+        }
+    return render_template(
+        "shipments/form.html",
+        form=form,
+        direction=direction,
+        shipment=shipment,
+        editions=editions,
+        sections=_sections(),
+        available=available,
+    ), form_status(form)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def new():
+    return _new("outbound")
+
+
+@bp.route("/new-return", methods=["GET", "POST"])
+@allow(*SENDERS)
+def new_return():
+    return _new("return")
+
+
+def _new(direction: str):
+    form = ShipmentForm()
+    form.prices_required = direction != "return"
+    form.section_id.choices = choices(
+        [("", "Choose a section")] + [(s.id, s.name) for s in _sections()]
+    )
+    if direction == "return" and section_scope() is not None and not form.is_submitted():
+        form.section_id.data = section_scope()
+    _fill_lines(form)
+    response = submit(
+        form,
+        lambda: service.create(
+            db.session,
+            _actor(),
+            direction=direction,
+            section_id=form.section_id.data,
+            lines=_lines(form),
+            terms=form.terms.data,
+            carrier=form.carrier.data,
+            tracking_number=form.tracking_number.data,
+            expected_on=form.expected_on.data,
+            note=form.note.data,
+            key=form.submission_key.data,
+        ),
+        lambda shipment: _saved(
+            shipment, "Draft shipment #{id} saved: check it, then dispatch it."
+        ),
+    )
+    return response or _form_page(form, direction=direction)
+
+
+def _saved(shipment, message: str):
+    flash(message.format(id=shipment.id), "success")
+    return redirect(url_for("shipments.detail", shipment_id=shipment.id))
+
+
+@bp.get("/<int:shipment_id>")
+@signed_in
+def detail(shipment_id: int):
+    shipment = service.get(db.session, _actor(), shipment_id)
+    return render_template(
+        "shipments/detail.html",
+        shipment=shipment,
+        today=date.today(),
+        service=service,
+        moves=reports.shipment_moves(db.session, shipment),
+        can_manage=service.can_manage(_actor(), shipment),
+        can_receive=service.can_receive(_actor(), shipment),
+    )
+
+
+def _refuse(shipment, wanted: set, action: str):
+    """Back to the shipment with the reason, when it is in no state for ``action``."""
+    try:
+        service.check_state(shipment, wanted, action)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("shipments.detail", shipment_id=shipment.id))
+    return None
+
+
+@bp.route("/<int:shipment_id>/edit", methods=["GET", "POST"])
+@allow(*SENDERS)
+def edit(shipment_id: int):
+    shipment = service.get(db.session, _actor(), shipment_id)
+    if not service.can_manage(_actor(), shipment):
+        flash("Only distribution staff change this shipment.", "error")
+        return redirect(url_for("shipments.detail", shipment_id=shipment.id))
+    refused = _refuse(shipment, {ShipmentStatus.DRAFT}, "edited")
+    if refused:
+        return refused
+    form = ShipmentForm(obj=shipment if request.method == "GET" else None)
+    form.prices_required = not shipment.is_return
+
+    form.section_id.choices = choices([(shipment.section_id, shipment.section.name)])
+    form.section_id.data = shipment.section_id
+    if request.method == "GET":
+        form.note.data = shipment.document.note
+    _fill_lines(form, shipment)
+    response = submit(
+        form,
+        lambda: service.update_draft(
+            db.session,
+            _actor(),
+            shipment.id,
+            lines=_lines(form),
+            terms=form.terms.data,
+            carrier=form.carrier.data,
+            tracking_number=form.tracking_number.data,
+            expected_on=form.expected_on.data,
+            note=form.note.data,
+        ),
+        lambda saved: _saved(saved, "Draft shipment #{id} saved."),
+    )
+    return response or _form_page(form, direction=shipment.direction, shipment=shipment)
+
+
+def _action(shipment_id: int, act, message: str):
+    try:
+        shipment = act(db.session, _actor(), shipment_id)
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+    else:
+        flash(message.format(id=shipment.id, copies=f"{shipment.copies:,}"), "success")
+    return redirect(url_for("shipments.detail", shipment_id=shipment_id))
+
+
+@bp.post("/<int:shipment_id>/dispatch")
+@allow(*SENDERS)
+def dispatch(shipment_id: int):
+    return _action(
+        shipment_id, service.dispatch, "Shipment #{id} dispatched: {copies} copies are in transit."
+    )
+
+
+@bp.post("/<int:shipment_id>/cancel")
+@allow(*SENDERS)
+def cancel(shipment_id: int):
+    return _action(shipment_id, service.cancel, "Shipment #{id} cancelled.")
+
+
+@bp.get("/<int:shipment_id>/packing-slip")
+@signed_in
+def packing_slip(shipment_id: int):
+    shipment = service.get(db.session, _actor(), shipment_id)
+    return render_template(
+        "shipments/packing_slip.html",
+        shipment=shipment,
+        total=format_money(shipment.total_minor, shipment.currency),
+    )
+
+
+@bp.route("/<int:shipment_id>/receive", methods=["GET", "POST"])
+@allow(*SENDERS)
+def receive(shipment_id: int):
+    shipment = service.get(db.session, _actor(), shipment_id)
+    refused = _refuse(
+        shipment, {ShipmentStatus.DISPATCHED, ShipmentStatus.PARTLY_RECEIVED}, "received"
+    )
+    if refused:
+        return refused
+
+    form = ReceiptForm()
+    if not form.is_submitted():
+        for line in shipment.lines:
+            form.lines.append_entry(
+                {"line_id": str(line.id), "received": line.outstanding, "damaged": 0, "missing": 0}
+            )
+    response = submit(
+        form,
+        lambda: service.receive(
+            db.session,
+            _actor(),
+            shipment.id,
+            [
+                service.ReceiptInput(
+                    e.line_id.data,
+                    e.received.data or 0,
+                    e.damaged.data or 0,
+                    e.missing.data or 0,
+                    e.reason.data or None,
+                    e.note.data,
+                )
+                for e in form.lines
+            ],
+            key=form.submission_key.data,
+            note=form.note.data,
+            when=form.received_on.data,
+        ),
+        lambda receipt: _saved(receipt.shipment, "Receipt recorded for shipment #{id}."),
+    )
+    if response:
+        return response
+    lines = {str(line.id): line for line in shipment.lines}
+    return render_template(
+        "shipments/receive.html", form=form, shipment=shipment, lines=lines
+    ), form_status(form)

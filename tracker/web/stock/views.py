@@ -1,0 +1,62 @@
+"""Where the stock is: by country and location, one location, one document."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+from sqlalchemy import select
+
+from tracker import reports
+from tracker.db import db
+from tracker.models import Document, Location
+from tracker.web.access import require_section, section_scope, signed_in
+from tracker.web.inputs import query_id
+
+bp = Blueprint("stock", __name__)
+
+
+@bp.get("/")
+@signed_in
+def home():
+    editions = reports.editions(db.session)
+    edition_id = query_id("edition")
+    edition = next((e for e in editions if e.id == edition_id), None)
+    if edition_id is not None and edition is None:
+        abort(404)
+    overview = reports.stock_overview(
+        db.session, edition.id if edition else None, section_id=section_scope()
+    )
+    return render_template("stock/home.html", overview=overview, editions=editions, edition=edition)
+
+
+@bp.get("/locations/<code>")
+@signed_in
+def location(code: str):
+    place = db.session.scalar(select(Location).where(Location.code == code.upper()))
+    if place is None:
+        abort(404)
+    require_section(place.section_id)
+    before = query_id("before", big=True)
+    limit = current_app.config["MOVES_PER_PAGE"]
+    moves = reports.location_moves(db.session, place.id, before_id=before, limit=limit + 1)
+    more = len(moves) > limit
+    return render_template(
+        "stock/location.html",
+        location=place,
+        balances=reports.location_balances(db.session, place.id),
+        moves=moves[:limit],
+        next_before=moves[limit - 1].id if more else None,
+    )
+
+
+@bp.get("/documents/<int:document_id>")
+@signed_in
+def document(document_id: int):
+    doc = db.session.get(Document, document_id)
+    if doc is None:
+        abort(404)
+    scope = section_scope()
+    if scope is not None and scope not in reports.document_section_ids(db.session, doc.id):
+        abort(404)
+    return render_template(
+        "stock/document.html", document=doc, moves=reports.document_moves(db.session, doc.id)
+    )

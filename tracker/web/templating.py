@@ -1,0 +1,65 @@
+"""What every page's template may use: filters for numbers, money and dates, and the
+main navigation (a link shows to the roles its route admits: one rule, in access)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_login import current_user
+
+from tracker.domain.money import format_money, from_minor
+from tracker.web import access
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["num"] = _number
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["minor_to_decimal"] = lambda minor, currency: str(
+        from_minor(minor, currency)
+    )
+    app.jinja_env.filters["datetime"] = _datetime
+    app.jinja_env.filters["date"] = _date
+    app.context_processor(
+        lambda: {"nav_links": nav_links, "can_use": can_use, "has_role": access.has_role}
+    )
+
+
+# The main navigation; each link shows to the roles its route admits.
+NAV = [
+    ("dashboard.index", "Dashboard"),
+    ("stock.home", "Stock"),
+    ("shipments.index", "Shipments"),
+    ("movements.transfers", "Movements"),
+    ("events.index", "Events"),
+    ("money.index", "Money"),
+    ("audit.index", "Audit trail"),
+    ("admin.users", "Accounts"),
+]
+
+
+def can_use(endpoint: str) -> bool:
+    """Whether the current user's role may use a route (for links and buttons)."""
+    rule = access.declared(endpoint)
+    if rule is None or not current_user.is_authenticated:
+        return bool(rule and rule.public)
+    return rule.public or current_user.role in rule.roles
+
+
+def nav_links() -> list[tuple[str, str]]:
+    """The links of the main navigation the current user may follow."""
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, label) for endpoint, label in NAV if can_use(endpoint)]
+
+
+def _number(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def _datetime(value: Any) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _date(value: Any) -> str:
+    return "" if value is None else value.strftime("%d %b %Y")
