@@ -217,8 +217,9 @@ def _log_in(client) -> None:
 
 def measure_dashboard(engine: str, size: int, url: str, repeat: int) -> Figures:
     from config import Config
-    from tracker import create_app, dashboard
+    from tracker import create_app
     from tracker.models import Move, WeeklyFlow
+    from tracker.queries import dashboard
 
     figures = Figures(engine, size)
     app = create_app(Config, {"DATABASE_URL": url, "SECRET_KEY": uuid.uuid4().hex * 2})

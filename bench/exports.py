@@ -156,8 +156,10 @@ def _build_event(url: str, sales: int) -> tuple[int, str]:
     from tracker import ledger
     from tracker.db import make_engine
     from tracker.domain.accounts import Role
+    from tracker.domain.periods import week_of
     from tracker.domain.places import LocationKind
-    from tracker.ledger import MoveLine
+    from tracker.domain.stock import flows_of
+    from tracker.ledger import MoveLine, posting
     from tracker.models import Author, Document, Edition, Move, Sale, SaleLine, Section
     from tracker.passwords import make_hasher
     from tracker.services import accounts, movements, places
@@ -276,7 +278,7 @@ def _build_event(url: str, sales: int) -> tuple[int, str]:
                 )
                 lines, moves = [], []
                 for doc, sale, at in zip(ids, batch, times, strict=True):
-                    week = ledger.week_of(at)
+                    week = week_of(at)
                     tallied = tally[sale["method"]]
                     tallied[0] += 1
                     for edition, condition, qty, price in sale["lines"]:
@@ -306,7 +308,7 @@ def _build_event(url: str, sales: int) -> tuple[int, str]:
                         )
                         balances[(table, edition.id, condition)] -= qty
                         balances[(customers, edition.id, condition)] += qty
-                        for metric, location, sign in ledger.flows_of(
+                        for metric, location, sign in flows_of(
                             "sale", table, condition, customers, condition
                         ):
                             flows[(week, location, edition.id, metric)] += sign * qty
@@ -318,13 +320,13 @@ def _build_event(url: str, sales: int) -> tuple[int, str]:
             # The balances, the roll-up and the tally, by the statements postings run.
             for key in sorted(balances):
                 if balances[key] < 0:
-                    ledger._take(
+                    posting._take(
                         session, key, -balances[key], event.location, session.get(Edition, key[1])
                     )
                 else:
-                    ledger._add(session, key, balances[key], is_source=False)
+                    posting._add(session, key, balances[key], is_source=False)
             session.execute(
-                ledger._upsert_flow(dialect),
+                posting._upsert_flow(dialect),
                 [
                     {"week": w, "location_id": loc, "edition_id": ed, "metric": m, "qty": q}
                     for (w, loc, ed, m), q in sorted(flows.items())
@@ -453,12 +455,12 @@ def _baselines(url: str, event_id: int, repeat: int) -> dict:
     module and by openpyxl alone."""
     from openpyxl import Workbook
 
-    from tracker import statements
     from tracker.db import make_engine
+    from tracker.queries import events as event_queries
 
     db = make_engine(url)
     try:
-        query = statements.event_sales_query(event_id)
+        query = event_queries.event_sales_query(event_id)
         sql = str(query.compile(db, compile_kwargs={"literal_binds": True}))
         raw = db.raw_connection()
         try:

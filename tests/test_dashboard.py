@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import GENERATED_END
-from tracker import dashboard, statements
-from tracker.dashboard import Period, monday
 from tracker.domain.places import PHYSICAL_KINDS, LocationKind
 from tracker.models import Edition, Location, Move, Receipt, Section, Shipment
+from tracker.queries import dashboard, statements
+from tracker.queries.dashboard import Period, monday
+from tracker.queries.money import rates_on
 from tracker.services import alerts
-from tracker.services.money import rates_on
 
 K = LocationKind
 

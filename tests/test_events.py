@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import World, snapshot
-from tracker import ledger, statements
+from tracker import ledger
 from tracker.domain.accounts import Role
 from tracker.domain.errors import DomainError, InsufficientStock, NotFound
 from tracker.models import Author, Event, Move, Sale
+from tracker.queries import events as event_queries
 from tracker.services import events, money
 from tracker.services.events import EventDetails, SaleItem
 from tracker.services.movements import Copies, transfer
@@ -282,7 +283,7 @@ def test_the_tally_kept_with_sales_and_voids(launch: Event, world: World, sessio
         )
     events.void_sale(session, treasurer, sold[0].id, "wrong book")
     events.undo_sale(session, treasurer, table, sold[5].id)
-    before = events.tally(session, table)
+    before = event_queries.tally(session, table)
     with pytest.raises(InsufficientStock):
         events.sell(
             session,
@@ -291,11 +292,11 @@ def test_the_tally_kept_with_sales_and_voids(launch: Event, world: World, sessio
             items=[SaleItem(world.edition.id, 1000)],
             payment_method="cash",
         )
-    assert events.tally(session, table) == before == _tally_from_sales(session, table)
+    assert event_queries.tally(session, table) == before == _tally_from_sales(session, table)
     assert before["sales"] == 2 and before["copies"] == 5 and before["takings"]["card"] == 1500
-    assert events.tally(session, store) == _tally_from_sales(session, store)
-    assert events.tally(session, store)["total"] == 3 * 2500 + 1250
-    assert events.tally(session, world.loc("SE-STORE").id)["sales"] == 0
+    assert event_queries.tally(session, store) == _tally_from_sales(session, store)
+    assert event_queries.tally(session, store)["total"] == 3 * 2500 + 1250
+    assert event_queries.tally(session, world.loc("SE-STORE").id)["sales"] == 0
 
 
 def test_signings(launch: Event, world: World, session, treasurer):
@@ -330,7 +331,7 @@ def test_signings(launch: Event, world: World, session, treasurer):
         payment_method="cash",
     )
     assert world.stock(launch.location.code, condition="signed") == 13
-    totals = statements.signings(session)
+    totals = event_queries.signings(session)
     assert [(a.author.name, a.copies, a.events) for a in totals.by_author] == [
         ("Alan Woods", 15, 1),
         ("Rob Sewell", 10, 1),
@@ -419,7 +420,7 @@ def test_the_event_report(launch: Event, world: World, session, treasurer):
     )
     events.void_sale(session, treasurer, voided.id, "mistake")
     events.close_event(session, treasurer, launch.id)
-    report = statements.event_report(session, launch)
+    report = event_queries.event_report(session, launch)
     assert (report.brought, report.returned) == (30, 24)
     assert (report.sold_unsigned, report.sold_signed, report.signed) == (4, 2, 6)
     assert (report.sales, report.voided) == (2, 1)

@@ -14,6 +14,7 @@ from sqlalchemy import inspect, text
 import tracker.models  # noqa: F401
 from tracker import migrate
 from tracker.db import Base, make_engine
+from tracker.queries import events as event_queries
 
 
 def _differences(url: str) -> list:
@@ -174,7 +175,7 @@ def test_sale_tallies_are_filled_from_the_sales_already_recorded(database):
             # A method whose sales were all voided keeps its row at nought; the upgrade
             # makes none.
             assert filled == [row for row in kept if row.sales]
-            assert events.tally(session, store)["total"] == 5000
+            assert event_queries.tally(session, store)["total"] == 5000
     finally:
         engine.dispose()
 

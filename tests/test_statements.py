@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from tests.factories import World
-from tracker import statements
 from tracker.domain.accounts import Role
 from tracker.domain.errors import DomainError
+from tracker.queries import statements
 from tracker.services import events, money, shipments
 from tracker.services.events import SaleItem
 from tracker.services.shipments import LineInput, ReceiptInput

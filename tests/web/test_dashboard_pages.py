@@ -16,10 +16,11 @@ from sqlalchemy import event, select
 from config import TestConfig
 from tests.conftest import GENERATED_END
 from tests.factories import PASSWORD, log_in, make_user, post_form
-from tracker import create_app, dashboard
-from tracker.dashboard import Period
+from tracker import create_app
 from tracker.domain.accounts import Role
 from tracker.models import Edition, Section
+from tracker.queries import dashboard
+from tracker.queries.dashboard import Period
 from tracker.services import events as event_service
 from tracker.services import places
 

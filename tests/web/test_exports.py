@@ -18,10 +18,10 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from tracker import reports
 from tracker.domain.accounts import Role
 from tracker.domain.money import from_minor
 from tracker.models import Document, Event, Location, Sale, Section
+from tracker.queries import distribution
 from tracker.services import events as event_service
 from tracker.services import movements, places
 from tracker.web import exports
@@ -305,19 +305,19 @@ def test_whole_table_exports_are_read_in_chunks_and_hold_every_row(app, session,
     session.commit()
     # Read two at a time, the tables hold what the pages list, in the same order.
     chunked = [
-        (reports.all_transfers(session, chunk=2), reports.transfers(session)),
-        (reports.all_write_offs(session, chunk=2), reports.write_offs(session)),
+        (distribution.all_transfers(session, chunk=2), distribution.transfers(session)),
+        (distribution.all_write_offs(session, chunk=2), distribution.write_offs(session)),
     ]
     for rows, listed in chunked:
         rows = list(rows)
         assert [(r.document.id, r.copies, r.editions) for r in rows] == [
             (r.document.id, r.copies, r.editions) for r in listed
         ]
-    assert [s.document_id for s in reports.all_stocktakes(session, chunk=2)] == [
-        s.document_id for s in reports.stocktakes(session)
+    assert [s.document_id for s in distribution.all_stocktakes(session, chunk=2)] == [
+        s.document_id for s in distribution.stocktakes(session)
     ]
-    assert [r.document.id for r in reports.all_print_runs(session, chunk=2)] == [
-        r.document.id for r in reports.print_runs(session)
+    assert [r.document.id for r in distribution.all_print_runs(session, chunk=2)] == [
+        r.document.id for r in distribution.print_runs(session)
     ]
     client = login(Role.DISTRIBUTOR)
     transfers = _csv(client.get("/transfers?format=csv"))

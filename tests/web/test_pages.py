@@ -15,6 +15,7 @@ from tracker.db import db
 from tracker.domain.accounts import Role
 from tracker.domain.places import LocationKind
 from tracker.models import Location, Move, Section
+from tracker.queries.catalogue import list_editions
 from tracker.web.access import public
 
 K = LocationKind
@@ -93,9 +94,7 @@ FIELDS = ("in_transit", "on_hand_unsigned", "on_hand_signed", "sold", "signed", 
 def test_home_page_figures_equal_the_sums_of_the_moves(demo_app, demo_login, one_edition):
     client = demo_login()
     with demo_app.app_context():
-        from tracker import reports
-
-        editions = reports.editions(db.session)
+        editions = list_editions(db.session)
         edition_id = editions[0].id if one_edition else None
         expected = _from_moves(db.session, edition_id)
     url = f"/?edition={edition_id}" if one_edition else "/"

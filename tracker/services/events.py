@@ -36,8 +36,8 @@ from tracker.models import (
     Section,
     Signing,
 )
+from tracker.queries.money import price_for
 from tracker.services import actor_id, atomic, documents, fenced_section, role_of
-from tracker.services.money import price_for
 from tracker.services.movements import Copies, transfer
 
 _events = Event.__table__
@@ -278,7 +278,7 @@ def reopen_event(session: Session, actor: object, event_id: int) -> Event:
 
 
 def _on_table(session: Session, event: Event) -> dict[tuple[int, str], int]:
-    from tracker.services.movements import expected_stock
+    from tracker.queries.stock import expected_stock
 
     return expected_stock(session, event.location_id)
 
@@ -475,24 +475,6 @@ def _tally_upsert(dialect: str):
     )
 
 
-def tally(session: Session, location_id: int) -> dict:
-    """Copies sold at a place, the number of sales and the takings by payment method
-    (voided sales left out), from the tally kept with every sale: a few rows, however
-    many sales there were."""
-    takings = dict.fromkeys((m.value for m in PaymentMethod), 0)
-    copies = count = 0
-    columns = _tallies.c
-    for row in session.execute(
-        select(columns.payment_method, columns.sales, columns.copies, columns.amount_minor).where(
-            columns.location_id == location_id
-        )
-    ):
-        count += row.sales
-        copies += row.copies
-        takings[row.payment_method] += row.amount_minor
-    return {"copies": copies, "sales": count, "takings": takings, "total": sum(takings.values())}
-
-
 class AlreadyVoided(DomainError):
     status_code = 409
 
@@ -538,22 +520,6 @@ def void_returns_to(sale: Sale) -> Location:
     if sale.location.active:
         return sale.location
     return store_of(sale.section)
-
-
-def last_sale(session: Session, actor: object, location_id: int) -> Sale | None:
-    """The latest sale at a place that is not voided (the actor's own, for a treasurer)."""
-    query = (
-        select(Sale)
-        .join(Sale.document)
-        .where(Sale.location_id == location_id, Sale.voided_at.is_(None))
-        .order_by(Sale.document_id.desc())
-        .limit(1)
-    )
-    if actor is not None:
-        from tracker.models import Document
-
-        query = query.where(Document.created_by_id == actor_id(actor))
-    return session.scalar(query)
 
 
 class AlreadyUndone(DomainError):

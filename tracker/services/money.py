@@ -7,7 +7,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracker import audit
@@ -29,29 +29,6 @@ def _section(session: Session, actor: object, section_id: int) -> Section:
     if section is None or (fence is not None and fence != section_id):
         raise NotFound(f"There is no section {section_id}.")
     return section
-
-
-def price_for(session: Session, section: Section, edition: Edition) -> int | None:
-    """What a reader pays for ``edition`` in ``section`` (minor units of its currency):
-    the section's own price, else the list price when it is in the same currency."""
-    own = session.get(SectionPrice, (section.id, edition.id))
-    if own is not None:
-        return own.price_minor
-    if edition.currency == section.currency:
-        return edition.list_price_minor
-    return None
-
-
-def prices_for(session: Session, section: Section, editions: list[Edition]) -> dict:
-    """``price_for`` of each edition, in one query: edition id -> price or None."""
-    own = {
-        p.edition_id: p.price_minor
-        for p in session.scalars(select(SectionPrice).where(SectionPrice.section_id == section.id))
-    }
-    return {
-        e.id: own.get(e.id, e.list_price_minor if e.currency == section.currency else None)
-        for e in editions
-    }
 
 
 @atomic
@@ -219,23 +196,3 @@ def set_rate(
         existing.rate = value
     session.flush()
     return existing
-
-
-def rates_on(session: Session, day: date) -> dict[str, ExchangeRate]:
-    """The rate in force on ``day`` for every currency that has one (one query)."""
-    latest = (
-        select(ExchangeRate.currency, func.max(ExchangeRate.valid_on).label("valid_on"))
-        .where(ExchangeRate.valid_on <= day)
-        .group_by(ExchangeRate.currency)
-        .subquery()
-    )
-    return {
-        rate.currency: rate
-        for rate in session.scalars(
-            select(ExchangeRate).join(
-                latest,
-                (latest.c.currency == ExchangeRate.currency)
-                & (latest.c.valid_on == ExchangeRate.valid_on),
-            )
-        )
-    }

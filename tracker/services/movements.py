@@ -197,14 +197,6 @@ def write_off(
     return record
 
 
-def expected_stock(session: Session, location_id: int) -> dict[tuple[int, str], int]:
-    """What the ledger holds at a location: (edition, condition) -> copies."""
-    return {
-        (b.edition_id, b.condition): b.qty
-        for b in session.scalars(select(Balance).where(Balance.location_id == location_id))
-    }
-
-
 @atomic
 def stocktake(
     session: Session,

@@ -193,7 +193,7 @@ def sor_price(session: Session, section_id: int, edition_id: int) -> int | None:
 def returnable(session: Session, section_id: int, edition_id: int) -> int:
     """Sale-or-return copies a section received, has not sold and has not sent back (or
     is not sending back in a shipment not cancelled). Sales use up the section's
-    firm-sale copies first (see ``tracker.statements``)."""
+    firm-sale copies first (see ``tracker.queries.statements``)."""
     from tracker.models import Sale, SaleLine
 
     def received(terms: Terms) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import select
 
-from tracker import reports
 from tracker.db import db
 from tracker.models import Section, User
+from tracker.queries.audit import audit_entries, audit_kinds
 from tracker.web.access import READERS, allow
 from tracker.web.audit.forms import AuditFilterForm
 from tracker.web.forms import choices
@@ -24,9 +24,7 @@ def index():
     sections = db.session.scalars(select(Section).order_by(Section.name))
     form.user.choices = choices([("", "Anyone")] + [(u.id, u.email) for u in users])
     form.section.choices = choices([("", "Any section")] + [(s.id, s.name) for s in sections])
-    form.kind.choices = choices(
-        [("", "Any change")] + [(k, k) for k in reports.audit_kinds(db.session)]
-    )
+    form.kind.choices = choices([("", "Any change")] + [(k, k) for k in audit_kinds(db.session)])
     filters = {}
     if form.validate():
         filters = {
@@ -37,7 +35,7 @@ def index():
             "until": form.until.data,
         }
     limit = current_app.config["MOVES_PER_PAGE"]
-    entries = reports.audit_entries(
+    entries = audit_entries(
         db.session, **filters, before_id=query_id("before", big=True), limit=limit + 1
     )
     more = len(entries) > limit

@@ -14,13 +14,15 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from tracker import dashboard, reports
-from tracker.dashboard import Dashboard, Period
 from tracker.db import db
 from tracker.domain.accounts import Role
 from tracker.domain.errors import BadRequest, NotFound
 from tracker.domain.money import from_minor
 from tracker.models import AuditLink, Event, Section
+from tracker.queries import dashboard
+from tracker.queries.catalogue import list_editions
+from tracker.queries.dashboard import Dashboard, Period
+from tracker.queries.stock import section_documents, stock_overview
 from tracker.services import alerts
 from tracker.web.access import allow, require_section, section_scope, signed_in
 from tracker.web.dashboard.forms import DashboardFilterForm, ThresholdsForm
@@ -36,7 +38,7 @@ TABLES = ("rows", "weekly", "alerts", "world")
 def _filters(section: Section | None = None):
     """The filter form, read from the address, and the dashboard it asks for."""
     scope = section_scope()
-    editions = reports.editions(db.session)
+    editions = list_editions(db.session)
     sections = list(
         db.session.scalars(
             select(Section).options(joinedload(Section.country)).order_by(Section.name)
@@ -210,7 +212,7 @@ def section(section_id: int):
     form, data, errors, valid = _filters(section=chosen)
     if requested_format():
         return _export(data)
-    overview = reports.stock_overview(
+    overview = stock_overview(
         db.session, data.edition.id if data.edition else None, section_id=chosen.id
     )
     events = list(
@@ -218,7 +220,7 @@ def section(section_id: int):
             select(Event).where(Event.section_id == chosen.id).order_by(Event.starts_on.desc())
         )
     )
-    documents = reports.section_documents(
+    documents = section_documents(
         db.session, chosen.id, data.period.first, data.period.last, limit=50
     )
     return (

@@ -21,7 +21,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from tracker import reports, statements
 from tracker.db import db
 from tracker.domain.accounts import Role
 from tracker.domain.errors import DomainError
@@ -31,10 +30,12 @@ from tracker.domain.stock import Condition
 from tracker.domain.text import copies
 from tracker.domain.values import parse_id
 from tracker.models import Author, Edition, Event, Location, Sale, SaleLine, Section, Signing
+from tracker.queries import events as event_queries
+from tracker.queries.catalogue import list_editions
+from tracker.queries.money import prices_for
+from tracker.queries.stock import expected_stock
 from tracker.services import events as service
 from tracker.services.documents import AlreadySubmitted, new_key
-from tracker.services.money import prices_for
-from tracker.services.movements import expected_stock
 from tracker.web.access import allow, require_section, section_scope, signed_in
 from tracker.web.events.forms import EventForm, SaleForm, SigningForm, VoidForm
 from tracker.web.exports import export, requested_format
@@ -154,7 +155,7 @@ def detail(event_id: int):
     return render_template(
         "events/detail.html",
         event=event,
-        report=statements.event_report(db.session, event),
+        report=event_queries.event_report(db.session, event),
         on_table=_stock_rows(event.location, event.section),
         sales=list(
             db.session.scalars(
@@ -179,7 +180,7 @@ def detail(event_id: int):
 def _stock_rows(place: Location, section: Section) -> list[dict]:
     """What is at a place, by edition and condition, with the usual price there."""
     stock = expected_stock(db.session, place.id)
-    editions = reports.editions(db.session)
+    editions = list_editions(db.session)
     prices = prices_for(db.session, section, editions)
     rows = []
     for edition in editions:
@@ -264,8 +265,8 @@ def _sale_screen(place: Location, section: Section, event: Event | None, undo_ur
         place=place,
         section=section,
         event=event,
-        tally=service.tally(db.session, place.id),
-        last=service.last_sale(db.session, _actor(), place.id),
+        tally=event_queries.tally(db.session, place.id),
+        last=event_queries.last_sale(db.session, _actor(), place.id),
         undo_url=undo_url,
     ), status
 
@@ -291,9 +292,9 @@ def _sale_json(
     if status != 200:
         errors = {name: list(errs) for name, errs in form.errors.items()}
         return {"ok": False, "message": message or "", "errors": errors}, status
-    tally = service.tally(db.session, place.id)
+    tally = event_queries.tally(db.session, place.id)
     currency = section.currency
-    last = sale or service.last_sale(db.session, _actor(), place.id)
+    last = sale or event_queries.last_sale(db.session, _actor(), place.id)
     return {
         "ok": True,
         "message": message,
@@ -471,9 +472,7 @@ def signing(event_id: int):
     event = _event(event_id)
     form = SigningForm()
     stock = expected_stock(db.session, event.location_id)
-    editions = [
-        e for e in reports.editions(db.session) if stock.get((e.id, Condition.UNSIGNED.value))
-    ]
+    editions = [e for e in list_editions(db.session) if stock.get((e.id, Condition.UNSIGNED.value))]
     form.edition_id.choices = choices(
         [(e.id, f"{e.label} · {stock[(e.id, 'unsigned')]} unsigned on the table") for e in editions]
     )
@@ -503,7 +502,7 @@ def signing(event_id: int):
 @signed_in
 def signings():
     return render_template(
-        "events/signings.html", totals=statements.signings(db.session, section_scope())
+        "events/signings.html", totals=event_queries.signings(db.session, section_scope())
     )
 
 
@@ -522,13 +521,13 @@ def report(event_id: int):
             title=event.name,
         )
     limit = current_app.config["MOVES_PER_PAGE"]
-    sales = statements.event_sales_page(
+    sales = event_queries.event_sales_page(
         db.session, event.id, before_id=query_id("before"), limit=limit + 1
     )
     return render_template(
         "events/report.html",
         event=event,
-        report=statements.event_report(db.session, event),
+        report=event_queries.event_report(db.session, event),
         sales=sales[:limit],
         older={"before": sales[limit - 1].id} if len(sales) > limit else None,
         newest=request.args.get("before") is not None,
@@ -542,7 +541,7 @@ def _report_rows(session: Session, event_id: int):
     """The report as the export's rows: the figures, then every sale in the order they
     happened, read as they are written out."""
     event = session.get(Event, event_id, options=[joinedload(Event.section)])
-    data = statements.event_report(session, event)
+    data = event_queries.event_report(session, event)
     currency = event.section.currency
     yield ["brought", "", data.brought]
     yield ["returned to the store", "", data.returned]
@@ -564,7 +563,7 @@ def _report_rows(session: Session, event_id: int):
         reason,
         sold,
         total,
-    ) in statements.event_sales(session, event.id):
+    ) in event_queries.event_sales(session, event.id):
         scale = scales.get(cur)
         if scale is None:
             scale = scales[cur] = -precision(cur)

@@ -17,12 +17,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from tracker import reports, statements
 from tracker.db import db
 from tracker.domain.accounts import Role
 from tracker.domain.errors import DomainError
 from tracker.domain.money import from_minor, plain
 from tracker.models import ExchangeRate, Remittance, Section, SectionPrice
+from tracker.queries import statements
+from tracker.queries.catalogue import list_editions
 from tracker.services import money as service
 from tracker.web.access import READERS, allow, require_section, section_scope, signed_in
 from tracker.web.exports import export, requested_format
@@ -124,7 +125,7 @@ def _statement_rows(data: statements.Statement) -> list[list]:
 @allow(*SECTION_SIDE)
 def prices(section_id: int):
     section = _section(section_id)
-    editions = reports.editions(db.session)
+    editions = list_editions(db.session)
     form = PricesForm()
     if not form.is_submitted():
         own = {

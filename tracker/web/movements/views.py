@@ -17,11 +17,12 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from tracker import reports
 from tracker.db import db
 from tracker.domain.accounts import Role
 from tracker.domain.stock import Condition
 from tracker.models import Edition, Location, Stocktake
+from tracker.queries import catalogue, distribution
+from tracker.queries import stock as stock_queries
 from tracker.services import movements as service
 from tracker.web.access import allow, require_section, section_scope, signed_in
 from tracker.web.exports import export, requested_format
@@ -48,7 +49,7 @@ def _actor():
 
 
 def _place_choices(*, warehouse: bool) -> list:
-    rows = reports.places(db.session, section_scope=section_scope(), warehouse=warehouse)
+    rows = stock_queries.places(db.session, section_scope=section_scope(), warehouse=warehouse)
     return choices(
         [("", "Choose a place")]
         + [(p.id, f"{p.section.name if p.section else 'Publisher'} · {p.name}") for p in rows]
@@ -57,7 +58,7 @@ def _place_choices(*, warehouse: bool) -> list:
 
 def _edition_rows(form_lines, *, conditions=(Condition.UNSIGNED, Condition.SIGNED)) -> None:
     """One line per edition and condition, on a form being shown."""
-    for edition in reports.editions(db.session):
+    for edition in catalogue.list_editions(db.session):
         for condition in conditions:
             form_lines.append_entry({"edition_id": str(edition.id), "condition": condition.value})
 
@@ -71,7 +72,7 @@ def _copies(form_lines) -> list[service.Copies]:
 
 
 def _editions() -> dict[str, Edition]:
-    return {str(e.id): e for e in reports.editions(db.session)}
+    return {str(e.id): e for e in catalogue.list_editions(db.session)}
 
 
 def _older(rows: list, limit: int) -> dict | None:
@@ -94,7 +95,7 @@ def _by(document) -> str:
 
 
 def _transfer_rows(session: Session, section_scope: int | None):
-    for r in reports.all_transfers(session, section_scope=section_scope):
+    for r in distribution.all_transfers(session, section_scope=section_scope):
         yield [
             r.document.id,
             r.document.created_at,
@@ -108,7 +109,7 @@ def _transfer_rows(session: Session, section_scope: int | None):
 
 
 def _write_off_rows(session: Session, section_scope: int | None):
-    for r in reports.all_write_offs(session, section_scope=section_scope):
+    for r in distribution.all_write_offs(session, section_scope=section_scope):
         yield [
             r.document.id,
             r.document.created_at,
@@ -122,7 +123,7 @@ def _write_off_rows(session: Session, section_scope: int | None):
 
 
 def _stocktake_rows(session: Session, section_scope: int | None):
-    for s in reports.all_stocktakes(session, section_scope=section_scope):
+    for s in distribution.all_stocktakes(session, section_scope=section_scope):
         for line in s.lines:
             yield [
                 s.document_id,
@@ -140,7 +141,7 @@ def _stocktake_rows(session: Session, section_scope: int | None):
 
 
 def _print_run_rows(session: Session):
-    for r in reports.all_print_runs(session):
+    for r in distribution.all_print_runs(session):
         yield [
             r.document.id,
             r.occurred_at,
@@ -166,7 +167,7 @@ def transfers():
             ["document", "date", "from", "to", "copies", "what", "by", "note"],
             functools.partial(_transfer_rows, section_scope=section_scope()),
         )
-    rows = reports.transfers(
+    rows = distribution.transfers(
         db.session,
         section_scope=section_scope(),
         before_id=query_id("before"),
@@ -220,7 +221,7 @@ def write_offs():
             ["document", "date", "place", "reason", "copies", "what", "by", "note"],
             functools.partial(_write_off_rows, section_scope=section_scope()),
         )
-    rows = reports.write_offs(
+    rows = distribution.write_offs(
         db.session,
         section_scope=section_scope(),
         before_id=query_id("before"),
@@ -283,7 +284,7 @@ def stocktakes():
             ],
             functools.partial(_stocktake_rows, section_scope=section_scope()),
         )
-    rows = reports.stocktakes(
+    rows = distribution.stocktakes(
         db.session,
         section_scope=section_scope(),
         before_id=query_id("before"),
@@ -311,7 +312,7 @@ def new_stocktake():
     require_section(place.section_id)
     blind = request.args.get("blind") in ("y", "1", "on", "true")
     form = StocktakeForm()
-    expected = service.expected_stock(db.session, place.id)
+    expected = stock_queries.expected_stock(db.session, place.id)
     if not form.is_submitted():
         _count_rows(form, expected)
     response = submit(
@@ -350,7 +351,7 @@ def new_stocktake():
 
 def _count_rows(form: StocktakeForm, expected: dict) -> None:
     """A line for each edition and condition, those the ledger holds here first."""
-    for edition in reports.editions(db.session):
+    for edition in catalogue.list_editions(db.session):
         for condition in (Condition.UNSIGNED, Condition.SIGNED):
             if condition == Condition.SIGNED and not expected.get((edition.id, condition.value)):
                 continue  # signed copies are counted where the ledger has some
@@ -367,7 +368,7 @@ def stocktake(document_id: int):
     return render_template(
         "movements/stocktake.html",
         stocktake=record,
-        moves=reports.document_moves(db.session, record.document_id),
+        moves=stock_queries.document_moves(db.session, record.document_id),
     )
 
 
@@ -384,7 +385,7 @@ def print_runs():
             ["document", "delivered", "edition", "isbn", "copies", "reference", "by", "note"],
             _print_run_rows,
         )
-    rows = reports.print_runs(db.session, before_id=query_id("before"), limit=limit + 1)
+    rows = distribution.print_runs(db.session, before_id=query_id("before"), limit=limit + 1)
     return render_template(
         "movements/print_runs.html", rows=rows[:limit], older=_older(rows, limit)
     )
@@ -396,7 +397,7 @@ def new_print_run():
     form = PrintRunForm()
     form.edition_id.choices = choices(
         [("", "Choose an edition")]
-        + [(e.id, f"{e.label} · {e.isbn_display}") for e in reports.editions(db.session)]
+        + [(e.id, f"{e.label} · {e.isbn_display}") for e in catalogue.list_editions(db.session)]
     )
     response = submit(
         form,

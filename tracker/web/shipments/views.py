@@ -8,7 +8,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker import reports
 from tracker.db import db
 from tracker.domain.accounts import Role
 from tracker.domain.distribution import ShipmentStatus
@@ -17,8 +16,9 @@ from tracker.domain.money import format_money, from_minor, plain
 from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition
 from tracker.models import Country, Edition, Section, Title
+from tracker.queries.distribution import shipment_moves, shipments
+from tracker.queries.stock import expected_stock
 from tracker.services import shipments as service
-from tracker.services.movements import expected_stock
 from tracker.services.places import publisher_location
 from tracker.web.access import allow, section_scope, signed_in
 from tracker.web.exports import export, requested_format
@@ -74,10 +74,10 @@ def index():
         }
     today = date.today()
     if requested_format():
-        rows = reports.shipments(db.session, section_scope=section_scope(), **filters)
+        rows = shipments(db.session, section_scope=section_scope(), **filters)
         return export("shipments", CSV_HEADER, (_csv_row(s, today) for s in rows))
     limit = current_app.config["MOVES_PER_PAGE"]
-    rows = reports.shipments(
+    rows = shipments(
         db.session,
         section_scope=section_scope(),
         **filters,
@@ -255,7 +255,7 @@ def detail(shipment_id: int):
         shipment=shipment,
         today=date.today(),
         service=service,
-        moves=reports.shipment_moves(db.session, shipment),
+        moves=shipment_moves(db.session, shipment),
         can_manage=service.can_manage(_actor(), shipment),
         can_receive=service.can_receive(_actor(), shipment),
     )

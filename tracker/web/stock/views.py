@@ -5,9 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import select
 
-from tracker import reports
 from tracker.db import db
 from tracker.models import Document, Location
+from tracker.queries.catalogue import list_editions
+from tracker.queries.stock import (
+    document_moves,
+    document_section_ids,
+    location_balances,
+    location_moves,
+    stock_overview,
+)
 from tracker.web.access import require_section, section_scope, signed_in
 from tracker.web.inputs import query_id
 
@@ -17,12 +24,12 @@ bp = Blueprint("stock", __name__)
 @bp.get("/")
 @signed_in
 def home():
-    editions = reports.editions(db.session)
+    editions = list_editions(db.session)
     edition_id = query_id("edition")
     edition = next((e for e in editions if e.id == edition_id), None)
     if edition_id is not None and edition is None:
         abort(404)
-    overview = reports.stock_overview(
+    overview = stock_overview(
         db.session, edition.id if edition else None, section_id=section_scope()
     )
     return render_template("stock/home.html", overview=overview, editions=editions, edition=edition)
@@ -37,12 +44,12 @@ def location(code: str):
     require_section(place.section_id)
     before = query_id("before", big=True)
     limit = current_app.config["MOVES_PER_PAGE"]
-    moves = reports.location_moves(db.session, place.id, before_id=before, limit=limit + 1)
+    moves = location_moves(db.session, place.id, before_id=before, limit=limit + 1)
     more = len(moves) > limit
     return render_template(
         "stock/location.html",
         location=place,
-        balances=reports.location_balances(db.session, place.id),
+        balances=location_balances(db.session, place.id),
         moves=moves[:limit],
         next_before=moves[limit - 1].id if more else None,
     )
@@ -55,8 +62,8 @@ def document(document_id: int):
     if doc is None:
         abort(404)
     scope = section_scope()
-    if scope is not None and scope not in reports.document_section_ids(db.session, doc.id):
+    if scope is not None and scope not in document_section_ids(db.session, doc.id):
         abort(404)
     return render_template(
-        "stock/document.html", document=doc, moves=reports.document_moves(db.session, doc.id)
+        "stock/document.html", document=doc, moves=document_moves(db.session, doc.id)
     )

@@ -53,9 +53,9 @@ from tracker.models import (
     ShipmentLine,
     WeeklyFlow,
 )
+from tracker.queries.money import rates_on
+from tracker.queries.statements import convert, owed_by_section
 from tracker.services.alerts import Thresholds, thresholds_by_section
-from tracker.services.money import rates_on
-from tracker.statements import convert, owed_by_section
 
 K = LocationKind
 M = FlowMetric

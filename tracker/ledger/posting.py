@@ -25,9 +25,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, insert, literal_column, select, union_all, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from tracker import audit
@@ -75,24 +75,6 @@ class _Leg:
     reverses_id: int | None = None
     # For a reversal: the kind of the move it undoes (its flows are counted back).
     reverses_kind: MoveKind | None = None
-
-
-@dataclass(frozen=True)
-class Discrepancy:
-    """A balance (or a week of the roll-up) that disagrees with the sum of the moves."""
-
-    location: str
-    edition: str
-    condition: str
-    from_moves: int
-    in_balances: int
-    where: str = "balances"
-
-    def __str__(self) -> str:
-        return (
-            f"{self.location}, {self.edition}, {self.condition}: moves give "
-            f"{self.from_moves}, {self.where} say {self.in_balances}"
-        )
 
 
 def edition_label(edition: Edition) -> str:
@@ -203,139 +185,6 @@ def reverse(
         if "reverses_id" in str(exc.orig):
             raise AlreadyReversed("The move was reversed by someone else just now.") from None
         raise
-
-
-def check(session: Session) -> list[Discrepancy]:
-    """Recompute every balance and the weekly roll-up from the moves; list each figure
-    that disagrees."""
-    flows = union_all(
-        select(
-            Move.to_location_id.label("location_id"),
-            Move.edition_id,
-            Move.to_condition.label("condition"),
-            Move.qty.label("qty"),
-        ),
-        select(
-            Move.from_location_id.label("location_id"),
-            Move.edition_id,
-            Move.from_condition.label("condition"),
-            (literal_column("0") - Move.qty).label("qty"),
-        ),
-    ).subquery()
-    computed = {
-        (row.location_id, row.edition_id, row.condition): int(row.total)
-        for row in session.execute(
-            select(
-                flows.c.location_id,
-                flows.c.edition_id,
-                flows.c.condition,
-                func.sum(flows.c.qty).label("total"),
-            ).group_by(flows.c.location_id, flows.c.edition_id, flows.c.condition)
-        )
-    }
-    recorded = {
-        (b.location_id, b.edition_id, b.condition): b.qty
-        for b in session.execute(
-            select(Balance.location_id, Balance.edition_id, Balance.condition, Balance.qty)
-        )
-    }
-    problems = [
-        (loc, ed, cond, computed.get((loc, ed, cond), 0), recorded.get((loc, ed, cond), 0))
-        for loc, ed, cond in sorted(computed.keys() | recorded.keys())
-        if computed.get((loc, ed, cond), 0) != recorded.get((loc, ed, cond), 0)
-    ]
-    expected_flows = weekly_flows_from_moves(session)
-    kept = {
-        (f.week, f.location_id, f.edition_id, f.metric): f.qty
-        for f in session.execute(
-            select(
-                WeeklyFlow.week,
-                WeeklyFlow.location_id,
-                WeeklyFlow.edition_id,
-                WeeklyFlow.metric,
-                WeeklyFlow.qty,
-            )
-        )
-    }
-    flow_problems = [
-        (key, expected_flows.get(key, 0), kept.get(key, 0))
-        for key in sorted(expected_flows.keys() | kept.keys())
-        if expected_flows.get(key, 0) != kept.get(key, 0)
-    ]
-    if not problems and not flow_problems:
-        return []
-    locations = {loc.id: loc for loc in session.scalars(select(Location))}
-    editions = {ed.id: ed for ed in session.scalars(select(Edition))}
-
-    def place(loc: int) -> str:
-        return locations[loc].label if loc in locations else f"location {loc}"
-
-    def book(ed: int) -> str:
-        return edition_label(editions[ed]) if ed in editions else f"edition {ed}"
-
-    return [
-        Discrepancy(place(loc), book(ed), cond, from_moves, in_balances)
-        for loc, ed, cond, from_moves, in_balances in problems
-    ] + [
-        Discrepancy(
-            place(loc),
-            book(ed),
-            f"{metric} in the week of {week:%d %b %Y}",
-            from_moves,
-            in_rollup,
-            where="the weekly roll-up",
-        )
-        for (week, loc, ed, metric), from_moves, in_rollup in flow_problems
-    ]
-
-
-def weekly_flows_from_moves(session: Session) -> dict[tuple[date, int, int, str], int]:
-    """The weekly roll-up as the moves give it, read in chunks."""
-    original = aliased(Move)
-    query = (
-        select(
-            Move.kind,
-            Move.qty,
-            Move.edition_id,
-            Move.occurred_at,
-            Move.from_location_id,
-            Move.from_condition,
-            Move.to_location_id,
-            Move.to_condition,
-            original.kind,
-        )
-        .outerjoin(original, original.id == Move.reverses_id)
-        .execution_options(yield_per=20_000)
-    )
-    expected: dict[tuple[date, int, int, str], int] = defaultdict(int)
-    for (
-        kind,
-        qty,
-        edition_id,
-        occurred,
-        source,
-        source_condition,
-        target,
-        target_condition,
-        reverses_kind,
-    ) in session.execute(query):
-        week = week_of(occurred)
-        for metric, location_id, sign in flows_of(
-            kind, source, source_condition, target, target_condition, reverses_kind
-        ):
-            expected[(week, location_id, edition_id, metric)] += sign * qty
-    return {key: qty for key, qty in expected.items() if qty}
-
-
-def balance(session: Session, location_id: int, edition_id: int, condition: str) -> int:
-    qty = session.scalar(
-        select(Balance.qty).where(
-            Balance.location_id == location_id,
-            Balance.edition_id == edition_id,
-            Balance.condition == condition,
-        )
-    )
-    return qty or 0
 
 
 # -- inside the ledger ---------------------------------------------------------------

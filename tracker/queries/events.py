@@ -1,0 +1,289 @@
+"""What events did: an event's report and sales, who signed what, a place's takings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, case, cast, func, literal, or_, select, tuple_
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session, selectinload
+
+from tracker.db import UTCDateTime
+from tracker.domain.events import PaymentMethod
+from tracker.domain.places import PHYSICAL_KINDS
+from tracker.domain.stock import Condition, MoveKind
+from tracker.models import (
+    Author,
+    Balance,
+    Edition,
+    Event,
+    Location,
+    Move,
+    Sale,
+    SaleLine,
+    SaleTally,
+    Section,
+    Signing,
+    signing_authors,
+)
+
+
+@dataclass
+class EventReport:
+    event: Event
+    brought: int
+    returned: int
+    sold_unsigned: int
+    sold_signed: int
+    signed: int
+    sales: int
+    voided: int
+    takings: dict[str, int]
+    on_table_unsigned: int
+    on_table_signed: int
+
+    @property
+    def sold(self) -> int:
+        return self.sold_unsigned + self.sold_signed
+
+    @property
+    def attendance(self) -> int | None:
+        return (
+            self.event.actual_attendance
+            if self.event.actual_attendance is not None
+            else self.event.expected_attendance
+        )
+
+    @property
+    def per_attendee(self) -> Decimal | None:
+        if not self.attendance:
+            return None
+        return (Decimal(self.sold) / Decimal(self.attendance)).quantize(Decimal("0.01"))
+
+    @property
+    def takings_total(self) -> int:
+        return sum(self.takings.values())
+
+
+def event_report(session: Session, event: Event) -> EventReport:
+    """An event's figures, each from a grouped query: the same handful of statements
+    whatever the number of its sales."""
+    table = event.location_id
+    into, out_of = Move.to_location_id == table, Move.from_location_id == table
+    brought, returned = session.execute(
+        select(
+            func.coalesce(func.sum(case((into, Move.qty), else_=0)), 0),
+            func.coalesce(func.sum(case((out_of, Move.qty), else_=0)), 0),
+        ).where(Move.kind == MoveKind.TRANSFER, or_(into, out_of))
+    ).one()
+
+    sales = voided = 0
+    for kept, count in session.execute(
+        select(Sale.voided_at.is_(None), func.count())
+        .where(Sale.event_id == event.id)
+        .group_by(Sale.voided_at.is_(None))
+    ):
+        if kept:
+            sales += int(count)
+        else:
+            voided += int(count)
+    sold = defaultdict(int)
+    takings: dict[str, int] = {m.value: 0 for m in PaymentMethod}
+    for condition, method, qty, amount in session.execute(
+        select(
+            SaleLine.condition,
+            Sale.payment_method,
+            func.sum(SaleLine.qty),
+            func.sum(cast(SaleLine.qty, BigInteger) * SaleLine.unit_price_minor),
+        )
+        .join(SaleLine.sale)
+        .where(Sale.event_id == event.id, Sale.voided_at.is_(None))
+        .group_by(SaleLine.condition, Sale.payment_method)
+    ):
+        sold[condition] += int(qty)
+        takings[method] += int(amount)
+    on_table = defaultdict(int)
+    for condition, qty in session.execute(
+        select(Balance.condition, func.sum(Balance.qty))
+        .where(Balance.location_id == table)
+        .group_by(Balance.condition)
+    ):
+        on_table[condition] = int(qty)
+    signed = session.scalar(
+        select(func.coalesce(func.sum(Signing.qty), 0)).where(Signing.event_id == event.id)
+    )
+    return EventReport(
+        event=event,
+        brought=int(brought),
+        returned=int(returned),
+        sold_unsigned=sold[Condition.UNSIGNED],
+        sold_signed=sold[Condition.SIGNED],
+        signed=int(signed),
+        sales=sales,
+        voided=voided,
+        takings=takings,
+        on_table_unsigned=on_table[Condition.UNSIGNED],
+        on_table_signed=on_table[Condition.SIGNED],
+    )
+
+
+def event_sales_query(event_id: int):
+    """Every sale of an event in the order they happened, each with its copies and
+    amount: one grouped query. Its rows have ``id``, ``sold_at``, ``currency``,
+    ``payment_method``, ``buyer_name``, ``voided_at``, ``void_reason``, ``copies`` and
+    ``total_minor``."""
+    return (
+        select(
+            Sale.document_id.label("id"),
+            Sale.sold_at,
+            Sale.currency,
+            Sale.payment_method,
+            Sale.buyer_name,
+            Sale.voided_at,
+            Sale.void_reason,
+            cast(func.sum(SaleLine.qty), BigInteger).label("copies"),
+            cast(
+                func.sum(cast(SaleLine.qty, BigInteger) * SaleLine.unit_price_minor), BigInteger
+            ).label("total_minor"),
+        )
+        .join(SaleLine, SaleLine.sale_id == Sale.document_id)
+        .where(Sale.event_id == event_id)
+        # Grouped by the primary key (the other columns of the sale follow from it), in
+        # the order of the index on (event, time, number): rows come as they are read.
+        .group_by(Sale.sold_at, Sale.document_id)
+        .order_by(Sale.sold_at, Sale.document_id)
+    )
+
+
+def event_sales(session: Session, event_id: int, *, chunk: int = 1000) -> Iterator[Row]:
+    """Every sale of an event in the order they happened, each with its copies and
+    amount (``event_sales_query``), read ``chunk`` rows at a time (a server-side cursor
+    on PostgreSQL): no query per sale, and never every sale in memory at once."""
+    query = event_sales_query(event_id).execution_options(yield_per=chunk)
+    # Plain rows, through the session's connection: no ORM work per row.
+    yield from session.connection().execute(query)
+
+
+def event_sales_page(
+    session: Session, event_id: int, *, before_id: int | None = None, limit: int = 50
+) -> list[Sale]:
+    """A page of an event's sales, newest first (by when they happened, then by number),
+    with their lines and editions: ``limit`` at most, older than the sale ``before_id``
+    when it is one of the event's."""
+    query = (
+        select(Sale)
+        .where(Sale.event_id == event_id)
+        .options(selectinload(Sale.lines).joinedload(SaleLine.edition).joinedload(Edition.title))
+        .order_by(Sale.sold_at.desc(), Sale.document_id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        last = session.execute(
+            select(Sale.sold_at, Sale.document_id).where(
+                Sale.event_id == event_id, Sale.document_id == before_id
+            )
+        ).first()
+        if last is not None:
+            query = query.where(
+                tuple_(Sale.sold_at, Sale.document_id)
+                < tuple_(literal(last.sold_at, UTCDateTime()), literal(last.document_id))
+            )
+    return list(session.scalars(query))
+
+
+@dataclass
+class AuthorSignings:
+    author: Author
+    copies: int
+    events: int
+
+
+@dataclass
+class Signings:
+    by_author: list[AuthorSignings]
+    by_event: list[tuple[Event, int]]
+    total: int
+    signed_left: list[tuple[Section, int]]
+
+
+def signings(session: Session, section_id: int | None = None) -> Signings:
+    """Who signed how many copies, where; and the signed copies still on hand."""
+    base = select(Signing).join(Signing.event)
+    if section_id is not None:
+        base = base.where(Event.section_id == section_id)
+    ids = select(Signing.document_id).join(Signing.event)
+    if section_id is not None:
+        ids = ids.where(Event.section_id == section_id)
+    by_author = [
+        AuthorSignings(author, int(copies), int(events))
+        for author, copies, events in session.execute(
+            select(Author, func.sum(Signing.qty), func.count(func.distinct(Signing.event_id)))
+            .join(signing_authors, signing_authors.c.author_id == Author.id)
+            .join(Signing, Signing.document_id == signing_authors.c.signing_id)
+            .where(Signing.document_id.in_(ids))
+            .group_by(Author.id, Author.name)
+            .order_by(func.sum(Signing.qty).desc(), Author.name)
+        )
+    ]
+    by_event = [
+        (event, int(qty))
+        for event, qty in session.execute(
+            select(Event, func.sum(Signing.qty))
+            .join(Signing, Signing.event_id == Event.id)
+            .where(Signing.document_id.in_(ids))
+            .group_by(Event.id)
+            .order_by(Event.starts_on)
+        )
+    ]
+    left_query = (
+        select(Section, func.sum(Balance.qty))
+        .join(Location, Location.section_id == Section.id)
+        .join(Balance, Balance.location_id == Location.id)
+        .where(
+            Balance.condition == Condition.SIGNED,
+            Location.kind.in_([k.value for k in PHYSICAL_KINDS]),
+        )
+        .group_by(Section.id)
+        .order_by(Section.name)
+    )
+    if section_id is not None:
+        left_query = left_query.where(Section.id == section_id)
+    signed_left = [(s, int(q)) for s, q in session.execute(left_query) if q]
+    return Signings(by_author, by_event, sum(q for _e, q in by_event), signed_left)
+
+
+def tally(session: Session, location_id: int) -> dict:
+    """Copies sold at a place, the number of sales and the takings by payment method
+    (voided sales left out), from the tally kept with every sale: a few rows, however
+    many sales there were."""
+    takings = dict.fromkeys((m.value for m in PaymentMethod), 0)
+    copies = count = 0
+    columns = SaleTally.__table__.c
+    for row in session.execute(
+        select(columns.payment_method, columns.sales, columns.copies, columns.amount_minor).where(
+            columns.location_id == location_id
+        )
+    ):
+        count += row.sales
+        copies += row.copies
+        takings[row.payment_method] += row.amount_minor
+    return {"copies": copies, "sales": count, "takings": takings, "total": sum(takings.values())}
+
+
+def last_sale(session: Session, actor: object, location_id: int) -> Sale | None:
+    """The latest sale at a place that is not voided (the actor's own, for a treasurer)."""
+    query = (
+        select(Sale)
+        .join(Sale.document)
+        .where(Sale.location_id == location_id, Sale.voided_at.is_(None))
+        .order_by(Sale.document_id.desc())
+        .limit(1)
+    )
+    if actor is not None:
+        from tracker.models import Document
+
+        query = query.where(Document.created_by_id == actor.id)
+    return session.scalar(query)

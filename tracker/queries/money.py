@@ -1,0 +1,53 @@
+"""Prices readers pay in each section, and the exchange rates in force on a day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker.models import Edition, ExchangeRate, Section, SectionPrice
+
+
+def price_for(session: Session, section: Section, edition: Edition) -> int | None:
+    """What a reader pays for ``edition`` in ``section`` (minor units of its currency):
+    the section's own price, else the list price when it is in the same currency."""
+    own = session.get(SectionPrice, (section.id, edition.id))
+    if own is not None:
+        return own.price_minor
+    if edition.currency == section.currency:
+        return edition.list_price_minor
+    return None
+
+
+def prices_for(session: Session, section: Section, editions: list[Edition]) -> dict:
+    """``price_for`` of each edition, in one query: edition id -> price or None."""
+    own = {
+        p.edition_id: p.price_minor
+        for p in session.scalars(select(SectionPrice).where(SectionPrice.section_id == section.id))
+    }
+    return {
+        e.id: own.get(e.id, e.list_price_minor if e.currency == section.currency else None)
+        for e in editions
+    }
+
+
+def rates_on(session: Session, day: date) -> dict[str, ExchangeRate]:
+    """The rate in force on ``day`` for every currency that has one (one query)."""
+    latest = (
+        select(ExchangeRate.currency, func.max(ExchangeRate.valid_on).label("valid_on"))
+        .where(ExchangeRate.valid_on <= day)
+        .group_by(ExchangeRate.currency)
+        .subquery()
+    )
+    return {
+        rate.currency: rate
+        for rate in session.scalars(
+            select(ExchangeRate).join(
+                latest,
+                (latest.c.currency == ExchangeRate.currency)
+                & (latest.c.valid_on == ExchangeRate.valid_on),
+            )
+        )
+    }

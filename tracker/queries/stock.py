@@ -1,0 +1,337 @@
+"""Where the copies are: stock by section and place, a place's balances and moves, a
+document's moves. Figures come from the balances (kept with every posting), never
+from summing the whole ledger."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, literal, or_, select, tuple_, union
+from sqlalchemy.orm import Session, contains_eager, joinedload
+
+from tracker.db import UTCDateTime
+from tracker.domain.places import PHYSICAL_KINDS, LocationKind
+from tracker.domain.stock import Condition
+from tracker.models import (
+    Balance,
+    Document,
+    Edition,
+    Location,
+    Move,
+    Section,
+)
+
+K = LocationKind
+
+
+@dataclass
+class Stock:
+    """Copies by condition."""
+
+    unsigned: int = 0
+    signed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.unsigned + self.signed
+
+    def add(self, condition: str, qty: int) -> None:
+        if condition == Condition.SIGNED:
+            self.signed += qty
+        else:
+            self.unsigned += qty
+
+
+@dataclass
+class LocationStock:
+    location: Location
+    stock: Stock = field(default_factory=Stock)
+
+
+@dataclass
+class PlaceRow:
+    """The publisher, or one section: its stock by kind of place."""
+
+    name: str
+    country_code: str | None
+    country_name: str | None
+    section: Section | None
+    in_transit: int = 0
+    on_hand: Stock = field(default_factory=Stock)
+    sold: int = 0
+    signed: int = 0
+    written_off: int = 0
+    # Copies short (positive) or found (negative) at stocktakes, net.
+    counted_short: int = 0
+    locations: list[LocationStock] = field(default_factory=list)
+
+
+@dataclass
+class StockOverview:
+    publisher: PlaceRow
+    sections: list[PlaceRow]
+    printed: int
+    signed: int
+    # Limited to one section (a treasurer's view): no publisher or world figures.
+    scoped: bool = False
+
+    @property
+    def rows(self) -> list[PlaceRow]:
+        return [self.publisher, *self.sections]
+
+    @property
+    def in_warehouse(self) -> int:
+        return self.publisher.on_hand.total
+
+    @property
+    def in_transit(self) -> int:
+        return sum(row.in_transit for row in self.rows)
+
+    @property
+    def with_sections(self) -> int:
+        return sum(row.on_hand.total for row in self.sections)
+
+    @property
+    def sold(self) -> int:
+        return sum(row.sold for row in self.rows)
+
+    @property
+    def written_off(self) -> int:
+        return sum(row.written_off for row in self.rows)
+
+    @property
+    def counted_short(self) -> int:
+        return sum(row.counted_short for row in self.rows)
+
+    @property
+    def section_totals(self) -> PlaceRow:
+        total = PlaceRow("All sections", None, None, None)
+        for row in self.sections:
+            total.in_transit += row.in_transit
+            total.on_hand.unsigned += row.on_hand.unsigned
+            total.on_hand.signed += row.on_hand.signed
+            total.sold += row.sold
+            total.signed += row.signed
+            total.written_off += row.written_off
+        return total
+
+
+def stock_overview(
+    session: Session, edition_id: int | None = None, section_id: int | None = None
+) -> StockOverview:
+    """Stock of one edition (or all) by section and location, from the balances; with
+    ``section_id``, of that section only."""
+    location_query = select(Location).options(
+        joinedload(Location.section).joinedload(Section.country)
+    )
+    query = select(Balance.location_id, Balance.condition, func.sum(Balance.qty)).group_by(
+        Balance.location_id, Balance.condition
+    )
+    if section_id is not None:
+        location_query = location_query.where(Location.section_id == section_id)
+        query = query.join(Location, Location.id == Balance.location_id).where(
+            Location.section_id == section_id
+        )
+    locations = list(session.scalars(location_query))
+    if edition_id is not None:
+        query = query.where(Balance.edition_id == edition_id)
+    quantities: dict[int, Stock] = defaultdict(Stock)
+    for location_id, condition, qty in session.execute(query):
+        quantities[location_id].add(condition, int(qty))
+
+    publisher = PlaceRow("Publisher", None, None, None)
+    by_section: dict[int, PlaceRow] = {}
+    printed = 0
+    for location in sorted(locations, key=lambda loc: (loc.kind != K.WAREHOUSE, loc.name)):
+        stock = quantities.get(location.id, Stock())
+        section = location.section
+        if section is None:
+            row = publisher
+        else:
+            row = by_section.get(section.id)
+            if row is None:
+                row = by_section[section.id] = PlaceRow(
+                    section.name, section.country_code, section.country.name, section
+                )
+        kind = location.kind
+        if kind == K.PRINTER:
+            printed -= stock.total
+        elif kind in PHYSICAL_KINDS:
+            row.on_hand.unsigned += stock.unsigned
+            row.on_hand.signed += stock.signed
+            if location.active or stock.total:
+                row.locations.append(LocationStock(location, stock))
+        elif kind == K.IN_TRANSIT:
+            row.in_transit += stock.total
+        elif kind == K.CUSTOMERS:
+            row.sold += stock.total
+        elif kind == K.WRITTEN_OFF:
+            row.written_off += stock.total
+        elif kind == K.STOCKTAKE_DIFFERENCES:
+            row.counted_short += stock.total
+        if kind != K.PRINTER:
+            row.signed += stock.signed
+    sections = sorted(by_section.values(), key=lambda r: (r.country_name or "", r.name))
+    return StockOverview(
+        publisher=publisher,
+        sections=sections,
+        printed=printed,
+        signed=sum(row.signed for row in [publisher, *sections]),
+        scoped=section_id is not None,
+    )
+
+
+def location_balances(session: Session, location_id: int) -> list[tuple[Edition, Stock]]:
+    rows = session.execute(
+        select(Balance.edition_id, Balance.condition, Balance.qty).where(
+            Balance.location_id == location_id
+        )
+    ).all()
+    by_edition: dict[int, Stock] = defaultdict(Stock)
+    for edition_id, condition, qty in rows:
+        by_edition[edition_id].add(condition, qty)
+    if not by_edition:
+        return []
+    eds = session.scalars(
+        select(Edition).where(Edition.id.in_(by_edition)).options(joinedload(Edition.title))
+    )
+    return sorted(((e, by_edition[e.id]) for e in eds), key=lambda pair: pair[0].label)
+
+
+def location_moves(
+    session: Session, location_id: int, *, before_id: int | None = None, limit: int = 50
+) -> list[Move]:
+    """The latest moves in or out of a location, newest first, ``limit`` at a time.
+
+    Newest by when they happened, then by when they were posted; ``before_id`` is the
+    last move of the previous page. Each side (out of, into) walks its own index and
+    stops after ``limit`` rows, however long the ledger.
+    """
+    cursor = None
+    if before_id is not None:
+        last = session.get(Move, before_id)
+        if last is not None:
+            cursor = tuple_(literal(last.occurred_at, UTCDateTime()), literal(last.id))
+
+    def side(column):
+        query = select(Move.id, Move.occurred_at).where(column == location_id)
+        if cursor is not None:
+            query = query.where(tuple_(Move.occurred_at, Move.id) < cursor)
+        return query.order_by(Move.occurred_at.desc(), Move.id.desc()).limit(limit)
+
+    newest = union(
+        side(Move.from_location_id).subquery().select(),
+        side(Move.to_location_id).subquery().select(),
+    ).subquery()
+    return list(
+        session.scalars(
+            select(Move)
+            .where(Move.id.in_(select(newest.c.id)))
+            .options(
+                joinedload(Move.edition).joinedload(Edition.title),
+                joinedload(Move.from_location),
+                joinedload(Move.to_location),
+                joinedload(Move.document),
+            )
+            .order_by(Move.occurred_at.desc(), Move.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass
+class DocumentRow:
+    document: Document
+    occurred_at: datetime
+    copies: int
+    moves: int
+
+
+def section_documents(
+    session: Session, section_id: int, first: date, last: date, *, limit: int = 50
+) -> list[DocumentRow]:
+    """The latest documents that moved copies in or out of a section's places between
+    two days (inclusive), newest first: at most ``limit``."""
+    places = select(Location.id).where(Location.section_id == section_id)
+    start = datetime.combine(first, time(), tzinfo=UTC)
+    stop = datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC)
+    latest = func.max(Move.occurred_at)
+    found = session.execute(
+        select(Move.document_id, latest, func.sum(Move.qty), func.count())
+        .where(
+            or_(Move.from_location_id.in_(places), Move.to_location_id.in_(places)),
+            Move.occurred_at >= start,
+            Move.occurred_at < stop,
+        )
+        .group_by(Move.document_id)
+        .order_by(latest.desc(), Move.document_id.desc())
+        .limit(limit)
+    ).all()
+    documents = {
+        d.id: d
+        for d in session.scalars(
+            select(Document)
+            .where(Document.id.in_([row[0] for row in found]))
+            .options(joinedload(Document.created_by))
+        )
+    }
+    return [
+        DocumentRow(documents[doc_id], at, int(copies), int(moves))
+        for doc_id, at, copies, moves in found
+    ]
+
+
+def document_section_ids(session: Session, document_id: int) -> set[int | None]:
+    """The sections whose places a document's moves touch (None: the publisher's)."""
+    sides = union(
+        select(Move.from_location_id.label("location_id")).where(Move.document_id == document_id),
+        select(Move.to_location_id.label("location_id")).where(Move.document_id == document_id),
+    ).subquery()
+    return set(
+        session.scalars(
+            select(Location.section_id).where(Location.id.in_(select(sides.c.location_id)))
+        )
+    )
+
+
+def document_moves(session: Session, document_id: int) -> list[Move]:
+
+    return list(
+        session.scalars(
+            select(Move)
+            .where(Move.document_id == document_id)
+            .options(
+                joinedload(Move.edition).joinedload(Edition.title),
+                joinedload(Move.from_location),
+                joinedload(Move.to_location),
+            )
+            .order_by(Move.id)
+        )
+    )
+
+
+def places(
+    session: Session, *, section_scope: int | None = None, warehouse: bool = True
+) -> list[Location]:
+    """Open physical places, grouped by section (the publisher's first)."""
+    kinds = [K.SECTION_STORE, K.EVENT_TABLE] + ([K.WAREHOUSE] if warehouse else [])
+    query = (
+        select(Location)
+        .outerjoin(Location.section)
+        .options(contains_eager(Location.section))
+        .where(Location.kind.in_(kinds), Location.active.is_(True))
+        .order_by(Section.name.nulls_first(), Location.kind.desc(), Location.name)
+    )
+    if section_scope is not None:
+        query = query.where(Location.section_id == section_scope)
+    return list(session.scalars(query))
+
+
+def expected_stock(session: Session, location_id: int) -> dict[tuple[int, str], int]:
+    """What the ledger holds at a location: (edition, condition) -> copies."""
+    return {
+        (b.edition_id, b.condition): b.qty
+        for b in session.scalars(select(Balance).where(Balance.location_id == location_id))
+    }
