@@ -3,7 +3,7 @@
     python -m bench.audit_chain                      # both engines
     python -m bench.audit_chain --engines sqlite --sales 300
 
-Each sale is posted in-process through the tracker's own service (events.sell) and
+Each sale is posted in-process through the tracker's own service (sales_service.sell) and
 committed on its own, as the sale screen does: one audit row, so one link, per sale.
 Measured in the same run, in alternating rounds, with the chain as the app writes it
 and with its commit hook taken out (the baseline):
@@ -42,8 +42,9 @@ from tracker import audit, migrate
 from tracker.db import make_engine
 from tracker.domain.places import LocationKind
 from tracker.ledger import MoveLine
-from tracker.services import catalogue, events, places
-from tracker.services.events import SaleItem
+from tracker.services import catalogue, places
+from tracker.services import sales as sales_service
+from tracker.services.sales import SaleItem
 from tracker.services.stock import post_document
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -101,7 +102,7 @@ def _setup(session: Session, copies: int) -> tuple[int, list[int]]:
 
 
 def _sell(session: Session, edition: int, store: int) -> None:
-    events.sell(
+    sales_service.sell(
         session, None, location_id=store, items=[SaleItem(edition, 1)], payment_method="cash"
     )
     session.commit()

@@ -164,6 +164,9 @@ def _build_event(url: str, sales: int) -> tuple[int, str]:
     from tracker.passwords import make_hasher
     from tracker.services import accounts, movements, places
     from tracker.services import events as event_service
+    from tracker.services import places as places_service
+    from tracker.services import sales as sales_service
+    from tracker.services import signings as signings_service
     from tracker.services.stock import post_document
 
     rng = random.Random(11)
@@ -197,7 +200,7 @@ def _build_event(url: str, sales: int) -> tuple[int, str]:
             for sale in plan:
                 for edition, condition, qty, _price in sale["lines"]:
                     needed[(edition.id, condition)] += qty
-            store = event_service.store_of(section)
+            store = places_service.store_of(section)
             printer = places.publisher_location(session, LocationKind.PRINTER)
             opened = datetime.combine(event.starts_on, datetime.min.time(), UTC)
             for edition in editions:
@@ -218,7 +221,7 @@ def _build_event(url: str, sales: int) -> tuple[int, str]:
                 )
             authors = list(session.scalars(select(Author.id)))
             for edition in editions:
-                event_service.sign(
+                signings_service.sign(
                     session,
                     None,
                     event_id=event.id,
@@ -354,7 +357,7 @@ def _build_event(url: str, sales: int) -> tuple[int, str]:
                 select(Sale.document_id).where(Sale.event_id == event.id).order_by(Sale.document_id)
             ).all()
             for sale_id in rng.sample(ids, voids):
-                event_service.void_sale(session, None, sale_id, "typed the wrong edition")
+                sales_service.void_sale(session, None, sale_id, "typed the wrong edition")
             event_service.close_event(session, None, event.id)
             session.commit()
             problems = ledger.check(session)

@@ -36,6 +36,8 @@ from tracker.ledger import MoveLine
 from tracker.models import Document, Location, Move, Section
 from tracker.services import catalogue, places
 from tracker.services import events as event_service
+from tracker.services import places as places_service
+from tracker.services import receipts as receipts_service
 from tracker.services import shipments as shipment_service
 from tracker.services.stock import post_document
 
@@ -243,7 +245,7 @@ def generate(
             timeline.append((start + timedelta(days=quarter * 91 + 60), 3, ("return", section)))
     timeline.sort(key=lambda t: (t[0], t[1], str(t[2][0]), t[2][1].id))
 
-    store = {s.id: event_service.store_of(s) for s in sections}
+    store = {s.id: places_service.store_of(s) for s in sections}
     customers = {s.id: s.location_of_kind(LocationKind.CUSTOMERS) for s in sections}
     written_off = {s.id: s.location_of_kind(LocationKind.WRITTEN_OFF) for s in sections}
     postings = 0
@@ -333,12 +335,12 @@ def generate(
             # Every other section's last shipment is held up on the way (overdue).
             delayed = month == 11 and sections.index(section) % 2 == 1
             if arrives <= end and not delayed:
-                shipment_service.receive(
+                receipts_service.receive(
                     session,
                     None,
                     shipment.id,
                     [
-                        shipment_service.ReceiptInput(line.id, received=line.qty)
+                        receipts_service.ReceiptInput(line.id, received=line.qty)
                         for line in shipment.lines
                     ],
                     when=_at(arrives, rng, 11),

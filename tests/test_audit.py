@@ -14,6 +14,7 @@ from tracker import audit
 from tracker.domain.accounts import Role
 from tracker.models import AuditEntry, Move, Section, User
 from tracker.services import accounts, places
+from tracker.services import remittances as remittances_service
 from tracker.services.stock import reverse_moves
 
 
@@ -215,7 +216,7 @@ def test_status_changes_made_with_conditional_updates_are_recorded(world: World,
     status moves on in one conditional UPDATE, and the audit trail says so."""
     from datetime import date
 
-    from tracker.services import events, money, shipments
+    from tracker.services import events, shipments
 
     world.stocked(20)
     gb = world.loc("GB-STORE").section_id
@@ -232,7 +233,7 @@ def test_status_changes_made_with_conditional_updates_are_recorded(world: World,
     )
     events.close_event(session, None, event.id)
     events.reopen_event(session, None, event.id)
-    remittance = money.record_remittance(
+    remittance = remittances_service.record_remittance(
         session,
         None,
         section_id=gb,
@@ -241,7 +242,7 @@ def test_status_changes_made_with_conditional_updates_are_recorded(world: World,
         sent_on=date.today(),
         method="bank_transfer",
     )
-    money.confirm_remittance(session, None, remittance.document_id)
+    remittances_service.confirm_remittance(session, None, remittance.document_id)
     kinds = [
         (e.kind, e.after)
         for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))

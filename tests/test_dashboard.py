@@ -17,8 +17,10 @@ from tracker.domain.places import PHYSICAL_KINDS, LocationKind
 from tracker.models import Edition, Location, Move, Receipt, Section, Shipment
 from tracker.queries import dashboard, statements
 from tracker.queries.dashboard import Period, monday
-from tracker.queries.money import rates_on
+from tracker.queries.prices import rates_on
 from tracker.services import alerts
+from tracker.services import receipts as receipts_service
+from tracker.services import sales as sales_service
 
 K = LocationKind
 
@@ -316,8 +318,9 @@ def test_every_way_copies_come_and_go_adds_up(session, world):
     on their way at the end), passes copies to another section and counts short: each
     figure matches the tally, every row adds up from on hand at the start, and the
     totals row agrees with the world's figures."""
-    from tracker.services import events, movements, shipments
-    from tracker.services.shipments import LineInput, ReceiptInput
+    from tracker.services import movements, shipments
+    from tracker.services.receipts import ReceiptInput
+    from tracker.services.shipments import LineInput
 
     gb = session.scalar(select(Section).where(Section.name == "Britain"))
     se = session.scalar(select(Section).where(Section.name == "Sweden"))
@@ -335,7 +338,7 @@ def test_every_way_copies_come_and_go_adds_up(session, world):
     )
     shipments.dispatch(session, None, outbound.id, when=days[0])
     line = outbound.lines[0].id
-    shipments.receive(
+    receipts_service.receive(
         session,
         None,
         outbound.id,
@@ -343,11 +346,11 @@ def test_every_way_copies_come_and_go_adds_up(session, world):
         when=days[1],
     )
     store = world.loc("GB-STORE").id
-    events.sell(
+    sales_service.sell(
         session,
         None,
         location_id=store,
-        items=[events.SaleItem(world.edition.id, 10)],
+        items=[sales_service.SaleItem(world.edition.id, 10)],
         payment_method="cash",
         when=days[2],
     )

@@ -13,9 +13,13 @@ from tracker.domain.accounts import Role
 from tracker.domain.errors import DomainError, InsufficientStock, NotFound
 from tracker.models import Author, Event, Move, Sale
 from tracker.queries import events as event_queries
-from tracker.services import events, money
-from tracker.services.events import EventDetails, SaleItem
+from tracker.services import events
+from tracker.services import prices as prices_service
+from tracker.services import sales as sales_service
+from tracker.services import signings as signings_service
+from tracker.services.events import EventDetails
 from tracker.services.movements import Copies, transfer
+from tracker.services.sales import SaleItem
 
 
 @pytest.fixture
@@ -83,7 +87,7 @@ def test_bad_events(world: World, session, treasurer, changes, message):
 def test_sales_take_from_the_table_at_the_usual_or_a_typed_price(
     launch: Event, world: World, session, treasurer
 ):
-    sale = events.sell(
+    sale = sales_service.sell(
         session,
         treasurer,
         location_id=launch.location_id,
@@ -93,7 +97,7 @@ def test_sales_take_from_the_table_at_the_usual_or_a_typed_price(
     )
     assert sale.total_minor == 5000 and sale.currency == "GBP"  # the list price, £25
     assert sale.event_id == launch.id and sale.buyer_name == "Sam"
-    events.sell(
+    sales_service.sell(
         session,
         treasurer,
         location_id=launch.location_id,
@@ -101,8 +105,8 @@ def test_sales_take_from_the_table_at_the_usual_or_a_typed_price(
         payment_method="card",
     )
     assert world.stock(launch.location.code) == 27 and world.stock("GB-CUSTOMERS") == 3
-    money.set_price(session, treasurer, launch.section_id, world.edition.id, "20")
-    sale = events.sell(
+    prices_service.set_price(session, treasurer, launch.section_id, world.edition.id, "20")
+    sale = sales_service.sell(
         session,
         treasurer,
         location_id=launch.location_id,
@@ -139,7 +143,7 @@ def test_sales_that_cannot_be(
     ]
     before = snapshot(session)
     with pytest.raises(error, match=message):
-        events.sell(session, treasurer, **arguments)
+        sales_service.sell(session, treasurer, **arguments)
     assert snapshot(session) == before
     assert session.scalars(select(Sale)).all() == []
 
@@ -150,14 +154,14 @@ def test_a_price_is_needed_where_the_list_price_is_in_another_currency(
     world.stocked(5, store="SE-STORE")
     swede = make_user(Role.TREASURER, "SE")
     with pytest.raises(DomainError, match="has no price in SEK yet"):
-        events.sell(
+        sales_service.sell(
             session,
             swede,
             location_id=world.loc("SE-STORE").id,
             items=[SaleItem(world.edition.id, 1)],
             payment_method="cash",
         )
-    sale = events.sell(
+    sale = sales_service.sell(
         session,
         swede,
         location_id=world.loc("SE-STORE").id,
@@ -170,14 +174,14 @@ def test_a_price_is_needed_where_the_list_price_is_in_another_currency(
 def test_closing_brings_the_leftovers_back_and_stops_sales(
     launch: Event, world: World, session, treasurer
 ):
-    events.sell(
+    sales_service.sell(
         session,
         treasurer,
         location_id=launch.location_id,
         items=[SaleItem(world.edition.id, 4)],
         payment_method="cash",
     )
-    events.sign(
+    signings_service.sign(
         session,
         treasurer,
         event_id=launch.id,
@@ -190,7 +194,7 @@ def test_closing_brings_the_leftovers_back_and_stops_sales(
     assert world.stock("GB-STORE") == 70 + 21 and world.stock("GB-STORE", condition="signed") == 5
     assert not launch.is_open and not launch.location.active
     with pytest.raises(DomainError, match="London launch is closed: reopen it to sell there."):
-        events.sell(
+        sales_service.sell(
             session,
             treasurer,
             location_id=launch.location_id,
@@ -205,38 +209,38 @@ def test_closing_brings_the_leftovers_back_and_stops_sales(
 
 
 def test_void_and_undo_are_reversals(launch: Event, world: World, session, treasurer, make_user):
-    first = events.sell(
+    first = sales_service.sell(
         session,
         treasurer,
         location_id=launch.location_id,
         items=[SaleItem(world.edition.id, 3)],
         payment_method="cash",
     )
-    second = events.sell(
+    second = sales_service.sell(
         session,
         treasurer,
         location_id=launch.location_id,
         items=[SaleItem(world.edition.id, 1)],
         payment_method="card",
     )
-    undone = events.undo_sale(session, treasurer, launch.location_id, second.id)
+    undone = sales_service.undo_sale(session, treasurer, launch.location_id, second.id)
     assert undone.id == second.id and undone.void_reason == "Undone at the table"
-    events.void_sale(session, treasurer, first.id, "counted twice")
+    sales_service.void_sale(session, treasurer, first.id, "counted twice")
     assert world.stock(launch.location.code) == 30 and world.stock("GB-CUSTOMERS") == 0
     reversals = session.scalars(select(Move).where(Move.kind == "reversal")).all()
     assert len(reversals) == 2 and all(m.reverses_id for m in reversals)
     with pytest.raises(DomainError, match=f"Sale #{first.id} was already voided."):
-        events.void_sale(session, treasurer, first.id, "again")
+        sales_service.void_sale(session, treasurer, first.id, "again")
     with pytest.raises(DomainError, match="Say why the sale is voided."):
-        events.void_sale(session, treasurer, second.id, " ")
+        sales_service.void_sale(session, treasurer, second.id, " ")
     # A second tap on Undo names the same sale: it is not undone twice, and no other
     # sale is undone in its place.
-    with pytest.raises(events.AlreadyUndone, match=f"Sale #{second.id} was already undone."):
-        events.undo_sale(session, treasurer, launch.location_id, second.id)
+    with pytest.raises(sales_service.AlreadyUndone, match=f"Sale #{second.id} was already undone."):
+        sales_service.undo_sale(session, treasurer, launch.location_id, second.id)
     with pytest.raises(DomainError, match=f"There is no sale #{first.id + 999} of yours"):
-        events.undo_sale(session, treasurer, launch.location_id, first.id + 999)
+        sales_service.undo_sale(session, treasurer, launch.location_id, first.id + 999)
     swede = make_user(Role.TREASURER, "SE")
-    third = events.sell(
+    third = sales_service.sell(
         session,
         treasurer,
         location_id=launch.location_id,
@@ -244,7 +248,7 @@ def test_void_and_undo_are_reversals(launch: Event, world: World, session, treas
         payment_method="cash",
     )
     with pytest.raises(NotFound, match=f"There is no sale {third.id}."):
-        events.void_sale(session, swede, third.id, "not mine")
+        sales_service.void_sale(session, swede, third.id, "not mine")
     assert ledger.check(session) == []
 
 
@@ -273,7 +277,7 @@ def test_the_tally_kept_with_sales_and_voids(launch: Event, world: World, sessio
         (table, 1, "bank_transfer", None),
     ):
         sold.append(
-            events.sell(
+            sales_service.sell(
                 session,
                 treasurer,
                 location_id=place,
@@ -281,11 +285,11 @@ def test_the_tally_kept_with_sales_and_voids(launch: Event, world: World, sessio
                 payment_method=method,
             )
         )
-    events.void_sale(session, treasurer, sold[0].id, "wrong book")
-    events.undo_sale(session, treasurer, table, sold[5].id)
+    sales_service.void_sale(session, treasurer, sold[0].id, "wrong book")
+    sales_service.undo_sale(session, treasurer, table, sold[5].id)
     before = event_queries.tally(session, table)
     with pytest.raises(InsufficientStock):
-        events.sell(
+        sales_service.sell(
             session,
             treasurer,
             location_id=table,
@@ -301,7 +305,7 @@ def test_the_tally_kept_with_sales_and_voids(launch: Event, world: World, sessio
 
 def test_signings(launch: Event, world: World, session, treasurer):
     woods, sewell = _authors(session)
-    signing = events.sign(
+    signing = signings_service.sign(
         session,
         treasurer,
         event_id=launch.id,
@@ -314,7 +318,7 @@ def test_signings(launch: Event, world: World, session, treasurer):
     assert [d.recipient for d in signing.dedications] == ["Ahmed", "Greta"]
     assert world.stock(launch.location.code) == 20
     assert world.stock(launch.location.code, condition="signed") == 10
-    events.sign(
+    signings_service.sign(
         session,
         treasurer,
         event_id=launch.id,
@@ -323,7 +327,7 @@ def test_signings(launch: Event, world: World, session, treasurer):
         author_ids=[woods],
     )
     # A signed copy is sold from the signed stock.
-    events.sell(
+    sales_service.sell(
         session,
         treasurer,
         location_id=launch.location_id,
@@ -361,14 +365,14 @@ def test_signings_that_cannot_be(
     }
     before = snapshot(session)
     with pytest.raises(error, match=message):
-        events.sign(session, treasurer, **arguments)
+        signings_service.sign(session, treasurer, **arguments)
     assert snapshot(session) == before
 
 
 def test_other_roles_and_sections(launch: Event, world: World, session, make_user):
     for role, section in ((Role.COORDINATOR, None), (Role.DISTRIBUTOR, None)):
         with pytest.raises(DomainError, match="Only a section's treasurer"):
-            events.sell(
+            sales_service.sell(
                 session,
                 make_user(role, section),
                 location_id=launch.location_id,
@@ -377,7 +381,7 @@ def test_other_roles_and_sections(launch: Event, world: World, session, make_use
             )
     swede = make_user(Role.TREASURER, "SE")
     with pytest.raises(NotFound):
-        events.sell(
+        sales_service.sell(
             session,
             swede,
             location_id=launch.location_id,
@@ -389,7 +393,7 @@ def test_other_roles_and_sections(launch: Event, world: World, session, make_use
 
 
 def test_the_event_report(launch: Event, world: World, session, treasurer):
-    events.sign(
+    signings_service.sign(
         session,
         treasurer,
         event_id=launch.id,
@@ -397,28 +401,28 @@ def test_the_event_report(launch: Event, world: World, session, treasurer):
         qty=6,
         author_ids=_authors(session),
     )
-    events.sell(
+    sales_service.sell(
         session,
         treasurer,
         location_id=launch.location_id,
         items=[SaleItem(world.edition.id, 4)],
         payment_method="cash",
     )
-    events.sell(
+    sales_service.sell(
         session,
         treasurer,
         location_id=launch.location_id,
         items=[SaleItem(world.edition.id, 2, "signed", "30")],
         payment_method="card",
     )
-    voided = events.sell(
+    voided = sales_service.sell(
         session,
         treasurer,
         location_id=launch.location_id,
         items=[SaleItem(world.edition.id, 1)],
         payment_method="cash",
     )
-    events.void_sale(session, treasurer, voided.id, "mistake")
+    sales_service.void_sale(session, treasurer, voided.id, "mistake")
     events.close_event(session, treasurer, launch.id)
     report = event_queries.event_report(session, launch)
     assert (report.brought, report.returned) == (30, 24)

@@ -143,8 +143,8 @@ def test_sale_tallies_are_filled_from_the_sales_already_recorded(database):
 
     from tests.factories import World
     from tracker.models import SaleTally
-    from tracker.services import events
-    from tracker.services.events import SaleItem
+    from tracker.services import sales as sales_service
+    from tracker.services.sales import SaleItem
 
     url = database.fresh()
     engine = make_engine(url)
@@ -153,7 +153,7 @@ def test_sale_tallies_are_filled_from_the_sales_already_recorded(database):
             world = World.build(session).stocked(100)
             store = world.loc("GB-STORE").id
             sales = [
-                events.sell(
+                sales_service.sell(
                     session,
                     None,
                     location_id=store,
@@ -162,7 +162,7 @@ def test_sale_tallies_are_filled_from_the_sales_already_recorded(database):
                 )
                 for qty, method, price in ((2, "cash", None), (1, "card", "9.99"), (3, "cash", "0"))
             ]
-            events.void_sale(session, None, sales[1].id, "test")
+            sales_service.void_sale(session, None, sales[1].id, "test")
             session.commit()
             kept = sorted(session.execute(select(SaleTally.__table__)).all())
             assert kept == [(store, "card", 0, 0, 0), (store, "cash", 2, 5, 5000)]
@@ -226,15 +226,15 @@ def test_a_downgrade_that_would_delete_data_is_refused_unless_forced(database):
     from sqlalchemy.orm import Session
 
     from tests.factories import World
-    from tracker.services import events
-    from tracker.services.events import SaleItem
+    from tracker.services import sales as sales_service
+    from tracker.services.sales import SaleItem
 
     url = database.fresh()
     engine = make_engine(url)
     try:
         with Session(engine) as session:
             world = World.build(session).stocked(20)
-            events.sell(
+            sales_service.sell(
                 session,
                 None,
                 location_id=world.loc("GB-STORE").id,

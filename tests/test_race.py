@@ -14,6 +14,7 @@ from tracker.db import make_engine
 from tracker.domain.errors import InsufficientStock
 from tracker.ledger import MoveLine
 from tracker.models import Document, Location, Move, Section, Shipment, ShipmentLine, User
+from tracker.services import receipts as receipts_service
 from tracker.services.stock import post_document
 
 WORKERS = 8
@@ -232,11 +233,11 @@ def test_two_receipts_of_one_shipment_count_each_copy_once(database):
     def receive() -> str:
         with factory() as session:
             try:
-                shipments.receive(
+                receipts_service.receive(
                     session,
                     session.get(User, staff_id),
                     shipment_id,
-                    [shipments.ReceiptInput(line_id, received=10)],
+                    [receipts_service.ReceiptInput(line_id, received=10)],
                 )
                 session.commit()
                 return "received"
@@ -299,7 +300,8 @@ def test_two_phones_selling_the_last_copy(database):
     """Two treasurers' phones sell the last copy at the same moment: one sale, one message."""
     from tracker.domain.errors import InsufficientStock
     from tracker.models import Sale
-    from tracker.services import events, shipments
+    from tracker.services import sales as sales_service
+    from tracker.services import shipments
 
     engine, factory, edition_id, gb_id, _staff = _committed_world(database, 1)
     with factory() as session:
@@ -311,8 +313,11 @@ def test_two_phones_selling_the_last_copy(database):
             lines=[shipments.LineInput(edition_id, 1, "1")],
         )
         shipments.dispatch(session, None, shipment.id)
-        shipments.receive(
-            session, None, shipment.id, [shipments.ReceiptInput(shipment.lines[0].id, received=1)]
+        receipts_service.receive(
+            session,
+            None,
+            shipment.id,
+            [receipts_service.ReceiptInput(shipment.lines[0].id, received=1)],
         )
         session.commit()
         store_id = shipment.to_location_id
@@ -320,11 +325,11 @@ def test_two_phones_selling_the_last_copy(database):
     def sell() -> str:
         with factory() as session:
             try:
-                events.sell(
+                sales_service.sell(
                     session,
                     None,
                     location_id=store_id,
-                    items=[events.SaleItem(edition_id, 1)],
+                    items=[sales_service.SaleItem(edition_id, 1)],
                     payment_method="cash",
                 )
                 session.commit()

@@ -13,9 +13,11 @@ from tracker.domain.accounts import Role
 from tracker.domain.distribution import ShipmentStatus
 from tracker.domain.errors import DomainError, InsufficientStock, NotFound
 from tracker.models import Receipt, Section, Shipment
+from tracker.services import receipts as receipts_service
 from tracker.services import shipments
 from tracker.services.documents import AlreadySubmitted, new_key
-from tracker.services.shipments import LineInput, ReceiptInput, WrongState
+from tracker.services.receipts import ReceiptInput
+from tracker.services.shipments import LineInput, WrongState
 
 S = ShipmentStatus
 
@@ -85,7 +87,7 @@ def test_a_shipment_from_draft_to_received(world: World, session, staff, make_us
 
     treasurer = make_user(Role.TREASURER, "GB")
     en, es = shipment.lines
-    receipt = shipments.receive(
+    receipt = receipts_service.receive(
         session,
         treasurer,
         shipment.id,
@@ -99,7 +101,7 @@ def test_a_shipment_from_draft_to_received(world: World, session, staff, make_us
     assert world.stock("GB-TRANSIT") == 7
     assert receipt.document.created_by_id == treasurer.id
 
-    shipments.receive(
+    receipts_service.receive(
         session,
         treasurer,
         shipment.id,
@@ -134,7 +136,7 @@ ACTIONS = {
     ),
     "dispatch": lambda s, a, sh, w: shipments.dispatch(s, a, sh.id),
     "cancel": lambda s, a, sh, w: shipments.cancel(s, a, sh.id),
-    "receive": lambda s, a, sh, w: shipments.receive(
+    "receive": lambda s, a, sh, w: receipts_service.receive(
         s, a, sh.id, [ReceiptInput(sh.lines[0].id, received=1)]
     ),
 }
@@ -154,11 +156,11 @@ def _in_state(world: World, session, staff, state: ShipmentStatus) -> Shipment:
     if state in (S.DISPATCHED, S.PARTLY_RECEIVED, S.RECEIVED):
         shipments.dispatch(session, staff, shipment.id)
     if state == S.PARTLY_RECEIVED:
-        shipments.receive(
+        receipts_service.receive(
             session, staff, shipment.id, [ReceiptInput(shipment.lines[0].id, received=4)]
         )
     if state == S.RECEIVED:
-        shipments.receive(
+        receipts_service.receive(
             session, staff, shipment.id, [ReceiptInput(shipment.lines[0].id, received=10)]
         )
     assert shipment.status == state
@@ -240,7 +242,7 @@ def test_bad_receipts_change_nothing(world: World, session, staff, entry, messag
     shipments.dispatch(session, staff, shipment.id)
     before = snapshot(session)
     with pytest.raises(DomainError, match=message.replace("(", r"\(")):
-        shipments.receive(
+        receipts_service.receive(
             session, staff, shipment.id, [ReceiptInput(shipment.lines[0].id, **entry)]
         )
     assert snapshot(session) == before
@@ -275,12 +277,12 @@ def test_who_may_do_what(world: World, session, staff, make_user):
         shipments.get(session, se, shipment.id)
     shipments.dispatch(session, staff, shipment.id)
     with pytest.raises(NotFound):
-        shipments.receive(session, se, shipment.id, [ReceiptInput(shipment.lines[0].id, 1)])
+        receipts_service.receive(session, se, shipment.id, [ReceiptInput(shipment.lines[0].id, 1)])
     with pytest.raises(DomainError, match="Only distribution staff receive"):
-        shipments.receive(
+        receipts_service.receive(
             session, coordinator, shipment.id, [ReceiptInput(shipment.lines[0].id, 1)]
         )
-    shipments.receive(session, gb, shipment.id, [ReceiptInput(shipment.lines[0].id, 10)])
+    receipts_service.receive(session, gb, shipment.id, [ReceiptInput(shipment.lines[0].id, 10)])
     assert world.stock("GB-STORE") == 10
 
 
@@ -291,7 +293,9 @@ def test_returns_send_back_unsold_sale_or_return_copies(world: World, session, s
     sor = _draft(world, session, staff, 6, terms="sale_or_return")
     for s in (firm, sor):
         shipments.dispatch(session, staff, s.id)
-        shipments.receive(session, staff, s.id, [ReceiptInput(s.lines[0].id, s.lines[0].qty)])
+        receipts_service.receive(
+            session, staff, s.id, [ReceiptInput(s.lines[0].id, s.lines[0].qty)]
+        )
     gb = _section(session, "Britain")
     assert shipments.returnable(session, gb.id, world.edition.id) == 6
     with pytest.raises(DomainError, match="can send back 6 copies on sale or return, not 7"):
@@ -314,8 +318,8 @@ def test_returns_send_back_unsold_sale_or_return_copies(world: World, session, s
     shipments.dispatch(session, treasurer, back.id)
     assert world.stock("GB-STORE") == 12 and world.stock("WH-TRANSIT") == 4
     with pytest.raises(DomainError, match="Only distribution staff receive returns"):
-        shipments.receive(session, treasurer, back.id, [ReceiptInput(back.lines[0].id, 4)])
-    shipments.receive(
+        receipts_service.receive(session, treasurer, back.id, [ReceiptInput(back.lines[0].id, 4)])
+    receipts_service.receive(
         session,
         staff,
         back.id,
@@ -344,9 +348,9 @@ def test_overdue_and_days_in_transit(world: World, session, staff):
     shipment = _draft(world, session, staff, 10)
     shipment.expected_on = date.today() - timedelta(days=1)
     today = date.today()
-    assert not shipments.is_overdue(shipment, today)  # a draft is not in transit
+    assert not shipment.is_overdue(today)  # a draft is not in transit
     shipments.dispatch(session, staff, shipment.id, when=today - timedelta(days=3))
-    assert shipments.days_in_transit(shipment, today) == 3
-    assert shipments.is_overdue(shipment, today)
-    shipments.receive(session, staff, shipment.id, [ReceiptInput(shipment.lines[0].id, 10)])
-    assert not shipments.is_overdue(shipment, today)
+    assert shipment.days_in_transit(today) == 3
+    assert shipment.is_overdue(today)
+    receipts_service.receive(session, staff, shipment.id, [ReceiptInput(shipment.lines[0].id, 10)])
+    assert not shipment.is_overdue(today)

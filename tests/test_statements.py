@@ -11,9 +11,14 @@ from tests.factories import World
 from tracker.domain.accounts import Role
 from tracker.domain.errors import DomainError
 from tracker.queries import statements
-from tracker.services import events, money, shipments
-from tracker.services.events import SaleItem
-from tracker.services.shipments import LineInput, ReceiptInput
+from tracker.services import rates as rates_service
+from tracker.services import receipts as receipts_service
+from tracker.services import remittances as remittances_service
+from tracker.services import sales as sales_service
+from tracker.services import shipments
+from tracker.services.receipts import ReceiptInput
+from tracker.services.sales import SaleItem
+from tracker.services.shipments import LineInput
 
 TODAY = date.today()
 
@@ -42,7 +47,7 @@ def _shipment(
         lines=[LineInput(world.edition.id, qty, price)],
     )
     shipments.dispatch(session, None, shipment.id, when=_ago(sent))
-    shipments.receive(
+    receipts_service.receive(
         session,
         None,
         shipment.id,
@@ -60,7 +65,7 @@ def _shipment(
 
 
 def _sell(session, world: World, qty: int, days: int) -> None:
-    events.sell(
+    sales_service.sell(
         session,
         None,
         location_id=world.loc("GB-STORE").id,
@@ -88,7 +93,7 @@ def accounts(world: World, session, make_user):
     )
     shipments.dispatch(session, None, back.id, when=_ago(5))
     treasurer = make_user(Role.TREASURER, "GB")
-    paid = money.record_remittance(
+    paid = remittances_service.record_remittance(
         session,
         treasurer,
         section_id=gb,
@@ -98,8 +103,8 @@ def accounts(world: World, session, make_user):
         method="bank_transfer",
         reference="R1",
     )
-    money.confirm_remittance(session, None, paid.id)
-    money.record_remittance(
+    remittances_service.confirm_remittance(session, None, paid.id)
+    remittances_service.record_remittance(
         session,
         treasurer,
         section_id=gb,
@@ -154,7 +159,7 @@ def test_what_can_still_be_returned(accounts, session, world: World):
 
 
 def test_a_voided_sale_is_not_owed(accounts, session, world: World):
-    sale = events.sell(
+    sale = sales_service.sell(
         session,
         None,
         location_id=world.loc("GB-STORE").id,
@@ -162,7 +167,7 @@ def test_a_voided_sale_is_not_owed(accounts, session, world: World):
         payment_method="cash",
     )
     assert statements.section_statement(session, accounts, TODAY).owed_minor == 51600 + 2400
-    events.void_sale(session, None, sale.id, "wrong")
+    sales_service.void_sale(session, None, sale.id, "wrong")
     assert statements.section_statement(session, accounts, TODAY).owed_minor == 51600
 
 
@@ -175,7 +180,7 @@ def test_remittances_are_in_the_sections_currency(accounts, session, make_user):
         ("1.001", "GBP", "more decimals"),
     ):
         with pytest.raises(DomainError, match=message):
-            money.record_remittance(
+            remittances_service.record_remittance(
                 session,
                 treasurer,
                 section_id=accounts,
@@ -185,7 +190,7 @@ def test_remittances_are_in_the_sections_currency(accounts, session, make_user):
                 method="cash",
             )
     with pytest.raises(DomainError, match="in the future"):
-        money.record_remittance(
+        remittances_service.record_remittance(
             session,
             treasurer,
             section_id=accounts,
@@ -195,7 +200,7 @@ def test_remittances_are_in_the_sections_currency(accounts, session, make_user):
             method="cash",
         )
     with pytest.raises(DomainError, match="Only distribution staff confirm"):
-        money.confirm_remittance(session, treasurer, 1)
+        remittances_service.confirm_remittance(session, treasurer, 1)
 
 
 def test_balances_in_one_currency_only_with_a_rate(accounts, session, world: World, make_user):
@@ -216,9 +221,9 @@ def test_balances_in_one_currency_only_with_a_rate(accounts, session, world: Wor
         lines=[LineInput(world.edition.id, 10, "100")],
     )
     shipments.dispatch(session, None, shipment.id)
-    shipments.receive(session, None, shipment.id, [ReceiptInput(shipment.lines[0].id, 10)])
+    receipts_service.receive(session, None, shipment.id, [ReceiptInput(shipment.lines[0].id, 10)])
     # ...and counts in the total once a rate is entered.
-    money.set_rate(
+    rates_service.set_rate(
         session,
         admin,
         currency="SEK",
@@ -226,7 +231,7 @@ def test_balances_in_one_currency_only_with_a_rate(accounts, session, world: Wor
         rate="0.075",
         publisher_currency="GBP",
     )
-    money.set_rate(
+    rates_service.set_rate(
         session,
         admin,
         currency="SEK",
@@ -254,7 +259,7 @@ def test_balances_in_one_currency_only_with_a_rate(accounts, session, world: Wor
 )
 def test_bad_rates(session, make_user, currency, rate, message):
     with pytest.raises(DomainError, match=message):
-        money.set_rate(
+        rates_service.set_rate(
             session,
             make_user(Role.ADMIN),
             currency=currency,
@@ -266,7 +271,7 @@ def test_bad_rates(session, make_user, currency, rate, message):
 
 def test_only_admins_enter_rates(session, make_user):
     with pytest.raises(DomainError, match="Only an admin"):
-        money.set_rate(
+        rates_service.set_rate(
             session,
             make_user(Role.COORDINATOR),
             currency="SEK",

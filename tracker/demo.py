@@ -25,7 +25,13 @@ from tracker.domain.errors import DomainError
 from tracker.domain.stock import Condition, MoveKind
 from tracker.ledger import MoveLine
 from tracker.models import Document, Edition, Location, Move, Section, Shipment, User
-from tracker.services import accounts, catalogue, events, money, places, shipments
+from tracker.services import accounts, catalogue, events, places, shipments
+from tracker.services import prices as prices_service
+from tracker.services import rates as rates_service
+from tracker.services import receipts as receipts_service
+from tracker.services import remittances as remittances_service
+from tracker.services import sales as sales_service
+from tracker.services import signings as signings_service
 from tracker.services.movements import Copies, record_print_run, stocktake, transfer, write_off
 from tracker.services.stock import post_document
 
@@ -615,7 +621,7 @@ class _Demo:
         """Retail prices in each section, and the rates an admin entered."""
         for code, prices in RETAIL.items():
             for edition, price in prices.items():
-                money.set_price(
+                prices_service.set_price(
                     self.session,
                     self.by(code, count=False),
                     self.sections[code].id,
@@ -624,7 +630,7 @@ class _Demo:
                 )
         admin = self.by("admin", count=False)
         for currency, rate in RATES.items():
-            money.set_rate(
+            rates_service.set_rate(
                 self.session,
                 admin,
                 currency=currency,
@@ -694,7 +700,7 @@ class _Demo:
         section, _wanted, _day, _days, lost, _carrier = SHIPMENTS[index]
         shipment = self.session.get(Shipment, self.shipments[index])
         entries = [
-            shipments.ReceiptInput(
+            receipts_service.ReceiptInput(
                 line.id,
                 received=line.qty - lost,
                 damaged=lost,
@@ -703,7 +709,7 @@ class _Demo:
             )
             for line in shipment.lines
         ]
-        shipments.receive(self.session, self.by(section), shipment.id, entries, when=at)
+        receipts_service.receive(self.session, self.by(section), shipment.id, entries, when=at)
 
     def do_return(self, at: datetime, back: tuple) -> None:
         section, wanted, _day, days = back
@@ -724,11 +730,11 @@ class _Demo:
         )
         shipments.dispatch(self.session, treasurer, shipment.id, when=at)
         shipment = self.session.get(Shipment, shipment.id)
-        shipments.receive(
+        receipts_service.receive(
             self.session,
             self.by("distribution"),
             shipment.id,
-            [shipments.ReceiptInput(line.id, received=line.qty) for line in shipment.lines],
+            [receipts_service.ReceiptInput(line.id, received=line.qty) for line in shipment.lines],
             when=at + timedelta(days=days),
         )
 
@@ -796,7 +802,7 @@ class _Demo:
         )
         for edition, qty, names in spec.signings:
             self.by(spec.section)
-            events.sign(
+            signings_service.sign(
                 self.session,
                 treasurer,
                 event_id=event.id,
@@ -819,12 +825,12 @@ class _Demo:
             for key in basket:
                 counted[key] = counted.get(key, 0) + 1
             self.by(spec.section)
-            events.sell(
+            sales_service.sell(
                 self.session,
                 treasurer,
                 location_id=event.location_id,
                 items=[
-                    events.SaleItem(self.editions[e].id, qty, cond)
+                    sales_service.SaleItem(self.editions[e].id, qty, cond)
                     for (e, cond), qty in sorted(counted.items())
                 ],
                 payment_method=self.rng.choice(PAYMENTS),
@@ -843,7 +849,7 @@ class _Demo:
     def do_remit(self, at: datetime, remittance: tuple) -> None:
         section, amount, day, confirmed = remittance
         treasurer = self.by(section)
-        record = money.record_remittance(
+        record = remittances_service.record_remittance(
             self.session,
             treasurer,
             section_id=self.sections[section].id,
@@ -855,7 +861,9 @@ class _Demo:
         )
         record.document.created_at = at
         if confirmed:
-            money.confirm_remittance(self.session, self.by("distribution", count=False), record.id)
+            remittances_service.confirm_remittance(
+                self.session, self.by("distribution", count=False), record.id
+            )
             record.confirmed_at = at + timedelta(days=3)
 
     def do_stall(self, at: datetime, week: int) -> None:
@@ -870,10 +878,10 @@ class _Demo:
                 choices = (0, 0, 1, 2, 3, 4, 6) if week < 20 else (0, 0, 0, 1, 1, 2, 3)
                 qty = min(have, self.rng.choice(choices))
                 if qty:
-                    items.append(events.SaleItem(self.editions[edition].id, qty))
+                    items.append(sales_service.SaleItem(self.editions[edition].id, qty))
             if items:
                 when = at + timedelta(days=self.rng.randrange(7), hours=self.rng.randrange(8))
-                events.sell(
+                sales_service.sell(
                     self.session,
                     self.by(code),
                     location_id=self.loc(f"{code}-STORE").id,

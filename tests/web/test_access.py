@@ -214,6 +214,8 @@ def expectations(ctx: dict) -> dict[str, Expect]:
 @pytest.fixture
 def ctx(world: World, session, make_user) -> dict:
     from tracker.services import movements, shipments
+    from tracker.services import remittances as remittances_service
+    from tracker.services import sales as sales_service
 
     world.stocked(10)
     document = world.post("transfer", 2, "GB-STORE", "GB-EV")
@@ -227,7 +229,7 @@ def ctx(world: World, session, make_user) -> dict:
     draft = shipments.create(session, None, direction="outbound", section_id=gb, lines=lines)
     in_transit = shipments.create(session, None, direction="outbound", section_id=gb, lines=lines)
     shipments.dispatch(session, None, in_transit.id)
-    from tracker.services import events, money
+    from tracker.services import events
 
     event = events.create_event(
         session,
@@ -244,14 +246,14 @@ def ctx(world: World, session, make_user) -> dict:
         to_location_id=event.location_id,
         lines=[movements.Copies(world.edition.id, 3)],
     )
-    sale = events.sell(
+    sale = sales_service.sell(
         session,
         None,
         location_id=event.location_id,
-        items=[events.SaleItem(world.edition.id, 1)],
+        items=[sales_service.SaleItem(world.edition.id, 1)],
         payment_method="cash",
     )
-    remittance = money.record_remittance(
+    remittance = remittances_service.record_remittance(
         session,
         None,
         section_id=gb,

@@ -20,6 +20,7 @@ from tracker.domain.accounts import Role
 from tracker.domain.money import MAX_PRICE_MINOR, format_money
 from tracker.models import Sale, Section, SectionPrice, ShipmentLine
 from tracker.services import places, shipments
+from tracker.services import receipts as receipts_service
 from tracker.services.documents import start as start_document
 
 HUGE_IDS = [str(2**31), str(2**63), "9" * 30]
@@ -327,8 +328,8 @@ def test_the_largest_receipt_at_the_largest_price(world, session, login):
     session.commit()
     section = session.scalar(select(Section).where(Section.name == "Britain"))
     shipment = _dispatched(session, world, section.id, 1_000_000, "10000000.00")
-    shipments.receive(
-        session, None, shipment.id, [shipments.ReceiptInput(shipment.lines[0].id, 1_000_000)]
+    receipts_service.receive(
+        session, None, shipment.id, [receipts_service.ReceiptInput(shipment.lines[0].id, 1_000_000)]
     )
     session.commit()
     assert session.scalar(select(ShipmentLine.unit_price_minor)) == MAX_PRICE_MINOR

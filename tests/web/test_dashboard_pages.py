@@ -23,6 +23,8 @@ from tracker.queries import dashboard
 from tracker.queries.dashboard import Period
 from tracker.services import events as event_service
 from tracker.services import places
+from tracker.services import places as places_service
+from tracker.services import sales as sales_svc
 
 COORDINATOR = "coordinator@example.org"
 TREASURER_GB = "treasurer.gb@example.org"
@@ -396,13 +398,12 @@ def test_the_page_follows_every_change(demo_app, demo_login):
     session = demo_app.extensions["tracker.db"].session_factory()
     gb = session.scalar(select(Section).where(Section.country_code == "GB"))
     edition = session.scalars(select(Edition).order_by(Edition.id)).first()
-    from tracker.services import events as sales
 
-    sales.sell(
+    sales_svc.sell(
         session,
         None,
-        location_id=sales.store_of(gb).id,
-        items=[sales.SaleItem(edition.id, 2, "unsigned", None)],
+        location_id=places_service.store_of(gb).id,
+        items=[sales_svc.SaleItem(edition.id, 2, "unsigned", None)],
         payment_method="cash",
         when=date(2024, 12, 20),
     )

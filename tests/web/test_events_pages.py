@@ -17,6 +17,7 @@ from tests.web.forms import errors, form_values, page, send
 from tracker import ledger
 from tracker.domain.accounts import Role
 from tracker.models import Author, Location, Sale
+from tracker.services import receipts as receipts_service
 from tracker.services import shipments
 
 
@@ -33,8 +34,11 @@ def britain(world: World, session, login):
         lines=[shipments.LineInput(world.edition.id, 100, "10.00")],
     )
     shipments.dispatch(session, None, shipment.id)
-    shipments.receive(
-        session, None, shipment.id, [shipments.ReceiptInput(shipment.lines[0].id, received=100)]
+    receipts_service.receive(
+        session,
+        None,
+        shipment.id,
+        [receipts_service.ReceiptInput(shipment.lines[0].id, received=100)],
     )
     session.commit()
     return {

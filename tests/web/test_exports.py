@@ -24,6 +24,7 @@ from tracker.models import Document, Event, Location, Sale, Section
 from tracker.queries import distribution
 from tracker.services import events as event_service
 from tracker.services import movements, places
+from tracker.services import sales as sales_service
 from tracker.web import exports
 
 
@@ -71,12 +72,12 @@ def _sell(session, world, event: Event, n: int, *, start: datetime | None = None
     start = start or datetime.now(UTC) - timedelta(days=1)
     ids = []
     for i in range(n):
-        sale = event_service.sell(
+        sale = sales_service.sell(
             session,
             None,
             location_id=event.location_id,
             items=[
-                event_service.SaleItem(world.edition.id, 1 + i % 2, "unsigned", f"{20 + i % 3}.00")
+                sales_service.SaleItem(world.edition.id, 1 + i % 2, "unsigned", f"{20 + i % 3}.00")
             ],
             payment_method=("cash", "card", "bank_transfer")[i % 3],
             buyer_name="Sam" if i % 4 == 0 else None,
@@ -117,7 +118,7 @@ def test_an_event_report_costs_the_same_statements_for_10_or_200_sales(app, sess
     before = {fmt: _statements(app, client, f"{url}?format={fmt}")[0] for fmt in ("csv", "xlsx")}
     before["page"] = _statements(app, client, url)[0]
     ids = _sell(session, world, event, 190, start=datetime.now(UTC) - timedelta(hours=20))
-    voided = event_service.void_sale(session, None, ids[5], "typed 2 for 1")
+    voided = sales_service.void_sale(session, None, ids[5], "typed 2 for 1")
     session.commit()
     for fmt in ("csv", "xlsx"):
         count, response = _statements(app, client, f"{url}?format={fmt}")
@@ -189,15 +190,15 @@ def test_a_streamed_report_holds_the_same_rows_as_before(app, session, world, lo
     start = datetime(2026, 5, 1, 18, 0, tzinfo=UTC)
     ids = _sell(session, world, event, 6, start=start)
     # A sale recorded later, for the day before: it comes first.
-    event_service.sell(
+    sales_service.sell(
         session,
         None,
         location_id=event.location_id,
-        items=[event_service.SaleItem(world.edition.id, 3, "unsigned", "10.00")],
+        items=[sales_service.SaleItem(world.edition.id, 3, "unsigned", "10.00")],
         payment_method="other",
         when=start - timedelta(days=1),
     )
-    event_service.void_sale(session, None, ids[1], "wrong price")
+    sales_service.void_sale(session, None, ids[1], "wrong price")
     # Buyers' names are left out here (the export now names them); see below.
     session.execute(update(Sale).values(buyer_name=None))
     session.commit()
@@ -233,11 +234,11 @@ def test_the_report_page_shows_the_sales_a_page_at_a_time(app, session, world, l
     start = datetime.now(UTC) - timedelta(days=2)
     ids = _sell(session, world, event, limit + 7, start=start)
     # Recorded last, but sold first: the oldest sale, on the last page.
-    early = event_service.sell(
+    early = sales_service.sell(
         session,
         None,
         location_id=event.location_id,
-        items=[event_service.SaleItem(world.edition.id, 1)],
+        items=[sales_service.SaleItem(world.edition.id, 1)],
         payment_method="cash",
         when=start - timedelta(hours=1),
     )
@@ -348,7 +349,7 @@ def test_control_characters_in_stored_text_never_break_an_export(
 ):
     event = _event(session, world)
     [sale, voided] = _sell(session, world, event, 2)
-    event_service.void_sale(session, None, voided, "wrong")
+    sales_service.void_sale(session, None, voided, "wrong")
     bad = _controls(database)
     # Text recorded before such characters were refused at input: notes cannot change.
     session.execute(update(Event).where(Event.id == event.id).values(name=f"Launch\x0bnight{bad}"))

@@ -8,8 +8,11 @@ damaged, missing or written off; and the state machine a shipment follows::
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Protocol
 
+from tracker.domain.accounts import Actor, Role, is_staff
 from tracker.domain.errors import DomainError
 
 
@@ -77,3 +80,62 @@ def check_state(
             f"Shipment #{shipment_id} is {ShipmentStatus(status).label}: only a shipment "
             f"that is {allowed} can be {action}."
         )
+
+
+def may_manage(actor: Actor | None, direction: str) -> bool:
+    """Draft, edit, dispatch, cancel: staff for everything; a treasurer for the returns of
+    their section."""
+    return is_staff(actor) or (
+        direction == Direction.RETURN and actor is not None and actor.role == Role.TREASURER
+    )
+
+
+def may_receive(actor: Actor | None, direction: str) -> bool:
+    """Staff receive anything; a treasurer receives what comes to their section."""
+    return is_staff(actor) or (
+        direction == Direction.OUTBOUND and actor is not None and actor.role == Role.TREASURER
+    )
+
+
+class Trip(Protocol):
+    """A shipment on its way, as the rules see it."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def dispatched_at(self) -> datetime | None: ...
+
+    @property
+    def received_at(self) -> datetime | None: ...
+
+    @property
+    def expected_on(self) -> date | None: ...
+
+
+def days_in_transit(trip: Trip, today: date) -> int | None:
+    """Days from the dispatch to the last receipt (or today, while still on its way)."""
+    if trip.dispatched_at is None:
+        return None
+    end = trip.received_at.date() if trip.received_at else today
+    return (end - trip.dispatched_at.date()).days
+
+
+def is_overdue(trip: Trip, today: date) -> bool:
+    """Still on its way after the day it was expected."""
+    return trip.status in IN_TRANSIT and trip.expected_on is not None and trip.expected_on < today
+
+
+def received_at(
+    shipment_id: int, dispatched_at: datetime | None, at: datetime, day_only: bool
+) -> datetime:
+    """When the copies arrived: never before they left. A receipt dated by its day only
+    (``day_only``), on the day of the dispatch, is dated at the dispatch."""
+    if dispatched_at is None or at >= dispatched_at:
+        return at
+    if day_only and at.date() == dispatched_at.date():
+        return dispatched_at
+    raise DomainError(
+        f"Shipment #{shipment_id} was dispatched on {dispatched_at:%d %b %Y}: it cannot have "
+        f"been received before that, on {at:%d %b %Y}."
+    )

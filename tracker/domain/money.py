@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import functools
 import re
-from decimal import Decimal
+from collections.abc import Mapping
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 from babel import Locale
 from babel.numbers import NumberPattern, get_currency_precision, is_currency
@@ -113,4 +116,53 @@ def format_money(minor: int, currency: str, locale: str = "en_GB") -> str:
     parsed, pattern = _currency_format(locale)
     return pattern.apply(
         from_minor(minor, currency), parsed, currency=currency, currency_digits=True
+    )
+
+
+MAX_RATE = Decimal(1_000_000)
+_RATE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def parse_rate(value: str | Decimal) -> Decimal:
+    """A rate above zero, at most a million, with at most ten decimals."""
+    text = str(value).strip()
+    if len(text) > 40 or not _RATE.fullmatch(text):
+        shown = text if len(text) <= 30 else text[:30] + "..."
+        raise DomainError(f"{shown!r} is not a rate (such as 0.0734).")
+    rate = Decimal(text)
+    if rate <= 0:
+        raise DomainError("A rate is a number above zero.")
+    if rate > MAX_RATE:
+        raise DomainError(f"A rate is at most {MAX_RATE:,}.")
+    if rate.adjusted() < -10 or rate != rate.quantize(Decimal("1e-10")):
+        raise DomainError("A rate has at most ten decimals.")
+    return rate
+
+
+class Rate(Protocol):
+    """A rate an admin entered: one unit of a currency in the publisher's, from a day."""
+
+    @property
+    def rate(self) -> Decimal: ...
+
+    @property
+    def valid_on(self) -> date: ...
+
+
+def convert(
+    minor: int, currency: str, publisher_currency: str, rates: Mapping[str, Rate]
+) -> tuple[Decimal | None, date | None, int | None]:
+    """(rate, the day it was entered for, the amount in the publisher's currency), or
+    Nones where no rate was entered: an amount is never converted at a guessed rate."""
+    if currency == publisher_currency:
+        return Decimal(1), None, minor
+    entered = rates.get(currency)
+    if entered is None:
+        return None, None, None
+    amount = from_minor(minor, currency) * entered.rate
+    places = Decimal(1).scaleb(-precision(publisher_currency))
+    return (
+        entered.rate,
+        entered.valid_on,
+        to_minor(amount.quantize(places, ROUND_HALF_UP), publisher_currency),
     )

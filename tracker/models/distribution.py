@@ -21,10 +21,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, MinorUnits, UTCDateTime, sql_in
 from tracker.domain.distribution import (
+    IN_TRANSIT,
     Direction,
     DiscrepancyReason,
     ShipmentStatus,
     WriteOffReason,
+    days_in_transit,
+    is_overdue,
 )
 from tracker.domain.terms import Terms
 from tracker.models.catalogue import Edition
@@ -108,7 +111,13 @@ class Shipment(Base):
     def in_transit(self) -> bool:
         """Whether copies of it are on their way: dispatched and not all accounted for.
         A draft or a cancelled shipment never left; a received one has arrived."""
-        return self.status in (ShipmentStatus.DISPATCHED, ShipmentStatus.PARTLY_RECEIVED)
+        return self.status in IN_TRANSIT
+
+    def days_in_transit(self, today: date) -> int | None:
+        return days_in_transit(self, today)
+
+    def is_overdue(self, today: date) -> bool:
+        return is_overdue(self, today)
 
     @property
     def copies_in_transit(self) -> int:

@@ -53,7 +53,7 @@ from tracker.models import (
     ShipmentLine,
     WeeklyFlow,
 )
-from tracker.queries.money import rates_on
+from tracker.queries.prices import rates_on
 from tracker.queries.statements import convert, owed_by_section
 from tracker.services.alerts import Thresholds, thresholds_by_section
 

@@ -1,24 +1,12 @@
-"""What sections owe, what events did, who signed what: read-only accounts.
+"""What sections owe the publisher: a section's statement, every section's account at
+once, and the balances in the publisher's currency.
 
-**What a section owes the publisher** (its statement):
-
-* firm-sale copies are owed when they are received: agreed price x copies received
-  (damaged and missing copies are not owed);
-* sale-or-return copies are owed when they are sold, less those sent back. Sales draw on
-  the section's firm-sale copies first (they are paid for already), then on its
-  sale-or-return copies; so unsold copies stay returnable. A sale-or-return copy sold
-  is owed at the average price of the sale-or-return copies of that edition received.
-  Sales beyond the copies the section received from the publisher owe nothing here
-  (copies printed locally, or passed on by another section).
-
-Copies sold are the ledger's: sales less voided sales and customers' returns, which
-come back as credits against the latest debts. Each debt is dated (a receipt, a sale);
-confirmed remittances pay the oldest debts first, and what remains is aged by the days
-since its date.
-
-``owed_by_section`` gives the same totals for every section at once from a handful of
-grouped queries (the balances and the shipments, never the sales one by one): the
-dashboard and the balances page use it.
+The rules are the domain's (``tracker.domain.terms``): firm-sale copies owed on receipt,
+sale-or-return copies owed when sold (sales draw on firm-sale copies first), copies
+sold as the ledger has them (sales less voids and readers' returns). Each debt is dated
+(a receipt, a day's sales); confirmed remittances pay the oldest first, and what remains
+is aged. ``owed_by_section`` gives the same totals for every section from a handful of
+grouped queries (the balances and the shipments, never the sales one by one).
 """
 
 from __future__ import annotations
@@ -27,23 +15,22 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from tracker.db import utc_day
 from tracker.domain.distribution import Direction, ShipmentStatus
 from tracker.domain.events import PaymentMethod
-from tracker.domain.money import from_minor, precision, to_minor
+from tracker.domain.money import convert
 from tracker.domain.places import PHYSICAL_KINDS, LocationKind
 from tracker.domain.stock import Condition
-from tracker.domain.terms import Terms
+from tracker.domain.terms import AGES, Debt, EditionTerms, Terms, aged
 from tracker.models import (
     Balance,
     Edition,
     Event,
-    ExchangeRate,
     Location,
     Move,
     Receipt,
@@ -56,19 +43,165 @@ from tracker.models import (
     ShipmentLine,
     Signing,
 )
-from tracker.queries.money import rates_on
+from tracker.queries.prices import rates_on
 
-AGES = ("0-30 days", "31-60 days", "61-90 days", "over 90 days")
+__all__ = ["AGES", "Balances", "Owed", "Statement", "balances", "owed_by_section"]
+
+# Returns whose copies have left the section: sent back, whatever came of them since.
+_SENT = (ShipmentStatus.DISPATCHED, ShipmentStatus.PARTLY_RECEIVED, ShipmentStatus.RECEIVED)
 
 
-def age_bucket(days: int) -> str:
-    if days <= 30:
-        return AGES[0]
-    if days <= 60:
-        return AGES[1]
-    if days <= 90:
-        return AGES[2]
-    return AGES[3]
+# -- the terms of each section's copies, every section at once ---------------------------------
+
+Key = tuple[int, int]  # (section, edition)
+
+
+def _only(query, column, ids: list[int] | None):
+    return query if ids is None else query.where(column.in_(ids))
+
+
+def edition_terms(
+    session: Session, section_ids: Iterable[int] | None = None, edition_id: int | None = None
+) -> tuple[dict[Key, EditionTerms], dict[int, int]]:
+    """The terms of every (section, edition) that received copies from the publisher,
+    and what each section owes for its firm-sale copies (minor units)."""
+    ids = None if section_ids is None else list(section_ids)
+    terms: dict[Key, EditionTerms] = defaultdict(EditionTerms)
+    firm_owed: dict[int, int] = defaultdict(int)
+    received = (
+        select(
+            Shipment.section_id,
+            ShipmentLine.edition_id,
+            Shipment.terms,
+            func.sum(ReceiptLine.received),
+            func.sum(cast(ReceiptLine.received, BigInteger) * ShipmentLine.unit_price_minor),
+        )
+        .join(ReceiptLine.shipment_line)
+        .join(ShipmentLine.shipment)
+        .where(Shipment.direction == Direction.OUTBOUND, ReceiptLine.received > 0)
+        .group_by(Shipment.section_id, ShipmentLine.edition_id, Shipment.terms)
+    )
+    returns = (
+        select(
+            Shipment.section_id,
+            ShipmentLine.edition_id,
+            Shipment.status.in_(_SENT),
+            func.sum(ShipmentLine.qty),
+        )
+        .join(ShipmentLine.shipment)
+        .where(Shipment.direction == Direction.RETURN, Shipment.status != ShipmentStatus.CANCELLED)
+        .group_by(Shipment.section_id, ShipmentLine.edition_id, Shipment.status.in_(_SENT))
+    )
+    if edition_id is not None:
+        received = received.where(ShipmentLine.edition_id == edition_id)
+        returns = returns.where(ShipmentLine.edition_id == edition_id)
+    for section_id, edition, kind, qty, value in session.execute(
+        _only(received, Shipment.section_id, ids)
+    ):
+        row = terms[(section_id, edition)]
+        if kind == Terms.FIRM_SALE:
+            row.firm += int(qty)
+            firm_owed[section_id] += int(value)
+        else:
+            row.sor += int(qty)
+            row.sor_value += Decimal(int(value))
+    for section_id, edition, sent, qty in session.execute(_only(returns, Shipment.section_id, ids)):
+        row = terms[(section_id, edition)]
+        if sent:
+            row.returned += int(qty)
+        else:
+            row.reserved += int(qty)
+    return dict(terms), dict(firm_owed)
+
+
+def sold_copies(
+    session: Session, section_ids: Iterable[int] | None = None, edition_id: int | None = None
+) -> dict[Key, int]:
+    """Copies each section has sold, as the ledger has them: its customers' balance."""
+    ids = None if section_ids is None else list(section_ids)
+    query = (
+        select(Location.section_id, Balance.edition_id, func.sum(Balance.qty))
+        .join(Balance.location)
+        .where(Location.kind == LocationKind.CUSTOMERS)
+        .group_by(Location.section_id, Balance.edition_id)
+    )
+    if edition_id is not None:
+        query = query.where(Balance.edition_id == edition_id)
+    return {
+        (section_id, edition): int(qty)
+        for section_id, edition, qty in session.execute(_only(query, Location.section_id, ids))
+    }
+
+
+def returnable(session: Session, section_id: int, edition_id: int) -> int:
+    """Sale-or-return copies of an edition a section may still send back: the same rule
+    its statement owes by (``EditionTerms``)."""
+    terms, _firm = edition_terms(session, [section_id], edition_id)
+    sold = sold_copies(session, [section_id], edition_id).get((section_id, edition_id), 0)
+    return terms.get((section_id, edition_id), EditionTerms()).returnable(sold)
+
+
+def sor_price(session: Session, section_id: int, edition_id: int) -> int | None:
+    """The price per copy (minor units) at which a section received an edition on sale
+    or return, on average; None when it received none."""
+    terms, _firm = edition_terms(session, [section_id], edition_id)
+    return terms.get((section_id, edition_id), EditionTerms()).sor_price
+
+
+# -- every section's account ---------------------------------------------------------------------
+
+
+@dataclass
+class Owed:
+    """A section's account with the publisher, in its own currency (minor units)."""
+
+    firm_minor: int = 0
+    sor_minor: int = 0
+    remitted_minor: int = 0
+    pending_minor: int = 0
+
+    @property
+    def owed_minor(self) -> int:
+        return self.firm_minor + self.sor_minor
+
+    @property
+    def outstanding_minor(self) -> int:
+        return self.owed_minor - self.remitted_minor
+
+
+def owed_by_section(session: Session, section_ids: Iterable[int] | None = None) -> dict[int, Owed]:
+    """What each section owes the publisher, by the rules of its statement (totals
+    only: no dates, no ageing). Sections that never dealt with the publisher are left
+    out."""
+    ids = None if section_ids is None else list(section_ids)
+    terms, firm_owed = edition_terms(session, ids)
+    owed: dict[int, Owed] = defaultdict(Owed)
+    for section_id, amount in firm_owed.items():
+        owed[section_id].firm_minor += amount
+    for key, sold in sold_copies(session, ids).items():
+        if key in terms:
+            owed[key[0]].sor_minor += terms[key].sor_owed(sold)
+    for section_id, confirmed, amount in session.execute(
+        _only(
+            select(
+                Remittance.section_id,
+                Remittance.confirmed_at.is_not(None),
+                func.sum(Remittance.amount_minor),
+            ).group_by(Remittance.section_id, Remittance.confirmed_at.is_not(None)),
+            Remittance.section_id,
+            ids,
+        )
+    ):
+        if confirmed:
+            owed[section_id].remitted_minor += int(amount)
+        else:
+            owed[section_id].pending_minor += int(amount)
+    for key in terms:
+        owed.setdefault(key[0], Owed())
+    return dict(owed)
+
+
+# -- one section's statement ----------------------------------------------------------------------
 
 
 @dataclass
@@ -86,6 +219,7 @@ class EditionFigures:
     written_off: int = 0
     owed_firm_minor: int = 0
     owed_sor_minor: int = 0
+    terms: EditionTerms = field(default_factory=EditionTerms)
 
     @property
     def sold(self) -> int:
@@ -98,13 +232,6 @@ class EditionFigures:
     @property
     def owed_minor(self) -> int:
         return self.owed_firm_minor + self.owed_sor_minor
-
-
-@dataclass
-class Debt:
-    at: datetime
-    what: str
-    amount_minor: int
 
 
 @dataclass
@@ -146,22 +273,55 @@ class Statement:
         return self.owed_minor - self.remitted_minor
 
 
-def _minor(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+class _Figures(dict[int, EditionFigures]):
+    """The statement's figures by edition, made as editions turn up."""
+
+    def __init__(self, session: Session):
+        super().__init__()
+        self.session = session
+
+    def __missing__(self, edition_id: int) -> EditionFigures:
+        edition = self.session.get(Edition, edition_id)
+        assert edition is not None
+        self[edition_id] = figures = EditionFigures(edition)
+        return figures
 
 
 def section_statement(session: Session, section_id: int, today: date | None = None) -> Statement:
     today = today or date.today()
     section = session.get(Section, section_id)
-    figures: dict[int, EditionFigures] = {}
+    assert section is not None
+    figures = _Figures(session)
+    debts = _received(session, section_id, figures)
+    _returned(session, section_id, figures)
+    debts += _sold(session, section, figures)
+    _positions(session, section_id, figures)
+    _signed(session, section_id, figures)
+    remittances = list(
+        session.scalars(
+            select(Remittance)
+            .where(Remittance.section_id == section_id)
+            .options(joinedload(Remittance.document))
+            .order_by(Remittance.sent_on)
+        )
+    )
+    statement = Statement(
+        section=section,
+        today=today,
+        editions=sorted(figures.values(), key=lambda f: f.edition.label),
+        takings=_takings(session, section_id),
+        debts=sorted(debts, key=lambda d: d.at),
+        confirmed=[r for r in remittances if r.confirmed_at is not None],
+        pending=[r for r in remittances if r.confirmed_at is None],
+    )
+    statement.aging = aged(statement.debts, statement.remitted_minor, today)
+    return statement
 
-    def of(edition_id: int) -> EditionFigures:
-        if edition_id not in figures:
-            figures[edition_id] = EditionFigures(session.get(Edition, edition_id))
-        return figures[edition_id]
 
-    # Copies received from the publisher, by terms, with their dates and prices.
-    received = session.execute(
+def _received(session: Session, section_id: int, figures: _Figures) -> list[Debt]:
+    """Copies received from the publisher, by terms: firm-sale copies owed at once."""
+    debts = []
+    for edition_id, terms, qty, price, at in session.execute(
         select(
             ShipmentLine.edition_id,
             Shipment.terms,
@@ -178,54 +338,56 @@ def section_statement(session: Session, section_id: int, today: date | None = No
             ReceiptLine.received > 0,
         )
         .order_by(Receipt.received_at)
-    ).all()
-    debts: list[Debt] = []
-    sor_value: dict[int, Decimal] = defaultdict(Decimal)
-    for edition_id, terms, qty, price, at in received:
-        row = of(edition_id)
+    ):
+        row = figures[edition_id]
         row.received += qty
         if terms == Terms.FIRM_SALE:
             row.received_firm += qty
+            row.terms.firm += qty
             row.owed_firm_minor += qty * price
-            debts.append(
-                Debt(
-                    at,
-                    f"{qty:,} × {row.edition.label} received (firm sale)",  # noqa: RUF001
-                    qty * price,
-                )
-            )
+            what = f"{qty:,} × {row.edition.label} received (firm sale)"  # noqa: RUF001
+            debts.append(Debt(at, what, qty * price))
         else:
             row.received_sor += qty
-            sor_value[edition_id] += Decimal(qty * price)
+            row.terms.sor += qty
+            row.terms.sor_value += Decimal(qty * price)
+    return debts
 
-    # Copies sent back.
+
+def _returned(session: Session, section_id: int, figures: _Figures) -> None:
     for edition_id, qty in session.execute(
         select(ShipmentLine.edition_id, func.sum(ShipmentLine.qty))
         .join(ShipmentLine.shipment)
         .where(
             Shipment.section_id == section_id,
             Shipment.direction == Direction.RETURN,
-            Shipment.status.in_(
-                [ShipmentStatus.DISPATCHED, ShipmentStatus.PARTLY_RECEIVED, ShipmentStatus.RECEIVED]
-            ),
+            Shipment.status.in_(_SENT),
         )
         .group_by(ShipmentLine.edition_id)
     ):
-        of(edition_id).returned += int(qty)
+        figures[edition_id].returned += int(qty)
+        figures[edition_id].terms.returned += int(qty)
 
-    # Takings: what the sales brought in, by how they were paid.
+
+def _takings(session: Session, section_id: int) -> dict[str, int]:
+    """What the sales brought in, by how they were paid (voided sales left out)."""
     takings: dict[str, int] = {m.value: 0 for m in PaymentMethod}
     for method, amount in session.execute(
-        select(Sale.payment_method, func.sum(SaleLine.qty * SaleLine.unit_price_minor))
+        select(
+            Sale.payment_method,
+            func.sum(cast(SaleLine.qty, BigInteger) * SaleLine.unit_price_minor),
+        )
         .join(SaleLine.sale)
         .where(Sale.section_id == section_id, Sale.voided_at.is_(None))
         .group_by(Sale.payment_method)
     ):
         takings[method] += int(amount)
+    return takings
 
-    # Copies sold, as the ledger has them (sales less voids and returns), day by day: the
-    # sale-or-return copies they use up, once the firm-sale copies are used. A day's
-    # sales of an edition make one item (a busy store sells hundreds a day).
+
+def _sold_by_day(session: Session, section: Section) -> dict[tuple[date, int], dict[str, int]]:
+    """The change in copies sold (sales less voids and readers' returns) by day, edition
+    and condition: a day's sales of an edition make one item (a store sells hundreds)."""
     customers = section.location_of_kind(LocationKind.CUSTOMERS).id
     day = utc_day(Move.occurred_at, session.get_bind().dialect.name)
     by_day: dict[tuple[date, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -239,16 +401,22 @@ def section_statement(session: Session, section_id: int, today: date | None = No
             .group_by(day, Move.edition_id, condition)
         ):
             by_day[(when, edition_id)][copies_condition] += sign * int(qty)
-    sold = defaultdict(int)
-    for (when, edition_id), change_by_condition in sorted(by_day.items()):
-        row = of(edition_id)
+    return by_day
+
+
+def _sold(session: Session, section: Section, figures: _Figures) -> list[Debt]:
+    """Copies sold day by day, and the sale-or-return copies they use up once the
+    firm-sale copies are used: owed, or (when sales are undone) credited."""
+    debts = []
+    sold: dict[int, int] = defaultdict(int)
+    for (when, edition_id), change_by_condition in sorted(_sold_by_day(session, section).items()):
+        row = figures[edition_id]
         row.sold_signed += change_by_condition.get(Condition.SIGNED, 0)
         row.sold_unsigned += change_by_condition.get(Condition.UNSIGNED, 0)
         change = sum(change_by_condition.values())
         before = sold[edition_id]
         sold[edition_id] += change
-        terms = _Terms(row.received_firm, row.received_sor, sor_value[edition_id], row.returned)
-        amount = terms.sor_owed(sold[edition_id]) - terms.sor_owed(before)
+        amount = row.terms.sor_owed(sold[edition_id]) - row.terms.sor_owed(before)
         if amount:
             row.owed_sor_minor += amount
             what = "sold" if change > 0 else "returned by customers or voided"
@@ -259,217 +427,37 @@ def section_statement(session: Session, section_id: int, today: date | None = No
                     amount,
                 )
             )
+    return debts
 
-    # Where the copies are now, and what was signed.
-    for location, edition_id, condition, qty in session.execute(
-        select(Location, Balance.edition_id, Balance.condition, Balance.qty)
+
+def _positions(session: Session, section_id: int, figures: _Figures) -> None:
+    """Where the section's copies are now: on hand by condition, written off."""
+    for kind, edition_id, condition, qty in session.execute(
+        select(Location.kind, Balance.edition_id, Balance.condition, Balance.qty)
         .join(Balance.location)
         .where(Location.section_id == section_id)
     ):
-        row = of(edition_id)
-        if location.kind in PHYSICAL_KINDS:
+        row = figures[edition_id]
+        if kind in PHYSICAL_KINDS:
             if condition == Condition.SIGNED:
                 row.on_hand_signed += qty
             else:
                 row.on_hand_unsigned += qty
-        elif location.kind == LocationKind.WRITTEN_OFF:
+        elif kind == LocationKind.WRITTEN_OFF:
             row.written_off += qty
+
+
+def _signed(session: Session, section_id: int, figures: _Figures) -> None:
     for edition_id, qty in session.execute(
         select(Signing.edition_id, func.sum(Signing.qty))
         .join(Signing.event)
         .where(Event.section_id == section_id)
         .group_by(Signing.edition_id)
     ):
-        of(edition_id).signed += int(qty)
-
-    remittances = list(
-        session.scalars(
-            select(Remittance)
-            .where(Remittance.section_id == section_id)
-            .options(joinedload(Remittance.document))
-            .order_by(Remittance.sent_on)
-        )
-    )
-    statement = Statement(
-        section=section,
-        today=today,
-        editions=sorted(figures.values(), key=lambda f: f.edition.label),
-        takings=takings,
-        debts=sorted(debts, key=lambda d: d.at),
-        confirmed=[r for r in remittances if r.confirmed_at is not None],
-        pending=[r for r in remittances if r.confirmed_at is None],
-    )
-    statement.aging = _aged(statement.debts, statement.remitted_minor, today)
-    return statement
-
-
-@dataclass
-class _Terms:
-    """One section's copies of one edition from the publisher, by terms."""
-
-    firm: int = 0
-    sor: int = 0
-    sor_value: Decimal = Decimal(0)
-    returned: int = 0
-
-    def sor_owed(self, sold: int) -> int:
-        """What ``sold`` copies owe for the sale-or-return copies: those sold beyond the
-        firm-sale copies, up to the sale-or-return copies kept, at their average price.
-        Rounded once, on the total, so that a statement's items add up to it."""
-        used = min(max(sold - self.firm, 0), max(self.sor - self.returned, 0))
-        return _minor(self.sor_value / self.sor * used) if used else 0
-
-
-def _aged(debts: list[Debt], paid: int, today: date) -> dict[str, int]:
-    """What is still owed, by age: a credit (copies returned, a sale voided) cancels the
-    latest debts, and payments settle the oldest first."""
-    open_debts: list[list] = []
-    for debt in debts:
-        if debt.amount_minor >= 0:
-            open_debts.append([debt.at, debt.amount_minor])
-            continue
-        credit = -debt.amount_minor
-        while credit and open_debts:
-            cancelled = min(credit, open_debts[-1][1])
-            open_debts[-1][1] -= cancelled
-            credit -= cancelled
-            if not open_debts[-1][1]:
-                open_debts.pop()
-    aging = dict.fromkeys(AGES, 0)
-    for at, amount in open_debts:
-        settled = min(paid, amount)
-        paid -= settled
-        if amount - settled:
-            aging[age_bucket((today - at.date()).days)] += amount - settled
-    return aging
-
-
-# -- every section at once ---------------------------------------------------------------------
-
-
-@dataclass
-class Owed:
-    """A section's account with the publisher, in its own currency (minor units)."""
-
-    firm_minor: int = 0
-    sor_minor: int = 0
-    remitted_minor: int = 0
-    pending_minor: int = 0
-
-    @property
-    def owed_minor(self) -> int:
-        return self.firm_minor + self.sor_minor
-
-    @property
-    def outstanding_minor(self) -> int:
-        return self.owed_minor - self.remitted_minor
-
-
-def owed_by_section(session: Session, section_ids: Iterable[int] | None = None) -> dict[int, Owed]:
-    """What each section owes the publisher, by the rules of its statement (totals
-    only: no dates, no ageing). Sections that never dealt with the publisher are left
-    out."""
-    ids = None if section_ids is None else list(section_ids)
-
-    def only(query, column):
-        return query if ids is None else query.where(column.in_(ids))
-
-    figures: dict[tuple[int, int], _Terms] = defaultdict(_Terms)
-    owed: dict[int, Owed] = defaultdict(Owed)
-    for section_id, edition_id, terms, qty, value in session.execute(
-        only(
-            select(
-                Shipment.section_id,
-                ShipmentLine.edition_id,
-                Shipment.terms,
-                func.sum(ReceiptLine.received),
-                func.sum(ReceiptLine.received * ShipmentLine.unit_price_minor),
-            )
-            .join(ReceiptLine.shipment_line)
-            .join(ShipmentLine.shipment)
-            .where(Shipment.direction == Direction.OUTBOUND, ReceiptLine.received > 0)
-            .group_by(Shipment.section_id, ShipmentLine.edition_id, Shipment.terms),
-            Shipment.section_id,
-        )
-    ):
-        row = figures[(section_id, edition_id)]
-        if terms == Terms.FIRM_SALE:
-            row.firm += int(qty)
-            owed[section_id].firm_minor += int(value)
-        else:
-            row.sor += int(qty)
-            row.sor_value += Decimal(int(value))
-    for section_id, edition_id, qty in session.execute(
-        only(
-            select(Shipment.section_id, ShipmentLine.edition_id, func.sum(ShipmentLine.qty))
-            .join(ShipmentLine.shipment)
-            .where(
-                Shipment.direction == Direction.RETURN,
-                Shipment.status.in_(
-                    [
-                        ShipmentStatus.DISPATCHED,
-                        ShipmentStatus.PARTLY_RECEIVED,
-                        ShipmentStatus.RECEIVED,
-                    ]
-                ),
-            )
-            .group_by(Shipment.section_id, ShipmentLine.edition_id),
-            Shipment.section_id,
-        )
-    ):
-        if (section_id, edition_id) in figures:
-            figures[(section_id, edition_id)].returned += int(qty)
-    for section_id, edition_id, qty in session.execute(
-        only(
-            select(Location.section_id, Balance.edition_id, func.sum(Balance.qty))
-            .join(Balance.location)
-            .where(Location.kind == LocationKind.CUSTOMERS)
-            .group_by(Location.section_id, Balance.edition_id),
-            Location.section_id,
-        )
-    ):
-        key = (section_id, edition_id)
-        if key in figures:
-            owed[section_id].sor_minor += figures[key].sor_owed(int(qty))
-    for section_id, confirmed, amount in session.execute(
-        only(
-            select(
-                Remittance.section_id,
-                Remittance.confirmed_at.is_not(None),
-                func.sum(Remittance.amount_minor),
-            ).group_by(Remittance.section_id, Remittance.confirmed_at.is_not(None)),
-            Remittance.section_id,
-        )
-    ):
-        if confirmed:
-            owed[section_id].remitted_minor += int(amount)
-        else:
-            owed[section_id].pending_minor += int(amount)
-    return dict(owed)
+        figures[edition_id].signed += int(qty)
 
 
 # -- every section in one currency -----------------------------------------------------------
-
-
-def convert(
-    minor: int, currency: str, publisher_currency: str, rates: dict[str, ExchangeRate]
-) -> tuple[Decimal | None, date | None, int | None]:
-    """(rate, the day it was entered for, the amount in the publisher's currency), or
-    Nones where no rate was entered: an amount is never converted at a guessed rate."""
-    if currency == publisher_currency:
-        return Decimal(1), None, minor
-    entered = rates.get(currency)
-    if entered is None:
-        return None, None, None
-    amount = from_minor(minor, currency) * entered.rate
-    return (
-        entered.rate,
-        entered.valid_on,
-        to_minor(
-            amount.quantize(Decimal(1).scaleb(-precision(publisher_currency)), ROUND_HALF_UP),
-            publisher_currency,
-        ),
-    )
 
 
 @dataclass
@@ -524,6 +512,3 @@ def balances(
             )
         )
     return Balances(publisher_currency, today, rows)
-
-
-# -- events and signings -----------------------------------------------------------------------

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.domain.accounts import Role
+from tracker.domain.accounts import Actor, Role, require_role
 from tracker.domain.errors import DomainError
 from tracker.domain.stock import MAX_QTY
 from tracker.models import Section, Settings
-from tracker.services import atomic, role_of
+from tracker.services import atomic
 
 # Beyond these, a threshold is a typing mistake rather than a wish.
 MAX_WEEKS = 104
@@ -73,13 +73,14 @@ def _checked(value: int | None, what: str, limit: int) -> int | None:
 @atomic
 def set_thresholds(
     session: Session,
-    actor: object,
+    actor: Actor | None,
     default: Thresholds,
     by_section: dict[int, Thresholds],
 ) -> None:
     """Set the default thresholds and each listed section's own (empty: the default)."""
-    if actor is not None and role_of(actor) != Role.ADMIN:
-        raise DomainError("Only an admin sets the dashboard's alert thresholds.")
+    require_role(
+        actor, frozenset({Role.ADMIN}), "Only an admin sets the dashboard's alert thresholds."
+    )
     row = settings(session)
     row.alert_weeks_of_cover = _checked(default.weeks_of_cover, "Weeks of cover", MAX_WEEKS)
     row.alert_copies = _checked(default.copies, "Copies", MAX_COPIES)

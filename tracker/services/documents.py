@@ -17,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from tracker.db import dialect_insert, utcnow
+from tracker.domain.accounts import actor_id
 from tracker.domain.errors import DomainError
 from tracker.domain.text import clean
 from tracker.domain.values import check_day
 from tracker.models import Document
-from tracker.services import actor_id
+from tracker.services import written_by_sql
 
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 
@@ -94,6 +95,7 @@ def start(
     document = Document(id=document_id, **values)
     make_transient_to_detached(document)
     session.add(document)
+    written_by_sql(session, document)
     return document
 
 

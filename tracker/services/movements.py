@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import ledger
+from tracker.domain.accounts import Actor, actor_id, is_staff
 from tracker.domain.distribution import WriteOffReason
-from tracker.domain.errors import DomainError, NotFound
-from tracker.domain.places import PHYSICAL_KINDS, LocationKind
+from tracker.domain.errors import DomainError
+from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, MoveKind, check_quantity
 from tracker.domain.text import clean
 from tracker.ledger import MoveLine
@@ -26,8 +27,8 @@ from tracker.models import (
     Transfer,
     WriteOff,
 )
-from tracker.services import actor_id, atomic, documents, fenced_section, is_staff
-from tracker.services.places import publisher_location
+from tracker.services import atomic, documents
+from tracker.services.places import physical_place, publisher_location, virtual_of
 
 
 @dataclass(frozen=True)
@@ -37,25 +38,6 @@ class Copies:
     edition_id: int
     qty: int
     condition: str = Condition.UNSIGNED
-
-
-def _place(session: Session, actor: object, location_id: int | None, what: str) -> Location:
-    """A physical location the actor may act on (a treasurer: only their section's)."""
-    location = session.get(Location, location_id) if location_id is not None else None
-    fence = fenced_section(actor)
-    if location is None or (fence is not None and location.section_id != fence):
-        raise NotFound(f"There is no location {location_id} to {what}.")
-    if location.kind not in PHYSICAL_KINDS:
-        raise DomainError(f"{location.name} is not a place where copies are kept.")
-    return location
-
-
-def _virtual(session: Session, place: Location, kind: LocationKind) -> Location:
-    """The virtual location of ``kind`` that belongs with a place: its section's, or the
-    publisher's for the warehouse."""
-    if place.section is not None:
-        return place.section.location_of_kind(kind)
-    return publisher_location(session, kind)
 
 
 def _lines(copies: list[Copies]) -> list[Copies]:
@@ -68,7 +50,7 @@ def _lines(copies: list[Copies]) -> list[Copies]:
 @atomic
 def record_print_run(
     session: Session,
-    actor: object,
+    actor: Actor | None,
     *,
     edition_id: int,
     qty: int,
@@ -108,7 +90,7 @@ def record_print_run(
 @atomic
 def transfer(
     session: Session,
-    actor: object,
+    actor: Actor | None,
     *,
     from_location_id: int,
     to_location_id: int,
@@ -120,8 +102,8 @@ def transfer(
     """Copies from one of a section's places to another (a store and an event table),
     or between two sections' places (distribution staff only). The warehouse sends and
     receives by shipments."""
-    source = _place(session, actor, from_location_id, "take copies from")
-    target = _place(session, actor, to_location_id, "put copies in")
+    source = physical_place(session, actor, from_location_id, "take copies from")
+    target = physical_place(session, actor, to_location_id, "put copies in")
     for place in (source, target):
         if place.kind == LocationKind.WAREHOUSE:
             raise DomainError("Copies leave and enter the warehouse by shipments, not transfers.")
@@ -151,7 +133,7 @@ def transfer(
 @atomic
 def write_off(
     session: Session,
-    actor: object,
+    actor: Actor | None,
     *,
     location_id: int,
     reason: str,
@@ -161,7 +143,7 @@ def write_off(
     when: date | datetime | None = None,
 ) -> WriteOff:
     """Copies that leave stock without a sale: damaged, lost, given, sent for review."""
-    place = _place(session, actor, location_id, "write copies off from")
+    place = physical_place(session, actor, location_id, "write copies off from")
     try:
         why = WriteOffReason(reason)
     except ValueError:
@@ -174,7 +156,7 @@ def write_off(
     record = WriteOff(document_id=document.id, location_id=place.id, reason=why.value)
     session.add(record)
     session.flush()
-    written_off = _virtual(session, place, LocationKind.WRITTEN_OFF)
+    written_off = virtual_of(session, place, LocationKind.WRITTEN_OFF)
     ledger.post(
         session,
         document,
@@ -197,23 +179,7 @@ def write_off(
     return record
 
 
-@atomic
-def stocktake(
-    session: Session,
-    actor: object,
-    *,
-    location_id: int,
-    counts: list[Copies],
-    blind: bool = False,
-    reason: str | None = None,
-    note: str | None = None,
-    key: str | None = None,
-    when: date | datetime | None = None,
-) -> Stocktake:
-    """Book a count of a location. The expected figures are the ledger's at booking
-    time (locked, so that no sale slips in between); each difference becomes a move
-    from or to stocktake differences, explained by ``reason``."""
-    place = _place(session, actor, location_id, "count")
+def _check_counts(session: Session, counts: list[Copies]) -> None:
     if not counts:
         raise DomainError("Count at least one edition.")
     for count in counts:
@@ -225,26 +191,79 @@ def stocktake(
     keys = [(c.edition_id, str(c.condition)) for c in counts]
     if len(set(keys)) != len(keys):
         raise DomainError("An edition and condition was counted twice: give one count for each.")
-    # Lock the balances being counted (PostgreSQL; SQLite holds the write lock already).
-    locked = session.execute(
-        select(Balance.edition_id, Balance.condition, Balance.qty)
-        .where(Balance.location_id == place.id)
-        .with_for_update()
-    ).all()
-    expected = {(row.edition_id, row.condition): row.qty for row in locked}
-    differences = [(c, c.qty - expected.get((c.edition_id, str(c.condition)), 0)) for c in counts]
+
+
+def _locked_stock(session: Session, place: Location) -> dict[tuple[int, str], int]:
+    """What the ledger holds at a place, its balances locked until the count is booked
+    (PostgreSQL; SQLite holds the write lock already): no sale slips in between."""
+    return {
+        (row.edition_id, row.condition): row.qty
+        for row in session.execute(
+            select(Balance.edition_id, Balance.condition, Balance.qty)
+            .where(Balance.location_id == place.id)
+            .with_for_update()
+        )
+    }
+
+
+def _difference_moves(
+    counts: list[Copies],
+    expected: dict[tuple[int, str], int],
+    place: Location,
+    differences: Location,
+    reason: str | None,
+) -> list[MoveLine]:
+    """A move from or to stocktake differences for each count that differs."""
+    moves = []
+    for count in counts:
+        diff = count.qty - expected.get((count.edition_id, str(count.condition)), 0)
+        if diff > 0:
+            kind, source, target = MoveKind.STOCKTAKE_GAIN, differences.id, place.id
+        elif diff < 0:
+            kind, source, target = MoveKind.STOCKTAKE_LOSS, place.id, differences.id
+        else:
+            continue
+        moves.append(
+            MoveLine(
+                kind, count.edition_id, abs(diff), source, target, count.condition, note=reason
+            )
+        )
+    return moves
+
+
+@atomic
+def stocktake(
+    session: Session,
+    actor: Actor | None,
+    *,
+    location_id: int,
+    counts: list[Copies],
+    blind: bool = False,
+    reason: str | None = None,
+    note: str | None = None,
+    key: str | None = None,
+    when: date | datetime | None = None,
+) -> Stocktake:
+    """Book a count of a location. The expected figures are the ledger's at booking
+    time; each difference becomes a move from or to stocktake differences, explained by
+    ``reason``."""
+    place = physical_place(session, actor, location_id, "count")
+    _check_counts(session, counts)
+    expected = _locked_stock(session, place)
     reason = clean(reason, "reason for the difference", 2000, multiline=True)
-    if any(diff for _c, diff in differences) and not reason:
+    moves = _difference_moves(
+        counts,
+        expected,
+        place,
+        virtual_of(session, place, LocationKind.STOCKTAKE_DIFFERENCES),
+        reason,
+    )
+    if moves and not reason:
         raise DomainError("The count differs from the ledger: give a reason for the difference.")
     at = documents.occurred_at(when)
     document = documents.start(session, actor, "stocktake", key=key, note=note)
-    record = Stocktake(
-        document_id=document.id,
-        location_id=place.id,
-        blind=blind,
-        reason=reason,
-    )
-    for count, _diff in differences:
+    record = Stocktake(document_id=document.id, location_id=place.id, blind=blind, reason=reason)
+    for count in counts:
         record.lines.append(
             StocktakeLine(
                 edition_id=count.edition_id,
@@ -255,33 +274,6 @@ def stocktake(
         )
     session.add(record)
     session.flush()
-    differences_place = _virtual(session, place, LocationKind.STOCKTAKE_DIFFERENCES)
-    moves = []
-    for count, diff in differences:
-        if diff > 0:
-            moves.append(
-                MoveLine(
-                    MoveKind.STOCKTAKE_GAIN,
-                    count.edition_id,
-                    diff,
-                    differences_place.id,
-                    place.id,
-                    count.condition,
-                    note=reason,
-                )
-            )
-        elif diff < 0:
-            moves.append(
-                MoveLine(
-                    MoveKind.STOCKTAKE_LOSS,
-                    count.edition_id,
-                    -diff,
-                    place.id,
-                    differences_place.id,
-                    count.condition,
-                    note=reason,
-                )
-            )
     if moves:
         ledger.post(
             session, document, moves, created_by_id=actor_id(actor), savepoint=False, occurred_at=at

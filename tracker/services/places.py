@@ -8,6 +8,7 @@ from babel import Locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.domain.accounts import Actor, may_see
 from tracker.domain.errors import DomainError, NotFound
 from tracker.domain.money import check_currency
 from tracker.domain.places import PHYSICAL_KINDS, SECTION_VIRTUAL_KINDS, LocationKind
@@ -163,9 +164,49 @@ def publisher_location(session: Session, kind: LocationKind) -> Location:
     return location
 
 
-def section_store(section: Section) -> Location:
+def get_section(session: Session, actor: Actor | None, section_id: int | None) -> Section:
+    """The section, if the actor may see it (a treasurer sees only their own: to them,
+    another section does not exist)."""
+    section = session.get(Section, section_id) if section_id is not None else None
+    if section is None or not may_see(actor, section.id):
+        raise NotFound(f"There is no section {section_id}.")
+    return section
 
-    return section.location_of_kind(LocationKind.SECTION_STORE)
+
+def store_of(section: Section, location_id: int | None = None) -> Location:
+    """A section's open store: the first, or the one asked for."""
+    stores = [
+        loc for loc in section.locations if loc.kind == LocationKind.SECTION_STORE and loc.active
+    ]
+    if not stores:
+        raise DomainError(f"Section {section.name} has no open store.")
+    if location_id is None:
+        return stores[0]
+    for store in stores:
+        if store.id == location_id:
+            return store
+    raise DomainError(f"Location {location_id} is not an open store of section {section.name}.")
+
+
+def physical_place(
+    session: Session, actor: Actor | None, location_id: int | None, what: str
+) -> Location:
+    """A place where copies are kept that the actor may act on (a treasurer: only their
+    section's); ``what`` says what for, in the message when there is none."""
+    place = session.get(Location, location_id) if location_id is not None else None
+    if place is None or not may_see(actor, place.section_id):
+        raise NotFound(f"There is no location {location_id} to {what}.")
+    if place.kind not in PHYSICAL_KINDS:
+        raise DomainError(f"{place.name} is not a place where copies are kept.")
+    return place
+
+
+def virtual_of(session: Session, place: Location, kind: LocationKind) -> Location:
+    """The virtual place of ``kind`` that belongs with a place: its section's, or the
+    publisher's for the warehouse."""
+    if place.section is not None:
+        return place.section.location_of_kind(kind)
+    return publisher_location(session, kind)
 
 
 def location_by_code(session: Session, code: str) -> Location:

@@ -32,9 +32,12 @@ from tracker.domain.values import parse_id
 from tracker.models import Author, Edition, Event, Location, Sale, SaleLine, Section, Signing
 from tracker.queries import events as event_queries
 from tracker.queries.catalogue import list_editions
-from tracker.queries.money import prices_for
+from tracker.queries.prices import prices_for
 from tracker.queries.stock import expected_stock
 from tracker.services import events as service
+from tracker.services import places as places_service
+from tracker.services import sales as sales_service
+from tracker.services import signings as signings_service
 from tracker.services.documents import AlreadySubmitted, new_key
 from tracker.web.access import allow, require_section, section_scope, signed_in
 from tracker.web.events.forms import EventForm, SaleForm, SigningForm, VoidForm
@@ -173,7 +176,7 @@ def detail(event_id: int):
                 select(Signing).where(Signing.event_id == event.id).order_by(Signing.document_id)
             )
         ),
-        store=service.store_of(event.section),
+        store=places_service.store_of(event.section),
     )
 
 
@@ -340,12 +343,12 @@ def _record_sale(
     if parse_id(edition_id) is None:
         return 422, f"There is no edition {edition_id}: choose a book on the screen.", "error", None
     try:
-        sale = service.sell(
+        sale = sales_service.sell(
             db.session,
             _actor(),
             location_id=place.id,
             items=[
-                service.SaleItem(
+                sales_service.SaleItem(
                     int(edition_id), form.qty.data or 1, condition, form.price.data or None
                 )
             ],
@@ -390,7 +393,7 @@ def undo(event_id: int):
 def store_sell(section_id: int):
     section = _section(section_id)
     return _sale_screen(
-        service.store_of(section),
+        places_service.store_of(section),
         section,
         None,
         url_for("events.store_undo", section_id=section.id),
@@ -401,7 +404,7 @@ def store_sell(section_id: int):
 @allow(*RUNNERS)
 def store_undo(section_id: int):
     section = _section(section_id)
-    _undo(service.store_of(section).id)
+    _undo(places_service.store_of(section).id)
     return redirect(url_for("events.store_sell", section_id=section.id))
 
 
@@ -416,10 +419,10 @@ def _section(section_id: int) -> Section:
 
 def _undo(location_id: int) -> None:
     try:
-        sale = service.undo_sale(
+        sale = sales_service.undo_sale(
             db.session, _actor(), location_id, parse_id(request.form.get("sale_id", ""))
         )
-    except service.AlreadyUndone as error:
+    except sales_service.AlreadyUndone as error:
         db.rollback()
         flash(error.message, "message")
     except DomainError as error:
@@ -437,7 +440,7 @@ def _undo(location_id: int) -> None:
 @allow(*RUNNERS)
 def void(sale_id: int):
     try:
-        sale = service.get_sale(db.session, _actor(), sale_id)
+        sale = sales_service.get_sale(db.session, _actor(), sale_id)
     except DomainError:
         abort(404)
     form = VoidForm()
@@ -448,7 +451,7 @@ def void(sale_id: int):
     )
     response = submit(
         form,
-        lambda: service.void_sale(db.session, _actor(), sale.id, form.reason.data),
+        lambda: sales_service.void_sale(db.session, _actor(), sale.id, form.reason.data),
         lambda voided: _voided(voided, back),
     )
     return response or (
@@ -458,7 +461,7 @@ def void(sale_id: int):
 
 
 def _voided(sale: Sale, back: str):
-    place = service.void_returns_to(sale)
+    place = sales_service.void_returns_to(sale)
     flash(f"Sale #{sale.id} voided: the copies are back in {place.name}.", "success")
     return redirect(back)
 
@@ -480,7 +483,7 @@ def signing(event_id: int):
     form.authors.choices = choices((a.id, a.name) for a in authors)
     response = submit(
         form,
-        lambda: service.sign(
+        lambda: signings_service.sign(
             db.session,
             _actor(),
             event_id=event.id,

@@ -24,7 +24,9 @@ from tracker.domain.money import from_minor, plain
 from tracker.models import ExchangeRate, Remittance, Section, SectionPrice
 from tracker.queries import statements
 from tracker.queries.catalogue import list_editions
-from tracker.services import money as service
+from tracker.services import prices as prices_service
+from tracker.services import rates as rates_service
+from tracker.services import remittances as remittances_service
 from tracker.web.access import READERS, allow, require_section, section_scope, signed_in
 from tracker.web.exports import export, requested_format
 from tracker.web.forms import choices
@@ -145,7 +147,7 @@ def prices(section_id: int):
 
     def save() -> Section:
         for entry in form.lines:
-            service.set_price(
+            prices_service.set_price(
                 db.session, _actor(), section.id, entry.edition_id.data, entry.price.data
             )
         return section
@@ -225,7 +227,7 @@ def new_remittance():
         form.section_id.data, form.currency.data = sections[0].id, sections[0].currency
     response = submit(
         form,
-        lambda: service.record_remittance(
+        lambda: remittances_service.record_remittance(
             db.session,
             _actor(),
             section_id=form.section_id.data,
@@ -251,7 +253,7 @@ def _remitted(remittance: Remittance):
 @allow(Role.ADMIN, Role.DISTRIBUTOR)
 def confirm(remittance_id: int):
     try:
-        service.confirm_remittance(db.session, _actor(), remittance_id)
+        remittances_service.confirm_remittance(db.session, _actor(), remittance_id)
     except DomainError as error:
         db.rollback()
         if error.status_code == 404:
@@ -307,7 +309,7 @@ def rates():
         abort(403)
     response = submit(
         form,
-        lambda: service.set_rate(
+        lambda: rates_service.set_rate(
             db.session,
             _actor(),
             currency=form.currency.data,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tracker.db import db
 from tracker.domain.accounts import Role
-from tracker.domain.distribution import ShipmentStatus
+from tracker.domain.distribution import CAN, ShipmentStatus, check_state, may_manage, may_receive
 from tracker.domain.errors import DomainError
 from tracker.domain.money import format_money, from_minor, plain
 from tracker.domain.places import LocationKind
@@ -18,6 +18,7 @@ from tracker.domain.stock import Condition
 from tracker.models import Country, Edition, Section, Title
 from tracker.queries.distribution import shipment_moves, shipments
 from tracker.queries.stock import expected_stock
+from tracker.services import receipts as receipts_service
 from tracker.services import shipments as service
 from tracker.services.places import publisher_location
 from tracker.web.access import allow, section_scope, signed_in
@@ -142,8 +143,8 @@ def _csv_row(s, today: date) -> list:
         s.dispatched_at,
         s.expected_on,
         s.received_at,
-        service.days_in_transit(s, today),
-        "yes" if service.is_overdue(s, today) else "",
+        s.days_in_transit(today),
+        "yes" if s.is_overdue(today) else "",
         sum(line.received_qty for line in s.lines),
         sum(line.damaged_qty for line in s.lines),
         sum(line.missing_qty for line in s.lines),
@@ -254,17 +255,16 @@ def detail(shipment_id: int):
         "shipments/detail.html",
         shipment=shipment,
         today=date.today(),
-        service=service,
         moves=shipment_moves(db.session, shipment),
-        can_manage=service.can_manage(_actor(), shipment),
-        can_receive=service.can_receive(_actor(), shipment),
+        can_manage=may_manage(_actor(), shipment.direction),
+        can_receive=may_receive(_actor(), shipment.direction),
     )
 
 
 def _refuse(shipment, wanted: set, action: str):
     """Back to the shipment with the reason, when it is in no state for ``action``."""
     try:
-        service.check_state(shipment, wanted, action)
+        check_state(shipment.id, shipment.status, wanted, action)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("shipments.detail", shipment_id=shipment.id))
@@ -275,10 +275,10 @@ def _refuse(shipment, wanted: set, action: str):
 @allow(*SENDERS)
 def edit(shipment_id: int):
     shipment = service.get(db.session, _actor(), shipment_id)
-    if not service.can_manage(_actor(), shipment):
+    if not may_manage(_actor(), shipment.direction):
         flash("Only distribution staff change this shipment.", "error")
         return redirect(url_for("shipments.detail", shipment_id=shipment.id))
-    refused = _refuse(shipment, {ShipmentStatus.DRAFT}, "edited")
+    refused = _refuse(shipment, CAN["edited"], "edited")
     if refused:
         return refused
     form = ShipmentForm(obj=shipment if request.method == "GET" else None)
@@ -361,12 +361,12 @@ def receive(shipment_id: int):
             )
     response = submit(
         form,
-        lambda: service.receive(
+        lambda: receipts_service.receive(
             db.session,
             _actor(),
             shipment.id,
             [
-                service.ReceiptInput(
+                receipts_service.ReceiptInput(
                     e.line_id.data,
                     e.received.data or 0,
                     e.damaged.data or 0,

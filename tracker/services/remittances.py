@@ -1,0 +1,96 @@
+"""Money a section sends the publisher: recorded by its treasurer, confirmed by
+distribution staff when it arrives (once: two confirmations at once make one)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from tracker.db import utcnow
+from tracker.domain.accounts import SECTION_RUNNERS, Actor, actor_id, is_staff, require_role
+from tracker.domain.errors import DomainError, NotFound
+from tracker.domain.events import PaymentMethod
+from tracker.domain.money import check_currency, format_money, to_minor
+from tracker.domain.values import check_day
+from tracker.models import Remittance
+from tracker.services import atomic, change_once, documents
+from tracker.services.places import get_section
+
+
+@atomic
+def record_remittance(
+    session: Session,
+    actor: Actor | None,
+    *,
+    section_id: int,
+    amount: Decimal | str,
+    currency: str,
+    sent_on: date,
+    method: str,
+    reference: str | None = None,
+    note: str | None = None,
+    key: str | None = None,
+) -> Remittance:
+    """Money a section sent the publisher, in the section's currency."""
+    require_role(
+        actor,
+        SECTION_RUNNERS,
+        "Only the section's treasurer (or an admin) records its remittances.",
+    )
+    section = get_section(session, actor, section_id)
+    if check_currency(currency) != section.currency:
+        raise DomainError(
+            f"{section.name} pays the publisher in {section.currency}, not {currency.upper()}."
+        )
+    minor = to_minor(amount, section.currency, what="A remittance")
+    if minor <= 0:
+        raise DomainError("The amount must be more than zero.")
+    try:
+        method = PaymentMethod(method)
+    except ValueError:
+        raise DomainError("Choose how the money was sent.") from None
+    if sent_on is None:
+        raise DomainError("Give the date the money was sent.")
+    if sent_on > date.today():
+        raise DomainError(f"{sent_on:%d %b %Y} is in the future.")
+    check_day(sent_on, "The day the money was sent")
+    document = documents.start(
+        session, actor, "remittance", key=key, reference=reference, note=note
+    )
+    remittance = Remittance(
+        document_id=document.id,
+        section_id=section.id,
+        amount_minor=minor,
+        currency=section.currency,
+        sent_on=sent_on,
+        method=method.value,
+        reference=document.reference,
+    )
+    session.add(remittance)
+    session.flush()
+    return remittance
+
+
+@atomic
+def confirm_remittance(session: Session, actor: Actor | None, remittance_id: int) -> Remittance:
+    """Distribution staff say the money arrived."""
+    if not is_staff(actor):
+        raise DomainError("Only distribution staff confirm that money arrived.")
+    remittance = session.get(Remittance, remittance_id)
+    if remittance is None:
+        raise NotFound(f"There is no remittance {remittance_id}.")
+    confirmed = change_once(
+        session,
+        remittance,
+        Remittance.confirmed_at.is_(None),
+        {"confirmed_at": utcnow(), "confirmed_by_id": actor_id(actor)},
+        "confirmed",
+    )
+    if not confirmed:
+        raise DomainError(
+            f"The remittance of {format_money(remittance.amount_minor, remittance.currency)} "
+            "was already confirmed."
+        )
+    return remittance

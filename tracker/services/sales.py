@@ -1,0 +1,316 @@
+"""Sales at an event's table or a section's store, their voids, and the undo of the
+sale screen. A sale is a document with its lines and a move per line to the section's
+customers; a void reverses those moves, never deletes them. Each place's tally (sales,
+copies, takings by payment) is kept in the same transaction as its sales and voids."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from tracker import ledger
+from tracker.db import dialect_insert, utcnow
+from tracker.domain.accounts import Actor, actor_id, require_section
+from tracker.domain.errors import DomainError, NotFound
+from tracker.domain.events import PaymentMethod
+from tracker.domain.money import MAX_PRICE_MINOR, check_currency, from_minor, to_minor
+from tracker.domain.places import LocationKind
+from tracker.domain.stock import Condition, MoveKind, check_quantity
+from tracker.domain.text import clean
+from tracker.ledger import MoveLine
+from tracker.models import Edition, Event, Location, Move, Sale, SaleLine, SaleTally, Section
+from tracker.queries.prices import price_for
+from tracker.services import atomic, change_once, documents
+from tracker.services.events import may_run
+from tracker.services.places import store_of
+
+_tallies = SaleTally.__table__
+
+
+class AlreadyVoided(DomainError):
+    status_code = 409
+
+
+class AlreadyUndone(DomainError):
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class SaleItem:
+    edition_id: int
+    qty: int
+    condition: str = Condition.UNSIGNED
+    # What the reader pays for one copy; None: the section's price for the edition.
+    unit_price: Decimal | str | None = None
+
+
+def get_sale(session: Session, actor: Actor | None, sale_id: int) -> Sale:
+    sale = session.get(Sale, sale_id)
+    if sale is None:
+        raise NotFound(f"There is no sale {sale_id}.")
+    require_section(actor, sale.section_id, f"sale {sale_id}")
+    return sale
+
+
+def selling_place(
+    session: Session, actor: Actor | None, location_id: int
+) -> tuple[Location, Event | None]:
+    """A store or an open event's table of a section the actor may sell for."""
+    place = session.get(Location, location_id)
+    if (
+        place is None
+        or place.section_id is None
+        or place.kind not in (LocationKind.SECTION_STORE, LocationKind.EVENT_TABLE)
+    ):
+        raise NotFound(f"There is no store or event table {location_id} to sell from.")
+    require_section(actor, place.section_id, f"place {location_id}")
+    if place.kind == LocationKind.SECTION_STORE:
+        return place, None  # a store holds no event
+    event = session.scalar(select(Event).where(Event.location_id == place.id))
+    if event is not None and not event.is_open:
+        raise DomainError(f"{event.name} is closed: reopen it to sell there.")
+    return place, event
+
+
+def _payment(method: str) -> PaymentMethod:
+    try:
+        return PaymentMethod(method)
+    except ValueError:
+        raise DomainError(
+            "Choose how the reader paid: cash, card, bank transfer or other."
+        ) from None
+
+
+def _price(session: Session, section: Section, edition: Edition, typed: object) -> int:
+    """What the reader pays for one copy: as typed, else the section's price."""
+    if typed is None or str(typed).strip() == "":
+        price = price_for(session, section, edition)
+        if price is None:
+            raise DomainError(
+                f"{edition.label} has no price in {section.currency} yet: type the price, "
+                "or set it on the section's prices page."
+            )
+        return price
+    price = to_minor(typed, section.currency, limit=MAX_PRICE_MINOR, what="A price per copy")  # type: ignore[arg-type]
+    if price < 0:
+        raise DomainError("The price cannot be negative.")
+    return price
+
+
+def _lines(session: Session, section: Section, items: list[SaleItem]) -> list[SaleLine]:
+    if not items:
+        raise DomainError("Choose what was sold.")
+    lines = []
+    for item in items:
+        edition = session.get(Edition, item.edition_id, options=[joinedload(Edition.title)])
+        if edition is None:
+            raise DomainError(f"There is no edition {item.edition_id}.")
+        check_quantity(item.qty, edition.label)
+        lines.append(
+            SaleLine(
+                edition=edition,
+                condition=str(Condition(item.condition)),
+                qty=item.qty,
+                unit_price_minor=_price(session, section, edition, item.unit_price),
+            )
+        )
+    return lines
+
+
+@atomic
+def sell(
+    session: Session,
+    actor: Actor | None,
+    *,
+    location_id: int,
+    items: list[SaleItem],
+    payment_method: str,
+    buyer_name: str | None = None,
+    currency: str | None = None,
+    key: str | None = None,
+    when: date | datetime | None = None,
+) -> Sale:
+    """Copies from a store or an event's table to readers: one posting, all or none."""
+    may_run(actor)
+    # The document first: a sale sent twice finds its key taken before anything else is
+    # checked or counted (and whatever fails after it rolls it back with the rest).
+    document = documents.start(session, actor, "sale", key=key)
+    place, event = selling_place(session, actor, location_id)
+    section = place.section
+    assert section is not None
+    if currency is not None and check_currency(currency) != section.currency:
+        raise DomainError(f"Sales of {section.name} are in {section.currency}, not {currency}.")
+    method = _payment(payment_method)
+    at = documents.occurred_at(when)
+    sale = Sale(
+        document_id=document.id,
+        section_id=section.id,
+        location_id=place.id,
+        event_id=event.id if event else None,
+        payment_method=method.value,
+        buyer_name=clean(buyer_name, "buyer's name", 200),
+        currency=section.currency,
+        sold_at=at,
+        lines=_lines(session, section, items),
+    )
+    session.add(sale)
+    session.flush()
+    customers = section.location_of_kind(LocationKind.CUSTOMERS)
+    ledger.post(
+        session,
+        document,
+        [
+            MoveLine(
+                MoveKind.SALE, line.edition_id, line.qty, place.id, customers.id, line.condition
+            )
+            for line in sale.lines
+        ],
+        created_by_id=actor_id(actor),
+        savepoint=False,
+        occurred_at=at,
+        details={"sale": _details(sale)},
+    )
+    _count_in_tally(session, sale, 1)
+    return sale
+
+
+def _details(sale: Sale) -> dict:
+    """What the sale's audit entry says of it."""
+    return {
+        "payment": sale.payment_method,
+        "buyer": sale.buyer_name,
+        "currency": sale.currency,
+        "lines": [
+            {
+                "edition": line.edition_id,
+                "condition": line.condition,
+                "qty": line.qty,
+                "price": str(from_minor(line.unit_price_minor, sale.currency)),
+            }
+            for line in sale.lines
+        ],
+    }
+
+
+def _count_in_tally(session: Session, sale: Sale, sign: int) -> None:
+    """Add a sale to its place's tally (sign +1), or take a voided one out (-1)."""
+    if sign > 0:
+        session.execute(
+            _tally_upsert(session.get_bind().dialect.name),
+            {
+                "location_id": sale.location_id,
+                "payment_method": sale.payment_method,
+                "sales": 1,
+                "copies": sale.copies,
+                "amount_minor": sale.total_minor,
+            },
+        )
+    else:
+        session.execute(
+            _TALLY_TAKE,
+            {
+                "place": sale.location_id,
+                "method": sale.payment_method,
+                "n_copies": sale.copies,
+                "amount": sale.total_minor,
+            },
+        )
+
+
+# A voided sale was counted in: its row is there.
+_TALLY_TAKE = (
+    update(_tallies)
+    .where(
+        _tallies.c.location_id == bindparam("place"),
+        _tallies.c.payment_method == bindparam("method"),
+    )
+    .values(
+        sales=_tallies.c.sales - 1,
+        copies=_tallies.c.copies - bindparam("n_copies"),
+        amount_minor=_tallies.c.amount_minor - bindparam("amount"),
+    )
+)
+
+
+@functools.cache
+def _tally_upsert(dialect: str):
+    statement = dialect_insert(dialect, _tallies)
+    columns = _tallies.c
+    return statement.on_conflict_do_update(
+        index_elements=[columns.location_id, columns.payment_method],
+        set_={
+            "sales": columns.sales + statement.excluded.sales,
+            "copies": columns.copies + statement.excluded.copies,
+            "amount_minor": columns.amount_minor + statement.excluded.amount_minor,
+        },
+    )
+
+
+@atomic
+def void_sale(session: Session, actor: Actor | None, sale_id: int, reason: str) -> Sale:
+    """Undo a sale with reversing moves (never a deletion): the copies go back."""
+    may_run(actor)
+    sale = get_sale(session, actor, sale_id)
+    reason = clean(reason, "reason", 500, multiline=True)  # type: ignore[assignment]
+    if not reason:
+        raise DomainError("Say why the sale is voided.")
+    voided = change_once(
+        session,
+        sale,
+        Sale.voided_at.is_(None),
+        {"voided_at": utcnow(), "void_reason": reason, "voided_by_id": actor_id(actor)},
+        "voided",
+        audited=False,  # the reversal's audit entry says it, with the moves
+    )
+    if not voided:
+        raise AlreadyVoided(f"Sale #{sale.id} was already voided.")
+    moves = session.scalars(select(Move.id).where(Move.document_id == sale.id)).all()
+    document = documents.start(session, actor, "void", note=f"Void of sale #{sale.id}: {reason}")
+    back_to = void_returns_to(sale)
+    ledger.reverse(
+        session,
+        list(moves),
+        document,
+        created_by_id=actor_id(actor),
+        note=reason,
+        details={"void": {"sale": sale.id, "reason": reason, "back_to": back_to.code}},
+        back_to=None if back_to.id == sale.location_id else back_to,
+    )
+    sale.void_document_id = document.id
+    session.flush()
+    _count_in_tally(session, sale, -1)
+    return sale
+
+
+def void_returns_to(sale: Sale) -> Location:
+    """Where a voided sale's copies go: back where they were sold, or, when that was the
+    table of an event closed since, to the store its leftovers went back to."""
+    if sale.location.active:
+        return sale.location
+    return store_of(sale.section)
+
+
+def undo_sale(session: Session, actor: Actor | None, location_id: int, sale_id: int | None) -> Sale:
+    """Undo the sale the screen showed as the last one (its id comes with the request,
+    so that a second tap, or the same request sent twice, never undoes another sale)."""
+    selling_place(session, actor, location_id)
+    if sale_id is None:
+        raise DomainError("Say which sale to undo: reload the sale screen and try again.")
+    sale = session.get(Sale, sale_id)
+    if (
+        sale is None
+        or sale.location_id != location_id
+        or (actor is not None and sale.document.created_by_id != actor_id(actor))
+    ):
+        raise DomainError(f"There is no sale #{sale_id} of yours here to undo.")
+    if sale.voided_at is not None:
+        raise AlreadyUndone(f"Sale #{sale.id} was already undone.")
+    try:
+        return void_sale(session, actor, sale.id, "Undone at the table")
+    except AlreadyVoided:
+        raise AlreadyUndone(f"Sale #{sale.id} was already undone.") from None

@@ -1,0 +1,95 @@
+"""Signing sessions: authors sign copies on an event's table, turning unsigned copies into
+signed ones, some of them dedicated to someone by name."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from tracker import ledger
+from tracker.domain.accounts import Actor, actor_id
+from tracker.domain.errors import DomainError
+from tracker.domain.stock import Condition, MoveKind
+from tracker.domain.text import clean, copies
+from tracker.ledger import MoveLine
+from tracker.models import Author, Dedication, Edition, Signing
+from tracker.services import atomic, documents
+from tracker.services.events import get_event, may_run
+
+
+def _authors(session: Session, author_ids: list[int]) -> list[Author]:
+    authors = [session.get(Author, a) for a in dict.fromkeys(author_ids or [])]
+    if not authors or any(a is None for a in authors):
+        raise DomainError("Choose who signed: one author or more.")
+    return authors  # type: ignore[return-value]
+
+
+def _dedications(names: list[str] | None, qty: object) -> list[str]:
+    kept = [clean(d, "dedication", 200) or "" for d in (names or []) if d and d.strip()]
+    if isinstance(qty, int) and not isinstance(qty, bool) and len(kept) > qty:
+        raise DomainError(
+            f"{len(kept)} dedications for {copies(qty)}: one dedication per copy at most."
+        )
+    return kept
+
+
+@atomic
+def sign(
+    session: Session,
+    actor: Actor | None,
+    *,
+    event_id: int,
+    edition_id: int,
+    qty: int,
+    author_ids: list[int],
+    dedications: list[str] | None = None,
+    key: str | None = None,
+    when: date | datetime | None = None,
+) -> Signing:
+    """Authors sign copies on the event's table: unsigned turn into signed."""
+    may_run(actor)
+    event = get_event(session, actor, event_id)
+    if not event.is_open:
+        raise DomainError(f"{event.name} is closed: reopen it to record a signing.")
+    authors = _authors(session, author_ids)
+    names = _dedications(dedications, qty)
+    if session.get(Edition, edition_id) is None:
+        raise DomainError(f"There is no edition {edition_id}.")
+    at = documents.occurred_at(when)
+    document = documents.start(
+        session,
+        actor,
+        "signing",
+        key=key,
+        note=f"Signed by {' and '.join(a.name for a in authors)}",
+    )
+    ledger.post(
+        session,
+        document,
+        [
+            MoveLine(
+                MoveKind.SIGNING,
+                edition_id,
+                qty,
+                event.location_id,
+                event.location_id,
+                Condition.UNSIGNED,
+                Condition.SIGNED,
+            )
+        ],
+        created_by_id=actor_id(actor),
+        savepoint=False,
+        occurred_at=at,
+    )
+    signing = Signing(
+        document_id=document.id,
+        event_id=event.id,
+        edition_id=edition_id,
+        qty=qty,
+        authors=authors,
+        dedications=[Dedication(recipient=n) for n in names],
+    )
+    session.add(signing)
+    session.flush()
+    return signing
