@@ -85,12 +85,12 @@ def edition_terms(
         select(
             Shipment.section_id,
             ShipmentLine.edition_id,
-            Shipment.status.in_(_SENT),
+            Shipment.status,
             func.sum(ShipmentLine.qty),
         )
         .join(ShipmentLine.shipment)
         .where(Shipment.direction == Direction.RETURN, Shipment.status != ShipmentStatus.CANCELLED)
-        .group_by(Shipment.section_id, ShipmentLine.edition_id, Shipment.status.in_(_SENT))
+        .group_by(Shipment.section_id, ShipmentLine.edition_id, Shipment.status)
     )
     if edition_id is not None:
         received = received.where(ShipmentLine.edition_id == edition_id)
@@ -105,9 +105,11 @@ def edition_terms(
         else:
             row.sor += int(qty)
             row.sor_value += Decimal(int(value))
-    for section_id, edition, sent, qty in session.execute(_only(returns, Shipment.section_id, ids)):
+    for section_id, edition, status, qty in session.execute(
+        _only(returns, Shipment.section_id, ids)
+    ):
         row = terms[(section_id, edition)]
-        if sent:
+        if status in _SENT:
             row.returned += int(qty)
         else:
             row.reserved += int(qty)
