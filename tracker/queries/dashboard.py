@@ -40,6 +40,7 @@ from tracker.domain.events import EventStatus
 from tracker.domain.places import PHYSICAL_KINDS, LocationKind
 from tracker.domain.stock import Condition, FlowMetric
 from tracker.models import (
+    AuditLink,
     Balance,
     Country,
     Edition,
@@ -709,3 +710,15 @@ def _returns_in_transit(
 
 def _of_sections(query, column, section_ids: list[int] | None):
     return query if section_ids is None else query.where(column.in_(section_ids))
+
+
+def data_version(session: Session) -> str:
+    """What changes whenever anything the dashboard shows changes.
+
+    Every change is written with an audit row in its transaction, and every audit row
+    gets a link of the hash chain when its transaction commits, numbered without gaps
+    in the order of the commits (under a lock: see ``tracker.audit``). So the newest
+    link's number changes with every commit that wrote, on both engines, and with
+    nothing else (not with other databases' work on a shared PostgreSQL server).
+    """
+    return str(session.scalar(select(func.max(AuditLink.seq))))

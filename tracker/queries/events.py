@@ -287,3 +287,38 @@ def last_sale(session: Session, actor: object, location_id: int) -> Sale | None:
 
         query = query.where(Document.created_by_id == actor.id)
     return session.scalar(query)
+
+
+def list_events(session: Session, section_id: int | None = None) -> list[Event]:
+    """Events, the latest first; of one section when asked."""
+    query = select(Event).join(Event.section).order_by(Event.starts_on.desc(), Event.id.desc())
+    if section_id is not None:
+        query = query.where(Event.section_id == section_id)
+    return list(session.scalars(query))
+
+
+def recent_sales(session: Session, event_id: int, limit: int = 20) -> list[Sale]:
+    """An event's latest sales, with what they sold."""
+    return list(
+        session.scalars(
+            select(Sale)
+            .where(Sale.event_id == event_id)
+            .options(
+                selectinload(Sale.lines).joinedload(SaleLine.edition).joinedload(Edition.title)
+            )
+            .order_by(Sale.document_id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def event_signings(session: Session, event_id: int) -> list[Signing]:
+    return list(
+        session.scalars(
+            select(Signing).where(Signing.event_id == event_id).order_by(Signing.document_id)
+        )
+    )
+
+
+def list_authors(session: Session) -> list[Author]:
+    return list(session.scalars(select(Author).order_by(Author.name)))

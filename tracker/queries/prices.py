@@ -1,13 +1,14 @@
-"""Prices readers pay in each section, and the exchange rates in force on a day."""
+"""Money as pages read it: the prices readers pay in each section, the exchange rates
+entered, and the remittances sections sent."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
-from tracker.models import Edition, ExchangeRate, Section, SectionPrice
+from tracker.models import Edition, ExchangeRate, Remittance, Section, SectionPrice
 
 
 def price_for(session: Session, section: Section, edition: Edition) -> int | None:
@@ -51,3 +52,34 @@ def rates_on(session: Session, day: date) -> dict[str, ExchangeRate]:
             )
         )
     }
+
+
+def section_prices(session: Session, section_id: int) -> dict[int, int]:
+    """A section's own prices: edition -> price (minor units)."""
+    return {
+        p.edition_id: p.price_minor
+        for p in session.scalars(select(SectionPrice).where(SectionPrice.section_id == section_id))
+    }
+
+
+def list_rates(session: Session) -> list[ExchangeRate]:
+    """Every rate entered, by currency, the latest first."""
+    return list(
+        session.scalars(
+            select(ExchangeRate).order_by(ExchangeRate.currency, ExchangeRate.valid_on.desc())
+        )
+    )
+
+
+def list_remittances(session: Session, section_id: int | None = None) -> list[Remittance]:
+    """Remittances, the latest sent first, with their sections; of one section when
+    asked."""
+    query = (
+        select(Remittance)
+        .join(Remittance.section)
+        .options(contains_eager(Remittance.section))
+        .order_by(Remittance.sent_on.desc(), Remittance.document_id.desc())
+    )
+    if section_id is not None:
+        query = query.where(Remittance.section_id == section_id)
+    return list(session.scalars(query))

@@ -20,6 +20,7 @@ from tracker.models import (
     Edition,
     Location,
     Move,
+    Receipt,
     Section,
 )
 
@@ -335,3 +336,67 @@ def expected_stock(session: Session, location_id: int) -> dict[tuple[int, str], 
         (b.edition_id, b.condition): b.qty
         for b in session.scalars(select(Balance).where(Balance.location_id == location_id))
     }
+
+
+@dataclass
+class StockRow:
+    """Copies of an edition in a condition at a place, with the usual price there."""
+
+    edition: Edition
+    condition: str
+    qty: int
+    price_minor: int | None
+
+    @property
+    def value(self) -> str:
+        """How a form names it: ``edition:condition``."""
+        return f"{self.edition.id}:{self.condition}"
+
+
+def priced_stock(session: Session, place: Location, section: Section) -> list[StockRow]:
+    """What is at a place, by edition and condition, with the usual price there."""
+    from tracker.queries.catalogue import list_editions
+    from tracker.queries.prices import prices_for
+
+    stock = expected_stock(session, place.id)
+    editions = list_editions(session)
+    prices = prices_for(session, section, editions)
+    return [
+        StockRow(edition, condition.value, stock[(edition.id, condition.value)], prices[edition.id])
+        for edition in editions
+        for condition in (Condition.UNSIGNED, Condition.SIGNED)
+        if stock.get((edition.id, condition.value))
+    ]
+
+
+def warehouse_stock(session: Session) -> dict[int, int]:
+    """Unsigned copies of each edition in the publisher's warehouse (what a shipment
+    can take)."""
+    warehouse = session.scalar(
+        select(Location.id)
+        .where(Location.kind == LocationKind.WAREHOUSE, Location.active.is_(True))
+        .order_by(Location.id)
+        .limit(1)
+    )
+    if warehouse is None:
+        return {}
+    return {
+        edition_id: qty
+        for (edition_id, condition), qty in expected_stock(session, warehouse).items()
+        if condition == Condition.UNSIGNED
+    }
+
+
+def where_shown(session: Session, document_id: int) -> tuple[str, int]:
+    """Where a document is shown best: ("shipment", its id) for a shipment or one of its
+    receipts, ("stocktake", id) for a count, else ("document", id)."""
+    document = session.get(Document, document_id)
+    if document is not None and document.kind == "shipment":
+        return "shipment", document_id
+    if document is not None and document.kind == "receipt":
+        receipt = session.get(Receipt, document_id)
+        if receipt is not None:
+            return "shipment", receipt.shipment_id
+    if document is not None and document.kind == "stocktake":
+        return "stocktake", document_id
+    return "document", document_id

@@ -111,6 +111,8 @@ def _lines(session: Session, section: Section, items: list[SaleItem]) -> list[Sa
         if edition is None:
             raise DomainError(f"There is no edition {item.edition_id}.")
         check_quantity(item.qty, edition.label)
+        if item.condition not in (Condition.UNSIGNED, Condition.SIGNED):
+            raise DomainError(f"{item.condition!r} is not a condition (unsigned or signed).")
         lines.append(
             SaleLine(
                 edition=edition,

@@ -22,6 +22,14 @@ def actor() -> Actor:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
+def scoped_sections() -> list:
+    """The sections the current user may choose from: every one, or a treasurer's own."""
+    from tracker.queries.places import list_sections
+    from tracker.web.access import section_scope
+
+    return list_sections(db.session, section_scope())
+
+
 def wants_json() -> bool:
     """Whether the client asked for JSON rather than a page (the sale screen's script,
     a monitor): it prefers application/json to text/html."""
@@ -58,18 +66,14 @@ def other_args(*drop: str) -> dict[str, str]:
 def document_url(document_id: int) -> str:
     """The page that shows a document best: a shipment's own page for a shipment or
     its receipts, a stocktake's report, else the document's moves."""
-    from tracker.models import Document, Receipt
+    from tracker.queries.stock import where_shown
 
-    document = db.session.get(Document, document_id)
-    if document is not None and document.kind == "shipment":
-        return url_for("shipments.detail", shipment_id=document_id)
-    if document is not None and document.kind == "receipt":
-        receipt = db.session.get(Receipt, document_id)
-        if receipt is not None:
-            return url_for("shipments.detail", shipment_id=receipt.shipment_id)
-    if document is not None and document.kind == "stocktake":
-        return url_for("movements.stocktake", document_id=document_id)
-    return url_for("stock.document", document_id=document_id)
+    kind, shown_id = where_shown(db.session, document_id)
+    if kind == "shipment":
+        return url_for("shipments.detail", shipment_id=shown_id)
+    if kind == "stocktake":
+        return url_for("movements.stocktake", document_id=shown_id)
+    return url_for("stock.document", document_id=shown_id)
 
 
 def submit(form: Any, action: Any, done: Any) -> Any:

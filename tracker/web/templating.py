@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["date"] = _date
+    app.jinja_env.filters["percent"] = _percent
     app.context_processor(
         lambda: {"nav_links": nav_links, "can_use": can_use, "has_role": access.has_role}
     )
@@ -63,3 +64,8 @@ def _datetime(value: Any) -> str:
 
 def _date(value: Any) -> str:
     return "" if value is None else value.strftime("%d %b %Y")
+
+
+def _percent(value: Any) -> str:
+    """A fraction as a whole percentage: 0.256 -> 26%."""
+    return "" if value is None else f"{value * 100:.0f}%"

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user
-from sqlalchemy import select
 
 from tracker.db import db
 from tracker.domain.accounts import Role
 from tracker.domain.errors import DomainError
-from tracker.models import Section, User
+from tracker.models import User
+from tracker.queries.accounts import list_users
+from tracker.queries.places import list_sections
 from tracker.services import accounts
 from tracker.web.access import allow
 from tracker.web.admin.forms import UserForm
-from tracker.web.helpers import form_status, submit
+from tracker.web.helpers import actor, form_status, submit
 from tracker.web.security import hasher
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _sections() -> list[Section]:
-    return list(db.session.scalars(select(Section).order_by(Section.name)))
 
 
 def _once(user: User, password: str, what: str):
@@ -32,15 +28,14 @@ def _once(user: User, password: str, what: str):
 @bp.get("/users")
 @allow(Role.ADMIN)
 def users():
-    rows = db.session.scalars(select(User).order_by(User.active.desc(), User.role, User.email))
-    return render_template("admin/users.html", users=list(rows))
+    return render_template("admin/users.html", users=list_users(db.session))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def new_user():
     form = UserForm()
-    form.set_sections(_sections())
+    form.set_sections(list_sections(db.session))
     response = submit(
         form,
         lambda: accounts.create_user(
@@ -69,12 +64,12 @@ def _saved(user: User):
 def edit_user(user_id: int):
     user = accounts.get_user(db.session, user_id)
     form = UserForm(obj=user)
-    form.set_sections(_sections())
+    form.set_sections(list_sections(db.session))
     response = submit(
         form,
         lambda: accounts.update_user(
             db.session,
-            current_user._get_current_object(),
+            actor(),
             user.id,
             email=form.email.data,
             name=form.name.data,
@@ -91,7 +86,7 @@ def edit_user(user_id: int):
 
 def _set_active(user_id: int, active: bool):
     try:
-        user = accounts.set_active(db.session, current_user._get_current_object(), user_id, active)
+        user = accounts.set_active(db.session, actor(), user_id, active)
     except DomainError as error:
         db.rollback()
         flash(error.message, "error")

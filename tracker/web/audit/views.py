@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
-from sqlalchemy import select
 
 from tracker.db import db
-from tracker.models import Section, User
+from tracker.queries.accounts import users_by_email
 from tracker.queries.audit import audit_entries, audit_kinds
+from tracker.queries.places import list_sections
 from tracker.web.access import READERS, allow
 from tracker.web.audit.forms import AuditFilterForm
 from tracker.web.forms import choices
+from tracker.web.helpers import keyset_page, other_args
 from tracker.web.inputs import query_id
 
 bp = Blueprint("audit", __name__)
@@ -20,8 +21,8 @@ bp = Blueprint("audit", __name__)
 @allow(*READERS)
 def index():
     form = AuditFilterForm(request.args)
-    users = db.session.scalars(select(User).order_by(User.email))
-    sections = db.session.scalars(select(Section).order_by(Section.name))
+    users = users_by_email(db.session)
+    sections = list_sections(db.session)
     form.user.choices = choices([("", "Anyone")] + [(u.id, u.email) for u in users])
     form.section.choices = choices([("", "Any section")] + [(s.id, s.name) for s in sections])
     form.kind.choices = choices([("", "Any change")] + [(k, k) for k in audit_kinds(db.session)])
@@ -35,15 +36,12 @@ def index():
             "until": form.until.data,
         }
     limit = current_app.config["MOVES_PER_PAGE"]
-    entries = audit_entries(
-        db.session, **filters, before_id=query_id("before", big=True), limit=limit + 1
+    page = keyset_page(
+        audit_entries(
+            db.session, **filters, before_id=query_id("before", big=True), limit=limit + 1
+        ),
+        limit,
+        lambda entry: entry.id,
+        **other_args("before"),
     )
-    more = len(entries) > limit
-    entries = entries[:limit]
-    args = {k: v for k, v in request.args.items() if k != "before"}
-    return render_template(
-        "audit/index.html",
-        form=form,
-        entries=entries,
-        older_args={**args, "before": entries[-1].id} if more else None,
-    )
+    return render_template("audit/index.html", form=form, entries=page.rows, older_args=page.older)

@@ -22,6 +22,7 @@ from tracker.services import accounts
 from tracker.web.access import public, signed_in
 from tracker.web.auth import throttle
 from tracker.web.auth.forms import LoginForm, PasswordForm
+from tracker.web.helpers import actor
 from tracker.web.security import end_session, hasher, limiter, record_apart, start_session
 
 bp = Blueprint("auth", __name__)
@@ -144,7 +145,7 @@ def login():
 @bp.post("/logout")
 @signed_in
 def logout():
-    accounts.logout(db.session, current_user._get_current_object())
+    accounts.logout(db.session, actor())
     end_session()
     flash("You have logged out, on every device.", "message")
     return redirect(url_for("auth.login"))
@@ -177,7 +178,7 @@ def _password_check_throttled(_limit) -> None:
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        user = actor()
         try:
             accounts.change_password(
                 db.session,

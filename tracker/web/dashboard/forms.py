@@ -31,6 +31,7 @@ class DashboardFilterForm(Form):
     end = DateField("To", validators=[Optional()])
 
     def set_choices(self, editions: list, countries: list, sections: list) -> None:
+        self.edition_choices = editions
         self.edition.choices = choices(
             [("", "All titles and editions")] + [(e.id, f"{e.label} · {e.isbn}") for e in editions]
         )

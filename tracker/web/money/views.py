@@ -13,38 +13,33 @@ from flask import (
     render_template,
     url_for,
 )
-from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 
 from tracker.db import db
-from tracker.domain.accounts import Role
+from tracker.domain.accounts import SECTION_RUNNERS, Role
 from tracker.domain.errors import DomainError
 from tracker.domain.money import from_minor, plain
-from tracker.models import ExchangeRate, Remittance, Section, SectionPrice
+from tracker.models import ExchangeRate, Remittance, Section
 from tracker.queries import statements
 from tracker.queries.catalogue import list_editions
+from tracker.queries.places import get_section
+from tracker.queries.prices import list_rates, list_remittances, section_prices
 from tracker.services import prices as prices_service
 from tracker.services import rates as rates_service
 from tracker.services import remittances as remittances_service
-from tracker.web.access import READERS, allow, require_section, section_scope, signed_in
+from tracker.web.access import READERS, allow, has_role, require_section, section_scope, signed_in
 from tracker.web.exports import export, requested_format
 from tracker.web.forms import choices
-from tracker.web.helpers import form_status, submit
+from tracker.web.helpers import actor, form_status, scoped_sections, submit
 from tracker.web.money.forms import PricesForm, RateForm, RemittanceForm
 
 bp = Blueprint("money", __name__)
 
 PUBLISHER_SIDE = (Role.ADMIN, Role.DISTRIBUTOR, Role.COORDINATOR)
-SECTION_SIDE = (Role.ADMIN, Role.TREASURER)
-
-
-def _actor():
-    return current_user._get_current_object()
+SECTION_SIDE = SECTION_RUNNERS
 
 
 def _section(section_id: int) -> Section:
-    section = db.session.get(Section, section_id)
+    section = get_section(db.session, section_id)
     if section is None:
         abort(404)
     require_section(section.id)
@@ -130,12 +125,7 @@ def prices(section_id: int):
     editions = list_editions(db.session)
     form = PricesForm()
     if not form.is_submitted():
-        own = {
-            p.edition_id: p.price_minor
-            for p in db.session.scalars(
-                select(SectionPrice).where(SectionPrice.section_id == section.id)
-            )
-        }
+        own = section_prices(db.session, section.id)
         for edition in editions:
             price = own.get(edition.id)
             form.lines.append_entry(
@@ -148,7 +138,7 @@ def prices(section_id: int):
     def save() -> Section:
         for entry in form.lines:
             prices_service.set_price(
-                db.session, _actor(), section.id, entry.edition_id.data, entry.price.data
+                db.session, actor(), section.id, entry.edition_id.data, entry.price.data
             )
         return section
 
@@ -172,15 +162,7 @@ def _saved(section: Section):
 @bp.get("/remittances")
 @signed_in
 def remittances():
-    query = (
-        select(Remittance)
-        .join(Remittance.section)
-        .options(contains_eager(Remittance.section))
-        .order_by(Remittance.sent_on.desc(), Remittance.document_id.desc())
-    )
-    if section_scope() is not None:
-        query = query.where(Remittance.section_id == section_scope())
-    rows = list(db.session.scalars(query))
+    rows = list_remittances(db.session, section_scope())
     if requested_format():
         return export(
             "remittances",
@@ -215,10 +197,7 @@ def remittances():
 @allow(*SECTION_SIDE)
 def new_remittance():
     form = RemittanceForm()
-    query = select(Section).order_by(Section.name)
-    if section_scope() is not None:
-        query = query.where(Section.id == section_scope())
-    sections = list(db.session.scalars(query))
+    sections = scoped_sections()
 
     form.section_id.choices = choices(
         [("", "Choose the section")] + [(s.id, f"{s.name} ({s.currency})") for s in sections]
@@ -229,7 +208,7 @@ def new_remittance():
         form,
         lambda: remittances_service.record_remittance(
             db.session,
-            _actor(),
+            actor(),
             section_id=form.section_id.data,
             amount=form.amount.data,
             currency=form.currency.data,
@@ -253,7 +232,7 @@ def _remitted(remittance: Remittance):
 @allow(Role.ADMIN, Role.DISTRIBUTOR)
 def confirm(remittance_id: int):
     try:
-        remittances_service.confirm_remittance(db.session, _actor(), remittance_id)
+        remittances_service.confirm_remittance(db.session, actor(), remittance_id)
     except DomainError as error:
         db.rollback()
         if error.status_code == 404:
@@ -305,13 +284,13 @@ def rates():
     currency = current_app.config["PUBLISHER_CURRENCY"]
     form = RateForm()
     response = None
-    if form.is_submitted() and current_user.role != Role.ADMIN:
+    if form.is_submitted() and not has_role(Role.ADMIN):
         abort(403)
     response = submit(
         form,
         lambda: rates_service.set_rate(
             db.session,
-            _actor(),
+            actor(),
             currency=form.currency.data,
             valid_on=form.valid_on.data,
             rate=form.rate.data,
@@ -319,11 +298,7 @@ def rates():
         ),
         lambda r: _rate_saved(r),
     )
-    rows = list(
-        db.session.scalars(
-            select(ExchangeRate).order_by(ExchangeRate.currency, ExchangeRate.valid_on.desc())
-        )
-    )
+    rows = list_rates(db.session)
     return response or (
         render_template(
             "money/rates.html",

@@ -18,16 +18,17 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from tracker.db import db
-from tracker.domain.accounts import Role
+from tracker.domain.accounts import STAFF, Role
 from tracker.domain.stock import Condition
-from tracker.models import Edition, Location, Stocktake
+from tracker.models import Edition
 from tracker.queries import catalogue, distribution
 from tracker.queries import stock as stock_queries
+from tracker.queries.places import get_location, get_stocktake
 from tracker.services import movements as service
 from tracker.web.access import allow, require_section, section_scope, signed_in
 from tracker.web.exports import export, requested_format
 from tracker.web.forms import choices
-from tracker.web.helpers import document_url, form_status, submit
+from tracker.web.helpers import actor, document_url, form_status, keyset_page, submit
 from tracker.web.inputs import query_id
 from tracker.web.movements.forms import (
     PrintRunForm,
@@ -39,13 +40,8 @@ from tracker.web.movements.forms import (
 
 bp = Blueprint("movements", __name__)
 
-STAFF = (Role.ADMIN, Role.DISTRIBUTOR)
-KEEPERS = (Role.ADMIN, Role.DISTRIBUTOR, Role.TREASURER)
+KEEPERS = (*STAFF, Role.TREASURER)
 PUBLISHER_READERS = (Role.ADMIN, Role.DISTRIBUTOR, Role.COORDINATOR)
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def _place_choices(*, warehouse: bool) -> list:
@@ -75,11 +71,13 @@ def _editions() -> dict[str, Edition]:
     return {str(e.id): e for e in catalogue.list_editions(db.session)}
 
 
-def _older(rows: list, limit: int) -> dict | None:
-    if len(rows) <= limit:
-        return None
-    last = rows[limit - 1]
-    return {"before": getattr(last, "document_id", None) or last.document.id}
+def _page(rows: list, limit: int) -> dict:
+    """A page of documents, newest first (keyed by their document's id), as the list
+    templates take it: ``rows`` and the ``older`` page's arguments."""
+    page = keyset_page(
+        rows, limit, lambda row: getattr(row, "document_id", None) or row.document.id
+    )
+    return {"rows": page.rows, "older": page.older}
 
 
 def _done(document_id: int, message: str):
@@ -173,7 +171,7 @@ def transfers():
         before_id=query_id("before"),
         limit=limit + 1,
     )
-    return render_template("movements/transfers.html", rows=rows[:limit], older=_older(rows, limit))
+    return render_template("movements/transfers.html", **_page(rows, limit))
 
 
 @bp.route("/transfers/new", methods=["GET", "POST"])
@@ -189,7 +187,7 @@ def new_transfer():
         form,
         lambda: service.transfer(
             db.session,
-            _actor(),
+            actor(),
             from_location_id=form.from_location_id.data,
             to_location_id=form.to_location_id.data,
             lines=_copies(form.lines),
@@ -227,9 +225,7 @@ def write_offs():
         before_id=query_id("before"),
         limit=limit + 1,
     )
-    return render_template(
-        "movements/write_offs.html", rows=rows[:limit], older=_older(rows, limit)
-    )
+    return render_template("movements/write_offs.html", **_page(rows, limit))
 
 
 @bp.route("/write-offs/new", methods=["GET", "POST"])
@@ -244,7 +240,7 @@ def new_write_off():
         form,
         lambda: service.write_off(
             db.session,
-            _actor(),
+            actor(),
             location_id=form.location_id.data,
             reason=form.reason.data,
             lines=_copies(form.lines),
@@ -294,9 +290,8 @@ def stocktakes():
     start.location_id.choices = _place_choices(warehouse=True)
     return render_template(
         "movements/stocktakes.html",
-        rows=rows[:limit],
+        **_page(rows, limit),
         start=start,
-        older=_older(rows, limit),
         can_count=current_user.role in KEEPERS,
     )
 
@@ -305,7 +300,7 @@ def stocktakes():
 @allow(*KEEPERS)
 def new_stocktake():
     location_id = query_id("location_id")
-    place = db.session.get(Location, location_id) if location_id else None
+    place = get_location(db.session, location_id) if location_id else None
     if place is None or not place.is_physical:
         flash("Choose the location to count.", "error")
         return redirect(url_for("movements.stocktakes"))
@@ -319,7 +314,7 @@ def new_stocktake():
         form,
         lambda: service.stocktake(
             db.session,
-            _actor(),
+            actor(),
             location_id=place.id,
             counts=[
                 service.Copies(e.edition_id.data, e.counted.data, e.condition.data)
@@ -361,7 +356,7 @@ def _count_rows(form: StocktakeForm, expected: dict) -> None:
 @bp.get("/stocktakes/<int:document_id>")
 @signed_in
 def stocktake(document_id: int):
-    record = db.session.get(Stocktake, document_id)
+    record = get_stocktake(db.session, document_id)
     if record is None:
         abort(404)
     require_section(record.location.section_id)
@@ -386,9 +381,7 @@ def print_runs():
             _print_run_rows,
         )
     rows = distribution.print_runs(db.session, before_id=query_id("before"), limit=limit + 1)
-    return render_template(
-        "movements/print_runs.html", rows=rows[:limit], older=_older(rows, limit)
-    )
+    return render_template("movements/print_runs.html", **_page(rows, limit))
 
 
 @bp.route("/print-runs/new", methods=["GET", "POST"])
@@ -403,7 +396,7 @@ def new_print_run():
         form,
         lambda: service.record_print_run(
             db.session,
-            _actor(),
+            actor(),
             edition_id=form.edition_id.data,
             qty=form.qty.data,
             when=form.received_on.data,

@@ -5,63 +5,38 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
-from sqlalchemy import select
 
 from tracker.db import db
-from tracker.domain.accounts import Role
+from tracker.domain.accounts import STAFF, Role
 from tracker.domain.distribution import CAN, ShipmentStatus, check_state, may_manage, may_receive
 from tracker.domain.errors import DomainError
 from tracker.domain.money import format_money, from_minor, plain
-from tracker.domain.places import LocationKind
-from tracker.domain.stock import Condition
-from tracker.models import Country, Edition, Section, Title
+from tracker.queries.catalogue import list_editions
 from tracker.queries.distribution import shipment_moves, shipments
-from tracker.queries.stock import expected_stock
-from tracker.services import receipts as receipts_service
+from tracker.queries.places import list_countries
+from tracker.queries.stock import warehouse_stock
+from tracker.services import receipts
 from tracker.services import shipments as service
-from tracker.services.places import publisher_location
 from tracker.web.access import allow, section_scope, signed_in
 from tracker.web.exports import export, requested_format
 from tracker.web.forms import choices
-from tracker.web.helpers import form_status, submit
+from tracker.web.helpers import actor, form_status, keyset_page, other_args, scoped_sections, submit
 from tracker.web.inputs import query_id
 from tracker.web.shipments.forms import ReceiptForm, ShipmentFilterForm, ShipmentForm
 
 bp = Blueprint("shipments", __name__, url_prefix="/shipments")
 
-STAFF = (Role.ADMIN, Role.DISTRIBUTOR)
-SENDERS = (Role.ADMIN, Role.DISTRIBUTOR, Role.TREASURER)
-
-
-def _actor():
-    return current_user._get_current_object()
-
-
-def _sections() -> list[Section]:
-    query = select(Section).order_by(Section.name)
-    scope = section_scope()
-    if scope is not None:
-        query = query.where(Section.id == scope)
-    return list(db.session.scalars(query))
-
-
-def _editions() -> list[Edition]:
-    return list(
-        db.session.scalars(
-            select(Edition)
-            .join(Edition.title)
-            .order_by(Title.name, Edition.language, Edition.format)
-        )
-    )
+SENDERS = (*STAFF, Role.TREASURER)
 
 
 @bp.get("/")
 @signed_in
 def index():
     form = ShipmentFilterForm(request.args)
-    form.section.choices = choices([("", "Any section")] + [(s.id, s.name) for s in _sections()])
-    countries = db.session.scalars(select(Country).order_by(Country.name))
+    form.section.choices = choices(
+        [("", "Any section")] + [(s.id, s.name) for s in scoped_sections()]
+    )
+    countries = list_countries(db.session)
     form.country.choices = choices([("", "Any country")] + [(c.code, c.name) for c in countries])
     filters = {}
     if form.validate():
@@ -78,22 +53,26 @@ def index():
         rows = shipments(db.session, section_scope=section_scope(), **filters)
         return export("shipments", CSV_HEADER, (_csv_row(s, today) for s in rows))
     limit = current_app.config["MOVES_PER_PAGE"]
-    rows = shipments(
-        db.session,
-        section_scope=section_scope(),
-        **filters,
-        before_id=query_id("before"),
-        limit=limit + 1,
+    args = other_args("before")
+    page = keyset_page(
+        shipments(
+            db.session,
+            section_scope=section_scope(),
+            **filters,
+            before_id=query_id("before"),
+            limit=limit + 1,
+        ),
+        limit,
+        lambda shipment: shipment.id,
+        **args,
     )
-    args = {k: v for k, v in request.args.items() if k != "before"}
     return render_template(
         "shipments/index.html",
         form=form,
-        shipments=rows[:limit],
+        shipments=page.rows,
         today=today,
-        older_args={**args, "before": rows[limit - 1].id} if len(rows) > limit else None,
+        older_args=page.older,
         export_args=args,
-        service=service,
     )
 
 
@@ -167,7 +146,7 @@ def _fill_lines(form: ShipmentForm, shipment=None) -> None:
     existing = {line.edition_id: line for line in shipment.lines} if shipment else {}
     while form.lines.entries:
         form.lines.pop_entry()
-    for edition in _editions():
+    for edition in list_editions(db.session):
         line = existing.get(edition.id)
         form.lines.append_entry(
             {
@@ -179,22 +158,17 @@ def _fill_lines(form: ShipmentForm, shipment=None) -> None:
 
 
 def _form_page(form: ShipmentForm, *, direction: str, shipment=None):
-    editions = {str(e.id): e for e in _editions()}
+    editions = {str(e.id): e for e in list_editions(db.session)}
     available = None
     if direction == "outbound":
-        warehouse = publisher_location(db.session, LocationKind.WAREHOUSE)
-        available = {
-            str(edition_id): qty
-            for (edition_id, condition), qty in expected_stock(db.session, warehouse.id).items()
-            if condition == Condition.UNSIGNED
-        }
+        available = {str(e): qty for e, qty in warehouse_stock(db.session).items()}
     return render_template(
         "shipments/form.html",
         form=form,
         direction=direction,
         shipment=shipment,
         editions=editions,
-        sections=_sections(),
+        sections=scoped_sections(),
         available=available,
     ), form_status(form)
 
@@ -215,7 +189,7 @@ def _new(direction: str):
     form = ShipmentForm()
     form.prices_required = direction != "return"
     form.section_id.choices = choices(
-        [("", "Choose a section")] + [(s.id, s.name) for s in _sections()]
+        [("", "Choose a section")] + [(s.id, s.name) for s in scoped_sections()]
     )
     if direction == "return" and section_scope() is not None and not form.is_submitted():
         form.section_id.data = section_scope()
@@ -224,7 +198,7 @@ def _new(direction: str):
         form,
         lambda: service.create(
             db.session,
-            _actor(),
+            actor(),
             direction=direction,
             section_id=form.section_id.data,
             lines=_lines(form),
@@ -250,14 +224,14 @@ def _saved(shipment, message: str):
 @bp.get("/<int:shipment_id>")
 @signed_in
 def detail(shipment_id: int):
-    shipment = service.get(db.session, _actor(), shipment_id)
+    shipment = service.get(db.session, actor(), shipment_id)
     return render_template(
         "shipments/detail.html",
         shipment=shipment,
         today=date.today(),
         moves=shipment_moves(db.session, shipment),
-        can_manage=may_manage(_actor(), shipment.direction),
-        can_receive=may_receive(_actor(), shipment.direction),
+        can_manage=may_manage(actor(), shipment.direction),
+        can_receive=may_receive(actor(), shipment.direction),
     )
 
 
@@ -274,8 +248,8 @@ def _refuse(shipment, wanted: set, action: str):
 @bp.route("/<int:shipment_id>/edit", methods=["GET", "POST"])
 @allow(*SENDERS)
 def edit(shipment_id: int):
-    shipment = service.get(db.session, _actor(), shipment_id)
-    if not may_manage(_actor(), shipment.direction):
+    shipment = service.get(db.session, actor(), shipment_id)
+    if not may_manage(actor(), shipment.direction):
         flash("Only distribution staff change this shipment.", "error")
         return redirect(url_for("shipments.detail", shipment_id=shipment.id))
     refused = _refuse(shipment, CAN["edited"], "edited")
@@ -293,7 +267,7 @@ def edit(shipment_id: int):
         form,
         lambda: service.update_draft(
             db.session,
-            _actor(),
+            actor(),
             shipment.id,
             lines=_lines(form),
             terms=form.terms.data,
@@ -309,7 +283,7 @@ def edit(shipment_id: int):
 
 def _action(shipment_id: int, act, message: str):
     try:
-        shipment = act(db.session, _actor(), shipment_id)
+        shipment = act(db.session, actor(), shipment_id)
     except DomainError as error:
         db.rollback()
         flash(error.message, "error")
@@ -335,7 +309,7 @@ def cancel(shipment_id: int):
 @bp.get("/<int:shipment_id>/packing-slip")
 @signed_in
 def packing_slip(shipment_id: int):
-    shipment = service.get(db.session, _actor(), shipment_id)
+    shipment = service.get(db.session, actor(), shipment_id)
     return render_template(
         "shipments/packing_slip.html",
         shipment=shipment,
@@ -346,7 +320,7 @@ def packing_slip(shipment_id: int):
 @bp.route("/<int:shipment_id>/receive", methods=["GET", "POST"])
 @allow(*SENDERS)
 def receive(shipment_id: int):
-    shipment = service.get(db.session, _actor(), shipment_id)
+    shipment = service.get(db.session, actor(), shipment_id)
     refused = _refuse(
         shipment, {ShipmentStatus.DISPATCHED, ShipmentStatus.PARTLY_RECEIVED}, "received"
     )
@@ -361,12 +335,12 @@ def receive(shipment_id: int):
             )
     response = submit(
         form,
-        lambda: receipts_service.receive(
+        lambda: receipts.receive(
             db.session,
-            _actor(),
+            actor(),
             shipment.id,
             [
-                receipts_service.ReceiptInput(
+                receipts.ReceiptInput(
                     e.line_id.data,
                     e.received.data or 0,
                     e.damaged.data or 0,

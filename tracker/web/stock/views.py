@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
-from sqlalchemy import select
 
 from tracker.db import db
-from tracker.models import Document, Location
 from tracker.queries.catalogue import list_editions
+from tracker.queries.places import get_document, location_with_code
 from tracker.queries.stock import (
     document_moves,
     document_section_ids,
@@ -16,6 +15,7 @@ from tracker.queries.stock import (
     stock_overview,
 )
 from tracker.web.access import require_section, section_scope, signed_in
+from tracker.web.helpers import keyset_page
 from tracker.web.inputs import query_id
 
 bp = Blueprint("stock", __name__)
@@ -38,27 +38,30 @@ def home():
 @bp.get("/locations/<code>")
 @signed_in
 def location(code: str):
-    place = db.session.scalar(select(Location).where(Location.code == code.upper()))
+    place = location_with_code(db.session, code)
     if place is None:
         abort(404)
     require_section(place.section_id)
     before = query_id("before", big=True)
     limit = current_app.config["MOVES_PER_PAGE"]
-    moves = location_moves(db.session, place.id, before_id=before, limit=limit + 1)
-    more = len(moves) > limit
+    page = keyset_page(
+        location_moves(db.session, place.id, before_id=before, limit=limit + 1),
+        limit,
+        lambda move: move.id,
+    )
     return render_template(
         "stock/location.html",
         location=place,
         balances=location_balances(db.session, place.id),
-        moves=moves[:limit],
-        next_before=moves[limit - 1].id if more else None,
+        moves=page.rows,
+        next_before=page.older["before"] if page.older else None,
     )
 
 
 @bp.get("/documents/<int:document_id>")
 @signed_in
 def document(document_id: int):
-    doc = db.session.get(Document, document_id)
+    doc = get_document(db.session, document_id)
     if doc is None:
         abort(404)
     scope = section_scope()

@@ -1,0 +1,262 @@
+"""The sale screen at an event's table or a section's store, its undo, and voids.
+
+A sale sent by the screen's script (``Accept: application/json``) is answered with what
+the screen must show next (the message, the takings, the copies left on each tile, the
+last sale and a new key), in one round trip; without the script the form posts and the
+page comes back.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from tracker.db import db
+from tracker.domain.accounts import SECTION_RUNNERS
+from tracker.domain.errors import DomainError
+from tracker.domain.money import format_money
+from tracker.domain.text import copies
+from tracker.domain.values import parse_id
+from tracker.models import Event, Location, Sale, Section
+from tracker.queries import events as event_queries
+from tracker.queries.places import section_with_places
+from tracker.queries.stock import StockRow, expected_stock, priced_stock
+from tracker.services import sales
+from tracker.services.documents import AlreadySubmitted, new_key
+from tracker.services.places import store_of
+from tracker.web.access import allow, require_section
+from tracker.web.events.forms import SaleForm, VoidForm
+from tracker.web.events.views import bp, event_or_404
+from tracker.web.forms import choices
+from tracker.web.helpers import actor, form_status, submit, wants_json
+
+_ITEM = re.compile(r"^[0-9]{1,12}:(unsigned|signed)$")
+
+
+@bp.route("/events/<int:event_id>/sell", methods=["GET", "POST"])
+@allow(*SECTION_RUNNERS)
+def sell(event_id: int):
+    event = event_or_404(event_id)
+    return _sale_screen(
+        event.location, event.section, event, url_for("events.undo", event_id=event.id)
+    )
+
+
+@bp.post("/events/<int:event_id>/undo")
+@allow(*SECTION_RUNNERS)
+def undo(event_id: int):
+    event = event_or_404(event_id)
+    _undo(event.location_id)
+    return redirect(url_for("events.sell", event_id=event.id))
+
+
+@bp.route("/sections/<int:section_id>/sell", methods=["GET", "POST"])
+@allow(*SECTION_RUNNERS)
+def store_sell(section_id: int):
+    section = _section(section_id)
+    return _sale_screen(
+        store_of(section), section, None, url_for("events.store_undo", section_id=section.id)
+    )
+
+
+@bp.post("/sections/<int:section_id>/undo")
+@allow(*SECTION_RUNNERS)
+def store_undo(section_id: int):
+    section = _section(section_id)
+    _undo(store_of(section).id)
+    return redirect(url_for("events.store_sell", section_id=section.id))
+
+
+def _section(section_id: int) -> Section:
+    section = section_with_places(db.session, section_id)
+    if section is None:
+        abort(404)
+    require_section(section.id)
+    return section
+
+
+def _sale_screen(place: Location, section: Section, event: Event | None, undo_url: str):
+    form = SaleForm()
+    if form.is_submitted() and wants_json():
+        # The form checks only the item's shape: whether the copies are there is the
+        # ledger's to say, with the copies it holds (no prices, labels or page needed).
+        sent = request.form.get("item", "")
+        form.item.choices = choices([(sent, "")] if _ITEM.match(sent) else [])
+        status, message, category, sale = _record_sale(form, place)
+        return _sale_json(form, place, section, status, message, category, sale)
+    rows = _offered(form, place, section)
+    status = 200
+    if form.is_submitted():
+        status, message, category, _sale = _record_sale(form, place)
+        _show(form, status, message, category)
+        if status == 200:
+            form = SaleForm(formdata=None)  # a fresh form, with a new key, for the next sale
+            form.submission_key.data = new_key()
+            rows = _offered(form, place, section)
+    if rows and not form.item.data:
+        form.item.data = rows[0].value
+    return render_template(
+        "events/sell.html",
+        form=form,
+        rows=rows,
+        place=place,
+        section=section,
+        event=event,
+        tally=event_queries.tally(db.session, place.id),
+        last=event_queries.last_sale(db.session, actor(), place.id),
+        undo_url=undo_url,
+    ), status
+
+
+def _offered(form: SaleForm, place: Location, section: Section) -> list[StockRow]:
+    """The tiles: what the place holds, each a choice of the form."""
+    rows = priced_stock(db.session, place, section)
+    form.item.choices = choices((r.value, r.edition.label) for r in rows)
+    return rows
+
+
+def _show(form: SaleForm, status: int, message: str, category: str) -> None:
+    if not message:
+        return
+    if status == 200:
+        flash(message, category)
+    else:
+        form.form_errors.append(message)
+
+
+def _sale_json(
+    form: SaleForm,
+    place: Location,
+    section: Section,
+    status: int,
+    message: str,
+    category: str,
+    sale: Sale | None,
+):
+    """The sale screen's answer to its script: the message, the new figures, the stock
+    left on each tile, the last sale, and the key for the next sale."""
+    if status != 200:
+        errors = {name: list(errs) for name, errs in form.errors.items()}
+        return {"ok": False, "message": message or "", "errors": errors}, status
+    tally = event_queries.tally(db.session, place.id)
+    currency = section.currency
+    last = sale or event_queries.last_sale(db.session, actor(), place.id)
+    return {
+        "ok": True,
+        "message": message,
+        "category": category,
+        "next_key": new_key(),
+        "stock": {
+            f"{edition_id}:{condition}": qty
+            for (edition_id, condition), qty in expected_stock(db.session, place.id).items()
+        },
+        "tally": {
+            "copies": tally["copies"],
+            "sales": tally["sales"],
+            "total": format_money(tally["total"], currency),
+            "takings": {m: format_money(v, currency) for m, v in tally["takings"].items()},
+        },
+        "last": _last_sale_text(last) if last else None,
+        "last_id": last.id if last else None,
+    }
+
+
+def _copies_sold(sale: Sale) -> str:
+    return ", ".join(
+        f"{line.qty} × {line.edition.label}{' (signed)' if line.condition == 'signed' else ''}"  # noqa: RUF001
+        for line in sale.lines
+    )
+
+
+def _last_sale_text(sale: Sale) -> str:
+    return (
+        f"{_copies_sold(sale)}, {format_money(sale.total_minor, sale.currency)}, "
+        f"{sale.payment_label}"
+    )
+
+
+def _record_sale(form: SaleForm, place: Location) -> tuple[int, str, str, Sale | None]:
+    """Record the sale the screen was sent with: (status, message, its kind, the sale);
+    200 when done (or done before)."""
+    if not form.validate():
+        return 422, "", "error", None
+    edition_id, _, condition = form.item.data.partition(":")
+    if parse_id(edition_id) is None:
+        return 422, f"There is no edition {edition_id}: choose a book on the screen.", "error", None
+    try:
+        sale = sales.sell(
+            db.session,
+            actor(),
+            location_id=place.id,
+            items=[
+                sales.SaleItem(
+                    int(edition_id), form.qty.data or 1, condition, form.price.data or None
+                )
+            ],
+            payment_method=form.payment.data,
+            buyer_name=form.buyer.data,
+            key=form.submission_key.data,
+        )
+    except AlreadySubmitted:
+        db.rollback()
+        return 200, "That sale was already recorded (the form was sent twice).", "message", None
+    except DomainError as error:
+        db.rollback()
+        return 422, error.message, "error", None
+    return (
+        200,
+        f"Sold {_copies_sold(sale)} for {format_money(sale.total_minor, sale.currency)}, "
+        f"{sale.payment_label}.",
+        "success",
+        sale,
+    )
+
+
+def _undo(location_id: int) -> None:
+    try:
+        sale = sales.undo_sale(
+            db.session, actor(), location_id, parse_id(request.form.get("sale_id", ""))
+        )
+    except sales.AlreadyUndone as error:
+        db.rollback()
+        flash(error.message, "message")
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+    else:
+        flash(
+            f"Sale #{sale.id} undone: {format_money(sale.total_minor, sale.currency)}, "
+            f"{copies(sale.copies)} back.",
+            "success",
+        )
+
+
+@bp.route("/sales/<int:sale_id>/void", methods=["GET", "POST"])
+@allow(*SECTION_RUNNERS)
+def void(sale_id: int):
+    try:
+        sale = sales.get_sale(db.session, actor(), sale_id)
+    except DomainError:
+        abort(404)
+    form = VoidForm()
+    back = (
+        url_for("events.detail", event_id=sale.event_id)
+        if sale.event_id
+        else url_for("events.store_sell", section_id=sale.section_id)
+    )
+    response = submit(
+        form,
+        lambda: sales.void_sale(db.session, actor(), sale.id, form.reason.data),
+        lambda voided: _voided(voided, back),
+    )
+    return response or (
+        render_template("events/void.html", form=form, sale=sale, back=back),
+        form_status(form),
+    )
+
+
+def _voided(sale: Sale, back: str):
+    place = sales.void_returns_to(sale)
+    flash(f"Sale #{sale.id} voided: the copies are back in {place.name}.", "success")
+    return redirect(back)
