@@ -13,10 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import GENERATED_END
+from tracker.domain.periods import Period
+from tracker.domain.periods import week_start as monday
 from tracker.domain.places import PHYSICAL_KINDS, LocationKind
 from tracker.models import Edition, Location, Move, Receipt, Section, Shipment
 from tracker.queries import dashboard, statements
-from tracker.queries.dashboard import Period, monday
+from tracker.queries.dashboard import default_thresholds
 from tracker.queries.prices import rates_on
 from tracker.services import alerts
 from tracker.services import receipts as receipts_service
@@ -310,7 +312,7 @@ def test_thresholds_are_checked(session, world):
     with pytest.raises(DomainError, match="no section 999999"):
         alerts.set_thresholds(session, None, alerts.Thresholds(), {999999: alerts.Thresholds()})
     alerts.set_thresholds(session, None, alerts.Thresholds(weeks_of_cover=6, copies=30), {})
-    assert alerts.defaults(session) == alerts.Thresholds(6, 30)
+    assert default_thresholds(session) == alerts.Thresholds(6, 30)
 
 
 def test_every_way_copies_come_and_go_adds_up(session, world):

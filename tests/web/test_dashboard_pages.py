@@ -347,9 +347,10 @@ def test_admins_set_the_thresholds(demo_app, demo_login):
     )
     assert response.status_code == 302
     session = demo_app.extensions["tracker.db"].session_factory()
+    from tracker.queries.dashboard import default_thresholds
     from tracker.services import alerts
 
-    assert alerts.defaults(session) == alerts.Thresholds(6, 50)
+    assert default_thresholds(session) == alerts.Thresholds(6, 50)
     assert session.get(Section, int(first_id)).alert_copies == 0
     session.close()
     bad = post_form(

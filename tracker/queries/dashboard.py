@@ -2,42 +2,40 @@
 
 Figures come from what the ledger keeps with every posting, never from summing the
 moves: positions from the balances (less the weekly changes since the period's end, for
-a period in the past), and flows (received, sold, signed, written off) from the weekly
-roll-up. So a render costs the same dozen grouped queries at ten thousand moves or at
-ten million, whatever the number of countries or events.
+a period in the past), and flows (received, sold, signed, written off...) from the
+weekly roll-up. So a render costs the same dozen grouped queries at ten thousand moves
+or at ten million, whatever the number of countries or events. What each figure means,
+and how a row adds up, is the domain's (``tracker.domain.figures``).
 
-A period is made of whole weeks (Monday to Sunday, UTC), the roll-up's grain.
-
-* received: copies that arrived at the section's places (receipts of shipments, print
-  runs straight to a section) in the period;
-* in transit, on hand: where copies were at the end of the period; in transit counts
-  the copies on their way to the section and those it sent back that the warehouse has
-  not received yet (they are still the section's to account for);
-* sold: sales less voids and customers' returns, in the period; signed: copies signed;
-  written off: written off from the section's stock; lost in transit: damaged or
-  missing on receipt;
-* how on hand adds up, over the period: on hand at its start + received - sold -
-  written off - sent back (returns to the publisher) + from other sections (transfers,
-  net) + stocktake differences (net) = on hand at its end, for every row;
-* sell-through: sold / received, in the period;
-* weeks of cover: on hand / the average weekly sales over the period's last four weeks;
-* outstanding: what the section owes the publisher now (its statement's balance), in the
-  publisher's currency at the rate an admin entered; money is not split by edition.
+Money: what each section owes the publisher now (its statement's balance), in the
+publisher's currency at the rate an admin entered; money is not split by edition.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from tracker.domain.distribution import Direction, ShipmentStatus
 from tracker.domain.events import EventStatus
-from tracker.domain.places import PHYSICAL_KINDS, LocationKind
+from tracker.domain.figures import (
+    COUNTS,
+    Alert,
+    Figures,
+    Row,
+    Thresholds,
+    World,
+    by_country,
+    stock_alerts,
+    total,
+)
+from tracker.domain.money import convert
+from tracker.domain.periods import Period, default_period, week_start
+from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, FlowMetric
 from tracker.models import (
     AuditLink,
@@ -50,196 +48,36 @@ from tracker.models import (
     Receipt,
     ReceiptLine,
     Section,
+    Settings,
     Shipment,
     ShipmentLine,
     WeeklyFlow,
 )
+from tracker.queries.places import list_sections
 from tracker.queries.prices import rates_on
-from tracker.queries.statements import convert, owed_by_section
-from tracker.services.alerts import Thresholds, thresholds_by_section
+from tracker.queries.statements import owed_by_section
+
+__all__ = ["COUNTS", "Dashboard", "Figures", "Period", "build", "default_period"]
 
 K = LocationKind
 M = FlowMetric
 
-# Weeks of sales that weeks of cover are reckoned from.
-RECENT_WEEKS = 4
-# The longest period a page shows, week by week.
-MAX_WEEKS = 261
 # Events starting this soon with no copies sent to them are flagged.
 EVENT_NOTICE_DAYS = 14
-
-
-def _moment(day: date) -> datetime:
-    """Midnight (UTC) that starts a day."""
-    return datetime.combine(day, time(), tzinfo=UTC)
-
-
-def monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-@dataclass(frozen=True)
-class Period:
-    """Whole weeks: from a Monday to a Sunday."""
-
-    first: date
-    last: date
-
-    @classmethod
-    def covering(cls, start: date, end: date) -> Period:
-        """The whole weeks that hold ``start`` to ``end``."""
-        return cls(monday(start), monday(end) + timedelta(days=6))
-
-    @classmethod
-    def weeks_to(cls, end: date, weeks: int = 52) -> Period:
-        """``weeks`` whole weeks, the last holding ``end``."""
-        last_monday = monday(end)
-        return cls(last_monday - timedelta(weeks=weeks - 1), last_monday + timedelta(days=6))
-
-    @property
-    def weeks(self) -> list[date]:
-        """The Mondays of its weeks."""
-        count = (self.last - self.first).days // 7 + 1
-        return [self.first + timedelta(weeks=i) for i in range(count)]
-
-    @property
-    def recent_first(self) -> date:
-        """The Monday that starts the last ``RECENT_WEEKS`` weeks of the period."""
-        return monday(self.last) - timedelta(weeks=RECENT_WEEKS - 1)
-
-    def __str__(self) -> str:
-        return f"{self.first:%-d %b %Y} – {self.last:%-d %b %Y}"  # noqa: RUF001
-
-
-# The copies a row of the dashboard counts (a total adds them up).
-COUNTS = (
-    "received",
-    "in_transit",
-    "on_hand_unsigned",
-    "on_hand_signed",
-    "sold_unsigned",
-    "sold_signed",
-    "signed",
-    "written_off",
-    "recent_sold",
-    "on_hand_at_start",
-    "lost_in_transit",
-    "sent_back",
-    "transferred",
-    "counted",
-)
-
-
-@dataclass
-class Figures:
-    """One row of the dashboard: a section, a country, or a total."""
-
-    received: int = 0
-    in_transit: int = 0
-    on_hand_unsigned: int = 0
-    on_hand_signed: int = 0
-    sold_unsigned: int = 0
-    sold_signed: int = 0
-    signed: int = 0
-    written_off: int = 0
-    # Copies sold in the period's last four weeks.
-    recent_sold: int = 0
-    # How on hand came to be: what was there when the period began, and what went out
-    # of or came into the section's places besides receipts, sales and write-offs.
-    on_hand_at_start: int = 0
-    lost_in_transit: int = 0
-    sent_back: int = 0
-    # Net: from other sections (+) or to them (-); found (+) or short (-) at counts.
-    transferred: int = 0
-    counted: int = 0
-    # In the publisher's currency; None when no section's balance could be converted
-    # (its currency has no rate), or there is no section.
-    outstanding_minor: int | None = None
-    # The sections whose outstanding balance could not be converted.
-    unconverted: list[str] = field(default_factory=list)
-
-    @property
-    def on_hand(self) -> int:
-        return self.on_hand_unsigned + self.on_hand_signed
-
-    @property
-    def sold(self) -> int:
-        return self.sold_unsigned + self.sold_signed
-
-    @property
-    def on_hand_reckoned(self) -> int:
-        """On hand at the end, as the period's figures reckon it from its start."""
-        return (
-            self.on_hand_at_start
-            + self.received
-            - self.sold
-            - self.written_off
-            - self.sent_back
-            + self.transferred
-            + self.counted
-        )
-
-    @property
-    def sell_through(self) -> Decimal | None:
-        """Sold / received in the period (a fraction), None when nothing was received."""
-        if self.received <= 0:
-            return None
-        return Decimal(self.sold) / Decimal(self.received)
-
-    @property
-    def weekly_sales(self) -> Decimal:
-        return Decimal(self.recent_sold) / RECENT_WEEKS
-
-    @property
-    def weeks_of_cover(self) -> Decimal | None:
-        """On hand / average weekly sales of the last four weeks; None: no recent sales."""
-        if self.recent_sold <= 0:
-            return None
-        return (Decimal(self.on_hand) / self.weekly_sales).quantize(Decimal("0.1"), ROUND_HALF_UP)
-
-    def add(self, other: Figures) -> None:
-        for name in COUNTS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        # A total leaves out the sections it could not convert, and names them.
-        self.unconverted += other.unconverted
-        if other.outstanding_minor is not None:
-            self.outstanding_minor = (self.outstanding_minor or 0) + other.outstanding_minor
-
-
-@dataclass
-class Row:
-    """A country (its sections under it) or one section."""
-
-    key: str
-    name: str
-    country: Country
-    section: Section | None
-    figures: Figures = field(default_factory=Figures)
-    sections: list[Row] = field(default_factory=list)
-    # Copies sold, week by week over the period.
-    weekly: list[int] = field(default_factory=list)
-
-
-@dataclass
-class World:
-    """The publisher's view over the period: printed, where copies were at its end,
-    and what was sold and signed everywhere."""
-
-    printed: int = 0
-    in_warehouse: int = 0
-    in_transit: int = 0
-    with_sections: int = 0
-    sold: int = 0
-    signed: int = 0
-
-
-@dataclass
-class Alert:
-    kind: str  # low_cover, low_stock, overdue_shipment, event_without_stock
-    message: str
-    section: Section
-    # What to open: ('shipments.detail', {'shipment_id': 7}) and such.
-    link: tuple[str, dict] | None = None
+# What the roll-up counts over a period, besides what places hold at its end.
+_FLOWS = [
+    M.RECEIVED,
+    M.SOLD_UNSIGNED,
+    M.SOLD_SIGNED,
+    M.SIGNED,
+    M.WRITTEN_OFF,
+    M.LOST_IN_TRANSIT,
+    M.DISPATCHED,
+    M.TRANSFERRED,
+    M.COUNTED,
+    M.HELD_UNSIGNED,
+    M.HELD_SIGNED,
+]
 
 
 @dataclass
@@ -308,13 +146,108 @@ def activity_weeks(session: Session) -> tuple[date | None, date | None]:
     return first, latest
 
 
-def default_period(latest_week: date | None, today: date) -> Period:
-    """The 52 weeks to this week; or, when nothing moved in them, the 52 weeks to the
-    latest week with activity (a campaign that lies in the past)."""
-    recent = Period.weeks_to(today)
-    if latest_week is None or latest_week >= recent.first:
-        return recent
-    return Period.weeks_to(latest_week)
+@dataclass
+class _Scope:
+    """What one render reads: the places of the sections shown, one edition or all."""
+
+    session: Session
+    places: dict[int, tuple[str, int | None]]
+    section_ids: list[int] | None  # None: every section (the whole world)
+    edition: Edition | None
+
+    def of_edition(self, query, column):
+        return query if self.edition is None else query.where(column == self.edition.id)
+
+    def at_places(self, query, column):
+        # Every place: no list of them to send (and for the database to plan with).
+        if self.section_ids is None:
+            return query
+        return query.where(column.in_(list(self.places)))
+
+    def held(self, period: Period, today: date) -> dict[tuple[int, str], int]:
+        """Copies at each place by condition at the end of the period: the balances,
+        less what changed since."""
+        held: dict[tuple[int, str], int] = defaultdict(int)
+        query = self.at_places(
+            select(Balance.location_id, Balance.condition, func.sum(Balance.qty)),
+            Balance.location_id,
+        ).group_by(Balance.location_id, Balance.condition)
+        for location_id, condition, qty in self.session.execute(
+            self.of_edition(query, Balance.edition_id)
+        ):
+            held[(location_id, condition)] += int(qty)
+        if period.last < week_start(today):
+            since = self.rolled_up([M.HELD_UNSIGNED, M.HELD_SIGNED], WeeklyFlow.week > period.last)
+            for (location_id, metric), qty in since.items():
+                held[(location_id, metric.removeprefix("held_"))] -= qty
+        return held
+
+    def rolled_up(self, metrics: list[FlowMetric], *weeks) -> dict[tuple[int, str], int]:
+        """The roll-up's copies by place and metric, over the weeks asked."""
+        query = self.at_places(
+            select(WeeklyFlow.location_id, WeeklyFlow.metric, func.sum(WeeklyFlow.qty)),
+            WeeklyFlow.location_id,
+        ).where(WeeklyFlow.metric.in_(metrics), *weeks)
+        query = self.of_edition(
+            query.group_by(WeeklyFlow.location_id, WeeklyFlow.metric), WeeklyFlow.edition_id
+        )
+        return {(place, metric): int(qty) for place, metric, qty in self.session.execute(query)}
+
+    def printed(self, period: Period) -> int:
+        """Copies out of the printer in the period, less any taken back; the printer's
+        own moves are few, found by its place in the ledger."""
+        printers = [loc for loc, (kind, _) in self.places.items() if kind == K.PRINTER]
+
+        def out_of(side):
+            query = select(func.coalesce(func.sum(Move.qty), 0)).where(
+                side.in_(printers), Move.occurred_at >= period.start, Move.occurred_at < period.stop
+            )
+            return self.of_edition(query, Move.edition_id).scalar_subquery()
+
+        return int(
+            self.session.scalar(select(out_of(Move.from_location_id) - out_of(Move.to_location_id)))
+        )
+
+    def weekly_sales(self, first: date, last: date) -> dict[tuple[date, int], int]:
+        """Copies sold week by week at the customers of each section."""
+        query = self.at_places(
+            select(WeeklyFlow.week, WeeklyFlow.location_id, func.sum(WeeklyFlow.qty))
+            .join(Location, Location.id == WeeklyFlow.location_id)
+            .where(
+                WeeklyFlow.metric.in_([M.SOLD_UNSIGNED, M.SOLD_SIGNED]),
+                WeeklyFlow.week.between(first, last),
+                Location.kind == K.CUSTOMERS,
+                Location.section_id.is_not(None),
+            ),
+            WeeklyFlow.location_id,
+        ).group_by(WeeklyFlow.week, WeeklyFlow.location_id)
+        weekly: dict[tuple[date, int], int] = defaultdict(int)
+        for week, location_id, qty in self.session.execute(
+            self.of_edition(query, WeeklyFlow.edition_id)
+        ):
+            weekly[(week, location_id)] += int(qty)
+        return weekly
+
+
+def _scope(
+    session: Session, sections: list[Section], whole_world: bool, edition: Edition | None
+) -> _Scope:
+    section_ids = None if whole_world else [s.id for s in sections]
+    query = select(Location.id, Location.kind, Location.section_id)
+    if section_ids is not None:
+        query = query.where(Location.section_id.in_(section_ids))
+    places = {loc: (kind, sec) for loc, kind, sec in session.execute(query)}
+    return _Scope(session, places, section_ids, edition)
+
+
+def _shown(
+    sections: list[Section], section: Section | None, country: Country | None
+) -> list[Section]:
+    if section is not None:
+        return [s for s in sections if s.id == section.id]
+    if country is not None:
+        return [s for s in sections if s.country_code == country.code]
+    return sections
 
 
 def build(
@@ -334,238 +267,21 @@ def build(
     (``scoped``: a treasurer's, limited to ``section``). ``sections``: every section
     (with its country), when the caller has them already."""
     first_week, latest_week = activity or activity_weeks(session)
-    if sections is None:
-        sections = list(
-            session.scalars(
-                select(Section).options(joinedload(Section.country)).order_by(Section.name)
-            )
-        )
-    if section is not None:
-        sections = [s for s in sections if s.id == section.id]
-    elif country is not None:
-        sections = [s for s in sections if s.country_code == country.code]
-    section_ids = [s.id for s in sections]
+    shown = _shown(sections if sections is not None else list_sections(session), section, country)
     whole_world = section is None and country is None and not scoped
-
-    # Every location, its kind and section (a few dozen rows).
-    location_query = select(Location.id, Location.kind, Location.section_id)
-    if not whole_world:
-        location_query = location_query.where(Location.section_id.in_(section_ids))
-    places = {loc: (kind, sec) for loc, kind, sec in session.execute(location_query)}
-    place_ids = list(places)
-
-    def edition_filter(query, column):
-        return query if edition is None else query.where(column == edition.id)
-
-    def at_places(query, column):
-        # Every place: no list of them to send (and for the database to plan with).
-        return query if whole_world else query.where(column.in_(place_ids))
-
-    # Positions at the end of the period: the balances, less what changed since.
-    held: dict[tuple[int, str], int] = defaultdict(int)
-    for location_id, condition, qty in session.execute(
-        edition_filter(
-            at_places(
-                select(Balance.location_id, Balance.condition, func.sum(Balance.qty)),
-                Balance.location_id,
-            ).group_by(Balance.location_id, Balance.condition),
-            Balance.edition_id,
-        )
-    ):
-        held[(location_id, condition)] += int(qty)
-
-    def rolled_up(metrics: list[FlowMetric], *weeks) -> dict[tuple[int, str], int]:
-        """The roll-up's copies by place and metric, over the weeks asked."""
-        query = at_places(
-            select(WeeklyFlow.location_id, WeeklyFlow.metric, func.sum(WeeklyFlow.qty)),
-            WeeklyFlow.location_id,
-        ).where(WeeklyFlow.metric.in_(metrics), *weeks)
-        return {
-            (location_id, metric): int(qty)
-            for location_id, metric, qty in session.execute(
-                edition_filter(
-                    query.group_by(WeeklyFlow.location_id, WeeklyFlow.metric),
-                    WeeklyFlow.edition_id,
-                )
-            )
-        }
-
-    if period.last < monday(today):
-        since = rolled_up([M.HELD_UNSIGNED, M.HELD_SIGNED], WeeklyFlow.week > period.last)
-        for (location_id, metric), qty in since.items():
-            held[(location_id, metric.removeprefix("held_"))] -= qty
-
-    # Flows over the period, by place and metric.
-    flows = rolled_up(
-        [
-            M.RECEIVED,
-            M.SOLD_UNSIGNED,
-            M.SOLD_SIGNED,
-            M.SIGNED,
-            M.WRITTEN_OFF,
-            M.LOST_IN_TRANSIT,
-            M.DISPATCHED,
-            M.TRANSFERRED,
-            M.COUNTED,
-            M.HELD_UNSIGNED,
-            M.HELD_SIGNED,
-        ],
-        WeeklyFlow.week.between(period.first, period.last),
+    scope = _scope(session, shown, whole_world, edition)
+    positions = _Positions(
+        scope.held(period, today),
+        _by_place(scope.rolled_up(_FLOWS, WeeklyFlow.week.between(period.first, period.last))),
     )
-    returning = _returns_in_transit(
-        session,
-        _moment(period.last + timedelta(days=1)),
-        None if whole_world else section_ids,
-        edition,
+    by_id = _section_rows(scope, positions, shown, period)
+    _add_money(session, by_id, shown, publisher_currency, today, whole_world)
+    rows = (
+        by_country(list(by_id.values()), len(period.weeks))
+        if whole_world
+        else sorted(by_id.values(), key=lambda r: (r.country.name, r.name))
     )
-    # Printed (the world's figure): copies out of the printer in the period, less any
-    # taken back; the printer's own moves are few, found by its place in the ledger.
-    printed = 0
-    if whole_world:
-        printers = [loc for loc, (kind, _) in places.items() if kind == K.PRINTER]
-        start, stop = _moment(period.first), _moment(period.last + timedelta(days=1))
-
-        def out_of(side):
-            return (
-                edition_filter(
-                    select(func.coalesce(func.sum(Move.qty), 0)).where(
-                        side.in_(printers), Move.occurred_at >= start, Move.occurred_at < stop
-                    ),
-                    Move.edition_id,
-                )
-            ).scalar_subquery()
-
-        printed = int(
-            session.scalar(select(out_of(Move.from_location_id) - out_of(Move.to_location_id)))
-        )
-
-    # Sales week by week, at the customers of each section (for the chart, and for the
-    # recent weeks that weeks of cover divide by, which may begin before the period).
-    recent_first = period.recent_first
-    weekly: dict[tuple[date, int], int] = defaultdict(int)
-    for week, location_id, qty in session.execute(
-        edition_filter(
-            at_places(
-                select(WeeklyFlow.week, WeeklyFlow.location_id, func.sum(WeeklyFlow.qty))
-                .join(Location, Location.id == WeeklyFlow.location_id)
-                .where(
-                    WeeklyFlow.metric.in_([M.SOLD_UNSIGNED, M.SOLD_SIGNED]),
-                    WeeklyFlow.week.between(min(period.first, recent_first), period.last),
-                    Location.kind == K.CUSTOMERS,
-                    Location.section_id.is_not(None),
-                ),
-                WeeklyFlow.location_id,
-            ).group_by(WeeklyFlow.week, WeeklyFlow.location_id),
-            WeeklyFlow.edition_id,
-        )
-    ):
-        weekly[(week, location_id)] += int(qty)
-
-    # Money: what each section owes now, in the publisher's currency.
-    owed = owed_by_section(session, None if whole_world else section_ids)
-    rates = rates_on(session, today)
-
-    weeks = period.weeks
-    by_id: dict[int, Row] = {}
-    for s in sections:
-        by_id[s.id] = Row(
-            key=str(s.id), name=s.name, country=s.country, section=s, weekly=[0] * len(weeks)
-        )
-    index = {week: i for i, week in enumerate(weeks)}
-    world = World(printed=printed)
-    for location_id, (kind, section_id) in places.items():
-        unsigned = held.get((location_id, Condition.UNSIGNED), 0)
-        signed = held.get((location_id, Condition.SIGNED), 0)
-        row = by_id.get(section_id) if section_id is not None else None
-        sold = flows.get((location_id, M.SOLD_UNSIGNED), 0) + flows.get(
-            (location_id, M.SOLD_SIGNED), 0
-        )
-        world.sold += sold
-        world.signed += flows.get((location_id, M.SIGNED), 0)
-        if kind == K.WAREHOUSE:
-            world.in_warehouse += unsigned + signed
-        elif kind == K.IN_TRANSIT:
-            world.in_transit += unsigned + signed
-        elif kind in PHYSICAL_KINDS:
-            world.with_sections += unsigned + signed
-        if row is None:
-            continue
-        f = row.figures
-        f.received += flows.get((location_id, M.RECEIVED), 0)
-        f.signed += flows.get((location_id, M.SIGNED), 0)
-        if kind in PHYSICAL_KINDS:
-            f.on_hand_unsigned += unsigned
-            f.on_hand_signed += signed
-            f.on_hand_at_start += (
-                unsigned
-                + signed
-                - flows.get((location_id, M.HELD_UNSIGNED), 0)
-                - flows.get((location_id, M.HELD_SIGNED), 0)
-            )
-            f.sent_back += flows.get((location_id, M.DISPATCHED), 0)
-            f.transferred += flows.get((location_id, M.TRANSFERRED), 0)
-            f.counted += flows.get((location_id, M.COUNTED), 0)
-        elif kind == K.IN_TRANSIT:
-            f.in_transit += unsigned + signed
-        elif kind == K.CUSTOMERS:
-            f.sold_unsigned += flows.get((location_id, M.SOLD_UNSIGNED), 0)
-            f.sold_signed += flows.get((location_id, M.SOLD_SIGNED), 0)
-        elif kind == K.WRITTEN_OFF:
-            f.written_off += flows.get((location_id, M.WRITTEN_OFF), 0)
-            f.lost_in_transit += flows.get((location_id, M.LOST_IN_TRANSIT), 0)
-    # Copies a section sent back are in the publisher's transit, but still the
-    # section's until the warehouse has them.
-    for section_id, qty in returning.items():
-        if section_id in by_id:
-            by_id[section_id].figures.in_transit += qty
-    for (week, location_id), qty in weekly.items():
-        row = by_id[places[location_id][1]]
-        if week >= recent_first:
-            row.figures.recent_sold += qty
-        if week in index:
-            row.weekly[index[week]] += qty
-    for s in sections:
-        account = owed.get(s.id)
-        outstanding = account.outstanding_minor if account else 0
-        _rate, _on, converted = convert(outstanding, s.currency, publisher_currency, rates)
-        by_id[s.id].figures.outstanding_minor = converted
-        if converted is None:
-            by_id[s.id].figures.unconverted.append(s.name)
-
-    by_section = not whole_world
-    if by_section:
-        rows = sorted(by_id.values(), key=lambda r: (r.country.name, r.name))
-    else:
-        countries: dict[str, Row] = {}
-        for row in sorted(by_id.values(), key=lambda r: (r.country.name, r.name)):
-            country_row = countries.get(row.country.code)
-            if country_row is None:
-                country_row = countries[row.country.code] = Row(
-                    key=row.country.code,
-                    name=row.country.name,
-                    country=row.country,
-                    section=None,
-                    weekly=[0] * len(weeks),
-                )
-            country_row.sections.append(row)
-            country_row.figures.add(row.figures)
-            country_row.weekly = [
-                a + b for a, b in zip(country_row.weekly, row.weekly, strict=True)
-            ]
-        rows = list(countries.values())
-    total = Figures()
-    for row in rows:
-        total.add(row.figures)
-
-    thresholds = thresholds_by_section(session, sections)
-    alerts = _alerts(
-        session,
-        list(by_id.values()),
-        thresholds,
-        None if whole_world else section_ids,
-        today,
-        period,
-    )
+    thresholds = thresholds_by_section(session, shown)
     return Dashboard(
         period=period,
         edition=edition,
@@ -573,16 +289,102 @@ def build(
         section=section,
         scoped=scoped,
         rows=rows,
-        by_section=by_section,
-        total=total,
-        world=world if whole_world else None,
-        weeks=weeks,
-        alerts=alerts,
+        by_section=not whole_world,
+        total=total(rows),
+        world=_world(scope, positions, period) if whole_world else None,
+        weeks=period.weeks,
+        alerts=_alerts(session, list(by_id.values()), thresholds, scope.section_ids, today, period),
         currency=publisher_currency,
         latest_week=latest_week,
         first_week=first_week,
         thresholds=thresholds,
     )
+
+
+@dataclass
+class _Positions:
+    """Copies held at each place at the period's end, and each place's roll-up over
+    the period by metric."""
+
+    held: dict[tuple[int, str], int]
+    flows: dict[int, dict[str, int]]
+
+    def at(self, location_id: int) -> tuple[int, int]:
+        """(unsigned, signed) at a place."""
+        return (
+            self.held.get((location_id, Condition.UNSIGNED), 0),
+            self.held.get((location_id, Condition.SIGNED), 0),
+        )
+
+
+def _section_rows(
+    scope: _Scope, positions: _Positions, sections: list[Section], period: Period
+) -> dict[int, Row]:
+    """A row per section: what its places hold and count, and its weekly sales."""
+    weeks = period.weeks
+    by_id = {
+        s.id: Row(key=str(s.id), name=s.name, country=s.country, section=s, weekly=[0] * len(weeks))
+        for s in sections
+    }
+    for location_id, (kind, section_id) in scope.places.items():
+        if section_id in by_id:
+            by_id[section_id].figures.count_place(
+                kind, positions.at(location_id), positions.flows.get(location_id, {})
+            )
+    # Copies a section sent back are in the publisher's transit, but still the
+    # section's until the warehouse has them.
+    for section_id, qty in _returns_in_transit(
+        scope.session, period.stop, scope.section_ids, scope.edition
+    ).items():
+        if section_id in by_id:
+            by_id[section_id].figures.in_transit += qty
+    # Sales week by week (for the chart, and for the recent weeks that weeks of cover
+    # divide by, which may begin before the period).
+    index = {week: i for i, week in enumerate(weeks)}
+    recent_first = period.recent_first
+    for (week, location_id), qty in scope.weekly_sales(
+        min(period.first, recent_first), period.last
+    ).items():
+        row = by_id[scope.places[location_id][1]]
+        if week >= recent_first:
+            row.figures.recent_sold += qty
+        if week in index:
+            row.weekly[index[week]] += qty
+    return by_id
+
+
+def _by_place(flows: dict[tuple[int, str], int]) -> dict[int, dict[str, int]]:
+    places: dict[int, dict[str, int]] = defaultdict(dict)
+    for (location_id, metric), qty in flows.items():
+        places[location_id][metric] = qty
+    return places
+
+
+def _world(scope: _Scope, positions: _Positions, period: Period) -> World:
+    world = World(printed=scope.printed(period))
+    for location_id, (kind, _section) in scope.places.items():
+        world.count_place(kind, positions.at(location_id), positions.flows.get(location_id, {}))
+    return world
+
+
+def _add_money(
+    session: Session,
+    by_id: dict[int, Row],
+    sections: list[Section],
+    currency: str,
+    today: date,
+    whole_world: bool,
+) -> None:
+    """What each section owes now, in the publisher's currency where a rate was entered."""
+    owed = owed_by_section(session, None if whole_world else [s.id for s in sections])
+    rates = rates_on(session, today)
+    for s in sections:
+        account = owed.get(s.id)
+        outstanding = account.outstanding_minor if account else 0
+        _rate, _on, converted = convert(outstanding, s.currency, currency, rates)
+        by_id[s.id].figures.outstanding_minor = converted
+        if converted is None:
+            by_id[s.id].figures.unconverted.append(s.name)
 
 
 def _alerts(
@@ -596,34 +398,17 @@ def _alerts(
     """Alerts of the sections shown (``section_ids`` None: every section)."""
     alerts: list[Alert] = []
     for row in section_rows:
-        section = row.section
-        assert section is not None
-        limits = thresholds.get(section.id, Thresholds())
-        f = row.figures
-        cover = f.weeks_of_cover
-        if limits.weeks_of_cover and cover is not None and cover < limits.weeks_of_cover:
-            alerts.append(
-                Alert(
-                    "low_cover",
-                    f"{section.name}: {cover} weeks of cover at the last four weeks' pace "
-                    f"({f.on_hand:,} on hand, {f.weekly_sales:.1f} sold a week); the "
-                    f"threshold is {limits.weeks_of_cover}.",
-                    section,
-                    ("dashboard.section", {"section_id": section.id}),
-                )
-            )
-        if limits.copies and f.on_hand < limits.copies:
-            alerts.append(
-                Alert(
-                    "low_stock",
-                    f"{section.name}: {f.on_hand:,} "
-                    f"{'copy' if f.on_hand == 1 else 'copies'} on hand at "
-                    f"{period.last:%-d %b %Y}; the threshold is {limits.copies:,}.",
-                    section,
-                    ("dashboard.section", {"section_id": section.id}),
-                )
-            )
+        alerts += stock_alerts(row, thresholds.get(row.section.id, Thresholds()), period.last)
     sections = {row.section.id: row.section for row in section_rows if row.section}
+    alerts += _overdue(session, sections, section_ids, today)
+    alerts += _events_without_stock(session, sections, section_ids, today)
+    return alerts
+
+
+def _overdue(
+    session: Session, sections: dict[int, Section], section_ids: list[int] | None, today: date
+) -> list[Alert]:
+    alerts = []
     for shipment in session.scalars(
         _of_sections(
             select(Shipment).where(
@@ -646,6 +431,13 @@ def _alerts(
                 ("shipments.detail", {"shipment_id": shipment.document_id}),
             )
         )
+    return alerts
+
+
+def _events_without_stock(
+    session: Session, sections: dict[int, Section], section_ids: list[int] | None, today: date
+) -> list[Alert]:
+    alerts = []
     soon = today + timedelta(days=EVENT_NOTICE_DAYS)
     for event in session.scalars(
         _of_sections(
@@ -710,6 +502,19 @@ def _returns_in_transit(
 
 def _of_sections(query, column, section_ids: list[int] | None):
     return query if section_ids is None else query.where(column.in_(section_ids))
+
+
+def default_thresholds(session: Session) -> Thresholds:
+    row = session.get(Settings, 1)
+    if row is None:
+        return Thresholds()
+    return Thresholds(row.alert_weeks_of_cover, row.alert_copies)
+
+
+def thresholds_by_section(session: Session, sections: list[Section]) -> dict[int, Thresholds]:
+    """Each section's thresholds in force: its own, else the defaults."""
+    base = default_thresholds(session)
+    return {s.id: Thresholds(s.alert_weeks_of_cover, s.alert_copies).over(base) for s in sections}
 
 
 def data_version(session: Session) -> str:

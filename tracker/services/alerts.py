@@ -8,13 +8,12 @@ such alert for sections without their own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.domain.accounts import Actor, Role, require_role
 from tracker.domain.errors import DomainError
+from tracker.domain.figures import Thresholds
 from tracker.domain.stock import MAX_QTY
 from tracker.models import Section, Settings
 from tracker.services import atomic
@@ -22,19 +21,6 @@ from tracker.services import atomic
 # Beyond these, a threshold is a typing mistake rather than a wish.
 MAX_WEEKS = 104
 MAX_COPIES = MAX_QTY
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    weeks_of_cover: int | None = None
-    copies: int | None = None
-
-    def over(self, defaults: Thresholds) -> Thresholds:
-        """These thresholds, each falling back to the default where not set."""
-        return Thresholds(
-            self.weeks_of_cover if self.weeks_of_cover is not None else defaults.weeks_of_cover,
-            self.copies if self.copies is not None else defaults.copies,
-        )
 
 
 def settings(session: Session) -> Settings:
@@ -45,19 +31,6 @@ def settings(session: Session) -> Settings:
         session.add(row)
         session.flush()
     return row
-
-
-def defaults(session: Session) -> Thresholds:
-    row = session.get(Settings, 1)
-    if row is None:
-        return Thresholds()
-    return Thresholds(row.alert_weeks_of_cover, row.alert_copies)
-
-
-def thresholds_by_section(session: Session, sections: list[Section]) -> dict[int, Thresholds]:
-    """Each section's thresholds in force: its own, else the defaults."""
-    base = defaults(session)
-    return {s.id: Thresholds(s.alert_weeks_of_cover, s.alert_copies).over(base) for s in sections}
 
 
 def _checked(value: int | None, what: str, limit: int) -> int | None:

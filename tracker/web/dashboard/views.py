@@ -19,7 +19,7 @@ from markupsafe import Markup
 from tracker.db import db
 from tracker.domain.accounts import Role
 from tracker.domain.errors import NotFound
-from tracker.queries.dashboard import data_version
+from tracker.queries.dashboard import data_version, default_thresholds
 from tracker.queries.events import list_events
 from tracker.queries.places import get_section, list_sections
 from tracker.queries.stock import section_documents, stock_overview
@@ -131,7 +131,7 @@ def thresholds():
     sections = list_sections(db.session)
     form = ThresholdsForm()
     if not form.is_submitted():
-        default = alerts.defaults(db.session)
+        default = default_thresholds(db.session)
         form.weeks_of_cover.data = default.weeks_of_cover
         form.copies.data = default.copies
         for s in sections:
