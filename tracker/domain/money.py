@@ -49,6 +49,40 @@ def plain(minor: int, currency: str) -> str:
     return f"{from_minor(minor, currency):f}"
 
 
+def _decimal(amount: Decimal | str | int, shown: str) -> Decimal:
+    """The amount as a finite decimal of at most 40 digits, written with ASCII digits and
+    a decimal point (an exponent is read: 1.5e3)."""
+    if isinstance(amount, bool):
+        raise DomainError(f"{amount!r} is not an amount of money.")
+    if isinstance(amount, Decimal | int):
+        value = Decimal(amount)
+    else:
+        text = str(amount).strip()
+        if len(text) > _MAX_DIGITS or not _AMOUNT.fullmatch(text):
+            raise DomainError(
+                f"{shown!r} is not an amount of money. Write it with digits and a decimal "
+                "point, such as 12.50."
+            )
+        value = Decimal(text)
+    if not value.is_finite() or len(value.as_tuple().digits) > _MAX_DIGITS:
+        raise DomainError(f"{shown!r} is not an amount of money.")
+    return value
+
+
+def _whole_minor(value: Decimal, places: int) -> int | None:
+    """The value in minor units, exactly; None when it is finer than they are."""
+    sign, digits, exponent = value.as_tuple()
+    coefficient = int("".join(map(str, digits)))
+    shift = int(exponent) + places
+    if shift >= 0:
+        minor = coefficient * 10**shift
+    else:
+        minor, rest = divmod(coefficient, 10**-shift)
+        if rest:
+            return None
+    return -minor if sign else minor
+
+
 def to_minor(
     amount: Decimal | str | int,
     currency: str,
@@ -63,45 +97,24 @@ def to_minor(
     places = precision(currency)
     shown = str(amount).strip()
     shown = shown if len(shown) <= 30 else shown[:30] + "..."
-    if isinstance(amount, bool):
-        raise DomainError(f"{amount!r} is not an amount of money.")
-    if isinstance(amount, Decimal):
-        value = amount
-    elif isinstance(amount, int):
-        value = Decimal(amount)
-    else:
-        text = str(amount).strip()
-        if len(text) > _MAX_DIGITS or not _AMOUNT.fullmatch(text):
-            raise DomainError(
-                f"{shown!r} is not an amount of money. Write it with digits and a decimal "
-                "point, such as 12.50."
-            )
-        value = Decimal(text)
-    if not value.is_finite() or len(value.as_tuple().digits) > _MAX_DIGITS:
-        raise DomainError(f"{shown!r} is not an amount of money.")
+    value = _decimal(amount, shown)
     if value.is_zero():
         return 0
-    largest = from_minor(limit, currency)
-    too_large = DomainError(
-        f"{shown} {currency} is too large: {what.lower()} can be at most {largest:,f} {currency}."
-    )
-    if value.adjusted() + places > len(str(limit)):
-        raise too_large
-    finer = DomainError(f"{shown} {currency} has more decimals than {currency} allows ({places}).")
-    if value.adjusted() < -places:
-        raise finer
-    sign, digits, exponent = value.as_tuple()
-    coefficient = int("".join(map(str, digits)))
-    shift = int(exponent) + places
-    if shift >= 0:
-        minor = coefficient * 10**shift
-    else:
-        minor, rest = divmod(coefficient, 10**-shift)
-        if rest:
-            raise finer
-    if minor > limit:
-        raise too_large
-    return -minor if sign else minor
+    # Checked on the exponent first: 1e999999999 is never expanded.
+    too_large = value.adjusted() + places > len(str(limit))
+    finer = value.adjusted() < -places
+    minor = None if too_large or finer else _whole_minor(value, places)
+    if too_large or (minor is not None and abs(minor) > limit):
+        largest = from_minor(limit, currency)
+        raise DomainError(
+            f"{shown} {currency} is too large: {what.lower()} can be at most "
+            f"{largest:,f} {currency}."
+        )
+    if minor is None:
+        raise DomainError(
+            f"{shown} {currency} has more decimals than {currency} allows ({places})."
+        )
+    return minor
 
 
 @functools.cache

@@ -39,6 +39,46 @@ class Discrepancy:
 def check(session: Session) -> list[Discrepancy]:
     """Recompute every balance and the weekly roll-up from the moves; list each figure
     that disagrees."""
+    problems = _differ(_balances_from_moves(session), _kept_balances(session))
+    flow_problems = _differ(weekly_flows_from_moves(session), _kept_flows(session))
+    if not problems and not flow_problems:
+        return []
+    locations = {loc.id: loc for loc in session.scalars(select(Location))}
+    editions = {ed.id: ed for ed in session.scalars(select(Edition))}
+
+    def place(loc: int) -> str:
+        return locations[loc].label if loc in locations else f"location {loc}"
+
+    def book(ed: int) -> str:
+        return edition_label(editions[ed]) if ed in editions else f"edition {ed}"
+
+    return [
+        Discrepancy(place(loc), book(ed), cond, from_moves, in_balances)
+        for (loc, ed, cond), from_moves, in_balances in problems
+    ] + [
+        Discrepancy(
+            place(loc),
+            book(ed),
+            f"{metric} in the week of {week:%d %b %Y}",
+            from_moves,
+            in_rollup,
+            where="the weekly roll-up",
+        )
+        for (week, loc, ed, metric), from_moves, in_rollup in flow_problems
+    ]
+
+
+def _differ(expected: dict, kept: dict) -> list[tuple]:
+    """(key, from the moves, as kept) for each key whose figures differ, in key order."""
+    return [
+        (key, expected.get(key, 0), kept.get(key, 0))
+        for key in sorted(expected.keys() | kept.keys())
+        if expected.get(key, 0) != kept.get(key, 0)
+    ]
+
+
+def _balances_from_moves(session: Session) -> dict[tuple[int, int, str], int]:
+    """Every balance as the moves give it, in one GROUP BY over both ends."""
     flows = union_all(
         select(
             Move.to_location_id.label("location_id"),
@@ -53,7 +93,7 @@ def check(session: Session) -> list[Discrepancy]:
             (literal_column("0") - Move.qty).label("qty"),
         ),
     ).subquery()
-    computed = {
+    return {
         (row.location_id, row.edition_id, row.condition): int(row.total)
         for row in session.execute(
             select(
@@ -64,19 +104,19 @@ def check(session: Session) -> list[Discrepancy]:
             ).group_by(flows.c.location_id, flows.c.edition_id, flows.c.condition)
         )
     }
-    recorded = {
+
+
+def _kept_balances(session: Session) -> dict[tuple[int, int, str], int]:
+    return {
         (b.location_id, b.edition_id, b.condition): b.qty
         for b in session.execute(
             select(Balance.location_id, Balance.edition_id, Balance.condition, Balance.qty)
         )
     }
-    problems = [
-        (loc, ed, cond, computed.get((loc, ed, cond), 0), recorded.get((loc, ed, cond), 0))
-        for loc, ed, cond in sorted(computed.keys() | recorded.keys())
-        if computed.get((loc, ed, cond), 0) != recorded.get((loc, ed, cond), 0)
-    ]
-    expected_flows = weekly_flows_from_moves(session)
-    kept = {
+
+
+def _kept_flows(session: Session) -> dict[tuple[date, int, int, str], int]:
+    return {
         (f.week, f.location_id, f.edition_id, f.metric): f.qty
         for f in session.execute(
             select(
@@ -88,36 +128,6 @@ def check(session: Session) -> list[Discrepancy]:
             )
         )
     }
-    flow_problems = [
-        (key, expected_flows.get(key, 0), kept.get(key, 0))
-        for key in sorted(expected_flows.keys() | kept.keys())
-        if expected_flows.get(key, 0) != kept.get(key, 0)
-    ]
-    if not problems and not flow_problems:
-        return []
-    locations = {loc.id: loc for loc in session.scalars(select(Location))}
-    editions = {ed.id: ed for ed in session.scalars(select(Edition))}
-
-    def place(loc: int) -> str:
-        return locations[loc].label if loc in locations else f"location {loc}"
-
-    def book(ed: int) -> str:
-        return edition_label(editions[ed]) if ed in editions else f"edition {ed}"
-
-    return [
-        Discrepancy(place(loc), book(ed), cond, from_moves, in_balances)
-        for loc, ed, cond, from_moves, in_balances in problems
-    ] + [
-        Discrepancy(
-            place(loc),
-            book(ed),
-            f"{metric} in the week of {week:%d %b %Y}",
-            from_moves,
-            in_rollup,
-            where="the weekly roll-up",
-        )
-        for (week, loc, ed, metric), from_moves, in_rollup in flow_problems
-    ]
 
 
 def weekly_flows_from_moves(session: Session) -> dict[tuple[date, int, int, str], int]:

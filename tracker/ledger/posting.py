@@ -137,38 +137,21 @@ def reverse(
     section rather than to where they were sold (a sale voided once its event's table
     is closed: the copies go where the table's leftovers went).
     """
-    ids = list(dict.fromkeys(move_ids))
-    if not ids:
-        raise InvalidMove("Nothing to reverse: no moves given.")
-    moves = {m.id: m for m in session.scalars(select(Move).where(Move.id.in_(ids)))}
-    missing = [i for i in ids if i not in moves]
-    if missing:
-        raise NotFound(f"No move {', '.join(map(str, missing))} in the ledger.")
-    for move in moves.values():
-        if move.kind == MoveKind.REVERSAL:
-            raise InvalidMove(f"Move {move.id} is itself a reversal and cannot be reversed.")
-    done = session.scalars(select(Move.reverses_id).where(Move.reverses_id.in_(ids))).all()
-    if done:
-        raise AlreadyReversed(f"Move {', '.join(map(str, sorted(done)))} was already reversed.")
-    if back_to is not None:
-        for move in moves.values():
-            problem = back_to_problem(move.id, move.kind, move.from_location, back_to)
-            if problem:
-                raise InvalidMove(problem)
+    moves = _reversible(session, list(dict.fromkeys(move_ids)), back_to)
     legs = [
         _Leg(
             kind=MoveKind.REVERSAL,
-            edition=moves[i].edition,
-            qty=moves[i].qty,
-            source=moves[i].to_location,
-            source_condition=Condition(moves[i].to_condition),
-            target=back_to or moves[i].from_location,
-            target_condition=Condition(moves[i].from_condition),
+            edition=move.edition,
+            qty=move.qty,
+            source=move.to_location,
+            source_condition=Condition(move.to_condition),
+            target=back_to or move.from_location,
+            target_condition=Condition(move.from_condition),
             note=note,
-            reverses_id=i,
-            reverses_kind=MoveKind(moves[i].kind),
+            reverses_id=move.id,
+            reverses_kind=MoveKind(move.kind),
         )
-        for i in ids
+        for move in moves
     ]
     try:
         return _apply(
@@ -190,63 +173,94 @@ def reverse(
 # -- inside the ledger ---------------------------------------------------------------
 
 
+def _reversible(session: Session, ids: list[int], back_to: Location | None) -> list[Move]:
+    """The moves, in the order asked, once sure each may be reversed (and its copies
+    put back at ``back_to`` when asked)."""
+    if not ids:
+        raise InvalidMove("Nothing to reverse: no moves given.")
+    found = {m.id: m for m in session.scalars(select(Move).where(Move.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"No move {', '.join(map(str, missing))} in the ledger.")
+    moves = [found[i] for i in ids]
+    for move in moves:
+        if move.kind == MoveKind.REVERSAL:
+            raise InvalidMove(f"Move {move.id} is itself a reversal and cannot be reversed.")
+        problem = back_to and back_to_problem(move.id, move.kind, move.from_location, back_to)
+        if problem:
+            raise InvalidMove(problem)
+    done = session.scalars(select(Move.reverses_id).where(Move.reverses_id.in_(ids))).all()
+    if done:
+        raise AlreadyReversed(f"Move {', '.join(map(str, sorted(done)))} was already reversed.")
+    return moves
+
+
+class _LineProblem(Exception):
+    """What is wrong with one line of a posting (numbered in the message when there
+    are several)."""
+
+
 def _resolve(session: Session, lines: list[MoveLine]) -> list[_Leg]:
     """Check each line's shape and rules, and load what it names."""
     many = len(lines) > 1
-
-    def fail(index: int, message: str) -> InvalidMove:
-        return InvalidMove(f"Move {index + 1}: {message}" if many else message)
-
-    for i, line in enumerate(lines):
-        problem = quantity_problem(line.qty)
-        if problem:
-            raise fail(i, problem)
-
     editions = _load(session, Edition, {line.edition_id for line in lines})
     locations = _load(
         session,
         Location,
         {line.from_location_id for line in lines} | {line.to_location_id for line in lines},
     )
-
     legs = []
-    for i, line in enumerate(lines):
-        try:
-            kind = MoveKind(line.kind)
-        except ValueError:
-            raise fail(i, f"{line.kind!r} is not a kind of move.") from None
-        if kind == MoveKind.REVERSAL:
-            raise fail(i, "reversals are made by reversing a move, not posted directly.")
-        try:
-            source_condition = Condition(line.from_condition)
-            target_condition = Condition(line.to_condition or line.from_condition)
-        except ValueError:
-            raise fail(i, "the condition must be 'unsigned' or 'signed'.") from None
-        edition = editions.get(line.edition_id)
-        if edition is None:
-            raise fail(i, f"there is no edition {line.edition_id!r}.")
-        source = locations.get(line.from_location_id)
-        if source is None:
-            raise fail(i, f"there is no location {line.from_location_id!r} to take copies from.")
-        target = locations.get(line.to_location_id)
-        if target is None:
-            raise fail(i, f"there is no location {line.to_location_id!r} to put copies in.")
-        problem = rule_problem(kind, source, source_condition, target, target_condition)
-        if problem:
-            raise fail(i, problem)
-        legs.append(
-            _Leg(
-                kind,
-                edition,
-                line.qty,
-                source,
-                source_condition,
-                target,
-                target_condition,
-                line.note,
-            )
-        )
+    # Every line's quantity first: a wrong number is the likeliest mistake of all.
+    for step in (_quantity, lambda line: _leg(line, editions, locations)):
+        legs = []
+        for i, line in enumerate(lines):
+            try:
+                legs.append(step(line))
+            except _LineProblem as problem:
+                raise InvalidMove(f"Move {i + 1}: {problem}" if many else str(problem)) from None
     return legs
+
+
+def _quantity(line: MoveLine) -> None:
+    problem = quantity_problem(line.qty)
+    if problem:
+        raise _LineProblem(problem)
+
+
+def _enums(line: MoveLine) -> tuple[MoveKind, Condition, Condition]:
+    try:
+        kind = MoveKind(line.kind)
+    except ValueError:
+        raise _LineProblem(f"{line.kind!r} is not a kind of move.") from None
+    if kind == MoveKind.REVERSAL:
+        raise _LineProblem("reversals are made by reversing a move, not posted directly.")
+    try:
+        return (
+            kind,
+            Condition(line.from_condition),
+            Condition(line.to_condition or line.from_condition),
+        )
+    except ValueError:
+        raise _LineProblem("the condition must be 'unsigned' or 'signed'.") from None
+
+
+def _leg(line: MoveLine, editions: dict, locations: dict) -> _Leg:
+    kind, source_condition, target_condition = _enums(line)
+    edition = editions.get(line.edition_id)
+    if edition is None:
+        raise _LineProblem(f"there is no edition {line.edition_id!r}.")
+    source = locations.get(line.from_location_id)
+    if source is None:
+        raise _LineProblem(f"there is no location {line.from_location_id!r} to take copies from.")
+    target = locations.get(line.to_location_id)
+    if target is None:
+        raise _LineProblem(f"there is no location {line.to_location_id!r} to put copies in.")
+    problem = rule_problem(kind, source, source_condition, target, target_condition)
+    if problem:
+        raise _LineProblem(problem)
+    return _Leg(
+        kind, edition, line.qty, source, source_condition, target, target_condition, line.note
+    )
 
 
 def _load(session: Session, model: type, ids: set[int]) -> dict:
@@ -279,16 +293,6 @@ def _apply(
 ) -> list[int]:
     now = utcnow()
     when = occurred_at or now
-    deltas: dict[tuple[int, int, str], int] = defaultdict(int)
-    locations: dict[int, Location] = {}
-    editions: dict[int, Edition] = {}
-    for leg in legs:
-        deltas[(leg.source.id, leg.edition.id, leg.source_condition.value)] -= leg.qty
-        deltas[(leg.target.id, leg.edition.id, leg.target_condition.value)] += leg.qty
-        locations[leg.source.id] = leg.source
-        locations[leg.target.id] = leg.target
-        editions[leg.edition.id] = leg.edition
-
     with session.begin_nested() if savepoint else contextlib.nullcontext():
         # The document is written inside the savepoint: a refused posting leaves none.
         if document.id is None:
@@ -297,15 +301,7 @@ def _apply(
         # Balances first, then the weekly roll-up, each in key order: every posting
         # takes its row locks in the same global order, so none waits for another in a
         # cycle.
-        for key in sorted(deltas):
-            delta = deltas[key]
-            if delta == 0:
-                continue
-            location = locations[key[0]]
-            if delta < 0 and not location.is_source:
-                _take(session, key, -delta, location, editions[key[1]])
-            else:
-                _add(session, key, delta, is_source=location.is_source)
+        _change_balances(session, legs)
         flows = _flows(legs, when)
         if flows:
             session.execute(
@@ -315,31 +311,65 @@ def _apply(
                     for (w, loc, ed, m), q in sorted(flows.items())
                 ],
             )
-        rows = [
-            {
-                "document_id": document.id,
-                "edition_id": leg.edition.id,
-                "qty": leg.qty,
-                "from_location_id": leg.source.id,
-                "from_condition": leg.source_condition.value,
-                "to_location_id": leg.target.id,
-                "to_condition": leg.target_condition.value,
-                "kind": leg.kind.value,
-                "occurred_at": when,
-                "created_at": now,
-                "created_by_id": created_by_id,
-                "note": leg.note,
-                "reverses_id": leg.reverses_id,
-            }
-            for leg in legs
-        ]
-        table = Move.__table__
-        result = session.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-        )
-        ids = list(result.scalars())
+        ids = _write_moves(session, document, legs, when, now, created_by_id)
         _audit(session, document, legs, ids, details)
         return ids
+
+
+def _change_balances(session: Session, legs: list[_Leg]) -> None:
+    """Each balance the legs change, once, in key order: taken from where copies must
+    be (refused when short), added to elsewhere."""
+    deltas: dict[tuple[int, int, str], int] = defaultdict(int)
+    locations: dict[int, Location] = {}
+    editions: dict[int, Edition] = {}
+    for leg in legs:
+        deltas[(leg.source.id, leg.edition.id, leg.source_condition.value)] -= leg.qty
+        deltas[(leg.target.id, leg.edition.id, leg.target_condition.value)] += leg.qty
+        locations[leg.source.id] = leg.source
+        locations[leg.target.id] = leg.target
+        editions[leg.edition.id] = leg.edition
+    for key in sorted(deltas):
+        delta = deltas[key]
+        if delta == 0:
+            continue
+        location = locations[key[0]]
+        if delta < 0 and not location.is_source:
+            _take(session, key, -delta, location, editions[key[1]])
+        else:
+            _add(session, key, delta, is_source=location.is_source)
+
+
+def _write_moves(
+    session: Session,
+    document: Document,
+    legs: list[_Leg],
+    when: datetime,
+    now: datetime,
+    created_by_id: int | None,
+) -> list[int]:
+    rows = [
+        {
+            "document_id": document.id,
+            "edition_id": leg.edition.id,
+            "qty": leg.qty,
+            "from_location_id": leg.source.id,
+            "from_condition": leg.source_condition.value,
+            "to_location_id": leg.target.id,
+            "to_condition": leg.target_condition.value,
+            "kind": leg.kind.value,
+            "occurred_at": when,
+            "created_at": now,
+            "created_by_id": created_by_id,
+            "note": leg.note,
+            "reverses_id": leg.reverses_id,
+        }
+        for leg in legs
+    ]
+    table = Move.__table__
+    result = session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    )
+    return list(result.scalars())
 
 
 def _flows(legs: list[_Leg], when: datetime) -> dict[tuple[date, int, int, str], int]:

@@ -119,6 +119,43 @@ class StockOverview:
         return total
 
 
+def _quantities(
+    session: Session, edition_id: int | None, section_id: int | None
+) -> dict[int, Stock]:
+    query = select(Balance.location_id, Balance.condition, func.sum(Balance.qty)).group_by(
+        Balance.location_id, Balance.condition
+    )
+    if section_id is not None:
+        query = query.join(Location, Location.id == Balance.location_id).where(
+            Location.section_id == section_id
+        )
+    if edition_id is not None:
+        query = query.where(Balance.edition_id == edition_id)
+    quantities: dict[int, Stock] = defaultdict(Stock)
+    for location_id, condition, qty in session.execute(query):
+        quantities[location_id].add(condition, int(qty))
+    return quantities
+
+
+def _count(row: PlaceRow, location: Location, stock: Stock) -> None:
+    """What a place adds to its section's (or the publisher's) row."""
+    kind = location.kind
+    if kind in PHYSICAL_KINDS:
+        row.on_hand.unsigned += stock.unsigned
+        row.on_hand.signed += stock.signed
+        if location.active or stock.total:
+            row.locations.append(LocationStock(location, stock))
+    elif kind == K.IN_TRANSIT:
+        row.in_transit += stock.total
+    elif kind == K.CUSTOMERS:
+        row.sold += stock.total
+    elif kind == K.WRITTEN_OFF:
+        row.written_off += stock.total
+    elif kind == K.STOCKTAKE_DIFFERENCES:
+        row.counted_short += stock.total
+    row.signed += stock.signed
+
+
 def stock_overview(
     session: Session, edition_id: int | None = None, section_id: int | None = None
 ) -> StockOverview:
@@ -127,53 +164,27 @@ def stock_overview(
     location_query = select(Location).options(
         joinedload(Location.section).joinedload(Section.country)
     )
-    query = select(Balance.location_id, Balance.condition, func.sum(Balance.qty)).group_by(
-        Balance.location_id, Balance.condition
-    )
     if section_id is not None:
         location_query = location_query.where(Location.section_id == section_id)
-        query = query.join(Location, Location.id == Balance.location_id).where(
-            Location.section_id == section_id
-        )
-    locations = list(session.scalars(location_query))
-    if edition_id is not None:
-        query = query.where(Balance.edition_id == edition_id)
-    quantities: dict[int, Stock] = defaultdict(Stock)
-    for location_id, condition, qty in session.execute(query):
-        quantities[location_id].add(condition, int(qty))
-
+    quantities = _quantities(session, edition_id, section_id)
     publisher = PlaceRow("Publisher", None, None, None)
     by_section: dict[int, PlaceRow] = {}
     printed = 0
-    for location in sorted(locations, key=lambda loc: (loc.kind != K.WAREHOUSE, loc.name)):
+    for location in sorted(
+        session.scalars(location_query), key=lambda loc: (loc.kind != K.WAREHOUSE, loc.name)
+    ):
         stock = quantities.get(location.id, Stock())
-        section = location.section
-        if section is None:
-            row = publisher
-        else:
-            row = by_section.get(section.id)
-            if row is None:
-                row = by_section[section.id] = PlaceRow(
-                    section.name, section.country_code, section.country.name, section
-                )
-        kind = location.kind
-        if kind == K.PRINTER:
+        if location.kind == K.PRINTER:
             printed -= stock.total
-        elif kind in PHYSICAL_KINDS:
-            row.on_hand.unsigned += stock.unsigned
-            row.on_hand.signed += stock.signed
-            if location.active or stock.total:
-                row.locations.append(LocationStock(location, stock))
-        elif kind == K.IN_TRANSIT:
-            row.in_transit += stock.total
-        elif kind == K.CUSTOMERS:
-            row.sold += stock.total
-        elif kind == K.WRITTEN_OFF:
-            row.written_off += stock.total
-        elif kind == K.STOCKTAKE_DIFFERENCES:
-            row.counted_short += stock.total
-        if kind != K.PRINTER:
-            row.signed += stock.signed
+            continue
+        section = location.section
+        row = publisher
+        if section is not None:
+            row = by_section.setdefault(
+                section.id,
+                PlaceRow(section.name, section.country_code, section.country.name, section),
+            )
+        _count(row, location, stock)
     sections = sorted(by_section.values(), key=lambda r: (r.country_name or "", r.name))
     return StockOverview(
         publisher=publisher,
