@@ -372,27 +372,30 @@ class Verdict:
     head: str | None
 
 
+_LINKED_ROW = (
+    _links.c.seq,
+    _links.c.audit_id,
+    _links.c.prev_hash,
+    _links.c.hash,
+    _log.c.id,
+    _log.c.at,
+    _log.c.user_id,
+    _log.c.kind,
+    _log.c.object_type,
+    _log.c.object_id,
+    _log.c.summary,
+    _log.c.before,
+    _log.c.after,
+)
+
+
 def verify(session: Session) -> Verdict:
     """Walk the chain in order and recompute every link from its row."""
     connection = session.connection()
     previous, expected, checked = GENESIS, 1, 0
     while True:
         links = connection.execute(
-            select(
-                _links.c.seq,
-                _links.c.audit_id,
-                _links.c.prev_hash,
-                _links.c.hash,
-                _log.c.id,
-                _log.c.at,
-                _log.c.user_id,
-                _log.c.kind,
-                _log.c.object_type,
-                _log.c.object_id,
-                _log.c.summary,
-                _log.c.before,
-                _log.c.after,
-            )
+            select(*_LINKED_ROW)
             .outerjoin(_log, _log.c.id == _links.c.audit_id)
             .where(_links.c.seq >= expected)
             .order_by(_links.c.seq)
@@ -400,41 +403,12 @@ def verify(session: Session) -> Verdict:
         ).all()
         if not links:
             break
-        sections: dict[int, list[int]] = {}
-        for audit_id, section_id in connection.execute(
-            select(audit_sections.c.audit_id, audit_sections.c.section_id).where(
-                audit_sections.c.audit_id.in_([link.audit_id for link in links])
-            )
-        ):
-            sections.setdefault(audit_id, []).append(section_id)
+        sections = _sections_of(connection, [link.audit_id for link in links])
         for link in links:
-            where = f"audit row #{link.audit_id} (link {link.seq:,})"
-            if link.seq != expected:
-                gone = f"{expected:,}" + (
-                    f" to {link.seq - 1:,}" if link.seq > expected + 1 else ""
-                )
+            problem = _link_problem(link, expected, previous, sections)
+            if problem:
                 return Verdict(
-                    checked,
-                    f"{where}: the links before it ({gone}) are missing: "
-                    "audit rows were deleted with their links.",
-                    None,
-                )
-            if link.id is None:
-                return Verdict(checked, f"{where}: the row is missing: it was deleted.", None)
-            if link.prev_hash != previous:
-                return Verdict(
-                    checked,
-                    f"{where}: its link does not follow the link before it: "
-                    "the chain was cut or rewritten here.",
-                    None,
-                )
-            content = _content(link.id, link._mapping, sections.get(link.id, ()))
-            if link_hash(content, link.prev_hash) != link.hash:
-                return Verdict(
-                    checked,
-                    f"{where}: its content does not match its hash: "
-                    "the row was changed after it was written.",
-                    None,
+                    checked, f"audit row #{link.audit_id} (link {link.seq:,}): {problem}", None
                 )
             previous, expected, checked = link.hash, expected + 1, checked + 1
     stray = connection.execute(
@@ -451,3 +425,32 @@ def verify(session: Session) -> Verdict:
             None,
         )
     return Verdict(checked, None, previous if checked else None)
+
+
+def _sections_of(connection, audit_ids: list[int]) -> dict[int, list[int]]:
+    sections: dict[int, list[int]] = {}
+    for audit_id, section_id in connection.execute(
+        select(audit_sections.c.audit_id, audit_sections.c.section_id).where(
+            audit_sections.c.audit_id.in_(audit_ids)
+        )
+    ):
+        sections.setdefault(audit_id, []).append(section_id)
+    return sections
+
+
+def _link_problem(link, expected: int, previous: str, sections: dict[int, list[int]]) -> str | None:
+    """What is wrong with a link where the chain expects link ``expected`` after the
+    hash ``previous``, or None."""
+    if link.seq != expected:
+        gone = f"{expected:,}" + (f" to {link.seq - 1:,}" if link.seq > expected + 1 else "")
+        return (
+            f"the links before it ({gone}) are missing: audit rows were deleted with their links."
+        )
+    if link.id is None:
+        return "the row is missing: it was deleted."
+    if link.prev_hash != previous:
+        return "its link does not follow the link before it: the chain was cut or rewritten here."
+    content = _content(link.id, link._mapping, sections.get(link.id, ()))
+    if link_hash(content, link.prev_hash) != link.hash:
+        return "its content does not match its hash: the row was changed after it was written."
+    return None

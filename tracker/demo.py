@@ -24,7 +24,7 @@ from tracker.domain.accounts import Role
 from tracker.domain.errors import DomainError
 from tracker.domain.stock import Condition, MoveKind
 from tracker.ledger import MoveLine
-from tracker.models import Document, Edition, Location, Move, Section, Shipment, User
+from tracker.models import Document, Edition, Event, Location, Move, Section, Shipment, User
 from tracker.services import accounts, catalogue, events, places, shipments
 from tracker.services import prices as prices_service
 from tracker.services import rates as rates_service
@@ -800,6 +800,18 @@ class _Demo:
             note=f"Copies for {spec.name}",
             when=at,
         )
+        self.sign_at(event, spec, treasurer)
+        self.sell_at(event, spec, treasurer)
+        # The table closes: the leftovers go back to the store in one step.
+        self.by(spec.section)
+        events.close_event(
+            self.session,
+            treasurer,
+            event.id,
+            when=spec.start + timedelta(hours=spec.hours, minutes=30),
+        )
+
+    def sign_at(self, event: Event, spec: DemoEvent, treasurer: User) -> None:
         for edition, qty, names in spec.signings:
             self.by(spec.section)
             signings_service.sign(
@@ -812,7 +824,9 @@ class _Demo:
                 dedications=self.rng.sample(DEDICATIONS, 3),
                 when=spec.start + timedelta(hours=spec.hours - 1),
             )
-        # Sales: one to three copies a time, through the event.
+
+    def sell_at(self, event: Event, spec: DemoEvent, treasurer: User) -> None:
+        """Sales: one to three copies a time, through the event."""
         queue = [key for key, qty in spec.sold.items() for _ in range(qty)]
         self.rng.shuffle(queue)
         minutes = spec.hours * 60
@@ -837,14 +851,6 @@ class _Demo:
                 buyer_name=self.rng.choice(BUYERS),
                 when=spec.start + timedelta(minutes=int(minutes * i / len(queue)) - 1),
             )
-        # The table closes: the leftovers go back to the store in one step.
-        self.by(spec.section)
-        events.close_event(
-            self.session,
-            treasurer,
-            event.id,
-            when=spec.start + timedelta(hours=spec.hours, minutes=30),
-        )
 
     def do_remit(self, at: datetime, remittance: tuple) -> None:
         section, amount, day, confirmed = remittance

@@ -46,6 +46,32 @@ def grant(connection: Connection, role: str) -> Grants:
             "SQLite has no roles: the app's rights cannot be limited there. The audit "
             "trail's hash chain (`tracker audit verify`) shows any change made to it."
         )
+    _check_role(connection, role)
+    _check_owns_nothing(connection, role)
+    read_write, append_only, read_only = plan()
+    who = connection.dialect.identifier_preparer.quote(role)
+    schema = connection.dialect.identifier_preparer.quote(
+        connection.execute(text("SELECT current_schema()")).scalar_one()
+    )
+
+    def tables(names: list[str]) -> str:
+        return ", ".join(connection.dialect.identifier_preparer.quote(n) for n in names)
+
+    for statement in (
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {who}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {who}",
+        f"GRANT USAGE ON SCHEMA {schema} TO {who}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables(read_write)} TO {who}",
+        f"GRANT SELECT, INSERT ON {tables(append_only)} TO {who}",
+        f"GRANT SELECT ON {tables(read_only)} TO {who}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {who}",
+    ):
+        connection.execute(text(statement))
+    return Grants(role, read_write, append_only, read_only)
+
+
+def _check_role(connection: Connection, role: str) -> None:
+    """The role exists, is not this one (the owner), a superuser, or the owner's."""
     found = connection.execute(
         text(
             "SELECT rolsuper, pg_has_role(:role, current_user, 'MEMBER') AS owner_member "
@@ -70,8 +96,11 @@ def grant(connection: Connection, role: str) -> Grants:
             f"{role!r} is a member of {me!r}, which owns the tables: it would act as their "
             "owner. Use a role that belongs to no owner."
         )
-    # Tables, views, sequences and functions (a trigger's function can be replaced by
-    # its owner) that the role owns or may act as the owner of.
+
+
+def _check_owns_nothing(connection: Connection, role: str) -> None:
+    """Tables, views, sequences and functions (a trigger's function can be replaced by
+    its owner) that the role owns or may act as the owner of: none."""
     owned = list(
         connection.execute(
             text(
@@ -93,23 +122,3 @@ def grant(connection: Connection, role: str) -> Grants:
             "drop the triggers that keep moves and the audit trail unchanged. Use a role "
             "that owns nothing."
         )
-    read_write, append_only, read_only = plan()
-    who = connection.dialect.identifier_preparer.quote(role)
-    schema = connection.dialect.identifier_preparer.quote(
-        connection.execute(text("SELECT current_schema()")).scalar_one()
-    )
-
-    def tables(names: list[str]) -> str:
-        return ", ".join(connection.dialect.identifier_preparer.quote(n) for n in names)
-
-    for statement in (
-        f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {who}",
-        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {who}",
-        f"GRANT USAGE ON SCHEMA {schema} TO {who}",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables(read_write)} TO {who}",
-        f"GRANT SELECT, INSERT ON {tables(append_only)} TO {who}",
-        f"GRANT SELECT ON {tables(read_only)} TO {who}",
-        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {who}",
-    ):
-        connection.execute(text(statement))
-    return Grants(role, read_write, append_only, read_only)
