@@ -22,40 +22,18 @@ from tracker import audit
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# Rows a service wrote with plain SQL and put in the session as if read back (a keyed
-# document): the ORM does not know they are new in the savepoint, so a savepoint that
-# rolls back would leave them in the session. ``atomic`` takes them out.
-WRITTEN_BY_SQL = "tracker.written_by_sql"
-
-
-def written_by_sql(session: Session, obj: object) -> None:
-    """Note that ``obj`` was inserted with plain SQL and added to the session as
-    persistent: if the savepoint it was written in rolls back, it leaves the session."""
-    session.info.setdefault(WRITTEN_BY_SQL, []).append(obj)
-
 
 def atomic(function: Callable[P, R]) -> Callable[P, R]:
     """Run a service function (its first argument is the session) in a savepoint: all
-    it wrote, or nothing, and the session as it was when it refused."""
+    it wrote, or nothing. A savepoint that rolls back also takes out of the session what
+    was added to it inside (a keyed document included: ``tests/test_one_rule.py``)."""
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         session = args[0]
         assert isinstance(session, Session)
-        written: list = session.info.setdefault(WRITTEN_BY_SQL, [])
-        mark = len(written)
-        try:
-            with session.begin_nested():
-                result = function(*args, **kwargs)
-        except BaseException:
-            for obj in written[mark:]:
-                if obj in session:
-                    session.expunge(obj)
-            del written[mark:]
-            raise
-        if mark == 0:
-            written.clear()  # the outermost service is done: nothing more to undo here
-        return result
+        with session.begin_nested():
+            return function(*args, **kwargs)
 
     return wrapper
 

@@ -22,7 +22,6 @@ from tracker.domain.errors import DomainError
 from tracker.domain.text import clean
 from tracker.domain.values import check_day
 from tracker.models import Document
-from tracker.services import written_by_sql
 
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 
@@ -95,7 +94,6 @@ def start(
     document = Document(id=document_id, **values)
     make_transient_to_detached(document)
     session.add(document)
-    written_by_sql(session, document)
     return document
 
 
