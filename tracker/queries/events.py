@@ -12,6 +12,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.db import UTCDateTime
+from tracker.domain.accounts import Actor
 from tracker.domain.events import PaymentMethod
 from tracker.domain.places import PHYSICAL_KINDS
 from tracker.domain.stock import Condition, MoveKind
@@ -273,7 +274,7 @@ def tally(session: Session, location_id: int) -> dict:
     return {"copies": copies, "sales": count, "takings": takings, "total": sum(takings.values())}
 
 
-def last_sale(session: Session, actor: object, location_id: int) -> Sale | None:
+def last_sale(session: Session, actor: Actor | None, location_id: int) -> Sale | None:
     """The latest sale at a place that is not voided (the actor's own, for a treasurer)."""
     query = (
         select(Sale)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from tracker.db import dialect_insert, utcnow
-from tracker.domain.accounts import actor_id
+from tracker.domain.accounts import Actor, actor_id
 from tracker.domain.errors import DomainError
 from tracker.domain.text import clean
 from tracker.domain.values import check_day
@@ -61,7 +61,7 @@ def check_key(session: Session, key: str | None) -> str | None:
 
 def start(
     session: Session,
-    actor: object,
+    actor: Actor | None,
     kind: str,
     *,
     key: str | None = None,

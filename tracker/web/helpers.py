@@ -22,6 +22,21 @@ def actor() -> Actor:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
+def section_or_404(section_id: int):
+    """A section the current user may see, with its places (its store is the one a
+    page sells from), or 404: to a treasurer, another section does not exist."""
+    from flask import abort
+
+    from tracker.queries.places import section_with_places
+    from tracker.web.access import require_section
+
+    section = section_with_places(db.session, section_id)
+    if section is None:
+        abort(404)
+    require_section(section.id)
+    return section
+
+
 def scoped_sections() -> list:
     """The sections the current user may choose from: every one, or a treasurer's own."""
     from tracker.queries.places import list_sections

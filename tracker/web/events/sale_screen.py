@@ -20,16 +20,15 @@ from tracker.domain.text import copies
 from tracker.domain.values import parse_id
 from tracker.models import Event, Location, Sale, Section
 from tracker.queries import events as event_queries
-from tracker.queries.places import section_with_places
 from tracker.queries.stock import StockRow, expected_stock, priced_stock
 from tracker.services import sales
 from tracker.services.documents import AlreadySubmitted, new_key
 from tracker.services.places import store_of
-from tracker.web.access import allow, require_section
+from tracker.web.access import allow
 from tracker.web.events.forms import SaleForm, VoidForm
 from tracker.web.events.views import bp, event_or_404
 from tracker.web.forms import choices
-from tracker.web.helpers import actor, form_status, submit, wants_json
+from tracker.web.helpers import actor, form_status, section_or_404, submit, wants_json
 
 _ITEM = re.compile(r"^[0-9]{1,12}:(unsigned|signed)$")
 
@@ -54,7 +53,7 @@ def undo(event_id: int):
 @bp.route("/sections/<int:section_id>/sell", methods=["GET", "POST"])
 @allow(*SECTION_RUNNERS)
 def store_sell(section_id: int):
-    section = _section(section_id)
+    section = section_or_404(section_id)
     return _sale_screen(
         store_of(section), section, None, url_for("events.store_undo", section_id=section.id)
     )
@@ -63,17 +62,9 @@ def store_sell(section_id: int):
 @bp.post("/sections/<int:section_id>/undo")
 @allow(*SECTION_RUNNERS)
 def store_undo(section_id: int):
-    section = _section(section_id)
+    section = section_or_404(section_id)
     _undo(store_of(section).id)
     return redirect(url_for("events.store_sell", section_id=section.id))
-
-
-def _section(section_id: int) -> Section:
-    section = section_with_places(db.session, section_id)
-    if section is None:
-        abort(404)
-    require_section(section.id)
-    return section
 
 
 def _sale_screen(place: Location, section: Section, event: Event | None, undo_url: str):

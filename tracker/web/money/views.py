@@ -21,29 +21,20 @@ from tracker.domain.money import from_minor, plain
 from tracker.models import ExchangeRate, Remittance, Section
 from tracker.queries import statements
 from tracker.queries.catalogue import list_editions
-from tracker.queries.places import get_section
 from tracker.queries.prices import list_rates, list_remittances, section_prices
 from tracker.services import prices as prices_service
 from tracker.services import rates as rates_service
 from tracker.services import remittances as remittances_service
-from tracker.web.access import READERS, allow, has_role, require_section, section_scope, signed_in
+from tracker.web.access import READERS, allow, has_role, section_scope, signed_in
 from tracker.web.exports import export, requested_format
 from tracker.web.forms import choices
-from tracker.web.helpers import actor, form_status, scoped_sections, submit
+from tracker.web.helpers import actor, form_status, scoped_sections, section_or_404, submit
 from tracker.web.money.forms import PricesForm, RateForm, RemittanceForm
 
 bp = Blueprint("money", __name__)
 
 PUBLISHER_SIDE = (Role.ADMIN, Role.DISTRIBUTOR, Role.COORDINATOR)
 SECTION_SIDE = SECTION_RUNNERS
-
-
-def _section(section_id: int) -> Section:
-    section = get_section(db.session, section_id)
-    if section is None:
-        abort(404)
-    require_section(section.id)
-    return section
 
 
 @bp.get("/money")
@@ -59,7 +50,7 @@ def index():
 @bp.get("/sections/<int:section_id>/statement")
 @signed_in
 def statement(section_id: int):
-    section = _section(section_id)
+    section = section_or_404(section_id)
     data = statements.section_statement(db.session, section.id)
     if requested_format():
         return export(
@@ -121,7 +112,7 @@ def _statement_rows(data: statements.Statement) -> list[list]:
 @bp.route("/sections/<int:section_id>/prices", methods=["GET", "POST"])
 @allow(*SECTION_SIDE)
 def prices(section_id: int):
-    section = _section(section_id)
+    section = section_or_404(section_id)
     editions = list_editions(db.session)
     form = PricesForm()
     if not form.is_submitted():
