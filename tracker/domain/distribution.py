@@ -14,18 +14,15 @@ from typing import Protocol
 
 from tracker.domain.accounts import Actor, Role, is_staff
 from tracker.domain.errors import DomainError
+from tracker.domain.text import Words
 
 
-class ShipmentStatus(StrEnum):
+class ShipmentStatus(Words):
     DRAFT = "draft"
     DISPATCHED = "dispatched"
     PARTLY_RECEIVED = "partly_received"
     RECEIVED = "received"
     CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
 
 
 class Direction(StrEnum):
@@ -33,26 +30,18 @@ class Direction(StrEnum):
     RETURN = "return"  # a section's store -> warehouse (unsold sale-or-return copies)
 
 
-class DiscrepancyReason(StrEnum):
+class DiscrepancyReason(Words):
     DAMAGED = "damaged_in_transit"
     MISSING = "missing"
     CUSTOMS = "held_by_customs"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
 
-
-class WriteOffReason(StrEnum):
+class WriteOffReason(Words):
     DAMAGED = "damaged"
     LOST = "lost"
     GIFT = "gift"
     REVIEW_COPY = "review_copy"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
 
 
 class WrongState(DomainError):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from tracker.domain.text import Words
 
-class EventKind(StrEnum):
+
+class EventKind(Words):
     LAUNCH = "launch"
     SCHOOL = "school"
     FESTIVAL = "festival"
@@ -14,22 +16,14 @@ class EventKind(StrEnum):
     READING_CIRCLE = "reading_circle"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
-
 
 class EventStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
 
 
-class PaymentMethod(StrEnum):
+class PaymentMethod(Words):
     CASH = "cash"
     CARD = "card"
     BANK_TRANSFER = "bank_transfer"
     OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from tracker.domain.errors import DomainError
 from tracker.domain.places import PHYSICAL_KINDS, SECTION_BOUND_KINDS, LocationKind
-from tracker.domain.text import a, join_or
+from tracker.domain.text import Words, a, join_or
 
 # No single move carries more copies than this: a larger number is a typing mistake.
 MAX_QTY = 1_000_000
@@ -25,7 +25,7 @@ class Condition(StrEnum):
     SIGNED = "signed"
 
 
-class MoveKind(StrEnum):
+class MoveKind(Words):
     PRINT_RUN = "print_run"  # printer -> warehouse or a section's store
     DISPATCH = "dispatch"  # physical -> in transit
     RECEIPT = "receipt"  # in transit -> physical
@@ -38,10 +38,6 @@ class MoveKind(StrEnum):
     STOCKTAKE_GAIN = "stocktake_gain"  # stocktake differences -> physical
     STOCKTAKE_LOSS = "stocktake_loss"  # physical -> stocktake differences
     REVERSAL = "reversal"  # the opposite of an earlier move
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
 
 
 class FlowMetric(StrEnum):

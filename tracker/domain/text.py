@@ -2,6 +2,7 @@
 people type into it."""
 
 import re
+from enum import StrEnum
 
 
 def a(noun: str) -> str:
@@ -56,3 +57,12 @@ def clean(
     if limit is not None and len(text) > limit:
         raise DomainError(f"The {what} is longer than {limit:,} characters.")
     return text or None
+
+
+class Words(StrEnum):
+    """An enumeration of words the tracker keeps (``bank_transfer``) and says
+    (``bank transfer``)."""
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")

@@ -14,7 +14,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from tracker.db import db
@@ -25,7 +24,7 @@ from tracker.queries import catalogue, distribution
 from tracker.queries import stock as stock_queries
 from tracker.queries.places import get_location, get_stocktake
 from tracker.services import movements as service
-from tracker.web.access import allow, require_section, section_scope, signed_in
+from tracker.web.access import allow, has_role, require_section, section_scope, signed_in
 from tracker.web.exports import export, requested_format
 from tracker.web.forms import choices
 from tracker.web.helpers import actor, document_url, form_status, keyset_page, submit
@@ -78,6 +77,17 @@ def _page(rows: list, limit: int) -> dict:
         rows, limit, lambda row: getattr(row, "document_id", None) or row.document.id
     )
     return {"rows": page.rows, "older": page.older}
+
+
+def _listing(template: str, stem: str, header: list[str], rows_of, page_of, **context):
+    """A list of documents, newest first, a page at a time; or all of them exported
+    (``?format=``), read in chunks as the file is sent. Limited to the user's section."""
+    scope = section_scope()
+    if requested_format():
+        return export(stem, header, functools.partial(rows_of, section_scope=scope))
+    limit = current_app.config["MOVES_PER_PAGE"]
+    rows = page_of(db.session, section_scope=scope, before_id=query_id("before"), limit=limit + 1)
+    return render_template(template, **_page(rows, limit), **context)
 
 
 def _done(document_id: int, message: str):
@@ -158,20 +168,13 @@ def _print_run_rows(session: Session):
 @bp.get("/transfers")
 @signed_in
 def transfers():
-    limit = current_app.config["MOVES_PER_PAGE"]
-    if requested_format():
-        return export(
-            "transfers",
-            ["document", "date", "from", "to", "copies", "what", "by", "note"],
-            functools.partial(_transfer_rows, section_scope=section_scope()),
-        )
-    rows = distribution.transfers(
-        db.session,
-        section_scope=section_scope(),
-        before_id=query_id("before"),
-        limit=limit + 1,
+    return _listing(
+        "movements/transfers.html",
+        "transfers",
+        ["document", "date", "from", "to", "copies", "what", "by", "note"],
+        _transfer_rows,
+        distribution.transfers,
     )
-    return render_template("movements/transfers.html", **_page(rows, limit))
 
 
 @bp.route("/transfers/new", methods=["GET", "POST"])
@@ -212,20 +215,13 @@ def new_transfer():
 @bp.get("/write-offs")
 @signed_in
 def write_offs():
-    limit = current_app.config["MOVES_PER_PAGE"]
-    if requested_format():
-        return export(
-            "write-offs",
-            ["document", "date", "place", "reason", "copies", "what", "by", "note"],
-            functools.partial(_write_off_rows, section_scope=section_scope()),
-        )
-    rows = distribution.write_offs(
-        db.session,
-        section_scope=section_scope(),
-        before_id=query_id("before"),
-        limit=limit + 1,
+    return _listing(
+        "movements/write_offs.html",
+        "write-offs",
+        ["document", "date", "place", "reason", "copies", "what", "by", "note"],
+        _write_off_rows,
+        distribution.write_offs,
     )
-    return render_template("movements/write_offs.html", **_page(rows, limit))
 
 
 @bp.route("/write-offs/new", methods=["GET", "POST"])
@@ -261,38 +257,28 @@ def new_write_off():
 @bp.get("/stocktakes")
 @signed_in
 def stocktakes():
-    limit = current_app.config["MOVES_PER_PAGE"]
-    if requested_format():
-        return export(
-            "stocktakes",
-            [
-                "document",
-                "date",
-                "place",
-                "edition",
-                "condition",
-                "expected",
-                "counted",
-                "difference",
-                "blind",
-                "reason",
-                "by",
-            ],
-            functools.partial(_stocktake_rows, section_scope=section_scope()),
-        )
-    rows = distribution.stocktakes(
-        db.session,
-        section_scope=section_scope(),
-        before_id=query_id("before"),
-        limit=limit + 1,
-    )
     start = StocktakeStartForm()
     start.location_id.choices = _place_choices(warehouse=True)
-    return render_template(
+    return _listing(
         "movements/stocktakes.html",
-        **_page(rows, limit),
+        "stocktakes",
+        [
+            "document",
+            "date",
+            "place",
+            "edition",
+            "condition",
+            "expected",
+            "counted",
+            "difference",
+            "blind",
+            "reason",
+            "by",
+        ],
+        _stocktake_rows,
+        distribution.stocktakes,
         start=start,
-        can_count=current_user.role in KEEPERS,
+        can_count=has_role(*KEEPERS),
     )
 
 
@@ -373,15 +359,14 @@ def stocktake(document_id: int):
 @bp.get("/print-runs")
 @allow(*PUBLISHER_READERS)
 def print_runs():
-    limit = current_app.config["MOVES_PER_PAGE"]
-    if requested_format():
-        return export(
-            "print-runs",
-            ["document", "delivered", "edition", "isbn", "copies", "reference", "by", "note"],
-            _print_run_rows,
-        )
-    rows = distribution.print_runs(db.session, before_id=query_id("before"), limit=limit + 1)
-    return render_template("movements/print_runs.html", **_page(rows, limit))
+    # The publisher's own: no section to limit them to.
+    return _listing(
+        "movements/print_runs.html",
+        "print-runs",
+        ["document", "delivered", "edition", "isbn", "copies", "reference", "by", "note"],
+        lambda session, section_scope: _print_run_rows(session),
+        lambda session, section_scope, **page: distribution.print_runs(session, **page),
+    )
 
 
 @bp.route("/print-runs/new", methods=["GET", "POST"])
