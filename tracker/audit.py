@@ -227,47 +227,34 @@ def _changes(obj: object) -> tuple[dict[str, Any], dict[str, Any]]:
     return before, after
 
 
+def _changed(session: Session, obj: object, action: str, summary: str, **values: Any) -> None:
+    name = _name(obj)
+    record(
+        session,
+        kind=f"{name}.{action}",
+        object_type=name,
+        object_id=_identity(obj),
+        summary=f"{type(obj).__name__} {_label(obj)} {summary}",
+        section_ids=_section_ids(obj),
+        **values,
+    )
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _flush_context: object) -> None:
     for obj in list(session.new):
         if _audited(obj, "created"):
-            record(
-                session,
-                kind=f"{_name(obj)}.created",
-                object_type=_name(obj),
-                object_id=_identity(obj),
-                summary=f"{type(obj).__name__} {_label(obj)} created",
-                after=_created(session, obj),
-                section_ids=_section_ids(obj),
-            )
+            _changed(session, obj, "created", "created", after=_created(session, obj))
     for obj in list(session.dirty):
         if not _audited(obj, "updated") or not session.is_modified(obj, include_collections=False):
             continue
         before, after = _changes(obj)
-        if not after:
-            continue  # only columns that are not audited (a password hash...) changed
-        changed = ", ".join(sorted(after))
-        record(
-            session,
-            kind=f"{_name(obj)}.updated",
-            object_type=_name(obj),
-            object_id=_identity(obj),
-            summary=f"{type(obj).__name__} {_label(obj)} updated: {changed}",
-            before=before,
-            after=after,
-            section_ids=_section_ids(obj),
-        )
+        if after:  # else only columns that are not audited (a password hash...) changed
+            summary = "updated: " + ", ".join(sorted(after))
+            _changed(session, obj, "updated", summary, before=before, after=after)
     for obj in list(session.deleted):
         if _audited(obj, "deleted"):
-            record(
-                session,
-                kind=f"{_name(obj)}.deleted",
-                object_type=_name(obj),
-                object_id=_identity(obj),
-                summary=f"{type(obj).__name__} {_label(obj)} deleted",
-                before=_values(obj),
-                section_ids=_section_ids(obj),
-            )
+            _changed(session, obj, "deleted", "deleted", before=_values(obj))
 
 
 # -- the hash chain ----------------------------------------------------------------------

@@ -172,19 +172,29 @@ def reset_password(session: Session, hasher: PasswordHasher, user_id: int) -> tu
     """A new random password for the account, to be changed at its next login."""
     user = get_user(session, user_id)
     password = passwords.generate()
+    _new_password(
+        session, hasher, user, password, "reset", f"Password of {user.email} reset by an admin"
+    )
+    return user, password
+
+
+def _new_password(
+    session: Session, hasher: PasswordHasher, user: User, password: str, how: str, summary: str
+) -> None:
+    """Give the account a new password (to be changed at its next login when an admin
+    reset it); every session of the account ends; the audit trail says how."""
     user.password_hash = passwords.hash_password(hasher, password)
-    user.must_change_password = True
+    user.must_change_password = how == "reset"
     user.alt_id = new_alt_id()
     session.flush()
     audit.record(
         session,
-        kind="user.password_reset",
+        kind=f"user.password_{how}",
         object_type="user",
         object_id=user.id,
-        summary=f"Password of {user.email} reset by an admin",
+        summary=summary,
         section_ids=[user.section_id],
     )
-    return user, password
 
 
 def change_password(
@@ -196,18 +206,7 @@ def change_password(
     check_new_password(new, confirm, email=user.email)
     if new == current:
         raise PasswordRejected(["The new password must differ from the current one."])
-    user.password_hash = passwords.hash_password(hasher, new)
-    user.must_change_password = False
-    user.alt_id = new_alt_id()
-    session.flush()
-    audit.record(
-        session,
-        kind="user.password_changed",
-        object_type="user",
-        object_id=user.id,
-        summary=f"{user.email} changed their password",
-        section_ids=[user.section_id],
-    )
+    _new_password(session, hasher, user, new, "changed", f"{user.email} changed their password")
     return user
 
 
@@ -218,17 +217,13 @@ def set_password(session: Session, hasher: PasswordHasher, email: str, password:
     if user is None:
         raise NotFound(f"There is no account for {email}.")
     check_new_password(password, email=email)
-    user.password_hash = passwords.hash_password(hasher, password)
-    user.must_change_password = False
-    user.alt_id = new_alt_id()
-    session.flush()
-    audit.record(
+    _new_password(
         session,
-        kind="user.password_set",
-        object_type="user",
-        object_id=user.id,
-        summary=f"Password of {user.email} set from the command line",
-        section_ids=[user.section_id],
+        hasher,
+        user,
+        password,
+        "set",
+        f"Password of {user.email} set from the command line",
     )
     return user
 
