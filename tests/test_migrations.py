@@ -1,5 +1,10 @@
 """Migrations: an empty database upgraded to head has exactly the models' schema, on both
-engines; every revision goes down and up again."""
+engines; every revision goes down and up again.
+
+"The models' schema" is what Alembic's autogenerate compares (tables, columns, types,
+defaults, indexes, keys) and what it does not: CHECK constraints and triggers, compared
+by ``tests.schema`` (see there how), whose own tests below show that it sees a CHECK
+changed or dropped in the models and a trigger dropped or changed in the database."""
 
 from __future__ import annotations
 
@@ -8,25 +13,35 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import CheckConstraint, MetaData, inspect, text
 
 # Registers every table on the metadata.
 import tracker.models  # noqa: F401
+from tests import schema
 from tracker import migrate
 from tracker.db import Base, make_engine
+from tracker.models.triggers import APPEND_ONLY
 from tracker.queries import events as event_queries
 
 
-def _differences(url: str) -> list:
+def _alembic_differences(url: str, metadata: MetaData = Base.metadata) -> list:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(
                 connection, opts={"compare_type": True, "compare_server_default": True}
             )
-            return compare_metadata(context, Base.metadata)
+            return compare_metadata(context, metadata)
     finally:
         engine.dispose()
+
+
+def _differences(url: str, metadata: MetaData = Base.metadata) -> list:
+    """Everything the database at ``url`` and ``metadata`` disagree about: what Alembic
+    compares, then CHECK constraints, triggers and trigger functions."""
+    return _alembic_differences(url, metadata) + [
+        str(difference) for difference in schema.differences(url, metadata)
+    ]
 
 
 def _tables(url: str) -> set[str]:
@@ -37,15 +52,18 @@ def _tables(url: str) -> set[str]:
         engine.dispose()
 
 
-def _triggers(url: str) -> set[str]:
+def _triggers(url: str) -> set[tuple[str, str]]:
+    """(table, trigger) of every trigger in the database."""
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
             if engine.dialect.name == "sqlite":
-                query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                query = "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"
             else:
-                query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
-            return set(connection.execute(text(query)).scalars())
+                query = (
+                    "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal"
+                )
+            return {(table, name) for table, name in connection.execute(text(query))}
     finally:
         engine.dispose()
 
@@ -58,10 +76,15 @@ def test_upgrade_to_head_gives_the_models_schema(database):
     assert _tables(url) == set(Base.metadata.tables) | {"alembic_version"}
     # Alembic's own check agrees: nothing to autogenerate.
     command.check(migrate.alembic_config(url))
-    assert {"moves_no_update", "moves_no_delete"} <= _triggers(url) or {
-        "moves_no_update_or_delete",
-        "moves_no_truncate",
-    } <= _triggers(url)
+    # The comparison above saw the append-only tables' triggers on both sides.
+    events = (
+        ("update", "delete")
+        if database.engine_name == "sqlite"
+        else ("update_or_delete", "truncate")
+    )
+    assert _triggers(url) == {
+        (spec.table, f"{spec.table}_no_{event}") for spec in APPEND_ONLY for event in events
+    }
 
 
 def test_downgrade_to_base_and_up_again(database):
@@ -69,7 +92,8 @@ def test_downgrade_to_base_and_up_again(database):
     migrate.upgrade(url)
     migrate.downgrade(url, "base", force=True)
     assert _tables(url) == {"alembic_version"}
-    assert _triggers(url) == set()
+    # No CHECK, trigger or trigger function is left behind.
+    assert schema.differences(url, MetaData()) == []
     migrate.upgrade(url)
     assert _differences(url) == []
 
@@ -83,6 +107,179 @@ def test_each_revision_goes_down_and_up(database):
         migrate.downgrade(url, "-1", force=True)
         migrate.upgrade(url, revision)
     assert _differences(url) == []
+
+
+# -- the schema test sees what it compares -----------------------------------------------
+
+
+def _copy_of_the_models() -> MetaData:
+    """The models' tables (with their triggers) in a metadata of their own, to change
+    without touching the models."""
+    copy = MetaData(naming_convention=Base.metadata.naming_convention)
+    for table in Base.metadata.sorted_tables:
+        table.to_metadata(copy)
+    return copy
+
+
+def _replace_check(metadata: MetaData, name: str, sqltext: str | None) -> None:
+    """Replace the CHECK constraint ``name`` by one that says ``sqltext``, or drop it."""
+    (table,) = [t for t in metadata.tables.values() if name.startswith(f"ck_{t.name}_")]
+    (check,) = [c for c in table.constraints if isinstance(c, CheckConstraint) and c.name == name]
+    table.constraints.remove(check)
+    if sqltext is not None:
+        table.append_constraint(CheckConstraint(sqltext, name=check.name))
+
+
+def _execute(url: str, *statements: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def test_the_schema_test_sees_a_check_constraint_changed_or_dropped(database):
+    """A models' CHECK that says something else than the database's, or that the models
+    no longer have: Alembic sees neither, the schema test both, and nothing else."""
+    url = database.fresh()
+    models = _copy_of_the_models()
+    _replace_check(
+        models, "ck_balances_condition_known", "condition IN ('unsigned', 'signed', 'damaged')"
+    )
+    _replace_check(models, "ck_sale_tallies_not_negative", None)
+
+    assert _alembic_differences(url, models) == []
+    found = schema.differences(url, models)
+    assert [(d.kind, d.table, d.name) for d in found] == [
+        ("CHECK", "balances", "ck_balances_condition_known"),
+        ("CHECK", "sale_tallies", "ck_sale_tallies_not_negative"),
+    ]
+    changed, dropped = found
+    assert "'damaged'" in changed.models and "'damaged'" not in changed.database
+    assert str(changed).startswith("CHECK ck_balances_condition_known on balances differs: ")
+    assert dropped.models is None
+    assert "copies >= 0" in dropped.database
+    assert str(dropped).startswith(
+        "CHECK ck_sale_tallies_not_negative on sale_tallies: the database has it, the models "
+        "do not: "
+    )
+    # The models themselves are untouched, and agree with the database.
+    assert _differences(url) == []
+
+
+def test_the_schema_test_compares_what_a_check_says_not_how_it_is_written(database):
+    """The models' ``(damaged = 0 AND missing = 0) OR reason IS NOT NULL`` written other
+    ways: the same with other spacing, quoting, case or parentheses (and on PostgreSQL
+    without the casts and ARRAY it writes back) is no difference; anything that parses
+    otherwise is one."""
+    url = database.fresh()
+    name = "ck_receipt_lines_discrepancy_has_reason"
+    same = [
+        'damaged = 0 AND missing = 0 OR "reason" IS NOT NULL',
+        "((damaged = 0) and (missing=0)) or (REASON is not null)",
+        "(((damaged = 0 AND missing = 0) OR reason IS NOT NULL))",
+    ]
+    other = [
+        "damaged = 0 AND (missing = 0 OR reason IS NOT NULL)",
+        "(damaged = 0 AND missing = 0) OR reason IS NULL",
+        "(damaged = 0 OR missing = 0) OR reason IS NOT NULL",
+        "(damaged = 1 AND missing = 0) OR reason IS NOT NULL",
+        "(damaged = 0 AND missing = 0) OR reason <> ''",
+    ]
+    for sqltext in [*same, *other]:
+        models = _copy_of_the_models()
+        _replace_check(models, name, sqltext)
+        found = [(d.kind, d.name) for d in schema.differences(url, models)]
+        assert found == ([] if sqltext in same else [("CHECK", name)]), sqltext
+
+    # String literals keep their case and order; a list in another order is another text
+    # (a revision makes the database's match).
+    for sqltext in ("condition IN ('unsigned', 'SIGNED')", "condition IN ('signed', 'unsigned')"):
+        models = _copy_of_the_models()
+        _replace_check(models, "ck_balances_condition_known", sqltext)
+        assert [d.name for d in schema.differences(url, models)] == ["ck_balances_condition_known"]
+
+
+def test_the_schema_test_sees_a_trigger_dropped(database):
+    url = database.fresh()
+    if database.is_postgresql:
+        table, trigger = "moves", "moves_no_truncate"
+        _execute(url, f"DROP TRIGGER {trigger} ON {table}")
+    else:
+        table, trigger = "audit_log", "audit_log_no_delete"
+        _execute(url, f"DROP TRIGGER {trigger}")
+
+    (missing,) = schema.differences(url, Base.metadata)
+    assert (missing.kind, missing.table, missing.name, missing.database) == (
+        "trigger",
+        table,
+        trigger,
+        None,
+    )
+    assert str(missing).startswith(
+        f"trigger {trigger} on {table}: the models have it, the database does not: "
+        f"CREATE TRIGGER {trigger} BEFORE "
+    )
+    assert _alembic_differences(url) == []
+
+
+def test_the_schema_test_sees_a_trigger_that_lets_rows_through_or_one_too_many(database):
+    """A trigger (or on PostgreSQL its function) that no longer refuses anything, one
+    switched off, and one that the models do not have."""
+    url = database.fresh()
+    if database.is_postgresql:
+        _execute(
+            url,
+            "CREATE OR REPLACE FUNCTION audit_chain_is_append_only() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$",
+            "ALTER TABLE moves DISABLE TRIGGER moves_no_update_or_delete",
+            "CREATE TRIGGER balances_watch AFTER INSERT ON balances "
+            "FOR EACH ROW EXECUTE FUNCTION moves_are_immutable()",
+        )
+        expected = [
+            ("function", "", "audit_chain_is_append_only"),
+            ("trigger", "balances", "balances_watch"),
+            ("trigger", "moves", "moves_no_update_or_delete"),
+        ]
+    else:
+        _execute(
+            url,
+            "DROP TRIGGER moves_no_delete",
+            "CREATE TRIGGER moves_no_delete BEFORE DELETE ON moves WHEN 0 "
+            "BEGIN SELECT RAISE(ABORT, 'moves are immutable: correct a move by posting its "
+            "reversal'); END",
+            "CREATE TRIGGER balances_watch AFTER INSERT ON balances BEGIN SELECT 1; END",
+        )
+        expected = [
+            ("trigger", "balances", "balances_watch"),
+            ("trigger", "moves", "moves_no_delete"),
+        ]
+    found = schema.differences(url, Base.metadata)
+    assert [(d.kind, d.table, d.name) for d in found] == expected
+    extra = next(d for d in found if d.name == "balances_watch")
+    assert extra.models is None
+    changed = [d for d in found if d.name != "balances_watch"]
+    assert all(d.database and d.models for d in changed)
+    if database.is_postgresql:
+        assert "RETURN OLD" in changed[0].database and "RAISE EXCEPTION" in changed[0].models
+        assert changed[1].database.endswith("(disabled)")
+    else:
+        assert "WHEN 0" in changed[0].database and "WHEN 0" not in changed[0].models
+
+
+def test_sql_in_writes_the_values_of_an_enumeration_in_its_order():
+    from tracker.db import sql_in
+    from tracker.domain.accounts import Role
+    from tracker.domain.stock import Condition
+
+    assert sql_in(Condition) == "('unsigned', 'signed')"
+    assert sql_in(Role) == "('admin', 'distributor', 'treasurer', 'coordinator')"
+    assert sql_in([Condition.SIGNED]) == "('signed')"
+    assert sql_in(["it's"]) == "('it''s')"
+    with pytest.raises(ValueError, match="cannot be empty"):
+        sql_in([])
 
 
 def test_revision_files_have_dated_names():

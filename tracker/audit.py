@@ -11,7 +11,7 @@ that an audit row exists exactly when its change is committed:
 
 The acting user is ``session.info["actor_id"]`` (set per request by the accounts module,
 per command by the CLI); None means the system itself. The database refuses UPDATE and
-DELETE on the audit tables (triggers, see the migration that creates them).
+DELETE on the audit tables (triggers: ``tracker.models.triggers``).
 
 A hash chain makes a change that gets around the triggers (the tables' owner can drop
 them) visible: when a transaction commits, each of its audit rows gets a link in

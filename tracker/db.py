@@ -108,8 +108,18 @@ def dialect_insert(dialect: str, table: Any) -> Any:
 
 
 def sql_in(values: Iterable[Any]) -> str:
-    """An enumeration's values as the SQL list a CHECK constraint names: ('a', 'b')."""
-    return "(" + ", ".join(f"'{getattr(v, 'value', v)}'" for v in values) + ")"
+    """An enumeration's values (or some of its members) as the SQL list a CHECK
+    constraint names, in the enumeration's order: ``sql_in(Condition)`` is
+    ``('unsigned', 'signed')``.
+
+    The values are written once, in the enumeration; the CHECK follows. Adding,
+    renaming or reordering a value changes the constraint's text, which the schema test
+    (tests/test_migrations.py) reports until a revision makes the database's match.
+    """
+    items = [str(getattr(value, "value", value)) for value in values]
+    if not items:
+        raise ValueError("a CHECK constraint's list of values cannot be empty")
+    return "(" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + ")"
 
 
 # Amounts in minor units are 64-bit: BIGINT on PostgreSQL (so that products and sums

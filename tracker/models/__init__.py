@@ -1,6 +1,7 @@
 """The tracker's tables, one module per area. Importing this package registers them all
 on ``tracker.db.Base.metadata`` (which migrations compare against)."""
 
+from tracker.db import Base
 from tracker.models.accounts import AuditEntry, AuditLink, User, audit_sections
 from tracker.models.catalogue import Author, Edition, Title, title_authors
 from tracker.models.distribution import (
@@ -28,10 +29,13 @@ from tracker.models.events import (
 from tracker.models.places import Country, Location, Section
 from tracker.models.settings import Settings
 from tracker.models.stock import Balance, Document, Move, WeeklyFlow
+from tracker.models.triggers import APPEND_ONLY, attach
 
-# Tables whose rows nobody may change or delete: triggers refuse it, and the app's own
-# database role may only read and add to them (``tracker db grant``).
-APPEND_ONLY_TABLES = ("moves", "audit_log", "audit_sections", "audit_chain")
+# Tables whose rows nobody may change or delete: triggers refuse it (declared in
+# ``tracker.models.triggers``), and the app's own database role may only read and add to
+# them (``tracker db grant``).
+APPEND_ONLY_TABLES = tuple(spec.table for spec in APPEND_ONLY)
+attach(Base.metadata)
 
 __all__ = [
     "APPEND_ONLY_TABLES",

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, UTCDateTime, utcnow
+from tracker.db import Base, UTCDateTime, sql_in, utcnow
 from tracker.domain.accounts import Role
 from tracker.models.places import Section
 
@@ -39,11 +39,9 @@ class User(Base):
 
     __tablename__ = "users"
     __table_args__ = (
+        CheckConstraint(f"role IN {sql_in(Role)}", "role_known"),
         CheckConstraint(
-            "role IN ('admin', 'distributor', 'treasurer', 'coordinator')", "role_known"
-        ),
-        CheckConstraint(
-            "(role = 'treasurer') = (section_id IS NOT NULL)", "treasurers_have_a_section"
+            f"(role = '{Role.TREASURER}') = (section_id IS NOT NULL)", "treasurers_have_a_section"
         ),
     )
     __audit_exclude__ = frozenset({"password_hash", "alt_id", "last_login_at"})

@@ -8,7 +8,8 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, MinorUnits
+from tracker.db import Base, MinorUnits, sql_in
+from tracker.domain.catalogue import EditionFormat
 from tracker.domain.money import from_minor
 
 title_authors = Table(
@@ -57,7 +58,7 @@ class Edition(Base):
     __tablename__ = "editions"
     __table_args__ = (
         CheckConstraint("length(isbn) = 13", "isbn_length"),
-        CheckConstraint("format IN ('paperback', 'hardback')", "format_known"),
+        CheckConstraint(f"format IN {sql_in(EditionFormat)}", "format_known"),
         CheckConstraint("list_price_minor >= 0", "list_price_not_negative"),
         CheckConstraint("length(currency) = 3", "currency_length"),
     )

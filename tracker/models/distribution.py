@@ -29,6 +29,7 @@ from tracker.domain.distribution import (
     days_in_transit,
     is_overdue,
 )
+from tracker.domain.stock import Condition
 from tracker.domain.terms import Terms
 from tracker.models.catalogue import Edition
 from tracker.models.places import Location, Section
@@ -272,7 +273,7 @@ class StocktakeLine(Base):
     __table_args__ = (
         UniqueConstraint("stocktake_id", "edition_id", "condition"),
         CheckConstraint("counted >= 0", "counted_not_negative"),
-        CheckConstraint("condition IN ('unsigned', 'signed')", "condition_known"),
+        CheckConstraint(f"condition IN {sql_in(Condition)}", "condition_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

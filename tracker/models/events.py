@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, DecimalText, MinorUnits, UTCDateTime, sql_in
 from tracker.domain.events import EventKind, EventStatus, PaymentMethod
+from tracker.domain.stock import Condition
 from tracker.models.accounts import User
 from tracker.models.catalogue import Author, Edition
 from tracker.models.places import Location, Section
@@ -157,7 +158,7 @@ class SaleLine(Base):
     __table_args__ = (
         CheckConstraint("qty > 0", "qty_positive"),
         CheckConstraint("unit_price_minor >= 0", "price_not_negative"),
-        CheckConstraint("condition IN ('unsigned', 'signed')", "condition_known"),
+        CheckConstraint(f"condition IN {sql_in(Condition)}", "condition_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,14 +12,15 @@ from __future__ import annotations
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base
+from tracker.db import Base, sql_in
 from tracker.domain.places import (
     PHYSICAL_KINDS,
     SOURCE_KINDS,
     LocationKind,
 )
 
-_KIND_LIST = ", ".join(f"'{k.value}'" for k in LocationKind)
+# A section's own physical places, which must belong to it.
+_SECTION_PLACES = (LocationKind.SECTION_STORE, LocationKind.EVENT_TABLE)
 
 
 class Country(Base):
@@ -77,13 +78,15 @@ class Section(Base):
 class Location(Base):
     __tablename__ = "locations"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_KIND_LIST})", "kind_known"),
+        CheckConstraint(f"kind IN {sql_in(LocationKind)}", "kind_known"),
         # A section's store and its event tables belong to it; the warehouse to nobody.
         CheckConstraint(
-            "kind NOT IN ('section_store', 'event_table') OR section_id IS NOT NULL",
+            f"kind NOT IN {sql_in(_SECTION_PLACES)} OR section_id IS NOT NULL",
             "section_places_have_section",
         ),
-        CheckConstraint("kind <> 'warehouse' OR section_id IS NULL", "warehouse_has_no_section"),
+        CheckConstraint(
+            f"kind <> '{LocationKind.WAREHOUSE}' OR section_id IS NULL", "warehouse_has_no_section"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

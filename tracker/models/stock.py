@@ -1,8 +1,8 @@
 """The ledger's tables: business documents, the moves they make, and balances.
 
-Moves are immutable (the database refuses UPDATE and DELETE on them: see the migration
-that creates them); a correction is a new move that reverses an earlier one. Balances
-are written only by ``tracker.ledger`` in the same transaction as the moves.
+Moves are immutable (the database refuses UPDATE and DELETE on them: see
+``tracker.models.triggers``); a correction is a new move that reverses an earlier one.
+Balances are written only by ``tracker.ledger`` in the same transaction as the moves.
 """
 
 from __future__ import annotations
@@ -23,16 +23,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, UTCDateTime, sql_in, utcnow
-from tracker.domain.stock import FlowMetric, MoveKind
+from tracker.domain.stock import Condition, FlowMetric, MoveKind
 from tracker.models.accounts import User
 from tracker.models.catalogue import Edition
 from tracker.models.places import Location
 
 # SQLite gives autoincrementing keys only to INTEGER PRIMARY KEY columns.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-_CONDITIONS = "('unsigned', 'signed')"
 
 
 class Document(Base):
@@ -72,8 +69,8 @@ class Move(Base):
     __tablename__ = "moves"
     __table_args__ = (
         CheckConstraint("qty > 0", "qty_positive"),
-        CheckConstraint(f"from_condition IN {_CONDITIONS}", "from_condition_known"),
-        CheckConstraint(f"to_condition IN {_CONDITIONS}", "to_condition_known"),
+        CheckConstraint(f"from_condition IN {sql_in(Condition)}", "from_condition_known"),
+        CheckConstraint(f"to_condition IN {sql_in(Condition)}", "to_condition_known"),
         CheckConstraint(
             "from_location_id <> to_location_id OR from_condition <> to_condition",
             "goes_somewhere",
@@ -146,7 +143,7 @@ class Balance(Base):
 
     __tablename__ = "balances"
     __table_args__ = (
-        CheckConstraint(f"condition IN {_CONDITIONS}", "condition_known"),
+        CheckConstraint(f"condition IN {sql_in(Condition)}", "condition_known"),
         # Only sources (the printer, stocktake differences) may go below zero.
         CheckConstraint("is_source OR qty >= 0", "not_negative"),
     )
