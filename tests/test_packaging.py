@@ -6,6 +6,8 @@
   wheel from a copy of the working tree, installs it with its dependencies into a new
   virtual environment (pip's usual index and cache), and runs it from an empty directory
   outside the checkout, so that nothing of the checkout can be picked up.
+* pytest runs in parallel by default where pytest-xdist is loaded, and ``-p no:xdist``
+  works.
 """
 
 from __future__ import annotations
@@ -226,3 +228,35 @@ def test_the_wheel_installs_a_tracker_that_migrates_loads_the_demo_and_serves(tm
         f"{served - installed:.1f} s"
     )
     shutil.rmtree(venv)
+
+
+# -- pytest with and without xdist -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "parallel"),
+    [(["-p", "no:xdist"], False), ([], True), (["-n", "0"], False)],
+    ids=["no-xdist", "default", "n0"],
+)
+def test_pytest_runs_with_or_without_xdist(options, parallel):
+    """README's command (no option) runs in parallel; ``-p no:xdist`` and ``-n 0`` run in
+    one process. A small test of this file, in a pytest of its own."""
+    result = _run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *options,
+            "-p",
+            "no:cacheprovider",
+            f"{Path(__file__).relative_to(ROOT)}::"
+            "test_a_checkout_keeps_templates_migrations_and_instance_at_its_top",
+        ],
+        cwd=ROOT,
+        env=_environment(),
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "1 passed" in output
+    assert ("created: " in output) == parallel, output[-3000:]
