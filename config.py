@@ -4,14 +4,22 @@ Three configurations:
 
 * ``Config``: the embedded default. SQLite in ``instance/tracker.sqlite`` unless
   ``DATABASE_URL`` says otherwise; without ``SECRET_KEY`` a random key is made once and
-  kept in ``instance/secret_key`` so that sessions survive a restart.
+  kept in ``instance/secret_key`` so that sessions survive a restart. ``instance/`` is
+  the checkout's when the tracker runs from one (``pip install -e .``), the working
+  directory's when it was installed from a wheel (``pip install .``): never inside the
+  installed package. ``TRACKER_INSTANCE_PATH`` names another folder.
 * ``TestConfig``: for the test suite.
 * ``ProductionConfig``: refuses to start without a real ``SECRET_KEY``.
 
 ``TRACKER_CONFIG`` (``default``, ``production`` or ``test``) picks one when the app is
 created without an explicit class, as the ``tracker`` command and gunicorn do. A ``.env``
-file in the working directory or next to this file is read first; variables already set
-in the environment win.
+file in the working directory (and, in a checkout, at its top) is read first; variables
+already set in the environment win.
+
+Where the templates and the migrations are: a checkout keeps ``templates/`` and
+``migrations/`` at its top, next to this file; a wheel carries them inside the package, as
+``tracker/templates`` and ``tracker/migrations`` (setup.cfg maps them there), with this
+file next to the package.
 """
 
 from __future__ import annotations
@@ -23,9 +31,14 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent
+# Installed from a wheel: the package holds the migrations (a checkout's package never does).
+INSTALLED = (BASE_DIR / "tracker" / "migrations" / "env.py").is_file()
+# Where templates/ and migrations/ are.
+SHIPPED_DIR = BASE_DIR / "tracker" if INSTALLED else BASE_DIR
 
 load_dotenv(Path.cwd() / ".env")
-load_dotenv(BASE_DIR / ".env")
+if not INSTALLED:
+    load_dotenv(BASE_DIR / ".env")
 
 # Values that must never sign a production session: they are public.
 KNOWN_DEFAULT_SECRET_KEYS = frozenset({"", "dev", "test", "secret", "change-me", "changeme"})
@@ -66,7 +79,11 @@ def _env_int(name: str, default: int) -> int:
 
 class Config:
     NAME = "default"
-    INSTANCE_PATH = Path(_env("TRACKER_INSTANCE_PATH", str(BASE_DIR / "instance")))
+    # The SQLite file and the secret key: the checkout's instance/, or the working
+    # directory's for an installed wheel (never site-packages).
+    INSTANCE_PATH = Path(
+        _env("TRACKER_INSTANCE_PATH", str((Path.cwd() if INSTALLED else BASE_DIR) / "instance"))
+    )
     SECRET_KEY = _env("SECRET_KEY")
     DATABASE_URL = _env("DATABASE_URL") or f"sqlite:///{INSTANCE_PATH / 'tracker.sqlite'}"
     # How long a request waits for the database, in seconds (0: no limit). Each wait stays
@@ -85,8 +102,8 @@ class Config:
     # status alone.
     READYZ_TOKEN = _env("READYZ_TOKEN")
     SQL_ECHO = False
-    TEMPLATES_FOLDER = BASE_DIR / "templates"
-    MIGRATIONS_DIR = BASE_DIR / "migrations"
+    TEMPLATES_FOLDER = SHIPPED_DIR / "templates"
+    MIGRATIONS_DIR = SHIPPED_DIR / "migrations"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     # Host names the app answers to (comma-separated); unset: any (development).
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")

@@ -37,6 +37,25 @@ PG_ENV = "TEST_POSTGRESQL_URL"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Run in parallel by default (``-n auto``), as README's test command does, but only
+    where pytest-xdist is loaded: ``-p no:xdist`` then works, which ``-n auto`` in
+    setup.cfg's addopts forbade (an unknown option without the plugin). ``-n N`` (``-n 0``:
+    one process), ``--tx`` or ``--pdb`` given on the command line or in PYTEST_ADDOPTS
+    win. Runs before xdist's own hook, which reads the option (a conftest's hook of the
+    same priority comes before an installed plugin's); not in xdist's workers."""
+    option = config.option
+    if (
+        config.pluginmanager.hasplugin("xdist")
+        and not hasattr(config, "workerinput")
+        and getattr(option, "numprocesses", None) is None
+        and not getattr(option, "tx", None)
+        and not option.usepdb
+    ):
+        option.numprocesses = "auto"
+
+
 @dataclass
 class TestDatabase:
     """A migrated database of one engine, and a way to make more like it."""
