@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot
 
@@ -34,14 +35,14 @@ def test_each_role_sees_its_navigation(page, live_demo, database, email):
         assert page.locator("h1").inner_text().startswith("Forbidden")
     if email == "admin@example.org":
         page.get_by_role("link", name="Accounts").click()
-        assert page.locator("#users tbody tr").count() == 7
+        expect(page.locator("#users tbody tr")).to_have_count(7)
         screenshot(page, f"accounts-{database.engine_name}")
         page.get_by_role("link", name="Audit trail").click()
-        assert page.locator("#audit tbody tr").count() == 50
+        expect(page.locator("#audit tbody tr")).to_have_count(50)
         screenshot(page, f"audit-{database.engine_name}")
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url("**/login")
-    assert "You have logged out" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("You have logged out")
 
 
 def test_a_wrong_password_in_the_browser(page, live_demo):
@@ -49,5 +50,5 @@ def test_a_wrong_password_in_the_browser(page, live_demo):
     page.get_by_label("Email").fill("admin@example.org")
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Log in").click()
-    assert "Email or password is not right" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Email or password is not right")
     screenshot(page, "login-failed")

@@ -72,7 +72,7 @@ def test_an_event_on_a_phone(browser, live_demo, database):
     page.get_by_label("Alan Woods").check()
     page.get_by_label("Copies signed", exact=True).fill("2")
     page.get_by_role("button", name="Record the signing").click()
-    assert "Alan Woods signed 2 copies." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Alan Woods signed 2 copies.")
 
     # Undo the last sale: the tally goes back.
     page.get_by_role("button", name="Sell").click()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot
 
@@ -45,13 +46,13 @@ def test_ship_print_and_receive_with_discrepancies(page, live_demo, database):
     shipment_url = page.url
 
     page.get_by_role("button", name="Dispatch 50 copies").click()
-    assert "dispatched: 50 copies are in transit" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("dispatched: 50 copies are in transit")
     screenshot(page, f"shipment-dispatched-{database.engine_name}")
     assert _sweden(page, live_demo)["in_transit"] == before["in_transit"] + 50
 
     page.goto(shipment_url)
     page.get_by_role("button", name="Packing slip").click()
-    assert page.locator("h1").inner_text() == "Delivery note"
+    expect(page.locator("h1")).to_have_text("Delivery note")
     assert "SEK8,100.00" in page.locator("table.lines").inner_text()
     page.emulate_media(media="print")
     assert not page.locator("nav.no-print").is_visible()
@@ -70,7 +71,7 @@ def test_ship_print_and_receive_with_discrepancies(page, live_demo, database):
     page.get_by_label("Missing, In Defence of Lenin (Spanish paperback)").fill("2")
     # Forgetting the reason for the missing copies gets a message, and nothing is saved.
     page.get_by_role("button", name="Record receipt").click()
-    assert "say why copies are damaged or missing" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("say why copies are damaged or missing")
     page.get_by_label("Reason, In Defence of Lenin (Spanish paperback)").select_option(
         label="missing"
     )
