@@ -230,6 +230,14 @@ def measure_dashboard(engine: str, size: int, url: str, repeat: int) -> Figures:
         figures.moves = session.scalar(select(func.count()).select_from(Move)) or 0
         latest = session.scalar(select(func.max(WeeklyFlow.week)))
     period = dashboard.default_period(latest, date.today())
+    _time_pages(figures, app, client, period, repeat)
+    _time_raw_queries(figures, db, engine, period, repeat)
+    return figures
+
+
+def _time_pages(figures: Figures, app, client, period, repeat: int) -> None:
+    """The page computed afresh, for the default period and a past one; the page kept
+    from the last render; and the count of SQL statements of one render."""
     past_end = period.last - timedelta(weeks=20)
     past = f"/dashboard?start={past_end - timedelta(weeks=12)}&end={past_end}"
 
@@ -250,6 +258,7 @@ def measure_dashboard(engine: str, size: int, url: str, repeat: int) -> Figures:
     # The count of SQL statements of one render.
     from sqlalchemy import event
 
+    db = app.extensions["tracker.db"].engine
     statements = []
     listener = lambda *args: statements.append(1)  # noqa: E731
     event.listen(db, "before_cursor_execute", listener)
@@ -257,6 +266,10 @@ def measure_dashboard(engine: str, size: int, url: str, repeat: int) -> Figures:
     event.remove(db, "before_cursor_execute", listener)
     figures.queries = len(statements)
 
+
+def _time_raw_queries(figures: Figures, db, engine: str, period, repeat: int) -> None:
+    """The driver's own SELECT of the balances, GROUP BY of the ledger and weekly query;
+    the engine is disposed of afterwards."""
     raw = db.raw_connection()
     try:
         cursor = raw.cursor()
@@ -285,7 +298,6 @@ def measure_dashboard(engine: str, size: int, url: str, repeat: int) -> Figures:
     finally:
         raw.close()
         db.dispose()
-    return figures
 
 
 # -- sales through HTTP --------------------------------------------------------------------
@@ -335,6 +347,24 @@ def _clone(engine: str, url: str, server: str) -> str:
 
 
 def measure_sales(engine: str, url: str, server: str, count: int) -> dict:
+    target = _clone(engine, url, server)
+    section_id, edition_id = _stock_a_store(target, count * 3 + 100)
+    port = _free_port()
+    server_process = _serve(target, port)
+    try:
+        _wait_for(port)
+        client = _Client(port)
+        _log_in_over_http(client)
+        return _sale_rates(client, section_id, edition_id, count)
+    finally:
+        server_process.terminate()
+        server_process.wait(timeout=30)
+        _drop(engine, target, server)
+
+
+def _stock_a_store(url: str, copies: int) -> tuple[int, int]:
+    """Copies of the first edition printed straight into the first section's store:
+    its section and edition."""
     from tracker.db import make_engine
     from tracker.domain.places import LocationKind
     from tracker.ledger import MoveLine
@@ -343,8 +373,7 @@ def measure_sales(engine: str, url: str, server: str, count: int) -> dict:
     from tracker.services.events import store_of
     from tracker.services.stock import post_document
 
-    target = _clone(engine, url, server)
-    db = make_engine(target)
+    db = make_engine(url)
     with Session(db) as session:
         section = session.scalars(select(Section).order_by(Section.id)).first()
         edition = session.scalars(select(Edition).order_by(Edition.id)).first()
@@ -353,21 +382,24 @@ def measure_sales(engine: str, url: str, server: str, count: int) -> dict:
         post_document(
             session,
             "print_run",
-            [MoveLine("print_run", edition.id, count * 3 + 100, printer.id, store.id)],
+            [MoveLine("print_run", edition.id, copies, printer.id, store.id)],
         )
         session.commit()
         section_id, edition_id = section.id, edition.id
     db.dispose()
+    return section_id, edition_id
 
-    port = _free_port()
+
+def _serve(url: str, port: int) -> subprocess.Popen:
+    """The tracker under gunicorn (one worker, two threads) on ``port``."""
     env = {
         **os.environ,
-        "DATABASE_URL": target,
+        "DATABASE_URL": url,
         "SECRET_KEY": uuid.uuid4().hex * 2,
         "TRACKER_CONFIG": "default",
         "PYTHONPATH": str(ROOT),
     }
-    server_process = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -389,70 +421,80 @@ def measure_sales(engine: str, url: str, server: str, count: int) -> dict:
         cwd=ROOT,
         env=env,
     )
-    try:
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        client = _Client(port)
-        status, page = client.request("GET", "/login")
-        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-        status, _ = client.request(
-            "POST", "/login", {"email": EMAIL, "password": PASSWORD, "csrf_token": token}
-        )
-        assert status == 302, status
-        status, page = client.request("GET", f"/sections/{section_id}/sell")
-        assert status == 200, status
-        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-        path = f"/sections/{section_id}/sell"
 
-        def sale_body() -> dict:
-            return {
-                "csrf_token": token,
-                "submission_key": uuid.uuid4().hex,
-                "item": f"{edition_id}:unsigned",
-                "qty": "1",
-                "payment": "cash",
-            }
 
-        def timed(fn, n: int) -> float:
-            for _ in range(20):
-                fn()
-            started = time.perf_counter()
-            for _ in range(n):
-                fn()
-            return n / (time.perf_counter() - started)
+def _wait_for(port: int) -> None:
+    """Until the server takes connections (ten seconds at most)."""
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
 
-        def sell():
-            status, payload = client.request("POST", path, sale_body(), "application/json")
-            assert status == 200 and '"ok":true' in payload.replace(" ", ""), payload[:300]
 
-        def noop():
-            status, _ = client.request("POST", "/bench/noop", sale_body(), "application/json")
-            assert status == 200, status
+def _csrf_token(page: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
-        def bare():
-            status, _ = client.request("GET", "/bench/bare")
-            assert status == 200, status
 
-        # Interleaved rounds: the machine's noise falls on both alike.
-        rounds = 3
-        sales, noops, bares = [], [], []
-        for _ in range(rounds):
-            sales.append(timed(sell, count // rounds))
-            noops.append(timed(noop, count // rounds))
-            bares.append(timed(bare, count // rounds))
+def _log_in_over_http(client: _Client) -> None:
+    status, page = client.request("GET", "/login")
+    status, _ = client.request(
+        "POST", "/login", {"email": EMAIL, "password": PASSWORD, "csrf_token": _csrf_token(page)}
+    )
+    assert status == 302, status
+
+
+def _sale_rates(client: _Client, section_id: int, edition_id: int, count: int) -> dict:
+    """Sales, do-nothing POSTs and bare GETs per second, each a median of three rounds."""
+    path = f"/sections/{section_id}/sell"
+    status, page = client.request("GET", path)
+    assert status == 200, status
+    token = _csrf_token(page)
+
+    def sale_body() -> dict:
         return {
-            "sales_per_s": statistics.median(sales),
-            "noop_per_s": statistics.median(noops),
-            "bare_per_s": statistics.median(bares),
+            "csrf_token": token,
+            "submission_key": uuid.uuid4().hex,
+            "item": f"{edition_id}:unsigned",
+            "qty": "1",
+            "payment": "cash",
         }
-    finally:
-        server_process.terminate()
-        server_process.wait(timeout=30)
-        _drop(engine, target, server)
+
+    def sell():
+        status, payload = client.request("POST", path, sale_body(), "application/json")
+        assert status == 200 and '"ok":true' in payload.replace(" ", ""), payload[:300]
+
+    def noop():
+        status, _ = client.request("POST", "/bench/noop", sale_body(), "application/json")
+        assert status == 200, status
+
+    def bare():
+        status, _ = client.request("GET", "/bench/bare")
+        assert status == 200, status
+
+    # Interleaved rounds: the machine's noise falls on both alike.
+    rounds = 3
+    sales, noops, bares = [], [], []
+    for _ in range(rounds):
+        sales.append(_rate(sell, count // rounds))
+        noops.append(_rate(noop, count // rounds))
+        bares.append(_rate(bare, count // rounds))
+    return {
+        "sales_per_s": statistics.median(sales),
+        "noop_per_s": statistics.median(noops),
+        "bare_per_s": statistics.median(bares),
+    }
+
+
+def _rate(fn, n: int) -> float:
+    """Calls of ``fn`` per second over ``n`` calls, after twenty to warm up."""
+    for _ in range(20):
+        fn()
+    started = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return n / (time.perf_counter() - started)
 
 
 # -- the report ------------------------------------------------------------------------------
@@ -465,6 +507,32 @@ def _goal(name: str, value: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+
+    from tracker.db import normalize_url
+
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    engines = [e.strip() for e in args.engines.split(",")]
+    server = normalize_url(args.postgresql_url).render_as_string(False)
+    data = Path(args.data)
+    data.mkdir(parents=True, exist_ok=True)
+
+    results: dict[str, list[Figures]] = {}
+    sales: dict[str, dict] = {}
+    for engine in engines:
+        results[engine] = [
+            _dashboard_at(engine, size, data, server, args.rebuild, args.repeat) for size in sizes
+        ]
+        sales[engine] = _sales_through_http(engine, sizes[0], data, server, args.sales)
+
+    print()
+    print("Ratios (medians measured in this run)")
+    for engine in engines:
+        _print_ratios(engine, results[engine], sales[engine])
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--engines", default="sqlite,postgresql")
@@ -478,88 +546,79 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=21)
     parser.add_argument("--sales", type=int, default=600)
     parser.add_argument("--rebuild", action="store_true")
-    args = parser.parse_args(argv)
+    return parser
 
-    from tracker.db import normalize_url
 
-    sizes = sorted(int(s) for s in args.sizes.split(","))
-    engines = [e.strip() for e in args.engines.split(",")]
-    server = normalize_url(args.postgresql_url).render_as_string(False)
-    data = Path(args.data)
-    data.mkdir(parents=True, exist_ok=True)
+def _dashboard_at(
+    engine: str, size: int, data: Path, server: str, rebuild: bool, repeat: int
+) -> Figures:
+    """The dashboard's figures on a ledger of ``size`` moves, printed as they come."""
+    url, how = build(engine, size, data, server, rebuild)
+    figures = measure_dashboard(engine, size, url, repeat)
+    figures.built = how
+    print(
+        f"{engine:10} {figures.moves:>10,} moves: dashboard {_ms(figures.dashboard)}"
+        f" computed afresh ({figures.queries} queries),"
+        f" {_ms(figures.dashboard_warm)} unchanged since;"
+        f" past period {_ms(figures.dashboard_past)};"
+        f" balances SELECT {_ms(figures.balances)};"
+        f" GROUP BY ledger {_ms(figures.group_by)};"
+        f" weekly query {_ms(figures.weekly_query)}  [{how}]",
+        flush=True,
+    )
+    return figures
 
-    results: dict[str, list[Figures]] = {}
-    sales: dict[str, dict] = {}
-    for engine in engines:
-        results[engine] = []
-        for size in sizes:
-            url, how = build(engine, size, data, server, args.rebuild)
-            figures = measure_dashboard(engine, size, url, args.repeat)
-            figures.built = how
-            results[engine].append(figures)
-            print(
-                f"{engine:10} {figures.moves:>10,} moves: dashboard {_ms(figures.dashboard)}"
-                f" computed afresh ({figures.queries} queries),"
-                f" {_ms(figures.dashboard_warm)} unchanged since;"
-                f" past period {_ms(figures.dashboard_past)};"
-                f" balances SELECT {_ms(figures.balances)};"
-                f" GROUP BY ledger {_ms(figures.group_by)};"
-                f" weekly query {_ms(figures.weekly_query)}  [{how}]",
-                flush=True,
-            )
-        sales[engine] = measure_sales(
-            engine, _database_url(engine, sizes[0], data, server), server, args.sales
-        )
-        s = sales[engine]
-        print(
-            f"{engine:10} sales through HTTP {s['sales_per_s']:7.1f}/s; do-nothing POST "
-            f"{s['noop_per_s']:7.1f}/s; bare GET {s['bare_per_s']:7.1f}/s",
-            flush=True,
-        )
 
-    print()
-    print("Ratios (medians measured in this run)")
+def _sales_through_http(engine: str, size: int, data: Path, server: str, count: int) -> dict:
+    """Sales per second on a copy of the ledger of ``size`` moves, printed."""
+    s = measure_sales(engine, _database_url(engine, size, data, server), server, count)
+    print(
+        f"{engine:10} sales through HTTP {s['sales_per_s']:7.1f}/s; do-nothing POST "
+        f"{s['noop_per_s']:7.1f}/s; bare GET {s['bare_per_s']:7.1f}/s",
+        flush=True,
+    )
+    return s
 
-    def line(label: str, value: str) -> None:
-        print(f"    {label:<58}{value}")
 
-    for engine in engines:
-        small, large = results[engine][0], results[engine][-1]
-        s = sales[engine]
-        print(
-            f"  {engine}  (fresh: the page computed afresh, as after any change; kept: "
-            "nothing changed since the last render)"
+def _line(label: str, value: str) -> None:
+    print(f"    {label:<58}{value}")
+
+
+def _print_ratios(engine: str, results: list[Figures], s: dict) -> None:
+    small, large = results[0], results[-1]
+    print(
+        f"  {engine}  (fresh: the page computed afresh, as after any change; kept: "
+        "nothing changed since the last render)"
+    )
+    _line(
+        f"a. dashboard at {large.moves:,} / at {small.moves:,} moves, fresh",
+        _goal("a", large.dashboard / small.dashboard),
+    )
+    _line("   the same, kept", _goal("a", large.dashboard_warm / small.dashboard_warm))
+    _line(
+        "   the same, fresh, a past period (positions rolled back)",
+        _goal("a", large.dashboard_past / small.dashboard_past),
+    )
+    for f in results:
+        _line(
+            f"b. dashboard / balances SELECT at {f.moves:,}, fresh",
+            _goal("b", f.dashboard / f.balances),
         )
-        line(
-            f"a. dashboard at {large.moves:,} / at {small.moves:,} moves, fresh",
-            _goal("a", large.dashboard / small.dashboard),
-        )
-        line("   the same, kept", _goal("a", large.dashboard_warm / small.dashboard_warm))
-        line(
-            "   the same, fresh, a past period (positions rolled back)",
-            _goal("a", large.dashboard_past / small.dashboard_past),
-        )
-        for f in results[engine]:
-            line(
-                f"b. dashboard / balances SELECT at {f.moves:,}, fresh",
-                _goal("b", f.dashboard / f.balances),
-            )
-            line("   the same, kept", _goal("b", f.dashboard_warm / f.balances))
-        line(
-            f"c. dashboard / GROUP BY of the ledger at {large.moves:,}, fresh",
-            _goal("c", large.dashboard / large.group_by),
-        )
-        line("   the same, kept", _goal("c", large.dashboard_warm / large.group_by))
-        line(
-            "d. sales / do-nothing POST, through HTTP",
-            _goal("d", s["sales_per_s"] / s["noop_per_s"]),
-        )
-        line("   sales / bare GET", f"{s['sales_per_s'] / s['bare_per_s']:7.3f}")
-        line(
-            f"e. weekly-sales query at {large.moves:,} / at {small.moves:,}",
-            f"{large.weekly_query / small.weekly_query:7.3f}",
-        )
-    return 0
+        _line("   the same, kept", _goal("b", f.dashboard_warm / f.balances))
+    _line(
+        f"c. dashboard / GROUP BY of the ledger at {large.moves:,}, fresh",
+        _goal("c", large.dashboard / large.group_by),
+    )
+    _line("   the same, kept", _goal("c", large.dashboard_warm / large.group_by))
+    _line(
+        "d. sales / do-nothing POST, through HTTP",
+        _goal("d", s["sales_per_s"] / s["noop_per_s"]),
+    )
+    _line("   sales / bare GET", f"{s['sales_per_s'] / s['bare_per_s']:7.3f}")
+    _line(
+        f"e. weekly-sales query at {large.moves:,} / at {small.moves:,}",
+        f"{large.weekly_query / small.weekly_query:7.3f}",
+    )
 
 
 if __name__ == "__main__":
