@@ -304,16 +304,16 @@ def _time_raw_queries(figures: Figures, db, engine: str, period, repeat: int) ->
 
 
 class _Client:
-    """One keep-alive HTTP connection with a cookie jar of one cookie."""
+    """One keep-alive HTTP connection with a cookie jar (every cookie sent everywhere)."""
 
     def __init__(self, port: int):
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.cookie = ""
+        self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, body: dict | None = None, accept: str = "text/html"):
         headers = {"Accept": accept, "Host": "127.0.0.1"}
-        if self.cookie:
-            headers["Cookie"] = self.cookie
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         data = None
         if body is not None:
             data = urlencode(body)
@@ -321,9 +321,10 @@ class _Client:
         self.connection.request(method, path, body=data, headers=headers)
         response = self.connection.getresponse()
         payload = response.read()
-        cookie = response.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
+        # The login sets two cookies (the session and the device's), in two headers.
+        for cookie in response.msg.get_all("Set-Cookie") or []:
+            name, _, value = cookie.split(";", 1)[0].partition("=")
+            self.cookies[name] = value
         return response.status, payload.decode()
 
 
