@@ -48,8 +48,18 @@ def _moment(day: date) -> datetime:
 def tally(session: Session, period: Period, edition_id: int | None = None):
     """Every figure of the dashboard, counted move by move (no balance, no roll-up):
     by section, and for the world."""
-    places = {loc.id: (loc.kind, loc.section_id) for loc in session.scalars(select(Location))}
-    # Copies in the publisher's transit belong to the section whose return they are.
+    counts = _Tally(session, period)
+    query = select(Move)
+    if edition_id is not None:
+        query = query.where(Move.edition_id == edition_id)
+    for m in session.scalars(query):
+        counts.add(m)
+    return counts.sections, counts.world, counts.weekly
+
+
+def _returns(session: Session) -> dict[int, int]:
+    """Copies in the publisher's transit belong to the section whose return they are:
+    the section of each return's documents (its dispatch, its receipts)."""
     returns = {
         document_id: section_id
         for document_id, section_id in session.execute(
@@ -65,106 +75,148 @@ def tally(session: Session, period: Period, edition_id: int | None = None):
             if shipment_id in returns
         }
     )
-    start, stop = _moment(period.first), _moment(period.last + timedelta(days=1))
-    recent = _moment(monday(period.last) - timedelta(weeks=3))
-    sections: dict = defaultdict(lambda: defaultdict(int))
-    world: dict = defaultdict(int)
-    weekly: dict = defaultdict(int)
-    kinds = dict(session.execute(select(Move.id, Move.kind)).all())
-    query = select(Move)
-    if edition_id is not None:
-        query = query.where(Move.edition_id == edition_id)
-    for m in session.scalars(query):
-        at, qty = m.occurred_at, m.qty
-        source_kind, source_section = places[m.from_location_id]
-        target_kind, target_section = places[m.to_location_id]
-        # Where copies were at the end of the period.
-        if at < stop:
-            for kind, section, condition, sign in (
-                (source_kind, source_section, m.from_condition, -1),
-                (target_kind, target_section, m.to_condition, 1),
-            ):
-                if kind in PHYSICAL_KINDS and section is not None:
-                    sections[section][f"on_hand_{condition}"] += sign * qty
-                    world["with_sections"] += sign * qty
-                if kind == K.WAREHOUSE:
-                    world["in_warehouse"] += sign * qty
-                if kind == K.IN_TRANSIT:
-                    world["in_transit"] += sign * qty
-                    owner = section if section is not None else returns.get(m.document_id)
-                    if owner is not None:
-                        sections[owner]["in_transit"] += sign * qty
-        # Where copies were when the period began.
-        if at < start:
-            for kind, section, sign in (
-                (source_kind, source_section, -1),
-                (target_kind, target_section, 1),
-            ):
-                if kind in PHYSICAL_KINDS and section is not None:
-                    sections[section]["on_hand_at_start"] += sign * qty
-        # Sold: copies into the customers, less copies out of them.
-        for kind, section, condition, sign in (
-            (target_kind, target_section, m.to_condition, 1),
-            (source_kind, source_section, m.from_condition, -1),
+    return returns
+
+
+class _Tally:
+    """The figures of a period, added up one move at a time. Each end of a move (where
+    the copies came from, where they went) is its location's (kind, section)."""
+
+    def __init__(self, session: Session, period: Period):
+        self.places = {
+            loc.id: (loc.kind, loc.section_id) for loc in session.scalars(select(Location))
+        }
+        self.returns = _returns(session)
+        self.start, self.stop = _moment(period.first), _moment(period.last + timedelta(days=1))
+        self.recent = _moment(monday(period.last) - timedelta(weeks=3))
+        self.sections: dict = defaultdict(lambda: defaultdict(int))
+        self.world: dict = defaultdict(int)
+        self.weekly: dict = defaultdict(int)
+        self.kinds = dict(session.execute(select(Move.id, Move.kind)).all())
+
+    def add(self, m: Move) -> None:
+        source = self.places[m.from_location_id]
+        target = self.places[m.to_location_id]
+        if m.occurred_at < self.stop:
+            self._where_at_the_end(m, source, target)
+        if m.occurred_at < self.start:
+            self._where_at_the_start(m, source, target)
+        self._sold(m, source, target)
+        if not self.start <= m.occurred_at < self.stop:
+            return
+        self._written_off(m, source, target)
+        self._sent_back(m, source, target)
+        self._transferred(m, source, target)
+        self._counted(m, source, target)
+        self._received(m, source, target)
+        self._signed(m, target)
+        self._printed(m, source, target)
+
+    def _where_at_the_end(self, m: Move, source, target) -> None:
+        """Where copies were at the end of the period."""
+        for (kind, section), condition, sign in (
+            (source, m.from_condition, -1),
+            (target, m.to_condition, 1),
         ):
-            if kind == K.CUSTOMERS:
-                if start <= at < stop:
-                    world["sold"] += sign * qty
-                    if section is not None:
-                        sections[section][f"sold_{condition}"] += sign * qty
-                        weekly[(section, monday(at.date()))] += sign * qty
-                if section is not None and recent <= at < stop:
-                    sections[section]["recent_sold"] += sign * qty
-        # Written off from stock, or lost in transit: by where the copies were.
-        for kind, section, other, sign in (
-            (target_kind, target_section, source_kind, 1),
-            (source_kind, source_section, target_kind, -1),
+            if kind in PHYSICAL_KINDS and section is not None:
+                self.sections[section][f"on_hand_{condition}"] += sign * m.qty
+                self.world["with_sections"] += sign * m.qty
+            if kind == K.WAREHOUSE:
+                self.world["in_warehouse"] += sign * m.qty
+            if kind == K.IN_TRANSIT:
+                self.world["in_transit"] += sign * m.qty
+                owner = section if section is not None else self.returns.get(m.document_id)
+                if owner is not None:
+                    self.sections[owner]["in_transit"] += sign * m.qty
+
+    def _where_at_the_start(self, m: Move, source, target) -> None:
+        """Where copies were when the period began."""
+        for (kind, section), sign in ((source, -1), (target, 1)):
+            if kind in PHYSICAL_KINDS and section is not None:
+                self.sections[section]["on_hand_at_start"] += sign * m.qty
+
+    def _sold(self, m: Move, source, target) -> None:
+        """Sold: copies into the customers, less copies out of them (in the period, and
+        in its last four weeks)."""
+        at = m.occurred_at
+        for (kind, section), condition, sign in (
+            (target, m.to_condition, 1),
+            (source, m.from_condition, -1),
         ):
-            if kind == K.WRITTEN_OFF and section is not None and start <= at < stop:
+            if kind != K.CUSTOMERS:
+                continue
+            if self.start <= at < self.stop:
+                self.world["sold"] += sign * m.qty
+                if section is not None:
+                    self.sections[section][f"sold_{condition}"] += sign * m.qty
+                    self.weekly[(section, monday(at.date()))] += sign * m.qty
+            if section is not None and self.recent <= at < self.stop:
+                self.sections[section]["recent_sold"] += sign * m.qty
+
+    # What follows counts only moves in the period.
+
+    def _written_off(self, m: Move, source, target) -> None:
+        """Written off from stock, or lost in transit: by where the copies were."""
+        for (kind, section), other, sign in ((target, source[0], 1), (source, target[0], -1)):
+            if kind == K.WRITTEN_OFF and section is not None:
                 what = "lost_in_transit" if other == K.IN_TRANSIT else "written_off"
-                sections[section][what] += sign * qty
-        if not start <= at < stop:
-            continue
-        # Dispatched from a section's store (its returns), or a dispatch reversed.
+                self.sections[section][what] += sign * m.qty
+
+    def _sent_back(self, m: Move, source, target) -> None:
+        """Dispatched from a section's store (its returns), or a dispatch reversed."""
+        (source_kind, source_section), (target_kind, target_section) = source, target
         if m.kind == "dispatch" and source_kind in PHYSICAL_KINDS and source_section:
-            sections[source_section]["sent_back"] += qty
-        undone = kinds.get(m.reverses_id)
+            self.sections[source_section]["sent_back"] += m.qty
+        undone = self.kinds.get(m.reverses_id)
         if undone == "dispatch" and target_kind in PHYSICAL_KINDS and target_section:
-            sections[target_section]["sent_back"] -= qty
-        # Between two sections' places; found or short at a count.
+            self.sections[target_section]["sent_back"] -= m.qty
+
+    def _transferred(self, m: Move, source, target) -> None:
+        """Between two sections' places."""
+        (source_kind, source_section), (target_kind, target_section) = source, target
         between = source_kind in PHYSICAL_KINDS and target_kind in PHYSICAL_KINDS
         if between and source_section != target_section:
             if target_section is not None:
-                sections[target_section]["transferred"] += qty
+                self.sections[target_section]["transferred"] += m.qty
             if source_section is not None:
-                sections[source_section]["transferred"] -= qty
+                self.sections[source_section]["transferred"] -= m.qty
+
+    def _counted(self, m: Move, source, target) -> None:
+        """Found or short at a count."""
+        (source_kind, source_section), (target_kind, target_section) = source, target
         if source_kind == K.STOCKTAKE_DIFFERENCES and target_section is not None:
-            sections[target_section]["counted"] += qty
+            self.sections[target_section]["counted"] += m.qty
         if target_kind == K.STOCKTAKE_DIFFERENCES and source_kind in PHYSICAL_KINDS:
-            sections[source_section]["counted"] -= qty
-        # Received: copies that came out of transit (or straight from the printer) to
-        # a section's places; a reversal taking them back counts them out.
+            self.sections[source_section]["counted"] -= m.qty
+
+    def _received(self, m: Move, source, target) -> None:
+        """Received: copies that came out of transit (or straight from the printer) to
+        a section's places; a reversal taking them back counts them out."""
+        (source_kind, source_section), (target_kind, target_section) = source, target
         into_section = target_kind in PHYSICAL_KINDS and target_section is not None
         if m.kind != "reversal" and source_kind in (K.IN_TRANSIT, K.PRINTER) and into_section:
-            sections[target_section]["received"] += qty
+            self.sections[target_section]["received"] += m.qty
         if (
             m.kind == "reversal"
             and source_kind in PHYSICAL_KINDS
             and source_section is not None
             and target_kind in (K.IN_TRANSIT, K.PRINTER)
         ):
-            sections[source_section]["received"] -= qty
-        # Signed: unsigned copies made signed where they are (and back, if reversed).
+            self.sections[source_section]["received"] -= m.qty
+
+    def _signed(self, m: Move, target) -> None:
+        """Signed: unsigned copies made signed where they are (and back, if reversed)."""
         if m.from_location_id == m.to_location_id and m.from_condition != m.to_condition:
             sign = 1 if m.to_condition == "signed" else -1
-            world["signed"] += sign * qty
-            if target_section is not None:
-                sections[target_section]["signed"] += sign * qty
-        if source_kind == K.PRINTER:
-            world["printed"] += qty
-        if target_kind == K.PRINTER:
-            world["printed"] -= qty
-    return sections, world, weekly
+            self.world["signed"] += sign * m.qty
+            if target[1] is not None:
+                self.sections[target[1]]["signed"] += sign * m.qty
+
+    def _printed(self, m: Move, source, target) -> None:
+        if source[0] == K.PRINTER:
+            self.world["printed"] += m.qty
+        if target[0] == K.PRINTER:
+            self.world["printed"] -= m.qty
 
 
 FIELDS = dashboard.COUNTS
@@ -182,19 +234,30 @@ def _check(session: Session, period: Period, today: date, edition: Edition | Non
         by_country[section.country_code].append(section.id)
     assert {row.key for row in data.rows} == set(by_country)
     for row in data.rows:
-        for name in FIELDS:
-            want = sum(expected[s][name] for s in by_country[row.key])
-            assert getattr(row.figures, name) == want, (row.name, name)
-        for i, week in enumerate(period.weeks):
-            assert row.weekly[i] == sum(weekly[(s, week)] for s in by_country[row.key])
-        for section_row in row.sections:
-            for name in FIELDS:
-                want = expected[section_row.section.id][name]
-                assert getattr(section_row.figures, name) == want, (section_row.name, name)
+        _check_country(row, period, by_country[row.key], expected, weekly)
     for name in FIELDS:
         assert getattr(data.total, name) == sum(e[name] for e in expected.values()), name
     for name in ("printed", "in_warehouse", "in_transit", "with_sections", "sold", "signed"):
         assert getattr(data.world, name) == world[name], name
+    _check_adds_up(data)
+    _check_ratios(data)
+    return data
+
+
+def _check_country(row, period: Period, section_ids: list[int], expected, weekly) -> None:
+    """A country's row, its weekly sales and its sections' rows, against the tally."""
+    for name in FIELDS:
+        want = sum(expected[s][name] for s in section_ids)
+        assert getattr(row.figures, name) == want, (row.name, name)
+    for i, week in enumerate(period.weeks):
+        assert row.weekly[i] == sum(weekly[(s, week)] for s in section_ids)
+    for section_row in row.sections:
+        for name in FIELDS:
+            want = expected[section_row.section.id][name]
+            assert getattr(section_row.figures, name) == want, (section_row.name, name)
+
+
+def _check_adds_up(data) -> None:
     # Every row adds up: on hand at the start, and what came and went, make on hand.
     for row in [*data.rows, *(r for country in data.rows for r in country.sections)]:
         assert row.figures.on_hand_reckoned == row.figures.on_hand, row.name
@@ -203,6 +266,9 @@ def _check(session: Session, period: Period, today: date, edition: Edition | Non
     if data.world is not None:
         assert data.world.in_transit == data.total.in_transit
         assert data.world.with_sections == data.total.on_hand
+
+
+def _check_ratios(data) -> None:
     # Sell-through and weeks of cover are what their figures make.
     for row in data.rows:
         f = row.figures
@@ -213,7 +279,6 @@ def _check(session: Session, period: Period, today: date, edition: Edition | Non
             assert abs(f.weeks_of_cover - cover) <= Decimal("0.05")
         else:
             assert f.weeks_of_cover is None
-    return data
 
 
 def _outstanding_matches_statements(session: Session, data, today: date) -> None:
