@@ -112,79 +112,97 @@ def test_the_ledger_stays_consistent(world: World, session, steps):
 
 
 def _run(world: World, session, steps) -> None:
-    # Some stock everywhere to start from, so that most valid postings can succeed.
-    world.stocked(100)
-    world.post("print_run", 60, "PRINTER", "WH", edition=world.edition_es)
-    world.post("print_run", 100, "PRINTER", "WH")
-    world.post("transfer", 40, "GB-STORE", "GB-EV")
-    world.post("signing", 15, "GB-EV", "GB-EV", to_condition="signed")
-    world.post("sale", 5, "GB-EV", "GB-CUSTOMERS", condition="signed")
-    locations = {code: world.loc(code) for code in CODES}
-    sources = {loc.id for loc in locations.values() if loc.kind in SOURCE_KINDS}
-    editions = {"en": world.edition.id, "es": world.edition_es.id}
-    model: dict[tuple, int] = defaultdict(int)
-    for key, qty in snapshot(session)[0].items():
-        model[key] = qty
-    made: list[int] = []
-
+    run = _Run.start(world, session)
     for op, arg in steps:
+        run.step(op, arg)
+    assert ledger.check(session) == []
+
+
+class _Run:
+    """The ledger under test, and the balances every accepted step should leave (the
+    model), and the moves made so far (what a reversal picks from)."""
+
+    def __init__(self, world: World, session):
+        self.session = session
+        self.locations = {code: world.loc(code) for code in CODES}
+        self.sources = {loc.id for loc in self.locations.values() if loc.kind in SOURCE_KINDS}
+        self.editions = {"en": world.edition.id, "es": world.edition_es.id}
+        self.model: dict[tuple, int] = defaultdict(int)
+        for key, qty in snapshot(session)[0].items():
+            self.model[key] = qty
+        self.made: list[int] = []
+
+    @classmethod
+    def start(cls, world: World, session) -> _Run:
+        # Some stock everywhere to start from, so that most valid postings can succeed.
+        world.stocked(100)
+        world.post("print_run", 60, "PRINTER", "WH", edition=world.edition_es)
+        world.post("print_run", 100, "PRINTER", "WH")
+        world.post("transfer", 40, "GB-STORE", "GB-EV")
+        world.post("signing", 15, "GB-EV", "GB-EV", to_condition="signed")
+        world.post("sale", 5, "GB-EV", "GB-CUSTOMERS", condition="signed")
+        return cls(world, session)
+
+    def step(self, op: str, arg) -> None:
+        session = self.session
         before = snapshot(session)
         deltas: dict[tuple, int] = defaultdict(int)
+        if op != "post" and not self.made:
+            return
         try:
-            if op == "post":
-                moves = []
-                for spec in arg:
-                    moves.append(
-                        MoveLine(
-                            kind=spec["kind"],
-                            edition_id=editions[spec["edition"]],
-                            qty=spec["qty"],
-                            from_location_id=locations[spec["src"]].id,
-                            to_location_id=locations[spec["dst"]].id,
-                            from_condition=spec["condition"],
-                            to_condition=spec["to_condition"],
-                        )
-                    )
-                    if isinstance(spec["qty"], int):
-                        src_cond = spec["condition"]
-                        dst_cond = spec["to_condition"] or src_cond
-                        deltas[
-                            (locations[spec["src"]].id, editions[spec["edition"]], src_cond)
-                        ] -= spec["qty"]
-                        deltas[
-                            (locations[spec["dst"]].id, editions[spec["edition"]], dst_cond)
-                        ] += spec["qty"]
-                document = post_document(session, "test", moves)
-            else:
-                if not made:
-                    continue
-                target = session.get(Move, made[arg % len(made)])
-                deltas[(target.to_location_id, target.edition_id, target.to_condition)] -= (
-                    target.qty
-                )
-                deltas[(target.from_location_id, target.edition_id, target.from_condition)] += (
-                    target.qty
-                )
-                document = reverse_moves(session, [target.id])
+            document = self._post(arg, deltas) if op == "post" else self._reverse(arg, deltas)
         except InsufficientStock:
             event(f"{op}: short")
-            assert any(model[k] + d < 0 for k, d in deltas.items() if k[0] not in sources and d)
+            assert any(
+                self.model[k] + d < 0 for k, d in deltas.items() if k[0] not in self.sources and d
+            )
             assert snapshot(session) == before
-            continue
+            return
         except (InvalidMove, AlreadyReversed):
             event(f"{op}: refused")
             assert snapshot(session) == before
-            continue
+            return
         except DomainError as error:  # pragma: no cover - any other refusal is a finding
             raise AssertionError(f"unexpected refusal: {error}") from error
         event(f"{op}: accepted")
         # Accepted: nothing but a source went below zero, and the balances moved by the deltas.
         for key, delta in deltas.items():
-            model[key] += delta
-            assert key[0] in sources or model[key] >= 0, key
-        made.extend(session.scalars(select(Move.id).where(Move.document_id == document.id)))
-        _assert_invariants(session, model, sources)
-    assert ledger.check(session) == []
+            self.model[key] += delta
+            assert key[0] in self.sources or self.model[key] >= 0, key
+        self.made.extend(session.scalars(select(Move.id).where(Move.document_id == document.id)))
+        _assert_invariants(session, self.model, self.sources)
+
+    def _post(self, specs: list[dict], deltas: dict[tuple, int]):
+        """One document of the lines asked for; what each line should move, in ``deltas``."""
+        moves = []
+        for spec in specs:
+            source = self.locations[spec["src"]].id
+            target = self.locations[spec["dst"]].id
+            edition = self.editions[spec["edition"]]
+            moves.append(
+                MoveLine(
+                    kind=spec["kind"],
+                    edition_id=edition,
+                    qty=spec["qty"],
+                    from_location_id=source,
+                    to_location_id=target,
+                    from_condition=spec["condition"],
+                    to_condition=spec["to_condition"],
+                )
+            )
+            if isinstance(spec["qty"], int):
+                src_cond = spec["condition"]
+                dst_cond = spec["to_condition"] or src_cond
+                deltas[(source, edition, src_cond)] -= spec["qty"]
+                deltas[(target, edition, dst_cond)] += spec["qty"]
+        return post_document(self.session, "test", moves)
+
+    def _reverse(self, pick: int, deltas: dict[tuple, int]):
+        """The reversal of one of the moves made; what it should move, in ``deltas``."""
+        target = self.session.get(Move, self.made[pick % len(self.made)])
+        deltas[(target.to_location_id, target.edition_id, target.to_condition)] -= target.qty
+        deltas[(target.from_location_id, target.edition_id, target.from_condition)] += target.qty
+        return reverse_moves(self.session, [target.id])
 
 
 def _assert_invariants(session, model: dict, sources: set[int]) -> None:
