@@ -31,10 +31,39 @@ def _num(cell) -> int:
     return int(cell.get_text(strip=True).replace(",", "") or 0)
 
 
+# The figure copies at a location count towards, by its kind (and with what sign:
+# copies that left the printer were printed).
+ON_HAND_KINDS = (K.WAREHOUSE, K.SECTION_STORE, K.EVENT_TABLE)
+FIGURE_OF_KIND = {
+    K.IN_TRANSIT: ("in_transit", 1),
+    K.CUSTOMERS: ("sold", 1),
+    K.WRITTEN_OFF: ("written_off", 1),
+    K.PRINTER: ("printed", -1),
+    K.STOCKTAKE_DIFFERENCES: ("counted_short", 1),
+}
+
+
 def _from_moves(session, edition_id: int | None = None) -> dict:
     """Per section name (None: the publisher), tallied from the moves alone."""
     locations = {loc.id: loc for loc in session.scalars(select(Location))}
     sections = {s.id: s.name for s in session.scalars(select(Section))}
+    tally: dict = defaultdict(lambda: defaultdict(int))
+    for (location_id, condition), qty in _net(session, edition_id).items():
+        location = locations[location_id]
+        row = tally[sections.get(location.section_id)]
+        if location.kind in ON_HAND_KINDS:
+            row[f"on_hand_{condition}"] += qty
+        elif location.kind in FIGURE_OF_KIND:
+            name, sign = FIGURE_OF_KIND[location.kind]
+            row[name] += sign * qty
+
+        if condition == "signed" and location.kind != K.PRINTER:
+            row["signed"] += qty
+    return tally
+
+
+def _net(session, edition_id: int | None) -> dict[tuple[int, str], int]:
+    """Copies in less copies out, per location and condition, from the moves."""
     net: dict[tuple[int, str], int] = defaultdict(int)
     query = select(Move)
     if edition_id is not None:
@@ -42,26 +71,7 @@ def _from_moves(session, edition_id: int | None = None) -> dict:
     for move in session.scalars(query):
         net[(move.to_location_id, move.to_condition)] += move.qty
         net[(move.from_location_id, move.from_condition)] -= move.qty
-    tally: dict = defaultdict(lambda: defaultdict(int))
-    for (location_id, condition), qty in net.items():
-        location = locations[location_id]
-        row = tally[sections.get(location.section_id)]
-        if location.kind in (K.WAREHOUSE, K.SECTION_STORE, K.EVENT_TABLE):
-            row[f"on_hand_{condition}"] += qty
-        elif location.kind == K.IN_TRANSIT:
-            row["in_transit"] += qty
-        elif location.kind == K.CUSTOMERS:
-            row["sold"] += qty
-        elif location.kind == K.WRITTEN_OFF:
-            row["written_off"] += qty
-        elif location.kind == K.PRINTER:
-            row["printed"] -= qty
-        elif location.kind == K.STOCKTAKE_DIFFERENCES:
-            row["counted_short"] += qty
-
-        if condition == "signed" and location.kind != K.PRINTER:
-            row["signed"] += qty
-    return tally
+    return net
 
 
 def _country_rows(soup: BeautifulSoup) -> dict:
