@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from tracker import audit
-from tracker.db import dialect_insert, utcnow
+from tracker.db import dialect_insert, rowcount, table_of, utcnow
 from tracker.domain.errors import AlreadyReversed, InsufficientStock, InvalidMove, NotFound
 from tracker.domain.periods import week_of
 from tracker.domain.stock import (
@@ -365,7 +365,7 @@ def _write_moves(
         }
         for leg in legs
     ]
-    table = Move.__table__
+    table = table_of(Move)
     result = session.execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
     )
@@ -436,7 +436,7 @@ def _audit(
     )
 
 
-_balances = Balance.__table__
+_balances = table_of(Balance)
 _KEY = (
     (_balances.c.location_id == bindparam("b_location"))
     & (_balances.c.edition_id == bindparam("b_edition"))
@@ -461,7 +461,7 @@ def _upsert(dialect: str):
     )
 
 
-_flows_table = WeeklyFlow.__table__
+_flows_table = table_of(WeeklyFlow)
 
 
 @functools.cache
@@ -484,7 +484,7 @@ def _take(
 ) -> None:
     params = {"b_location": key[0], "b_edition": key[1], "b_condition": key[2]}
     result = session.execute(_TAKE, {**params, "b_qty": qty})
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         there = session.scalar(_READ, params) or 0
         raise InsufficientStock(
             location=location.label,

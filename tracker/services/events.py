@@ -83,7 +83,7 @@ def _apply(event: Event, details: EventDetails) -> None:
     event.starts_on, event.ends_on = _days(details)
     event.expected_attendance = _attendance(details.expected_attendance, "expected attendance")
     event.actual_attendance = _attendance(details.actual_attendance, "attendance")
-    event.name = clean(details.name, "event's name", 200, required=True)  # type: ignore[assignment]
+    event.name = clean(details.name, "event's name", 200, required=True)
     event.kind = kind.value
     event.city = clean(details.city, "city", 100)
     event.venue = clean(details.venue, "venue", 200)

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from tracker import ledger
-from tracker.db import dialect_insert, utcnow
+from tracker.db import dialect_insert, table_of, utcnow
 from tracker.domain.accounts import Actor, actor_id, require_section
 from tracker.domain.errors import DomainError, NotFound
 from tracker.domain.events import PaymentMethod
@@ -29,7 +29,7 @@ from tracker.services import atomic, change_once, documents
 from tracker.services.events import may_run
 from tracker.services.places import store_of
 
-_tallies = SaleTally.__table__
+_tallies = table_of(SaleTally)
 
 
 class AlreadyVoided(DomainError):
