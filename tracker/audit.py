@@ -186,13 +186,12 @@ def _document_sections(document: Document) -> list[int | None]:
     if session is None or document.id is None:
         return []
     connection = session.connection()
-    return [
-        section
-        for table in _records_of_documents()
-        for section in connection.execute(
+    sections: list[int | None] = []
+    for table in _records_of_documents():
+        sections += connection.scalars(
             select(table.c.section_id).where(table.c.document_id == document.id)
-        ).scalars()
-    ]
+        )
+    return sections
 
 
 def _columns(obj: object) -> list[str]:
@@ -312,13 +311,9 @@ def _chain(session: Session) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
     ids = sorted(pending)
     if session.info.pop(_RECHECK, False):
-        kept = {
-            audit_id
-            for chunk in _chunks(ids)
-            for audit_id in connection.execute(
-                select(_log.c.id).where(_log.c.id.in_(chunk))
-            ).scalars()
-        }
+        kept: set[int] = set()
+        for chunk in _chunks(ids):
+            kept.update(connection.scalars(select(_log.c.id).where(_log.c.id.in_(chunk))))
         ids = [audit_id for audit_id in ids if audit_id in kept]
     head = connection.execute(
         select(_links.c.seq, _links.c.hash).order_by(_links.c.seq.desc()).limit(1)

@@ -21,9 +21,10 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +44,8 @@ from tracker.domain.stock import (
     rule_problem,
 )
 from tracker.models import Balance, Document, Edition, Location, Move, WeeklyFlow
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,9 @@ def _reversible(session: Session, ids: list[int], back_to: Location | None) -> l
             raise InvalidMove(problem)
     done = session.scalars(select(Move.reverses_id).where(Move.reverses_id.in_(ids))).all()
     if done:
-        raise AlreadyReversed(f"Move {', '.join(map(str, sorted(done)))} was already reversed.")
+        # None of them NULL: each matched one of the ids.
+        reversed_ids = sorted(i for i in done if i is not None)
+        raise AlreadyReversed(f"Move {', '.join(map(str, reversed_ids))} was already reversed.")
     return moves
 
 
@@ -209,16 +214,20 @@ def _resolve(session: Session, lines: list[MoveLine]) -> list[_Leg]:
         Location,
         {line.from_location_id for line in lines} | {line.to_location_id for line in lines},
     )
-    legs = []
     # Every line's quantity first: a wrong number is the likeliest mistake of all.
-    for step in (_quantity, lambda line: _leg(line, editions, locations)):
-        legs = []
-        for i, line in enumerate(lines):
-            try:
-                legs.append(step(line))
-            except _LineProblem as problem:
-                raise InvalidMove(f"Move {i + 1}: {problem}" if many else str(problem)) from None
-    return legs
+    _each(lines, _quantity, many)
+    return _each(lines, lambda line: _leg(line, editions, locations), many)
+
+
+def _each(lines: list[MoveLine], step: Callable[[MoveLine], _T], many: bool) -> list[_T]:
+    """``step`` of every line, or an InvalidMove that says which line went wrong."""
+    done = []
+    for i, line in enumerate(lines):
+        try:
+            done.append(step(line))
+        except _LineProblem as problem:
+            raise InvalidMove(f"Move {i + 1}: {problem}" if many else str(problem)) from None
+    return done
 
 
 def _quantity(line: MoveLine) -> None:
@@ -263,9 +272,13 @@ def _leg(line: MoveLine, editions: dict, locations: dict) -> _Leg:
     )
 
 
-def _load(session: Session, model: type, ids: set[int]) -> dict:
+# What _load loads.
+_Model = TypeVar("_Model", Edition, Location)
+
+
+def _load(session: Session, model: type[_Model], ids: set[int]) -> dict[int, _Model]:
     """Rows of ``model`` by id: those the session holds already, the rest in one SELECT."""
-    found = {}
+    found: dict[int, _Model] = {}
     missing = []
     for i in ids:
         if not isinstance(i, int) or isinstance(i, bool):

@@ -5,9 +5,10 @@ export."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
@@ -108,7 +109,7 @@ class MovementRow:
     detail: object
 
 
-def _movement_rows(session: Session, records: list) -> list[MovementRow]:
+def _movement_rows(session: Session, records: Sequence[Any]) -> list[MovementRow]:
     if not records:
         return []
     ids = [r.document_id for r in records]
@@ -166,7 +167,7 @@ def transfers(
     return _movement_rows(session, list(session.scalars(query).unique()))
 
 
-def _in_chunks(session: Session, query, chunk: int) -> Iterator[list]:
+def _in_chunks(session: Session, query, chunk: int) -> Iterator[Sequence[Any]]:
     """The query's objects, ``chunk`` at a time, read as they are asked for."""
     yield from session.scalars(query.execution_options(yield_per=chunk)).partitions()
 

@@ -74,12 +74,16 @@ def event_report(session: Session, event: Event) -> EventReport:
     whatever the number of its sales."""
     table = event.location_id
     into, out_of = Move.to_location_id == table, Move.from_location_id == table
-    brought, returned = session.execute(
-        select(
-            func.coalesce(func.sum(case((into, Move.qty), else_=0)), 0),
-            func.coalesce(func.sum(case((out_of, Move.qty), else_=0)), 0),
-        ).where(Move.kind == MoveKind.TRANSFER, or_(into, out_of))
-    ).one()
+    brought, returned = (
+        session.execute(
+            select(
+                func.coalesce(func.sum(case((into, Move.qty), else_=0)), 0),
+                func.coalesce(func.sum(case((out_of, Move.qty), else_=0)), 0),
+            ).where(Move.kind == MoveKind.TRANSFER, or_(into, out_of))
+        )
+        .tuples()
+        .one()
+    )
 
     sales = voided = 0
     for kept, count in session.execute(
@@ -91,7 +95,7 @@ def event_report(session: Session, event: Event) -> EventReport:
             sales += int(count)
         else:
             voided += int(count)
-    sold = defaultdict(int)
+    sold: dict[str, int] = defaultdict(int)
     takings: dict[str, int] = {m.value: 0 for m in PaymentMethod}
     for condition, method, qty, amount in session.execute(
         select(
@@ -113,9 +117,9 @@ def event_report(session: Session, event: Event) -> EventReport:
         .group_by(Balance.condition)
     ):
         on_table[condition] = int(qty)
-    signed = session.scalar(
+    signed = session.execute(
         select(func.coalesce(func.sum(Signing.qty), 0)).where(Signing.event_id == event.id)
-    )
+    ).scalar_one()
     return EventReport(
         event=event,
         brought=int(brought),
