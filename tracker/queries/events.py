@@ -6,9 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import BigInteger, case, cast, func, literal, or_, select, tuple_
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.db import UTCDateTime
@@ -163,13 +163,13 @@ def event_sales_query(event_id: int):
     )
 
 
-def event_sales(session: Session, event_id: int, *, chunk: int = 1000) -> Iterator[Row]:
+def event_sales(session: Session, event_id: int, *, chunk: int = 1000) -> Iterator[tuple[Any, ...]]:
     """Every sale of an event in the order they happened, each with its copies and
     amount (``event_sales_query``), read ``chunk`` rows at a time (a server-side cursor
     on PostgreSQL): no query per sale, and never every sale in memory at once."""
     query = event_sales_query(event_id).execution_options(yield_per=chunk)
     # Plain rows, through the session's connection: no ORM work per row.
-    yield from session.connection().execute(query)
+    yield from session.connection().execute(query).tuples()
 
 
 def event_sales_page(

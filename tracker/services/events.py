@@ -42,9 +42,10 @@ def get_event(session: Session, actor: Actor | None, event_id: int) -> Event:
 
 @dataclass(frozen=True)
 class EventDetails:
-    name: str
+    # A form's fields may be empty: the checks here refuse a missing name or day.
+    name: str | None
     kind: str
-    starts_on: date
+    starts_on: date | None
     ends_on: date | None = None
     city: str | None = None
     venue: str | None = None

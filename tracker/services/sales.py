@@ -96,7 +96,7 @@ def _price(session: Session, section: Section, edition: Edition, typed: object) 
                 "or set it on the section's prices page."
             )
         return price
-    price = to_minor(typed, section.currency, limit=MAX_PRICE_MINOR, what="A price per copy")  # type: ignore[arg-type]
+    price = to_minor(typed, section.currency, limit=MAX_PRICE_MINOR, what="A price per copy")
     if price < 0:
         raise DomainError("The price cannot be negative.")
     return price
@@ -254,11 +254,11 @@ def _tally_upsert(dialect: str):
 
 
 @atomic
-def void_sale(session: Session, actor: Actor | None, sale_id: int, reason: str) -> Sale:
+def void_sale(session: Session, actor: Actor | None, sale_id: int, reason: str | None) -> Sale:
     """Undo a sale with reversing moves (never a deletion): the copies go back."""
     may_run(actor)
     sale = get_sale(session, actor, sale_id)
-    reason = clean(reason, "reason", 500, multiline=True)  # type: ignore[assignment]
+    reason = clean(reason, "reason", 500, multiline=True)
     if not reason:
         raise DomainError("Say why the sale is voided.")
     voided = change_once(
