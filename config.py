@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import overload
 
 from dotenv import load_dotenv
 
@@ -44,6 +45,10 @@ if not INSTALLED:
 KNOWN_DEFAULT_SECRET_KEYS = frozenset({"", "dev", "test", "secret", "change-me", "changeme"})
 
 
+@overload
+def _env(name: str) -> str | None: ...
+@overload
+def _env(name: str, default: str) -> str: ...
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default

@@ -27,22 +27,22 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import FromClause, event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
-from tracker.db import Base, utcnow
+from tracker.db import Base, table_of, utcnow
 from tracker.models.accounts import AuditEntry, AuditLink, audit_sections
 from tracker.models.places import Section
 from tracker.models.stock import Document
 
-_log = AuditEntry.__table__
-_links = AuditLink.__table__
+_log = table_of(AuditEntry)
+_links = table_of(AuditLink)
 
 ACTOR = "actor_id"
 # Audit rows written in the session's transaction and not chained yet: id -> content.
@@ -84,7 +84,7 @@ def record(
         "before": _jsonable(before),
         "after": _jsonable(after),
     }
-    audit_id = connection.execute(insert(_log).returning(_log.c.id), row).scalar_one()
+    audit_id: int = connection.execute(insert(_log).returning(_log.c.id), row).scalar_one()
     sections = sorted({s for s in section_ids if s is not None})
     if sections:
         connection.execute(
@@ -169,7 +169,7 @@ def _section_ids(obj: object) -> list[int | None]:
     return [getattr(obj, "section_id", None)]
 
 
-def _records_of_documents() -> list[Any]:
+def _records_of_documents() -> list[FromClause]:
     """The tables of records made with a document (a shipment, a remittance...) that
     name their section."""
     return [
@@ -186,17 +186,16 @@ def _document_sections(document: Document) -> list[int | None]:
     if session is None or document.id is None:
         return []
     connection = session.connection()
-    return [
-        section
-        for table in _records_of_documents()
-        for section in connection.execute(
+    sections: list[int | None] = []
+    for table in _records_of_documents():
+        sections += connection.scalars(
             select(table.c.section_id).where(table.c.document_id == document.id)
-        ).scalars()
-    ]
+        )
+    return sections
 
 
 def _columns(obj: object) -> list[str]:
-    excluded = getattr(obj, "__audit_exclude__", frozenset())
+    excluded: Container[str] = getattr(obj, "__audit_exclude__", frozenset())
     return [c.key for c in inspect(obj).mapper.column_attrs if c.key not in excluded]
 
 
@@ -312,13 +311,9 @@ def _chain(session: Session) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
     ids = sorted(pending)
     if session.info.pop(_RECHECK, False):
-        kept = {
-            audit_id
-            for chunk in _chunks(ids)
-            for audit_id in connection.execute(
-                select(_log.c.id).where(_log.c.id.in_(chunk))
-            ).scalars()
-        }
+        kept: set[int] = set()
+        for chunk in _chunks(ids):
+            kept.update(connection.scalars(select(_log.c.id).where(_log.c.id.in_(chunk))))
         ids = [audit_id for audit_id in ids if audit_id in kept]
     head = connection.execute(
         select(_links.c.seq, _links.c.hash).order_by(_links.c.seq.desc()).limit(1)

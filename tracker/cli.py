@@ -270,7 +270,7 @@ def demo_command(if_empty: bool) -> str:
 
 
 @click.group("ledger", cls=AppGroup)
-def ledger_group() -> str:
+def ledger_group() -> None:
     """Post, reverse and check moves."""
 
 

@@ -31,15 +31,26 @@ import math
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import psycopg
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, String, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import URL, CursorResult, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.elements import TypeCoerce
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -53,6 +64,22 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The table a model is mapped to (SQLAlchemy types ``__table__`` as any FROM clause,
+    which INSERT and UPDATE do not take)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE run through ``Session.execute`` matched. The session
+    types its result as a plain Result; for those statements it is a CursorResult, the
+    one that counts them."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def utcnow() -> datetime:
@@ -85,7 +112,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def utc_day(column: Any, dialect: str) -> Any:
+def utc_day(column: Any, dialect: str) -> TypeCoerce[date]:
     """The UTC calendar day of a ``UTCDateTime`` column, computed by the database (SQLite
     keeps UTC text; PostgreSQL turns the zoned time into UTC first)."""
     from sqlalchemy import Date, func, type_coerce
@@ -99,12 +126,15 @@ def dialect_insert(dialect: str, table: Any) -> Any:
     """An INSERT that can say ON CONFLICT, in the words of the database at hand (both
     engines have it; SQLAlchemy spells it per dialect)."""
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the tracker runs on SQLite and PostgreSQL only
-        raise RuntimeError(f"unsupported database {dialect}")
-    return insert(table)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
+    # The tracker runs on SQLite and PostgreSQL only.
+    raise RuntimeError(f"unsupported database {dialect}")
 
 
 def sql_in(values: Iterable[Any]) -> str:
@@ -170,7 +200,7 @@ def make_engine(
     """
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database not in (None, "", ":memory:"):
+        if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, echo=echo, connect_args={"timeout": sqlite_busy_timeout})
         _setup_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))

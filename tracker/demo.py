@@ -698,7 +698,7 @@ class _Demo:
 
     def do_receive(self, at: datetime, index: int) -> None:
         section, _wanted, _day, _days, lost, _carrier = SHIPMENTS[index]
-        shipment = self.session.get(Shipment, self.shipments[index])
+        shipment = self.session.get_one(Shipment, self.shipments[index])
         entries = [
             receipts_service.ReceiptInput(
                 line.id,
@@ -729,7 +729,7 @@ class _Demo:
             note="Unsold copies after the summer",
         )
         shipments.dispatch(self.session, treasurer, shipment.id, when=at)
-        shipment = self.session.get(Shipment, shipment.id)
+        shipment = self.session.get_one(Shipment, shipment.id)
         receipts_service.receive(
             self.session,
             self.by("distribution"),
@@ -811,7 +811,7 @@ class _Demo:
             when=spec.start + timedelta(hours=spec.hours, minutes=30),
         )
 
-    def sign_at(self, event: Event, spec: DemoEvent, treasurer: User) -> None:
+    def sign_at(self, event: Event, spec: DemoEvent, treasurer: User | None) -> None:
         for edition, qty, names in spec.signings:
             self.by(spec.section)
             signings_service.sign(
@@ -825,7 +825,7 @@ class _Demo:
                 when=spec.start + timedelta(hours=spec.hours - 1),
             )
 
-    def sell_at(self, event: Event, spec: DemoEvent, treasurer: User) -> None:
+    def sell_at(self, event: Event, spec: DemoEvent, treasurer: User | None) -> None:
         """Sales: one to three copies a time, through the event."""
         queue = [key for key, qty in spec.sold.items() for _ in range(qty)]
         self.rng.shuffle(queue)

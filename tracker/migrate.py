@@ -138,7 +138,7 @@ def downgrade(url: str | None, revision: str, *, force: bool = False) -> None:
 
 
 def script_heads() -> tuple[str, ...]:
-    return ScriptDirectory.from_config(alembic_config()).get_heads()
+    return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def current_heads(connection: Connection) -> tuple[str, ...]:

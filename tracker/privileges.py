@@ -83,7 +83,7 @@ def _check_role(connection: Connection, role: str) -> None:
         raise DomainError(
             f"There is no role {role!r}: create it first (CREATE ROLE ... LOGIN PASSWORD ...)."
         )
-    me = connection.execute(text("SELECT current_user")).scalar_one()
+    me: str = connection.execute(text("SELECT current_user")).scalar_one()
     if role == me:
         raise DomainError(
             f"{role!r} is the role running this command, which owns the tables: the app "
@@ -101,7 +101,7 @@ def _check_role(connection: Connection, role: str) -> None:
 def _check_owns_nothing(connection: Connection, role: str) -> None:
     """Tables, views, sequences and functions (a trigger's function can be replaced by
     its owner) that the role owns or may act as the owner of: none."""
-    owned = list(
+    owned: list[str] = list(
         connection.execute(
             text(
                 "SELECT relname FROM pg_class "

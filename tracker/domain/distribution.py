@@ -8,6 +8,7 @@ damaged, missing or written off; and the state machine a shipment follows::
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
@@ -60,7 +61,7 @@ IN_TRANSIT = CAN["received"]
 
 
 def check_state(
-    shipment_id: int, status: str, wanted: frozenset[ShipmentStatus], action: str
+    shipment_id: int, status: str, wanted: Collection[ShipmentStatus], action: str
 ) -> None:
     """WrongState, saying what the shipment is, unless it is in one of ``wanted``."""
     if ShipmentStatus(status) not in wanted:

@@ -187,6 +187,13 @@ class Row:
     # Copies sold, week by week over the period.
     weekly: list[int] = field(default_factory=list)
 
+    @property
+    def the_section(self) -> Any:
+        """The section of a section's row (a country's row has none)."""
+        if self.section is None:
+            raise ValueError(f"{self.name}'s row is a country's, not a section's")
+        return self.section
+
 
 def by_country(section_rows: list[Row], weeks: int) -> list[Row]:
     """A row per country, its sections under it, its figures and weeks their sums."""
@@ -244,7 +251,7 @@ class Alert:
 
 def stock_alerts(row: Row, limits: Thresholds, period_end: date) -> list[Alert]:
     """A section's alerts of cover and stock, by its thresholds."""
-    section, f = row.section, row.figures
+    section, f = row.the_section, row.figures
     link = ("dashboard.section", {"section_id": section.id})
     alerts = []
     cover = f.weeks_of_cover

@@ -49,7 +49,7 @@ def plain(minor: int, currency: str) -> str:
     return f"{from_minor(minor, currency):f}"
 
 
-def _decimal(amount: Decimal | str | int, shown: str) -> Decimal:
+def _decimal(amount: object, shown: str) -> Decimal:
     """The amount as a finite decimal of at most 40 digits, written with ASCII digits and
     a decimal point (an exponent is read: 1.5e3)."""
     if isinstance(amount, bool):
@@ -84,16 +84,17 @@ def _whole_minor(value: Decimal, places: int) -> int | None:
 
 
 def to_minor(
-    amount: Decimal | str | int,
+    amount: object,
     currency: str,
     *,
     limit: int = MAX_AMOUNT_MINOR,
     what: str = "An amount",
 ) -> int:
-    """Minor units of ``amount``; a DomainError saying what is wrong when it is not an
-    amount of ``currency``: not written with ASCII digits and a decimal point (an
-    exponent is read: 1.5e3), not a number (NaN, Infinity), finer than the currency's
-    minor unit however it is written, or beyond ``limit`` minor units either way."""
+    """Minor units of ``amount`` (as typed, or a number); a DomainError saying what is
+    wrong when it is not an amount of ``currency``: not written with ASCII digits and a
+    decimal point (an exponent is read: 1.5e3), not a number (NaN, Infinity), finer than
+    the currency's minor unit however it is written, or beyond ``limit`` minor units
+    either way."""
     places = precision(currency)
     shown = str(amount).strip()
     shown = shown if len(shown) <= 30 else shown[:30] + "..."

@@ -108,16 +108,15 @@ def quantity_problem(qty: object, *, zero: bool = False, what: str = "the quanti
     from 0 where a count may be nought, ``zero``) to ``MAX_QTY``. The one rule for
     every number of copies the tracker takes: moves, lines, counts, sales."""
     low = 0 if zero else 1
-    whole = isinstance(qty, int) and not isinstance(qty, bool)
-    if zero and not (whole and qty >= 0):  # type: ignore[operator]
+    number = qty if isinstance(qty, int) and not isinstance(qty, bool) else None
+    if zero and (number is None or number < 0):
         return f"{what} must be a whole number, 0 or more."
-    if not whole:
+    if number is None:
         return f"{what} must be a whole number, not {qty!r}."
-    assert isinstance(qty, int)
-    if qty < low:
-        return f"{what} must be at least {low}, not {qty}."
-    if qty > MAX_QTY:
-        return f"{qty} copies in one move is more than {MAX_QTY:,}."
+    if number < low:
+        return f"{what} must be at least {low}, not {number}."
+    if number > MAX_QTY:
+        return f"{number} copies in one move is more than {MAX_QTY:,}."
     return None
 
 

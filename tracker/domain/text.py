@@ -3,6 +3,7 @@ people type into it."""
 
 import re
 from enum import StrEnum
+from typing import Literal, overload
 
 
 def a(noun: str) -> str:
@@ -33,6 +34,24 @@ def control_character(value: str, *, multiline: bool = False) -> str | None:
     return f"U+{ord(found.group()):04X}" if found else None
 
 
+@overload
+def clean(
+    value: str | None,
+    what: str,
+    limit: int | None = None,
+    *,
+    multiline: bool = False,
+    required: Literal[True],
+) -> str: ...
+@overload
+def clean(
+    value: str | None,
+    what: str,
+    limit: int | None = None,
+    *,
+    multiline: bool = False,
+    required: bool = False,
+) -> str | None: ...
 def clean(
     value: str | None,
     what: str,

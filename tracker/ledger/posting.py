@@ -21,9 +21,10 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from tracker import audit
-from tracker.db import dialect_insert, utcnow
+from tracker.db import dialect_insert, rowcount, table_of, utcnow
 from tracker.domain.errors import AlreadyReversed, InsufficientStock, InvalidMove, NotFound
 from tracker.domain.periods import week_of
 from tracker.domain.stock import (
@@ -43,6 +44,8 @@ from tracker.domain.stock import (
     rule_problem,
 )
 from tracker.models import Balance, Document, Edition, Location, Move, WeeklyFlow
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,9 @@ def _reversible(session: Session, ids: list[int], back_to: Location | None) -> l
             raise InvalidMove(problem)
     done = session.scalars(select(Move.reverses_id).where(Move.reverses_id.in_(ids))).all()
     if done:
-        raise AlreadyReversed(f"Move {', '.join(map(str, sorted(done)))} was already reversed.")
+        # None of them NULL: each matched one of the ids.
+        reversed_ids = sorted(i for i in done if i is not None)
+        raise AlreadyReversed(f"Move {', '.join(map(str, reversed_ids))} was already reversed.")
     return moves
 
 
@@ -209,16 +214,20 @@ def _resolve(session: Session, lines: list[MoveLine]) -> list[_Leg]:
         Location,
         {line.from_location_id for line in lines} | {line.to_location_id for line in lines},
     )
-    legs = []
     # Every line's quantity first: a wrong number is the likeliest mistake of all.
-    for step in (_quantity, lambda line: _leg(line, editions, locations)):
-        legs = []
-        for i, line in enumerate(lines):
-            try:
-                legs.append(step(line))
-            except _LineProblem as problem:
-                raise InvalidMove(f"Move {i + 1}: {problem}" if many else str(problem)) from None
-    return legs
+    _each(lines, _quantity, many)
+    return _each(lines, lambda line: _leg(line, editions, locations), many)
+
+
+def _each(lines: list[MoveLine], step: Callable[[MoveLine], _T], many: bool) -> list[_T]:
+    """``step`` of every line, or an InvalidMove that says which line went wrong."""
+    done = []
+    for i, line in enumerate(lines):
+        try:
+            done.append(step(line))
+        except _LineProblem as problem:
+            raise InvalidMove(f"Move {i + 1}: {problem}" if many else str(problem)) from None
+    return done
 
 
 def _quantity(line: MoveLine) -> None:
@@ -263,9 +272,13 @@ def _leg(line: MoveLine, editions: dict, locations: dict) -> _Leg:
     )
 
 
-def _load(session: Session, model: type, ids: set[int]) -> dict:
+# What _load loads.
+_Model = TypeVar("_Model", Edition, Location)
+
+
+def _load(session: Session, model: type[_Model], ids: set[int]) -> dict[int, _Model]:
     """Rows of ``model`` by id: those the session holds already, the rest in one SELECT."""
-    found = {}
+    found: dict[int, _Model] = {}
     missing = []
     for i in ids:
         if not isinstance(i, int) or isinstance(i, bool):
@@ -365,7 +378,7 @@ def _write_moves(
         }
         for leg in legs
     ]
-    table = Move.__table__
+    table = table_of(Move)
     result = session.execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
     )
@@ -436,7 +449,7 @@ def _audit(
     )
 
 
-_balances = Balance.__table__
+_balances = table_of(Balance)
 _KEY = (
     (_balances.c.location_id == bindparam("b_location"))
     & (_balances.c.edition_id == bindparam("b_edition"))
@@ -461,7 +474,7 @@ def _upsert(dialect: str):
     )
 
 
-_flows_table = WeeklyFlow.__table__
+_flows_table = table_of(WeeklyFlow)
 
 
 @functools.cache
@@ -484,7 +497,7 @@ def _take(
 ) -> None:
     params = {"b_location": key[0], "b_edition": key[1], "b_condition": key[2]}
     result = session.execute(_TAKE, {**params, "b_qty": qty})
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         there = session.scalar(_READ, params) or 0
         raise InsufficientStock(
             location=location.label,

@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from tracker.domain.distribution import Direction, ShipmentStatus
 from tracker.domain.events import EventStatus
@@ -61,6 +62,8 @@ __all__ = ["COUNTS", "Dashboard", "Figures", "Period", "build", "default_period"
 
 K = LocationKind
 M = FlowMetric
+# A SELECT narrowed by a helper keeps its columns' types.
+_Query = TypeVar("_Query", bound=Select)
 
 # Events starting this soon with no copies sent to them are flagged.
 EVENT_NOTICE_DAYS = 14
@@ -155,10 +158,10 @@ class _Scope:
     section_ids: list[int] | None  # None: every section (the whole world)
     edition: Edition | None
 
-    def of_edition(self, query, column):
+    def of_edition(self, query: _Query, column: QueryableAttribute[int]) -> _Query:
         return query if self.edition is None else query.where(column == self.edition.id)
 
-    def at_places(self, query, column):
+    def at_places(self, query: _Query, column: QueryableAttribute[int]) -> _Query:
         # Every place: no list of them to send (and for the database to plan with).
         if self.section_ids is None:
             return query
@@ -205,7 +208,9 @@ class _Scope:
             return self.of_edition(query, Move.edition_id).scalar_subquery()
 
         return int(
-            self.session.scalar(select(out_of(Move.from_location_id) - out_of(Move.to_location_id)))
+            self.session.execute(
+                select(out_of(Move.from_location_id) - out_of(Move.to_location_id))
+            ).scalar_one()
         )
 
     def weekly_sales(self, first: date, last: date) -> dict[tuple[date, int], int]:
@@ -345,7 +350,9 @@ def _section_rows(
     for (week, location_id), qty in scope.weekly_sales(
         min(period.first, recent_first), period.last
     ).items():
-        row = by_id[scope.places[location_id][1]]
+        section_id = scope.places[location_id][1]
+        assert section_id is not None  # weekly_sales counts sections' customers only
+        row = by_id[section_id]
         if week >= recent_first:
             row.figures.recent_sold += qty
         if week in index:
@@ -398,7 +405,7 @@ def _alerts(
     """Alerts of the sections shown (``section_ids`` None: every section)."""
     alerts: list[Alert] = []
     for row in section_rows:
-        alerts += stock_alerts(row, thresholds.get(row.section.id, Thresholds()), period.last)
+        alerts += stock_alerts(row, thresholds.get(row.the_section.id, Thresholds()), period.last)
     sections = {row.section.id: row.section for row in section_rows if row.section}
     alerts += _overdue(session, sections, section_ids, today)
     alerts += _events_without_stock(session, sections, section_ids, today)
@@ -419,6 +426,7 @@ def _overdue(
             section_ids,
         ).order_by(Shipment.expected_on)
     ):
+        assert shipment.expected_on is not None  # the query asked for a day before today
         days = (today - shipment.expected_on).days
         towards = "to" if shipment.direction == Direction.OUTBOUND else "back from"
         alerts.append(
@@ -500,7 +508,9 @@ def _returns_in_transit(
     return {section_id: qty for section_id, qty in away.items() if qty}
 
 
-def _of_sections(query, column, section_ids: list[int] | None):
+def _of_sections(
+    query: _Query, column: QueryableAttribute[int], section_ids: list[int] | None
+) -> _Query:
     return query if section_ids is None else query.where(column.in_(section_ids))
 
 

@@ -5,11 +5,12 @@ export."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Generic, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from tracker.domain.stock import Condition, MoveKind
@@ -98,17 +99,22 @@ def shipments(
     return list(session.scalars(query).unique())
 
 
+# What a MovementRow details.
+_Detail = TypeVar("_Detail", Transfer, WriteOff)
+_R = TypeVar("_R")
+
+
 @dataclass
-class MovementRow:
+class MovementRow(Generic[_Detail]):
     """A document that moved copies at once, for the lists of transfers and write-offs."""
 
     document: Document
     copies: int
     editions: str
-    detail: object
+    detail: _Detail
 
 
-def _movement_rows(session: Session, records: list) -> list[MovementRow]:
+def _movement_rows(session: Session, records: Sequence[_Detail]) -> list[MovementRow[_Detail]]:
     if not records:
         return []
     ids = [r.document_id for r in records]
@@ -130,7 +136,7 @@ def _movement_rows(session: Session, records: list) -> list[MovementRow]:
     ]
 
 
-def _transfers_query(section_scope: int | None):
+def _transfers_query(section_scope: int | None) -> Select[Transfer]:
     source = aliased(Location)
     target = aliased(Location)
     query = (
@@ -157,7 +163,7 @@ def transfers(
     section_scope: int | None = None,
     before_id: int | None = None,
     limit: int | None = None,
-) -> list[MovementRow]:
+) -> list[MovementRow[Transfer]]:
     query = _transfers_query(section_scope)
     if before_id is not None:
         query = query.where(Transfer.document_id < before_id)
@@ -166,20 +172,20 @@ def transfers(
     return _movement_rows(session, list(session.scalars(query).unique()))
 
 
-def _in_chunks(session: Session, query, chunk: int) -> Iterator[list]:
+def _in_chunks(session: Session, query: Select[_R], chunk: int) -> Iterator[Sequence[_R]]:
     """The query's objects, ``chunk`` at a time, read as they are asked for."""
     yield from session.scalars(query.execution_options(yield_per=chunk)).partitions()
 
 
 def all_transfers(
     session: Session, *, section_scope: int | None = None, chunk: int = CHUNK
-) -> Iterator[MovementRow]:
+) -> Iterator[MovementRow[Transfer]]:
     """Every transfer, newest first, read ``chunk`` at a time (two queries a chunk)."""
     for records in _in_chunks(session, _transfers_query(section_scope), chunk):
         yield from _movement_rows(session, records)
 
 
-def _write_offs_query(section_scope: int | None):
+def _write_offs_query(section_scope: int | None) -> Select[WriteOff]:
     query = (
         select(WriteOff)
         .join(WriteOff.location)
@@ -200,7 +206,7 @@ def write_offs(
     section_scope: int | None = None,
     before_id: int | None = None,
     limit: int | None = None,
-) -> list[MovementRow]:
+) -> list[MovementRow[WriteOff]]:
     query = _write_offs_query(section_scope)
     if before_id is not None:
         query = query.where(WriteOff.document_id < before_id)
@@ -211,13 +217,13 @@ def write_offs(
 
 def all_write_offs(
     session: Session, *, section_scope: int | None = None, chunk: int = CHUNK
-) -> Iterator[MovementRow]:
+) -> Iterator[MovementRow[WriteOff]]:
     """Every write-off, newest first, read ``chunk`` at a time (two queries a chunk)."""
     for records in _in_chunks(session, _write_offs_query(section_scope), chunk):
         yield from _movement_rows(session, records)
 
 
-def _stocktakes_query(section_scope: int | None):
+def _stocktakes_query(section_scope: int | None) -> Select[Stocktake]:
     query = (
         select(Stocktake)
         .join(Stocktake.location)
@@ -267,7 +273,7 @@ class PrintRunRow:
     occurred_at: datetime
 
 
-def _print_runs_query():
+def _print_runs_query() -> Select[Move]:
     return (
         select(Move)
         .where(Move.kind == MoveKind.PRINT_RUN)

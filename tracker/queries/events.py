@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import TypeAlias
 
-from sqlalchemy import BigInteger, case, cast, func, literal, or_, select, tuple_
-from sqlalchemy.engine import Row
+from sqlalchemy import BigInteger, Row, case, cast, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.db import UTCDateTime
@@ -74,12 +75,13 @@ def event_report(session: Session, event: Event) -> EventReport:
     whatever the number of its sales."""
     table = event.location_id
     into, out_of = Move.to_location_id == table, Move.from_location_id == table
-    brought, returned = session.execute(
+    totals: Row[int, int] = session.execute(
         select(
             func.coalesce(func.sum(case((into, Move.qty), else_=0)), 0),
             func.coalesce(func.sum(case((out_of, Move.qty), else_=0)), 0),
         ).where(Move.kind == MoveKind.TRANSFER, or_(into, out_of))
     ).one()
+    brought, returned = totals
 
     sales = voided = 0
     for kept, count in session.execute(
@@ -91,7 +93,7 @@ def event_report(session: Session, event: Event) -> EventReport:
             sales += int(count)
         else:
             voided += int(count)
-    sold = defaultdict(int)
+    sold: dict[str, int] = defaultdict(int)
     takings: dict[str, int] = {m.value: 0 for m in PaymentMethod}
     for condition, method, qty, amount in session.execute(
         select(
@@ -113,9 +115,9 @@ def event_report(session: Session, event: Event) -> EventReport:
         .group_by(Balance.condition)
     ):
         on_table[condition] = int(qty)
-    signed = session.scalar(
+    signed = session.execute(
         select(func.coalesce(func.sum(Signing.qty), 0)).where(Signing.event_id == event.id)
-    )
+    ).scalar_one()
     return EventReport(
         event=event,
         brought=int(brought),
@@ -159,7 +161,14 @@ def event_sales_query(event_id: int):
     )
 
 
-def event_sales(session: Session, event_id: int, *, chunk: int = 1000) -> Iterator[Row]:
+# A row of event_sales: id, sold_at, currency, payment_method, buyer_name, voided_at,
+# void_reason, copies, total_minor.
+SaleRow: TypeAlias = (
+    "Row[int, datetime, str, str, str | None, datetime | None, str | None, int, int]"
+)
+
+
+def event_sales(session: Session, event_id: int, *, chunk: int = 1000) -> Iterator[SaleRow]:
     """Every sale of an event in the order they happened, each with its copies and
     amount (``event_sales_query``), read ``chunk`` rows at a time (a server-side cursor
     on PostgreSQL): no query per sale, and never every sale in memory at once."""

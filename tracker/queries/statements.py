@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, cast, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import BigInteger, Select, cast, func, select
+from sqlalchemy.orm import QueryableAttribute, Session, joinedload
 
 from tracker.db import utc_day
 from tracker.domain.distribution import Direction, ShipmentStatus
@@ -54,9 +55,10 @@ _SENT = (ShipmentStatus.DISPATCHED, ShipmentStatus.PARTLY_RECEIVED, ShipmentStat
 # -- the terms of each section's copies, every section at once ---------------------------------
 
 Key = tuple[int, int]  # (section, edition)
+_Query = TypeVar("_Query", bound=Select)
 
 
-def _only(query, column, ids: list[int] | None):
+def _only(query: _Query, column: QueryableAttribute[Any], ids: list[int] | None) -> _Query:
     return query if ids is None else query.where(column.in_(ids))
 
 
@@ -132,6 +134,7 @@ def sold_copies(
     return {
         (section_id, edition): int(qty)
         for section_id, edition, qty in session.execute(_only(query, Location.section_id, ids))
+        if section_id is not None  # the publisher's own customers are no section's
     }
 
 

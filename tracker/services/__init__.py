@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tracker import audit
+from tracker.db import rowcount
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -61,7 +62,7 @@ def change_once(
     ]
     before = {name: getattr(obj, name) for name in values}
     result = session.execute(update(table).where(*keys, condition).values(**values))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         session.refresh(obj)
         return False
     session.refresh(obj)

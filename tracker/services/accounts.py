@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from tracker import audit, passwords
 from tracker.db import utcnow
-from tracker.domain.accounts import Role
+from tracker.domain.accounts import Actor, Role
 from tracker.domain.errors import DomainError, NotFound
 from tracker.domain.text import clean
 from tracker.models import Section, User
@@ -34,7 +34,7 @@ class PasswordRejected(DomainError):
         super().__init__(" ".join(problems))
 
 
-def normalize_email(email: str) -> str:
+def normalize_email(email: str | None) -> str:
     text = (email or "").strip().lower()
     if len(text) > 254 or not _EMAIL.match(text):
         raise DomainError(f"{email!r} is not an email address.")
@@ -116,10 +116,10 @@ def create_user(
 
 def update_user(
     session: Session,
-    actor: User,
+    actor: Actor,
     user_id: int,
     *,
-    email: str,
+    email: str | None,
     name: str | None,
     role: str,
     section_id: int | None,
@@ -155,7 +155,7 @@ def _keep_an_admin(session: Session, leaving: User) -> None:
         raise DomainError(f"{leaving.email} is the last active admin; make another one first.")
 
 
-def set_active(session: Session, actor: User, user_id: int, active: bool) -> User:
+def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> User:
     user = get_user(session, user_id)
     if not active:
         if user.id == actor.id:

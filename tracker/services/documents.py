@@ -87,8 +87,9 @@ def start(
         return document
     document_id = session.scalar(_insert_once(session.get_bind().dialect.name), values)
     if document_id is None:
+        # The key's document is there: the insert met it.
         raise AlreadySubmitted(
-            session.scalar(select(Document.id).where(Document.submission_key == key))
+            session.scalars(select(Document.id).where(Document.submission_key == key)).one()
         )
     # The row as written, in the session as if read back (nothing more to insert).
     document = Document(id=document_id, **values)

@@ -42,9 +42,10 @@ def get_event(session: Session, actor: Actor | None, event_id: int) -> Event:
 
 @dataclass(frozen=True)
 class EventDetails:
-    name: str
+    # A form's fields may be empty: the checks here refuse a missing name or day.
+    name: str | None
     kind: str
-    starts_on: date
+    starts_on: date | None
     ends_on: date | None = None
     city: str | None = None
     venue: str | None = None
@@ -83,7 +84,7 @@ def _apply(event: Event, details: EventDetails) -> None:
     event.starts_on, event.ends_on = _days(details)
     event.expected_attendance = _attendance(details.expected_attendance, "expected attendance")
     event.actual_attendance = _attendance(details.actual_attendance, "attendance")
-    event.name = clean(details.name, "event's name", 200, required=True)  # type: ignore[assignment]
+    event.name = clean(details.name, "event's name", 200, required=True)
     event.kind = kind.value
     event.city = clean(details.city, "city", 100)
     event.venue = clean(details.venue, "venue", 200)

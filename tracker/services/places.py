@@ -77,7 +77,7 @@ def create_location(
         known = ", ".join(k.value for k in LocationKind)
         raise DomainError(f"{kind!r} is not a kind of location ({known}).") from None
     code = check_code(code)
-    name = clean(name, "location's name", 200)
+    name = clean(name, "location's name", 200) or ""
     if not name:
         raise DomainError("A location needs a name.")
     if kind in (LocationKind.SECTION_STORE, LocationKind.EVENT_TABLE) and section is None:
@@ -119,7 +119,7 @@ def create_section(
     ``code`` prefixes its location codes (default: the country code): ``GB-STORE``,
     ``GB-TRANSIT``, ``GB-CUSTOMERS``...
     """
-    name = clean(name, "section's name", 200)
+    name = clean(name, "section's name", 200) or ""
     if not name:
         raise DomainError("A section needs a name.")
     if session.scalar(select(Section.id).where(Section.name == name)) is not None:

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tracker import ledger
+from tracker.db import rowcount, table_of
 from tracker.domain.accounts import Actor, actor_id
 from tracker.domain.distribution import (
     CAN,
@@ -33,7 +34,7 @@ from tracker.services import atomic, documents
 from tracker.services.places import publisher_location
 from tracker.services.shipments import get, transition
 
-_lines = ShipmentLine.__table__
+_lines = table_of(ShipmentLine)
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def _count_in(session: Session, line: ShipmentLine, entry: ReceiptInput) -> None
             missing_qty=_lines.c.missing_qty + entry.missing,
         )
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         session.refresh(line)
         raise WrongState(
             f"{line.edition.label}: these copies were counted by someone else meanwhile; "

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from tracker import ledger
-from tracker.db import dialect_insert, utcnow
+from tracker.db import dialect_insert, table_of, utcnow
 from tracker.domain.accounts import Actor, actor_id, require_section
 from tracker.domain.errors import DomainError, NotFound
 from tracker.domain.events import PaymentMethod
@@ -29,7 +29,7 @@ from tracker.services import atomic, change_once, documents
 from tracker.services.events import may_run
 from tracker.services.places import store_of
 
-_tallies = SaleTally.__table__
+_tallies = table_of(SaleTally)
 
 
 class AlreadyVoided(DomainError):
@@ -96,7 +96,7 @@ def _price(session: Session, section: Section, edition: Edition, typed: object) 
                 "or set it on the section's prices page."
             )
         return price
-    price = to_minor(typed, section.currency, limit=MAX_PRICE_MINOR, what="A price per copy")  # type: ignore[arg-type]
+    price = to_minor(typed, section.currency, limit=MAX_PRICE_MINOR, what="A price per copy")
     if price < 0:
         raise DomainError("The price cannot be negative.")
     return price
@@ -254,11 +254,11 @@ def _tally_upsert(dialect: str):
 
 
 @atomic
-def void_sale(session: Session, actor: Actor | None, sale_id: int, reason: str) -> Sale:
+def void_sale(session: Session, actor: Actor | None, sale_id: int, reason: str | None) -> Sale:
     """Undo a sale with reversing moves (never a deletion): the copies go back."""
     may_run(actor)
     sale = get_sale(session, actor, sale_id)
-    reason = clean(reason, "reason", 500, multiline=True)  # type: ignore[assignment]
+    reason = clean(reason, "reason", 500, multiline=True)
     if not reason:
         raise DomainError("Say why the sale is voided.")
     voided = change_once(

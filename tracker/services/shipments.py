@@ -96,7 +96,7 @@ def _price(edition: Edition, typed: object, currency: str, default: int | None) 
             raise DomainError(f"{edition.label}: give the price per copy.")
         return default
     try:
-        price = to_minor(typed, currency, limit=MAX_PRICE_MINOR, what="A price per copy")  # type: ignore[arg-type]
+        price = to_minor(typed, currency, limit=MAX_PRICE_MINOR, what="A price per copy")
     except DomainError as error:
         raise DomainError(f"{edition.label}: {error.message}") from None
     if price < 0:
@@ -135,11 +135,11 @@ def _check_returnable(
     for edition, qty, _price in lines:
         room = returnable(session, section.id, edition.id)
         if exclude is not None:  # the draft being edited reserves its own copies
-            room += session.scalar(
+            room += session.execute(
                 select(func.coalesce(func.sum(ShipmentLine.qty), 0)).where(
                     ShipmentLine.shipment_id == exclude, ShipmentLine.edition_id == edition.id
                 )
-            )
+            ).scalar_one()
         if qty > room:
             raise DomainError(
                 f"{edition.label}: section {section.name} can send back {copies(room)} on "

@@ -18,11 +18,12 @@ from tracker.services import atomic, documents
 from tracker.services.events import get_event, may_run
 
 
-def _authors(session: Session, author_ids: list[int]) -> list[Author]:
-    authors = [session.get(Author, a) for a in dict.fromkeys(author_ids or [])]
-    if not authors or any(a is None for a in authors):
+def _authors(session: Session, author_ids: list[int] | None) -> list[Author]:
+    wanted = dict.fromkeys(author_ids or [])
+    authors = [author for a in wanted if (author := session.get(Author, a)) is not None]
+    if not authors or len(authors) != len(wanted):
         raise DomainError("Choose who signed: one author or more.")
-    return authors  # type: ignore[return-value]
+    return authors
 
 
 def _dedications(names: list[str] | None, qty: object) -> list[str]:
@@ -42,7 +43,7 @@ def sign(
     event_id: int,
     edition_id: int,
     qty: int,
-    author_ids: list[int],
+    author_ids: list[int] | None,
     dedications: list[str] | None = None,
     key: str | None = None,
     when: date | datetime | None = None,

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 from tracker.db import db, outage
 from tracker.domain.errors import DomainError
 from tracker.web.helpers import wants_json
+from tracker.web.security import login_manager
 
 
 def init_app(app: Flask) -> None:
@@ -48,7 +49,7 @@ def _forget_user() -> None:
     """For the rest of this request, show pages as to a visitor: who is logged in is
     read from the database (Flask-Login's user loader), which may be unavailable. The
     login itself stays: the session cookie is not touched."""
-    g._login_user = current_app.login_manager.anonymous_user()
+    g._login_user = login_manager.anonymous_user()
 
 
 # What a person reads when the database cannot serve: (title, message, Retry-After).
@@ -107,7 +108,7 @@ def _http_error(error: HTTPException) -> Any:
         return error
     original = getattr(error, "original_exception", None)
     kind = outage(original)
-    if kind is not None:
+    if kind is not None and original is not None:
         # An error Flask met outside the view (in an after_request function, say).
         return _unavailable(kind, original)
     messages = {

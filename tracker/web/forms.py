@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
+from typing import TYPE_CHECKING
 
 import flask_wtf
 import wtforms
@@ -28,10 +29,12 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
-    SelectChoice,
     StringField,
     TextAreaField,
 )
+
+# SelectChoice is new in WTForms 3.3; its stubs are still 3.2's.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.meta import DefaultMeta
 from wtforms.utils import unset_value
 from wtforms.validators import NumberRange, Optional, StopValidation
@@ -118,7 +121,14 @@ def _hidden_errors(form: wtforms.Form) -> Iterator[str]:
                 yield f"This form is damaged (its field {field.name}: {error}): open it again."
 
 
-class _SaysHiddenErrors:
+# The mixin below is only ever mixed into a WTForms form, which it extends.
+if TYPE_CHECKING:
+    _FormBase = wtforms.Form
+else:
+    _FormBase = object
+
+
+class _SaysHiddenErrors(_FormBase):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if not ok:
@@ -149,6 +159,9 @@ class IdField(HiddenField):
     """A row's id in a hidden field: ``data`` is the id. Anything else is a form that was
     tampered with or damaged: a 400 that names the field, before anything is read."""
 
+    # The parsed id; HiddenField's stubs say text.
+    data: int | None  # type: ignore[assignment]
+
     def process_data(self, value: object) -> None:
         self.data = None if value in (None, "") else parse_id(value)
 
@@ -163,12 +176,18 @@ class Lines(FieldList):
     """Repeating lines (``lines-0-...``, ``lines-1-...``), at most ``max_entries``: a form
     sent with more is refused (400) before any of them is read."""
 
-    def __init__(self, unbound_field, label=None, validators=None, max_entries=MAX_LINES, **kw):
+    max_entries: int
+
+    def __init__(
+        self, unbound_field, label=None, validators=None, max_entries: int = MAX_LINES, **kw
+    ):
         super().__init__(unbound_field, label, validators, max_entries=max_entries, **kw)
 
     def process(self, formdata, data=unset_value, extra_filters=None) -> None:
         if formdata:
-            sent = len(set(self._extract_indices(self.name, formdata)))
+            # FieldList's own way to read the lines' numbers: private, absent from its stubs.
+            indices = self._extract_indices(self.name, formdata)  # type: ignore[attr-defined]
+            sent = len(set(indices))
             if sent > self.max_entries:
                 raise BadRequest(
                     f"This form was sent with {sent:,} lines; it takes at most "

@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 def actor() -> Actor:
     """The logged-in person, as the services take them."""
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 def section_or_404(section_id: int):

@@ -36,6 +36,7 @@ log = logging.getLogger("tracker.requests")
 def init_app(app: Flask) -> None:
     """Wrap the app to log its requests. Call before the other extensions register
     their ``before_request`` functions: the user is noted first."""
+    # Flask's documented way to wrap its WSGI app; its types call wsgi_app a method.
     app.wsgi_app = RequestLog(app.wsgi_app)  # type: ignore[method-assign]
     app.before_request(_note_user)
     if not any(isinstance(f, RequestIdFilter) for f in app.logger.filters):

@@ -101,7 +101,10 @@ def _trust_proxies(app: Flask) -> None:
     if proxies < 0:
         raise RuntimeError(f"TRUSTED_PROXIES must be 0 or more, not {proxies}")
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        # Flask's documented way to wrap its WSGI app; its types call wsgi_app a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies
+        )
 
 
 def hasher():

@@ -57,7 +57,10 @@ def _digest(text: str) -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="tracker.login-device")
+    key = current_app.secret_key
+    if key is None:  # create_app always sets one
+        raise RuntimeError("the app has no SECRET_KEY to sign the device cookie with")
+    return URLSafeTimedSerializer(key, salt="tracker.login-device")
 
 
 def _device() -> dict[str, Any] | None:
@@ -67,7 +70,7 @@ def _device() -> dict[str, Any] | None:
         raw = request.cookies.get(DEVICE_COOKIE)
         if raw:
             try:
-                data = _serializer().loads(raw, max_age=DEVICE_LIFETIME.total_seconds())
+                data = _serializer().loads(raw, max_age=int(DEVICE_LIFETIME.total_seconds()))
             except BadData:
                 data = None
             if (

@@ -24,7 +24,7 @@ from tracker.domain.errors import DomainError
 from tracker.domain.events import PaymentMethod
 from tracker.domain.money import from_minor, precision
 from tracker.domain.stock import Condition
-from tracker.models import Event
+from tracker.models import Event, Signing
 from tracker.queries import events as event_queries
 from tracker.queries.catalogue import list_editions
 from tracker.queries.stock import expected_stock, priced_stock
@@ -182,18 +182,24 @@ def signing(event_id: int):
         [(e.id, f"{e.label} · {stock[(e.id, 'unsigned')]} unsigned on the table") for e in editions]
     )
     form.authors.choices = choices((a.id, a.name) for a in event_queries.list_authors(db.session))
-    response = submit(
-        form,
-        lambda: sign(
+
+    def signed() -> Signing:
+        qty = form.qty.data
+        assert qty is not None  # the form's validate_qty asks for it
+        return sign(
             db.session,
             actor(),
             event_id=event.id,
             edition_id=form.edition_id.data,
-            qty=form.qty.data,
+            qty=qty,
             author_ids=form.authors.data,
             dedications=(form.dedications.data or "").splitlines(),
             key=form.submission_key.data,
-        ),
+        )
+
+    response = submit(
+        form,
+        signed,
         lambda s: _to_event(event, f"{s.author_names} signed {s.qty} copies."),
     )
     return response or (
@@ -248,7 +254,7 @@ _PAYMENT_LABELS = {m.value: m.label for m in PaymentMethod}
 def _report_rows(session: Session, event_id: int):
     """The report as the export's rows: the figures, then every sale in the order they
     happened, read as they are written out."""
-    event = session.get(Event, event_id, options=[joinedload(Event.section)])
+    event = session.get_one(Event, event_id, options=[joinedload(Event.section)])
     data = event_queries.event_report(session, event)
     currency = event.section.currency
     yield ["brought", "", data.brought]

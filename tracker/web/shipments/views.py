@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -235,7 +236,7 @@ def detail(shipment_id: int):
     )
 
 
-def _refuse(shipment, wanted: set, action: str):
+def _refuse(shipment, wanted: Collection[ShipmentStatus], action: str):
     """Back to the shipment with the reason, when it is in no state for ``action``."""
     try:
         check_state(shipment.id, shipment.status, wanted, action)

@@ -48,7 +48,8 @@ def _readiness() -> tuple[bool, dict]:
     except SQLAlchemyError as exc:
         db.rollback()
         reason = type(exc.orig if hasattr(exc, "orig") else exc).__name__
-        state = {"busy": "busy", "timeout": "not answering"}.get(outage(exc), "unreachable")
+        states: dict[str | None, str] = {"busy": "busy", "timeout": "not answering"}
+        state = states.get(outage(exc), "unreachable")
         return False, {"database": state, "error": reason}
     if current != expected:
         return False, {
