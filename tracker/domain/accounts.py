@@ -49,6 +49,8 @@ class Actor(Protocol):
 STAFF = frozenset({Role.ADMIN, Role.DISTRIBUTOR})
 # Who runs a section's events, sales and money: its treasurer, or an admin.
 SECTION_RUNNERS = frozenset({Role.ADMIN, Role.TREASURER})
+# Who enters the exchange rates the sections' balances are converted at.
+RATE_KEEPERS = frozenset({Role.ADMIN})
 
 
 def actor_id(actor: Actor | None) -> int | None:

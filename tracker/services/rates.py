@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.domain.accounts import Actor, Role, require_role
+from tracker.domain.accounts import RATE_KEEPERS, Actor, require_role
 from tracker.domain.errors import DomainError
 from tracker.domain.money import check_currency, parse_rate
 from tracker.domain.values import check_day
@@ -29,7 +29,7 @@ def set_rate(
 ) -> ExchangeRate:
     """How much of the publisher's currency one unit of ``currency`` is worth, from
     ``valid_on`` until a later rate."""
-    require_role(actor, frozenset({Role.ADMIN}), "Only an admin enters exchange rates.")
+    require_role(actor, RATE_KEEPERS, "Only an admin enters exchange rates.")
     currency = check_currency(currency)
     if currency == publisher_currency:
         raise DomainError(f"{currency} is the publisher's own currency: its rate is 1.")

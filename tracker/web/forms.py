@@ -214,11 +214,14 @@ class WholeNumberField(IntegerField):
             raise ValueError(f"{shown!r} is not a whole number.")
 
 
-def copies_field(label: str = "Copies", *, zero: bool = False) -> WholeNumberField:
+def copies_field(
+    label: str = "Copies", *, zero: bool = False, default: int | None = None
+) -> WholeNumberField:
     """Copies: empty or a whole number from 1 (or 0) to a million."""
     low = 0 if zero else 1
     return WholeNumberField(
         label,
+        default=default,
         validators=[
             Optional(),
             NumberRange(

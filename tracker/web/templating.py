@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_login import current_user
 
+from tracker.domain.accounts import RATE_KEEPERS
 from tracker.domain.money import format_money, from_minor
 from tracker.web import access
 
@@ -22,7 +23,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["percent"] = _percent
     app.context_processor(
-        lambda: {"nav_links": nav_links, "can_use": can_use, "has_role": access.has_role}
+        lambda: {
+            "nav_links": nav_links,
+            "can_use": can_use,
+            "has_role": access.has_role,
+            "may_enter_rates": may_enter_rates,
+        }
     )
 
 
@@ -45,6 +51,12 @@ def can_use(endpoint: str) -> bool:
     if rule is None or not current_user.is_authenticated:
         return bool(rule and rule.public)
     return rule.public or current_user.role in rule.roles
+
+
+def may_enter_rates() -> bool:
+    """Whether the current user may enter exchange rates (the rates page shows its form
+    to them only; the page itself is open to more roles)."""
+    return access.has_role(*RATE_KEEPERS)
 
 
 def nav_links() -> list[tuple[str, str]]:

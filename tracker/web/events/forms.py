@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from wtforms import (
     DateField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -53,14 +54,14 @@ class EventForm(KeyedForm):
 class SaleForm(KeyedForm):
     """The sale screen: one edition and condition, so many copies, one payment."""
 
-    item = SelectField("What", choices=[], validators=[DataRequired(message="Choose a book.")])
-    qty = copies_field("Copies")
+    item = RadioField("What", choices=[], validators=[DataRequired(message="Choose a book.")])
+    qty = copies_field("Copies", default=1)
     price = StringField(
         "Price per copy",
         validators=[Optional(), Length(max=20)],
         description="Leave empty for the usual price.",
     )
-    payment = SelectField(
+    payment = RadioField(
         "Paid by",
         choices=choices((m.value, m.label) for m in PaymentMethod),
         default=PaymentMethod.CASH.value,

@@ -15,7 +15,7 @@ from flask import (
 )
 
 from tracker.db import db
-from tracker.domain.accounts import SECTION_RUNNERS, Role
+from tracker.domain.accounts import RATE_KEEPERS, SECTION_RUNNERS, Role
 from tracker.domain.errors import DomainError
 from tracker.domain.money import from_minor, plain
 from tracker.models import ExchangeRate, Remittance, Section
@@ -275,7 +275,7 @@ def rates():
     currency = current_app.config["PUBLISHER_CURRENCY"]
     form = RateForm()
     response = None
-    if form.is_submitted() and not has_role(Role.ADMIN):
+    if form.is_submitted() and not has_role(*RATE_KEEPERS):
         abort(403)
     response = submit(
         form,

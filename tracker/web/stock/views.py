@@ -54,7 +54,7 @@ def location(code: str):
         location=place,
         balances=location_balances(db.session, place.id),
         moves=page.rows,
-        next_before=page.older["before"] if page.older else None,
+        older=page.older,
     )
 
 
