@@ -56,6 +56,35 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         option.numprocesses = "auto"
 
 
+def _engine_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("database") if callspec else None
+
+
+def _slow_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    def fast(item: pytest.Item) -> tuple[bool, bool]:
+        return (item.get_closest_marker("slow") is None, item.get_closest_marker("browser") is None)
+
+    return sorted(items, key=fast)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long tests (the crawler, the wheel, Chromium) first within each engine's run of
+    tests, so that the parallel workers start them early rather than one worker ending
+    the run alone with them. Runs after pytest grouped the tests by engine, whose order
+    it keeps (each engine's databases are made once per worker)."""
+    runs: list[list[pytest.Item]] = []
+    engine: str | None = None
+    for item in items:
+        item_engine = _engine_of(item)
+        if not runs or (item_engine is not None and item_engine != engine):
+            runs.append([])
+            engine = item_engine if item_engine is not None else engine
+        runs[-1].append(item)
+    items[:] = [item for run in runs for item in _slow_first(run)]
+
+
 @dataclass
 class TestDatabase:
     """A migrated database of one engine, and a way to make more like it."""

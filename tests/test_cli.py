@@ -79,6 +79,7 @@ def _fingerprint(app) -> list:
     return [tuple(str(v) for v in row) for row in rows]
 
 
+@pytest.mark.slow
 def test_demo_loads_once_the_same_every_time_and_passes_the_check(app, demo_app):
     """Loaded into the empty test database (rolled back afterwards), the demo is move for
     move the one loaded before into another database; it prints accounts that log in; a

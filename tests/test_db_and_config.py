@@ -91,6 +91,7 @@ def test_the_default_config_makes_a_secret_key_once_and_keeps_it(tmp_path):
         app.extensions["tracker.db"].engine.dispose()
 
 
+@pytest.mark.slow
 def test_processes_starting_at_once_use_one_secret_key(tmp_path):
     """Each process makes its key when it finds none; the file must end up holding the
     key that every one of them uses, and be complete whenever anyone reads it."""

@@ -98,6 +98,7 @@ def test_downgrade_to_base_and_up_again(database):
     assert _differences(url) == []
 
 
+@pytest.mark.slow
 def test_each_revision_goes_down_and_up(database):
     url = database.fresh(migrated=False)
     script = ScriptDirectory.from_config(migrate.alembic_config(url))

@@ -133,11 +133,29 @@ def test_the_wheel_installs_a_tracker_that_migrates_loads_the_demo_and_serves(tm
     assert sorted(expected - shipped) == []
     assert not [n for n in shipped if n.startswith(("tests/", "bench/", "instance", "docs/"))]
 
-    # A new virtual environment, the wheel and its dependencies.
+    # A new virtual environment, the wheel and its dependencies, installed by this
+    # environment's pip (the new one needs none of its own) without compiling them to
+    # bytecode first (Python does that as it imports): the same files, in half the time.
     venv = tmp_path / "venv"
-    _ok(_run([sys.executable, "-m", "venv", venv], env=_environment()))
+    _ok(_run([sys.executable, "-m", "venv", "--without-pip", venv], env=_environment()))
     python = venv / "bin" / "python"
-    _ok(_run([python, "-m", "pip", "install", "-q", wheel], env=_environment(), timeout=600))
+    _ok(
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "--python",
+                python,
+                "install",
+                "-q",
+                "--no-compile",
+                wheel,
+            ],
+            env=_environment(),
+            timeout=600,
+        )
+    )
     installed = time.monotonic()
 
     # Run from an empty directory: the instance folder is this directory's instance/.

@@ -15,6 +15,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import pytest
+
 from tracker.domain.accounts import Role
 from tracker.web.access import public
 
@@ -115,6 +117,7 @@ def test_gunicorn_refuses_a_worker_timeout_the_database_could_outlast(tmp_path):
     assert unlimited.returncode != 0 and "no limit" in unlimited.stderr
 
 
+@pytest.mark.slow
 def test_gunicorn_logs_each_request_with_its_id(database, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

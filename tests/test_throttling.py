@@ -63,6 +63,7 @@ def _worker(url: str, prefix: str, email: str, attempts: int) -> list[int]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_two_processes_share_one_limit(database):
     redis = _redis()
     from config import TestConfig

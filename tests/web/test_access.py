@@ -309,6 +309,7 @@ def _status(client, method: str, url: str, **kwargs) -> int:
         return response.status_code
 
 
+@pytest.mark.slow
 def test_route_role_matrix(app, clients, ctx):
     failures = []
     for _endpoint, expect in expectations(ctx).items():
