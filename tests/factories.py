@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +22,8 @@ ISBN_EN = "9781913026868"
 ISBN_ES = "9781913026875"
 PASSWORD = "a long enough test password"
 _count = {"n": 0}
+# When ``World.stocked`` puts its copies in place: before anything a test dates.
+STOCKED_AT = datetime(2020, 1, 6, 9, tzinfo=UTC)
 
 
 def make_user(
@@ -134,8 +137,12 @@ class World:
             to_condition=to_condition,
         )
 
-    def post(self, kind: str, qty: int, src: str, dst: str, **kw: object) -> Document:
-        return post_document(self.session, kind, [self.line(kind, qty, src, dst, **kw)])
+    def post(
+        self, kind: str, qty: int, src: str, dst: str, at: datetime | None = None, **kw: object
+    ) -> Document:
+        return post_document(
+            self.session, kind, [self.line(kind, qty, src, dst, **kw)], occurred_at=at
+        )
 
     def stock(
         self, code: str, *, edition: Edition | None = None, condition: str = Condition.UNSIGNED
@@ -144,12 +151,15 @@ class World:
             self.session, self.loc(code).id, (edition or self.edition).id, condition
         )
 
-    def stocked(self, copies: int = 100, store: str = "GB-STORE") -> World:
-        """Print ``copies`` into the warehouse and put them in ``store`` (via transit)."""
+    def stocked(
+        self, copies: int = 100, store: str = "GB-STORE", at: datetime | None = STOCKED_AT
+    ) -> World:
+        """Print ``copies`` into the warehouse and put them in ``store`` (via transit),
+        long ago (``at``): whatever a test dates in the past finds them there."""
         section = store.split("-")[0]
-        self.post("print_run", copies, "PRINTER", "WH")
-        self.post("dispatch", copies, "WH", f"{section}-TRANSIT")
-        self.post("receipt", copies, f"{section}-TRANSIT", store)
+        self.post("print_run", copies, "PRINTER", "WH", at=at)
+        self.post("dispatch", copies, "WH", f"{section}-TRANSIT", at=at)
+        self.post("receipt", copies, f"{section}-TRANSIT", store, at=at)
         return self
 
 

@@ -822,7 +822,8 @@ class _Demo:
                 qty=qty,
                 author_ids=[self.authors[n] for n in names],
                 dedications=self.rng.sample(DEDICATIONS, 3),
-                when=spec.start + timedelta(hours=spec.hours - 1),
+                # As the doors open: the signed copies are on the table before they sell.
+                when=spec.start,
             )
 
     def sell_at(self, event: Event, spec: DemoEvent, treasurer: User | None) -> None:
@@ -849,7 +850,7 @@ class _Demo:
                 ],
                 payment_method=self.rng.choice(PAYMENTS),
                 buyer_name=self.rng.choice(BUYERS),
-                when=spec.start + timedelta(minutes=int(minutes * i / len(queue)) - 1),
+                when=spec.start + timedelta(minutes=1 + int((minutes - 2) * i / len(queue))),
             )
 
     def do_remit(self, at: datetime, remittance: tuple) -> None:

@@ -4,6 +4,8 @@ Each message says what is wrong and where, in words a treasurer understands; vie
 them into a flashed message or a 4xx page, the CLI into one line on stderr.
 """
 
+from datetime import datetime
+
 
 class DomainError(Exception):
     """A rule of the tracker refused an action; nothing was written."""
@@ -45,6 +47,51 @@ class InsufficientStock(DomainError):
             f"Not enough stock at {location}: {edition}, {condition}: "
             f"{there} {copies} there, {asked} asked."
         )
+
+
+class NotThereThen(DomainError):
+    """A posting dated in the past would take copies from a place that, replayed in the
+    order things happened, did not hold them at that moment."""
+
+    status_code = 409
+
+    def __init__(
+        self,
+        *,
+        location: str,
+        edition: str,
+        condition: str,
+        there: int,
+        on: datetime,
+        arrived: int | None = None,
+        arrived_on: datetime | None = None,
+    ):
+        self.location = location
+        self.edition = edition
+        self.condition = condition
+        self.there = there
+        self.on = on
+        self.arrived = arrived
+        self.arrived_on = arrived_on
+        copies = "copy" if there == 1 else "copies"
+        were = "was" if there == 1 else "were"
+        message = (
+            f"Only {there} {condition} {copies} of {edition} {were} at {location} on {on:%d %b %Y}"
+        )
+        if arrived and arrived_on is not None:
+            message += (
+                f"; {arrived} arrived there on {arrived_on:%d %b %Y}. Date it on or after "
+                f"{arrived_on:%d %b %Y %H:%M}, or first record where the copies came from."
+            )
+        else:
+            message += "."
+        super().__init__(message)
+
+
+class PeriodClosed(DomainError):
+    """A document dated into a month whose books are closed."""
+
+    status_code = 409
 
 
 class AlreadyReversed(DomainError):

@@ -27,3 +27,10 @@ class PaymentMethod(Words):
     CARD = "card"
     BANK_TRANSFER = "bank_transfer"
     OTHER = "other"
+
+
+class TallyKind(Words):
+    """What a paper tally, typed in afterwards, counted."""
+
+    SALES = "sales"
+    SIGNINGS = "signings"

@@ -29,6 +29,24 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
+def day_end(day: date) -> datetime:
+    """The last second (UTC) of a day: when something dated by its day only happened.
+    Whatever else happened that day (the copies brought to the table, the receipt the
+    same day) comes first, so a tally typed in by its day never finds the table empty."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+
+
+def month_of(moment: date | datetime) -> date:
+    """The first day of the month (UTC) a day or moment falls in."""
+    day = moment.astimezone(UTC).date() if isinstance(moment, datetime) else moment
+    return day.replace(day=1)
+
+
+def month_ended(month: date, today: date) -> bool:
+    """Whether a month (its first day) is over: only a month that is over can be closed."""
+    return month_of(today) > month_of(month)
+
+
 @dataclass(frozen=True)
 class Period:
     """Whole weeks: from a Monday to a Sunday."""

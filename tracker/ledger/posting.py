@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from tracker import audit
-from tracker.db import dialect_insert, rowcount, table_of, utcnow
+from tracker.db import UTCDateTime, dialect_insert, table_of, utcnow
 from tracker.domain.errors import AlreadyReversed, InsufficientStock, InvalidMove, NotFound
 from tracker.domain.periods import week_of
 from tracker.domain.stock import (
@@ -43,6 +43,7 @@ from tracker.domain.stock import (
     quantity_problem,
     rule_problem,
 )
+from tracker.ledger import past
 from tracker.models import Balance, Document, Edition, Location, Move, WeeklyFlow
 
 _T = TypeVar("_T")
@@ -141,6 +142,12 @@ def reverse(
     is closed: the copies go where the table's leftovers went).
     """
     moves = _reversible(session, list(dict.fromkeys(move_ids)), back_to)
+    latest = max(move.occurred_at for move in moves)
+    if occurred_at is not None and occurred_at < latest:
+        raise InvalidMove(
+            f"A correction cannot be dated before what it corrects: {occurred_at:%d %b %Y %H:%M} "
+            f"is before {latest:%d %b %Y %H:%M}."
+        )
     legs = [
         _Leg(
             kind=MoveKind.REVERSAL,
@@ -306,15 +313,25 @@ def _apply(
 ) -> list[int]:
     now = utcnow()
     when = occurred_at or now
+    if when > now:
+        raise InvalidMove(
+            f"{when:%d %b %Y %H:%M} is in the future: moves are dated when they happened."
+        )
     with session.begin_nested() if savepoint else contextlib.nullcontext():
         # The document is written inside the savepoint: a refused posting leaves none.
         if document.id is None:
+            document.occurred_at = when
             session.add(document)
             session.flush()
+        past.refuse_closed(
+            session,
+            {leg.source.section_id for leg in legs} | {leg.target.section_id for leg in legs},
+            when,
+        )
         # Balances first, then the weekly roll-up, each in key order: every posting
         # takes its row locks in the same global order, so none waits for another in a
         # cycle.
-        _change_balances(session, legs)
+        _change_balances(session, legs, when)
         flows = _flows(legs, when)
         if flows:
             session.execute(
@@ -329,7 +346,7 @@ def _apply(
         return ids
 
 
-def _change_balances(session: Session, legs: list[_Leg]) -> None:
+def _change_balances(session: Session, legs: list[_Leg], when: datetime) -> None:
     """Each balance the legs change, once, in key order: taken from where copies must
     be (refused when short), added to elsewhere."""
     deltas: dict[tuple[int, int, str], int] = defaultdict(int)
@@ -347,9 +364,9 @@ def _change_balances(session: Session, legs: list[_Leg]) -> None:
             continue
         location = locations[key[0]]
         if delta < 0 and not location.is_source:
-            _take(session, key, -delta, location, editions[key[1]])
+            _take(session, key, -delta, location, editions[key[1]], when)
         else:
-            _add(session, key, delta, is_source=location.is_source)
+            _add(session, key, delta, is_source=location.is_source, when=when)
 
 
 def _write_moves(
@@ -455,11 +472,25 @@ _KEY = (
     & (_balances.c.edition_id == bindparam("b_edition"))
     & (_balances.c.condition == bindparam("b_condition"))
 )
-# Built once: constructing these per posting costs more than running them.
+_WHEN = bindparam("b_when", type_=UTCDateTime())
+
+
+def _latest(column, when):
+    """The later of a balance's latest move and ``when``."""
+    return case((column.is_(None) | (column < when), when), else_=column)
+
+
+# Built once: constructing these per posting costs more than running them. RETURNING
+# gives what is left and when the balance last moved before this posting (or this
+# posting's moment, if that is later).
 _TAKE = (
     update(_balances)
     .where(_KEY, _balances.c.qty >= bindparam("b_qty"))
-    .values(qty=_balances.c.qty - bindparam("b_qty"))
+    .values(
+        qty=_balances.c.qty - bindparam("b_qty"),
+        last_moved_at=_latest(_balances.c.last_moved_at, _WHEN),
+    )
+    .returning(_balances.c.qty, _balances.c.last_moved_at)
 )
 _READ = select(_balances.c.qty).where(_KEY)
 
@@ -470,7 +501,10 @@ def _upsert(dialect: str):
     statement = dialect_insert(dialect, _balances)
     return statement.on_conflict_do_update(
         index_elements=[_balances.c.location_id, _balances.c.edition_id, _balances.c.condition],
-        set_={"qty": _balances.c.qty + statement.excluded.qty},
+        set_={
+            "qty": _balances.c.qty + statement.excluded.qty,
+            "last_moved_at": _latest(_balances.c.last_moved_at, statement.excluded.last_moved_at),
+        },
     )
 
 
@@ -493,11 +527,16 @@ def _upsert_flow(dialect: str):
 
 
 def _take(
-    session: Session, key: tuple[int, int, str], qty: int, location: Location, edition: Edition
+    session: Session,
+    key: tuple[int, int, str],
+    qty: int,
+    location: Location,
+    edition: Edition,
+    when: datetime,
 ) -> None:
     params = {"b_location": key[0], "b_edition": key[1], "b_condition": key[2]}
-    result = session.execute(_TAKE, {**params, "b_qty": qty})
-    if rowcount(result) != 1:
+    row = session.execute(_TAKE, {**params, "b_qty": qty, "b_when": when}).first()
+    if row is None:
         there = session.scalar(_READ, params) or 0
         raise InsufficientStock(
             location=location.label,
@@ -506,9 +545,24 @@ def _take(
             there=there,
             asked=qty,
         )
+    left: int = row[0]
+    last_moved_at: datetime | None = row[1]
+    if last_moved_at is not None and last_moved_at > when:
+        # Dated before the balance's latest move: the later moments must stay whole.
+        past.check_taken(
+            session,
+            key,
+            left=left,
+            taken=qty,
+            when=when,
+            location=location.label,
+            edition=edition_label(edition),
+        )
 
 
-def _add(session: Session, key: tuple[int, int, str], qty: int, *, is_source: bool) -> None:
+def _add(
+    session: Session, key: tuple[int, int, str], qty: int, *, is_source: bool, when: datetime
+) -> None:
     """Add ``qty`` (negative only for sources) to a balance, creating it if needed."""
     session.execute(
         _upsert(session.get_bind().dialect.name),
@@ -518,5 +572,6 @@ def _add(session: Session, key: tuple[int, int, str], qty: int, *, is_source: bo
             "condition": key[2],
             "qty": qty,
             "is_source": is_source,
+            "last_moved_at": when,
         },
     )

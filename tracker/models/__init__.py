@@ -24,9 +24,10 @@ from tracker.models.events import (
     SaleTally,
     SectionPrice,
     Signing,
+    Tally,
     signing_authors,
 )
-from tracker.models.places import Country, Location, Section
+from tracker.models.places import ClosedMonth, Country, Location, Section
 from tracker.models.settings import Settings
 from tracker.models.stock import Balance, Document, Move, WeeklyFlow
 from tracker.models.triggers import APPEND_ONLY, attach
@@ -43,6 +44,7 @@ __all__ = [
     "AuditLink",
     "Author",
     "Balance",
+    "ClosedMonth",
     "Country",
     "Dedication",
     "Document",
@@ -65,6 +67,7 @@ __all__ = [
     "Signing",
     "Stocktake",
     "StocktakeLine",
+    "Tally",
     "Title",
     "Transfer",
     "User",

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, DecimalText, MinorUnits, UTCDateTime, sql_in
-from tracker.domain.events import EventKind, EventStatus, PaymentMethod
+from tracker.domain.events import EventKind, EventStatus, PaymentMethod, TallyKind
 from tracker.domain.stock import Condition
 from tracker.models.accounts import User
 from tracker.models.catalogue import Author, Edition
@@ -74,6 +74,31 @@ class Event(Base):
         return f"<Event {self.id} {self.name!r}>"
 
 
+class Tally(Base):
+    """A paper tally typed in after the fact: what a table or a store sold (or what the
+    authors signed) at one go, by edition, condition and payment. It is one document;
+    the sales or signings it stands for point at it, and their moves are dated when it
+    happened."""
+
+    __tablename__ = "tallies"
+    __table_args__ = (CheckConstraint(f"kind IN {sql_in(TallyKind)}", "kind_known"),)
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+
+    document: Mapped[Document] = relationship()
+    section: Mapped[Section] = relationship()
+    location: Mapped[Location] = relationship()
+    event: Mapped[Event | None] = relationship()
+
+    @property
+    def id(self) -> int:
+        return self.document_id
+
+
 class Sale(Base):
     """Copies sold to readers at one go: who paid what, how. A void is a reversal."""
 
@@ -100,6 +125,8 @@ class Sale(Base):
     currency: Mapped[str] = mapped_column(String(3))
     # When the copies changed hands (a sale recorded later says when it happened).
     sold_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The paper tally it was typed in with, if any.
+    tally_id: Mapped[int | None] = mapped_column(ForeignKey("tallies.document_id"), index=True)
 
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str | None] = mapped_column(Text)
@@ -191,6 +218,8 @@ class Signing(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"))
     qty: Mapped[int] = mapped_column(Integer)
+    # The signing tally it was typed in with, if any.
+    tally_id: Mapped[int | None] = mapped_column(ForeignKey("tallies.document_id"), index=True)
 
     document: Mapped[Document] = relationship()
     event: Mapped[Event] = relationship()

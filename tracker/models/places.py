@@ -9,10 +9,12 @@ differences. Every other location, virtual or not, never holds fewer than zero c
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, true
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, sql_in
+from tracker.db import Base, UTCDateTime, sql_in
 from tracker.domain.places import (
     PHYSICAL_KINDS,
     SOURCE_KINDS,
@@ -129,3 +131,19 @@ class Location(Base):
 
     def __repr__(self) -> str:
         return f"<Location {self.code}>"
+
+
+class ClosedMonth(Base):
+    """A calendar month of a section whose books are closed (its statement settled):
+    nothing may be dated into it until an admin reopens it. Closing and reopening are
+    in the audit trail (the row made, the row removed)."""
+
+    __tablename__ = "closed_months"
+
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), primary_key=True)
+    # The month's first day.
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    section: Mapped[Section] = relationship()

@@ -22,6 +22,7 @@ class Settings(Base):
             "alert_weeks_of_cover IS NULL OR alert_weeks_of_cover >= 0", "alert_weeks_ok"
         ),
         CheckConstraint("alert_copies IS NULL OR alert_copies >= 0", "alert_copies_ok"),
+        CheckConstraint("backdate_days IS NULL OR backdate_days >= 1", "backdate_days_ok"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -29,3 +30,6 @@ class Settings(Base):
     # hand, than these (a section may have its own); empty: no such alert.
     alert_weeks_of_cover: Mapped[int | None] = mapped_column(Integer)
     alert_copies: Mapped[int | None] = mapped_column(Integer)
+    # How far back a document may be dated when it is typed in (days); empty: no limit
+    # but the closed months.
+    backdate_days: Mapped[int | None] = mapped_column(Integer)

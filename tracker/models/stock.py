@@ -45,6 +45,9 @@ class Document(Base):
     kind: Mapped[str] = mapped_column(String(32), index=True)
     reference: Mapped[str | None] = mapped_column(String(120))
     note: Mapped[str | None] = mapped_column(Text)
+    # When it happened (typed, or now): its moves carry the same moment. Recorded is
+    # ``created_at``.
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The one-time key of the form that made it: a form sent twice makes one document.
@@ -153,6 +156,9 @@ class Balance(Base):
     condition: Mapped[str] = mapped_column(String(8), primary_key=True)
     qty: Mapped[int] = mapped_column(Integer)
     is_source: Mapped[bool] = mapped_column(Boolean)
+    # When the latest move in or out of it happened. A posting dated at or after it
+    # changes only the present; one dated before it must also keep the past whole.
+    last_moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     location: Mapped[Location] = relationship()
     edition: Mapped[Edition] = relationship()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from tracker.db import dialect_insert, utcnow
 from tracker.domain.accounts import Actor, actor_id
 from tracker.domain.errors import DomainError
+from tracker.domain.periods import day_end
 from tracker.domain.text import clean
 from tracker.domain.values import check_day
-from tracker.models import Document
+from tracker.models import Document, Settings
 
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 
@@ -67,17 +68,20 @@ def start(
     key: str | None = None,
     reference: str | None = None,
     note: str | None = None,
+    occurred_at: datetime | None = None,
 ) -> Document:
     """A new document row, written now. With a key, the row is inserted only if no
     document has the key yet (``ON CONFLICT DO NOTHING``: a second form with the same
     key waits for the first one's transaction, then finds its document)."""
     valid_key(key)
+    now = utcnow()
     values = {
         "kind": kind,
         "reference": clean(reference, "reference", 120),
         "note": clean(note, "note", multiline=True),
         "created_by_id": actor_id(actor),
-        "created_at": utcnow(),
+        "occurred_at": occurred_at or now,
+        "created_at": now,
         "submission_key": key,
     }
     if key is None:
@@ -109,9 +113,13 @@ def _insert_once(dialect: str):
     )
 
 
-def occurred_at(when: date | datetime | None) -> datetime:
+def occurred_at(session: Session, when: date | datetime | None) -> datetime:
     """When something happened, as people date it: a moment (made aware, UTC), or a day
-    (now if it is today, else midday UTC that day). Never in the future."""
+    (now if it is today, else the last second of that day, UTC). Never in the future,
+    nor further back than the limit an admin set (``Settings.backdate_days``).
+
+    Closed months are refused where the sections are known: by the ledger for what
+    moves copies, by the services for the rest (``tracker.ledger.past``)."""
     now = utcnow()
     if when is None:
         return now
@@ -120,9 +128,24 @@ def occurred_at(when: date | datetime | None) -> datetime:
         moment = when if when.tzinfo else when.replace(tzinfo=UTC)
         if moment > now:
             raise DomainError(f"{moment:%d %b %Y %H:%M} is in the future.")
-        return moment
-    if when == now.date():
-        return now
-    if when > now.date():
+    elif when > now.date():
         raise DomainError(f"{when:%d %b %Y} is in the future.")
-    return datetime.combine(when, time(12), UTC)
+    elif when == now.date():
+        return now
+    else:
+        moment = day_end(when)
+    if moment.date() < now.date():
+        _within_limit(session, moment, now)
+    return moment
+
+
+def _within_limit(session: Session, moment: datetime, now: datetime) -> None:
+    days = session.scalar(select(Settings.backdate_days).where(Settings.id == 1))
+    if days is None:
+        return
+    earliest = (now - timedelta(days=days)).date()
+    if moment.date() < earliest:
+        raise DomainError(
+            f"{moment:%d %b %Y} is too far back: documents may be dated up to {days} days "
+            f"ago (from {earliest:%d %b %Y}). An admin can change the limit."
+        )

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,8 @@ from tracker.domain.events import EventKind, EventStatus
 from tracker.domain.places import LocationKind
 from tracker.domain.text import clean
 from tracker.domain.values import check_day
-from tracker.models import Event, Location, Section
+from tracker.ledger import past
+from tracker.models import Balance, Event, Location, Section
 from tracker.queries.stock import expected_stock
 from tracker.services import atomic, change_once, documents
 from tracker.services.movements import Copies, transfer
@@ -172,11 +173,21 @@ def close_event(
     """Bring what is left on the table back to the store, in one step, and stop sales."""
     may_run(actor)
     event = get_event(session, actor, event_id)
+    at = documents.occurred_at(session, when)
+    past.refuse_closed(session, [event.section_id], at)
+    last = session.scalar(
+        select(func.max(Balance.last_moved_at)).where(Balance.location_id == event.location_id)
+    )
+    if last is not None and at < last:
+        raise DomainError(
+            f"Copies moved at {event.name}'s table until {last:%d %b %Y %H:%M}: it cannot have "
+            "closed before that."
+        )
     closed = change_once(
         session,
         event,
         Event.status == EventStatus.OPEN,
-        {"status": EventStatus.CLOSED.value, "closed_at": documents.occurred_at(when)},
+        {"status": EventStatus.CLOSED.value, "closed_at": at},
         "closed",
     )
     if not closed:
@@ -196,7 +207,7 @@ def close_event(
             to_location_id=store_of(event.section).id,
             lines=left,
             note=f"Leftovers from {event.name}",
-            when=when,
+            when=at,
         )
     event.location.active = False
     session.flush()

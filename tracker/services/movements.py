@@ -16,7 +16,7 @@ from tracker.domain.errors import DomainError
 from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, MoveKind, check_quantity
 from tracker.domain.text import clean
-from tracker.ledger import MoveLine
+from tracker.ledger import MoveLine, past
 from tracker.models import (
     Balance,
     Document,
@@ -66,8 +66,10 @@ def record_print_run(
         raise DomainError("Give the delivery's reference: the print run or invoice number.")
     if session.get(Edition, edition_id) is None:
         raise DomainError(f"There is no edition {edition_id}.")
-    at = documents.occurred_at(when)
-    document = documents.start(session, actor, "print_run", key=key, reference=reference, note=note)
+    at = documents.occurred_at(session, when)
+    document = documents.start(
+        session, actor, "print_run", key=key, reference=reference, note=note, occurred_at=at
+    )
     ledger.post(
         session,
         document,
@@ -111,8 +113,8 @@ def transfer(
         raise DomainError("Choose two different places: copies cannot go where they are.")
     if source.section_id != target.section_id and not is_staff(actor):
         raise DomainError("Only distribution staff move copies from one section to another.")
-    at = documents.occurred_at(when)
-    document = documents.start(session, actor, "transfer", key=key, note=note)
+    at = documents.occurred_at(session, when)
+    document = documents.start(session, actor, "transfer", key=key, note=note, occurred_at=at)
     record = Transfer(document_id=document.id, from_location_id=source.id, to_location_id=target.id)
     session.add(record)
     session.flush()
@@ -151,8 +153,8 @@ def write_off(
         raise DomainError(f"Say why the copies are written off ({known}).") from None
     if why in (WriteOffReason.DAMAGED, WriteOffReason.LOST) and not (note or "").strip():
         raise DomainError(f"Copies written off as {why.label} need a note saying what happened.")
-    at = documents.occurred_at(when)
-    document = documents.start(session, actor, "write_off", key=key, note=note)
+    at = documents.occurred_at(session, when)
+    document = documents.start(session, actor, "write_off", key=key, note=note, occurred_at=at)
     record = WriteOff(document_id=document.id, location_id=place.id, reason=why.value)
     session.add(record)
     session.flush()
@@ -244,12 +246,22 @@ def stocktake(
     key: str | None = None,
     when: date | datetime | None = None,
 ) -> Stocktake:
-    """Book a count of a location. The expected figures are the ledger's at booking
-    time; each difference becomes a move from or to stocktake differences, explained by
+    """Book a count of a location. The expected figures are the ledger's at the moment
+    it was counted; each difference becomes a move from or to stocktake differences, explained by
     ``reason``."""
     place = physical_place(session, actor, location_id, "count")
     _check_counts(session, counts)
+    at = documents.occurred_at(session, when)
     expected = _locked_stock(session, place)
+    if any(
+        row is not None and row > at
+        for row in session.scalars(
+            select(Balance.last_moved_at).where(Balance.location_id == place.id)
+        )
+    ):
+        # Counted earlier than the place's latest moves: the count is against what the
+        # ledger held then.
+        expected = past.holdings_at(session, place.id, at)
     reason = clean(reason, "reason for the difference", 2000, multiline=True)
     moves = _difference_moves(
         counts,
@@ -260,8 +272,7 @@ def stocktake(
     )
     if moves and not reason:
         raise DomainError("The count differs from the ledger: give a reason for the difference.")
-    at = documents.occurred_at(when)
-    document = documents.start(session, actor, "stocktake", key=key, note=note)
+    document = documents.start(session, actor, "stocktake", key=key, note=note, occurred_at=at)
     record = Stocktake(document_id=document.id, location_id=place.id, blind=blind, reason=reason)
     for count in counts:
         record.lines.append(

@@ -111,7 +111,7 @@ def receive(
     at = received_at(
         shipment.id,
         shipment.dispatched_at,
-        documents.occurred_at(when),
+        documents.occurred_at(session, when),
         day_only=not isinstance(when, datetime),
     )
     by_id = {line.id: line for line in shipment.lines}
@@ -124,7 +124,7 @@ def receive(
             raise DomainError(f"Line {entry.line_id} is not on shipment #{shipment.id}.")
         reasons[entry.line_id] = _check_entry(line, entry)
         moves += _moves(shipment, line, entry, written_off.id, reasons[entry.line_id])
-    document = documents.start(session, actor, "receipt", key=key, note=note)
+    document = documents.start(session, actor, "receipt", key=key, note=note, occurred_at=at)
     receipt = Receipt(document_id=document.id, shipment_id=shipment.id, received_at=at)
     session.add(receipt)
     for entry in counted:

@@ -14,6 +14,7 @@ from tracker.domain.errors import DomainError, NotFound
 from tracker.domain.events import PaymentMethod
 from tracker.domain.money import check_currency, format_money, to_minor
 from tracker.domain.values import check_day
+from tracker.ledger import past
 from tracker.models import Remittance
 from tracker.services import atomic, change_once, documents
 from tracker.services.places import get_section
@@ -53,11 +54,11 @@ def record_remittance(
         raise DomainError("Choose how the money was sent.") from None
     if sent_on is None:
         raise DomainError("Give the date the money was sent.")
-    if sent_on > date.today():
-        raise DomainError(f"{sent_on:%d %b %Y} is in the future.")
     check_day(sent_on, "The day the money was sent")
+    at = documents.occurred_at(session, sent_on)
+    past.refuse_closed(session, [section.id], at)
     document = documents.start(
-        session, actor, "remittance", key=key, reference=reference, note=note
+        session, actor, "remittance", key=key, reference=reference, note=note, occurred_at=at
     )
     remittance = Remittance(
         document_id=document.id,

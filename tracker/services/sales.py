@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from tracker import ledger
-from tracker.db import dialect_insert, table_of, utcnow
+from tracker.db import dialect_insert, table_of
 from tracker.domain.accounts import Actor, actor_id, require_section
 from tracker.domain.errors import DomainError, NotFound
 from tracker.domain.events import PaymentMethod
@@ -141,14 +141,14 @@ def sell(
     may_run(actor)
     # The document first: a sale sent twice finds its key taken before anything else is
     # checked or counted (and whatever fails after it rolls it back with the rest).
-    document = documents.start(session, actor, "sale", key=key)
+    at = documents.occurred_at(session, when)
+    document = documents.start(session, actor, "sale", key=key, occurred_at=at)
     place, event = selling_place(session, actor, location_id)
     section = place.section
     assert section is not None
     if currency is not None and check_currency(currency) != section.currency:
         raise DomainError(f"Sales of {section.name} are in {section.currency}, not {currency}.")
     method = _payment(payment_method)
-    at = documents.occurred_at(when)
     sale = Sale(
         document_id=document.id,
         section_id=section.id,
@@ -254,10 +254,24 @@ def _tally_upsert(dialect: str):
 
 
 @atomic
-def void_sale(session: Session, actor: Actor | None, sale_id: int, reason: str | None) -> Sale:
-    """Undo a sale with reversing moves (never a deletion): the copies go back."""
+def void_sale(
+    session: Session,
+    actor: Actor | None,
+    sale_id: int,
+    reason: str | None,
+    *,
+    when: date | datetime | None = None,
+) -> Sale:
+    """Undo a sale with reversing moves (never a deletion): the copies go back, dated
+    when it was undone (never before the sale)."""
     may_run(actor)
     sale = get_sale(session, actor, sale_id)
+    at = documents.occurred_at(session, when)
+    if at < sale.sold_at:
+        raise DomainError(
+            f"Sale #{sale.id} was made on {sale.sold_at:%d %b %Y %H:%M}: it cannot have been "
+            "voided before that."
+        )
     reason = clean(reason, "reason", 500, multiline=True)
     if not reason:
         raise DomainError("Say why the sale is voided.")
@@ -265,20 +279,23 @@ def void_sale(session: Session, actor: Actor | None, sale_id: int, reason: str |
         session,
         sale,
         Sale.voided_at.is_(None),
-        {"voided_at": utcnow(), "void_reason": reason, "voided_by_id": actor_id(actor)},
+        {"voided_at": at, "void_reason": reason, "voided_by_id": actor_id(actor)},
         "voided",
         audited=False,  # the reversal's audit entry says it, with the moves
     )
     if not voided:
         raise AlreadyVoided(f"Sale #{sale.id} was already voided.")
     moves = session.scalars(select(Move.id).where(Move.document_id == sale.id)).all()
-    document = documents.start(session, actor, "void", note=f"Void of sale #{sale.id}: {reason}")
+    document = documents.start(
+        session, actor, "void", note=f"Void of sale #{sale.id}: {reason}", occurred_at=at
+    )
     back_to = void_returns_to(sale)
     ledger.reverse(
         session,
         list(moves),
         document,
         created_by_id=actor_id(actor),
+        occurred_at=at,
         note=reason,
         details={"void": {"sale": sale.id, "reason": reason, "back_to": back_to.code}},
         back_to=None if back_to.id == sale.location_id else back_to,

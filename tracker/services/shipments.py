@@ -282,7 +282,7 @@ def dispatch(
     """The copies leave: origin -> in transit. Nothing moves if the origin lacks any."""
     shipment = get(session, actor, shipment_id)
     _may_manage(actor, shipment.direction, "Only distribution staff dispatch this shipment.")
-    now = documents.occurred_at(when)
+    now = documents.occurred_at(session, when)
     transition(
         session,
         shipment,

@@ -57,13 +57,14 @@ def sign(
     names = _dedications(dedications, qty)
     if session.get(Edition, edition_id) is None:
         raise DomainError(f"There is no edition {edition_id}.")
-    at = documents.occurred_at(when)
+    at = documents.occurred_at(session, when)
     document = documents.start(
         session,
         actor,
         "signing",
         key=key,
         note=f"Signed by {' and '.join(a.name for a in authors)}",
+        occurred_at=at,
     )
     ledger.post(
         session,

@@ -1,0 +1,155 @@
+"""The past adds up: replayed in the order things happened, no place but a source ever
+holds fewer than zero copies, and nothing is dated into a closed month.
+
+A balance's *moment* is the end of a point in time: its balance after every move dated
+at that instant. A posting dated now (at or after the latest move of every balance it
+takes from) changes only the present, which the conditional ``UPDATE`` of the balance
+already guards. Only a posting dated before a balance's latest move
+(``balances.last_moved_at``) looks into the past, and only at that balance's moves
+dated after it: what it takes must not make any later moment negative. The balance's
+row is locked (updated) before that look, so a second posting at the same place waits
+and then sees the first one's moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from tracker.db import UTCDateTime, utcnow
+from tracker.domain.errors import NotThereThen, PeriodClosed
+from tracker.domain.periods import month_of
+from tracker.models import Balance, ClosedMonth, Move, Section
+
+Key = tuple[int, int, str]
+
+
+def _changes_after(key: Key, after: datetime):
+    """Net copies in (+) or out (-) of one balance at each moment after ``after``."""
+    location_id, edition_id, condition = key
+    moment = literal(after, UTCDateTime())
+    out = select(Move.occurred_at.label("at"), (-Move.qty).label("delta")).where(
+        Move.from_location_id == location_id,
+        Move.occurred_at > moment,
+        Move.edition_id == edition_id,
+        Move.from_condition == condition,
+    )
+    into = select(Move.occurred_at.label("at"), Move.qty.label("delta")).where(
+        Move.to_location_id == location_id,
+        Move.occurred_at > moment,
+        Move.edition_id == edition_id,
+        Move.to_condition == condition,
+    )
+    both = union_all(out, into).subquery()
+    return (
+        select(
+            both.c.at,
+            func.sum(both.c.delta),
+            func.sum(case((both.c.delta > 0, both.c.delta), else_=0)),
+        )
+        .group_by(both.c.at)
+        .order_by(both.c.at)
+    )
+
+
+def check_taken(
+    session: Session,
+    key: Key,
+    *,
+    left: int,
+    taken: int,
+    when: datetime,
+    location: str,
+    edition: str,
+) -> None:
+    """After ``taken`` copies were taken from a balance at ``when`` (leaving ``left``
+    now), refuse if some moment from ``when`` on would be short.
+
+    The balance at a moment is what it holds now less what moved in after that moment.
+    Walking the later moments from the newest back gives every one of them at the cost
+    of reading this balance's later moves (those of the days since ``when``).
+    """
+    found: list[Any] = list(session.execute(_changes_after(key, when)))
+    rows: list[tuple[datetime, int, int]] = [
+        (row[0], int(row[1]), int(row[2] or 0)) for row in found
+    ]
+    # levels[i]: the balance (with this posting) at rows[i]'s moment; before them all,
+    # at ``when`` itself.
+    levels = []
+    level = left
+    for _moment, net, _arrived in reversed(rows):
+        levels.append(level)
+        level -= net
+    at_when = level
+    levels.reverse()
+    moments = [(when, at_when, 0)] + [
+        (moment, levels[i], arrived) for i, (moment, _net, arrived) in enumerate(rows)
+    ]
+    short = [i for i, (_m, held, _a) in enumerate(moments) if held < 0]
+    if not short:
+        return
+    first, last = short[0], short[-1]
+    on, held, _ = moments[first]
+    recovered = moments[last + 1] if last + 1 < len(moments) else None
+    raise NotThereThen(
+        location=location,
+        edition=edition,
+        condition=key[2],
+        there=held + taken,
+        on=on,
+        arrived=recovered[2] if recovered else None,
+        arrived_on=recovered[0] if recovered else None,
+    )
+
+
+def holdings_at(session: Session, location_id: int, at: datetime) -> dict[tuple[int, str], int]:
+    """What a place held at a moment, by (edition, condition): its balances now, less
+    what moved in since, plus what moved out since."""
+    held = {
+        (row.edition_id, row.condition): row.qty
+        for row in session.execute(
+            select(Balance.edition_id, Balance.condition, Balance.qty).where(
+                Balance.location_id == location_id
+            )
+        )
+    }
+    moment = literal(at, UTCDateTime())
+    for edition_id, condition, qty in session.execute(
+        select(Move.edition_id, Move.to_condition, func.sum(Move.qty))
+        .where(Move.to_location_id == location_id, Move.occurred_at > moment)
+        .group_by(Move.edition_id, Move.to_condition)
+    ):
+        held[(edition_id, condition)] = held.get((edition_id, condition), 0) - int(qty)
+    for edition_id, condition, qty in session.execute(
+        select(Move.edition_id, Move.from_condition, func.sum(Move.qty))
+        .where(Move.from_location_id == location_id, Move.occurred_at > moment)
+        .group_by(Move.edition_id, Move.from_condition)
+    ):
+        held[(edition_id, condition)] = held.get((edition_id, condition), 0) + int(qty)
+    return held
+
+
+def refuse_closed(session: Session, section_ids: Iterable[int | None], when: datetime) -> None:
+    """Refuse a document dated into a closed month of any section it touches. Only a
+    month that is over can be closed, so a document dated this month never asks."""
+    if month_of(when) >= month_of(utcnow()):
+        return
+    ids = {i for i in section_ids if i is not None}
+    if not ids:
+        return
+    closed = session.scalar(
+        select(Section.name)
+        .join(ClosedMonth, ClosedMonth.section_id == Section.id)
+        .where(ClosedMonth.section_id.in_(ids), ClosedMonth.month == month_of(when))
+        .order_by(Section.name)
+        .limit(1)
+    )
+    if closed is not None:
+        raise PeriodClosed(
+            f"The books of {closed} for {when:%B %Y} are closed: nothing may be dated into "
+            "that month. An admin can reopen it."
+        )
