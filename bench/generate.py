@@ -126,6 +126,11 @@ class _Campaign:
     store: dict[int, Location] = field(default_factory=dict)
     customers: dict[int, Location] = field(default_factory=dict)
     written_off: dict[int, Location] = field(default_factory=dict)
+    # Shipments on their way: (day they arrive, section, shipment), received in order.
+    arrivals: list[tuple[date, Section, object]] = field(default_factory=list)
+    # Copies taken back from a table late one evening: in the store's stock from the
+    # next day's steps on.
+    returns: list[tuple[date, list[MoveLine]]] = field(default_factory=list)
 
     def find_places(self) -> None:
         """Each section's store, customers and written-off copies."""
@@ -171,7 +176,10 @@ def generate(
     campaign.find_places()
     postings = 0
     for day, _order, (what, section, *rest) in timeline:
-        if day > end or not STEPS[what](campaign, day, section, *rest):
+        if day > end:
+            continue
+        postings += _arrive(campaign, day)
+        if not STEPS[what](campaign, day, section, *rest):
             continue
         postings += 1
         if commit and postings % 25 == 0:
@@ -351,8 +359,22 @@ def _ship(c: _Campaign, day: date, section: Section, month: int, weeks: range) -
     # Every other section's last shipment is held up on the way (overdue).
     delayed = month == 11 and c.sections.index(section) % 2 == 1
     if arrives <= c.end and not delayed:
-        _receive(c, section, shipment, arrives)
+        c.arrivals.append((arrives, section, shipment))
     return True
+
+
+def _arrive(c: _Campaign, day: date) -> int:
+    """Receive, first thing on their day, the shipments that arrive by ``day``: their
+    copies are in the store from then, never before (the past must add up)."""
+    due = sorted((a for a in c.arrivals if a[0] <= day), key=lambda a: (a[0], a[2].id))
+    c.arrivals = [a for a in c.arrivals if a[0] > day]
+    for arrives, section, shipment in due:
+        _receive(c, section, shipment, arrives)
+    for _day, lines in [r for r in c.returns if r[0] <= day]:
+        for line in lines:
+            c.stock.put(line.to_location_id, line.edition_id, line.from_condition, line.qty)
+    c.returns = [r for r in c.returns if r[0] > day]
+    return len(due)
 
 
 def _shipment_lines(
@@ -374,7 +396,7 @@ def _receive(c: _Campaign, section: Section, shipment, arrives: date) -> None:
         None,
         shipment.id,
         [receipts_service.ReceiptInput(line.id, received=line.qty) for line in shipment.lines],
-        when=_at(arrives, c.rng, 11),
+        when=_at(arrives, c.rng, 8),
     )
     for line in shipment.lines:
         c.stock.put(c.store[section.id].id, line.edition_id, "unsigned", line.qty)
@@ -443,6 +465,10 @@ def _take_back(c: _Campaign, section: Section, table: int, day: date) -> None:
                 back.append(MoveLine("transfer", edition.id, qty, table, store, condition))
     if back and day + timedelta(days=1) <= c.end:
         c.post("transfer", back, day + timedelta(days=1), 21)
+        # Back in the store from that evening: nothing dated before may sell them.
+        for line in back:
+            c.stock.take(store, line.edition_id, line.from_condition, line.qty)
+        c.returns.append((day + timedelta(days=2), back))
     elif back:
         for line in back:  # the event is still on: the copies stay on its table
             c.stock.take(store, line.edition_id, line.from_condition, line.qty)
@@ -477,7 +503,7 @@ def _sell(
     c: _Campaign, place_id: int, section: Section, day: date, copies: list[float], signed: float
 ) -> None:
     """A batch of sales at a place, posted at the end of the day; about one sale in a
-    hundred is voided the next day."""
+    hundred is voided just after."""
     lines = _sales_lines(c, place_id, section, copies, signed)
     if not lines:
         return
@@ -486,7 +512,7 @@ def _sell(
     moves = c.session.scalars(select(Move.id).where(Move.document_id == document.id))
     voided = [m for m in moves if c.rng.random() < 0.01]
     if voided:
-        _void(c, voided, at + timedelta(hours=14))
+        _void(c, voided, at + timedelta(minutes=1))
 
 
 def _sales_lines(
@@ -548,4 +574,5 @@ def _one_move(
     qty = c.stock.take(source_id, edition.id, "unsigned", wanted)
     if qty:
         c.stock.put(target_id, edition.id, "unsigned", qty)
-        c.post(kind, [MoveLine(kind, edition.id, qty, source_id, target_id)], day)
+        # After the day's sales, which it must not take copies from.
+        c.post(kind, [MoveLine(kind, edition.id, qty, source_id, target_id)], day, 20)

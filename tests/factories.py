@@ -151,6 +151,10 @@ class World:
             self.session, self.loc(code).id, (edition or self.edition).id, condition
         )
 
+    def printed(self, copies: int, **kw: object) -> Document:
+        """A print run of ``copies`` delivered to the warehouse long ago (``STOCKED_AT``)."""
+        return self.post("print_run", copies, "PRINTER", "WH", at=STOCKED_AT, **kw)
+
     def stocked(
         self, copies: int = 100, store: str = "GB-STORE", at: datetime | None = STOCKED_AT
     ) -> World:

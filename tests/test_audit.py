@@ -266,7 +266,7 @@ def test_a_draft_shipments_note_changed_later_is_recorded(login, world: World, s
     from tracker.services import shipments
 
     staff = login(Role.DISTRIBUTOR)
-    world.post("print_run", 20, "PRINTER", "WH")
+    world.printed(20)
     gb = world.loc("GB-STORE").section_id
     draft = shipments.create(
         session,

@@ -177,6 +177,8 @@ def stocked(runner, committed_app):
             "WH",
             "--reference",
             "Run 1",
+            "--at",
+            "2024-01-05T09:00",
         ],
     ]
     for args in commands:
@@ -211,6 +213,34 @@ def test_posting_from_the_command_line(stocked, committed_app):
     with committed_app.app_context():
         move = db.session.scalar(select(Move).where(Move.kind == "dispatch"))
         assert move.occurred_at.isoformat() == "2024-01-10T11:00:00+00:00"
+
+
+def test_a_posting_dated_before_the_copies_arrived_is_refused(stocked, committed_app):
+    result = stocked.invoke(
+        args=[
+            "ledger",
+            "post",
+            "--kind",
+            "dispatch",
+            "--edition",
+            "9781913026868",
+            "--qty",
+            "40",
+            "--from",
+            "WH",
+            "--to",
+            "GB-TRANSIT",
+            "--at",
+            "2024-01-04T11:00",
+        ]
+    )
+    assert result.exit_code == 1
+    assert (
+        "Only 0 unsigned copies of In Defence of Lenin (English paperback), ISBN 9781913026868 "
+        "were at Warehouse (WH) on 04 Jan 2024; 100 arrived there on 05 Jan 2024."
+    ) in result.output
+    with committed_app.app_context():
+        assert db.session.scalar(select(Move).where(Move.kind == "dispatch")) is None
 
 
 @pytest.mark.parametrize(

@@ -138,8 +138,8 @@ class _Run:
     def start(cls, world: World, session) -> _Run:
         # Some stock everywhere to start from, so that most valid postings can succeed.
         world.stocked(100)
-        world.post("print_run", 60, "PRINTER", "WH", edition=world.edition_es)
-        world.post("print_run", 100, "PRINTER", "WH")
+        world.printed(60, edition=world.edition_es)
+        world.printed(100)
         world.post("transfer", 40, "GB-STORE", "GB-EV")
         world.post("signing", 15, "GB-EV", "GB-EV", to_condition="signed")
         world.post("sale", 5, "GB-EV", "GB-CUSTOMERS", condition="signed")

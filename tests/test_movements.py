@@ -194,7 +194,7 @@ def test_write_offs(world: World, session, treasurer):
 
 
 def test_the_warehouse_writes_off_into_the_publishers_account(world: World, session, staff):
-    world.post("print_run", 5, "PRINTER", "WH")
+    world.printed(5)
     movements.write_off(
         session,
         staff,

@@ -19,7 +19,7 @@ def test_a_readers_return_counts_alike_in_the_statement_and_in_returns(session, 
     """10 sale-or-return copies received, 5 sold, 2 brought back by a reader: the
     statement owes for 3 sold, and 7 may go back (returns counted 5 sold before)."""
     gb = session.scalar(select(Section).where(Section.name == "Britain"))
-    world.post("print_run", 10, "PRINTER", "WH")
+    world.printed(10)
     outbound = shipments.create(
         session,
         None,

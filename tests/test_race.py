@@ -108,7 +108,7 @@ def _committed_world(database, copies: int):
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory() as session:
         world = World.build(session)
-        world.post("print_run", copies, "PRINTER", "WH")
+        world.printed(copies)
         staff = make_user(session, make_hasher(1, 1024, 1), "distributor")
         gb = session.scalar(select(Section).where(Section.name == "Britain"))
         session.commit()

@@ -55,7 +55,7 @@ def _draft(
 
 
 def _printed(world: World, copies: int = 100) -> None:
-    world.post("print_run", copies, "PRINTER", "WH")
+    world.printed(copies)
 
 
 def test_a_shipment_from_draft_to_received(world: World, session, staff, make_user):
@@ -74,7 +74,7 @@ def test_a_shipment_from_draft_to_received(world: World, session, staff, make_us
             LineInput(world.edition_es.id, 0 + 1, "14.00"),
         ],
     )
-    _printed_es = world.post("print_run", 5, "PRINTER", "WH", edition=world.edition_es)
+    _printed_es = world.printed(5, edition=world.edition_es)
     assert _printed_es
     assert [(line.edition_id, line.qty, line.unit_price_minor) for line in shipment.lines] == [
         (world.edition.id, 30, 1200),

@@ -77,7 +77,7 @@ def _sell(session, world: World, qty: int, days: int) -> None:
 
 @pytest.fixture
 def accounts(world: World, session, make_user):
-    world.post("print_run", 200, "PRINTER", "WH")
+    world.printed(200)
     _shipment(session, world, "firm_sale", 40, "10.00", sent=101, received=38, damaged=2)
     _shipment(session, world, "sale_or_return", 50, "8.00", sent=51, received=50)
     _sell(session, world, 30, 95)  # all from the firm-sale copies

@@ -219,11 +219,11 @@ def ctx(world: World, session, make_user) -> dict:
 
     world.stocked(10)
     document = world.post("transfer", 2, "GB-STORE", "GB-EV")
-    se = world.post("print_run", 5, "PRINTER", "WH")
+    se = world.printed(5)
     world.post("dispatch", 5, "WH", "SE-TRANSIT")
     se_receipt = world.post("receipt", 5, "SE-TRANSIT", "SE-STORE")
     victim = make_user(Role.DISTRIBUTOR)
-    world.post("print_run", 50, "PRINTER", "WH")
+    world.printed(50)
     gb = world.loc("GB-STORE").section_id
     lines = [shipments.LineInput(world.edition.id, 5, "1.00")]
     draft = shipments.create(session, None, direction="outbound", section_id=gb, lines=lines)

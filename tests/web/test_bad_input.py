@@ -140,7 +140,7 @@ def test_other_ids_in_the_query_string(gb, url, name):
 
 def _hidden_id_forms(gb, session):
     world, section = gb["world"], gb["section"]
-    world.post("print_run", 10, "PRINTER", "WH")
+    world.printed(10)
     shipment = _dispatched(session, world, section, 10, "5.00")
     return {
         "transfer": (
@@ -299,7 +299,7 @@ def test_a_receipt_worth_more_than_32_bits_leaves_every_page_working(
     """15,000 copies at PKR 1,500 (2.25 billion paisa) summed in SQL: the dashboard, the
     balances and the section's dashboard answer, with the figures."""
     copies, price = 15_000, "1500"
-    world.post("print_run", copies, "PRINTER", "WH")
+    world.printed(copies)
     session.commit()
     shipment = _dispatched(session, world, pakistan.id, copies, price)
     treasurer = login(Role.TREASURER, "PK")
@@ -324,7 +324,7 @@ def test_a_receipt_worth_more_than_32_bits_leaves_every_page_working(
 
 def test_the_largest_receipt_at_the_largest_price(world, session, login):
     """A million copies at the largest price per copy: 10^15 minor units, on a page."""
-    world.post("print_run", 1_000_000, "PRINTER", "WH")
+    world.printed(1_000_000)
     session.commit()
     section = session.scalar(select(Section).where(Section.name == "Britain"))
     shipment = _dispatched(session, world, section.id, 1_000_000, "10000000.00")
@@ -525,7 +525,7 @@ def test_the_sale_screens_script_gets_bad_input_refused(gb, session, item, qty, 
 
 
 def test_thousands_separators_still_work(gb, session):
-    gb["world"].post("print_run", 5000, "PRINTER", "WH")
+    gb["world"].printed(5000)
     session.commit()
     response = send(
         gb["staff"],

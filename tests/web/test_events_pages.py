@@ -24,7 +24,7 @@ from tracker.services import shipments
 @pytest.fixture
 def britain(world: World, session, login):
     """Britain received 100 copies on firm sale at £10; its treasurer is logged in."""
-    world.post("print_run", 500, "PRINTER", "WH")
+    world.printed(500)
     gb = world.loc("GB-STORE").section_id
     shipment = shipments.create(
         session,

@@ -18,6 +18,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from tests.factories import STOCKED_AT
 from tracker.domain.accounts import Role
 from tracker.domain.money import from_minor
 from tracker.models import Document, Event, Location, Sale, Section
@@ -61,6 +62,8 @@ def _event(session, world, name: str = "London launch", copies: int = 600) -> Ev
         to_location_id=event.location_id,
         lines=[movements.Copies(world.edition.id, copies)],
         note="for the launch",
+        # Before any sale a test dates.
+        when=STOCKED_AT + timedelta(hours=1),
     )
     session.commit()
     return event
