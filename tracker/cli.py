@@ -277,7 +277,9 @@ def ledger_group() -> None:
 @ledger_group.command("check")
 @transactional
 def ledger_check() -> None:
-    """Recompute every balance from the moves and list each difference.
+    """Recompute every balance from the moves and list each difference; replay the
+    moves in the order they happened and name the first place and moment that held
+    fewer than zero copies.
 
     Exits with status 1 when there is any. Only reads: it takes no lock that the app's
     writers would wait for, and sees the data as it was when it began.
@@ -293,7 +295,8 @@ def ledger_check() -> None:
         click.echo(f"Ledger check: {moves:,} moves, {balances:,} balances, no differences.")
         return
     for problem in problems:
-        click.echo(f"DIFFERENCE {problem}", err=True)
+        label = "PAST" if isinstance(problem, ledger.PastProblem) else "DIFFERENCE"
+        click.echo(f"{label} {problem}", err=True)
     raise click.exceptions.Exit(1)
 
 

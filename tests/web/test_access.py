@@ -98,6 +98,19 @@ def expectations(ctx: dict) -> dict[str, Expect]:
             no_post,
             {"anonymous": R, **_only(("admin",), R)},
         ),
+        # An empty limit is no limit: saved, back to the page.
+        "admin.dating": Expect(
+            "/admin/dating", admin_get, {"anonymous": R, **_only(("admin",), R)}
+        ),
+        "admin.close_month": Expect(
+            "/admin/dating/close", no_post, {"anonymous": R, **_only(("admin",), 422)}
+        ),
+        # A month that is not closed: back to the page, with a message.
+        "admin.reopen_month": Expect(
+            f"/admin/dating/{ctx['gb']}/2024-02/reopen",
+            no_post,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
         "shipments.index": Expect("/shipments/", signed_in_get, no_post),
         "shipments.new": Expect("/shipments/new", staff_get, {"anonymous": R, **staff_422}),
         "shipments.new_return": Expect(

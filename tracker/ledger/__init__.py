@@ -2,12 +2,21 @@
 the check of the ledger against itself (``check``). The rules a move must follow are
 the domain's (``tracker.domain.stock``); nothing here commits or knows about HTTP."""
 
-from tracker.ledger.check import Discrepancy, balance, check, weekly_flows_from_moves
+from tracker.ledger.check import (
+    Discrepancy,
+    PastProblem,
+    Problem,
+    balance,
+    check,
+    weekly_flows_from_moves,
+)
 from tracker.ledger.posting import MoveLine, edition_label, post, reverse
 
 __all__ = [
     "Discrepancy",
     "MoveLine",
+    "PastProblem",
+    "Problem",
     "balance",
     "check",
     "edition_label",

@@ -1,21 +1,25 @@
 """The ledger checked against itself: every balance and every week of the roll-up
-recomputed from the moves, and each figure that disagrees listed."""
+recomputed from the moves, and each figure that disagrees listed; and the past replayed
+in the order things happened, where no place but a source may ever hold fewer than
+zero copies, no copy arrives before it left, and no correction comes before what it
+corrects."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, literal_column, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from tracker.domain.periods import week_of
+from tracker.domain.places import SOURCE_KINDS
 from tracker.domain.stock import (
     flows_of,
 )
 from tracker.ledger.posting import edition_label
-from tracker.models import Balance, Edition, Location, Move, WeeklyFlow
+from tracker.models import Balance, Edition, Location, Move, Receipt, Shipment, WeeklyFlow
 
 
 @dataclass(frozen=True)
@@ -36,13 +40,33 @@ class Discrepancy:
         )
 
 
-def check(session: Session) -> list[Discrepancy]:
-    """Recompute every balance and the weekly roll-up from the moves; list each figure
-    that disagrees."""
-    problems = _differ(_balances_from_moves(session), _kept_balances(session))
+@dataclass(frozen=True)
+class PastProblem:
+    """Something the past, replayed in the order it happened, cannot have been."""
+
+    what: str
+
+    def __str__(self) -> str:
+        return self.what
+
+
+Problem = Discrepancy | PastProblem
+
+
+def check(session: Session) -> list[Problem]:
+    """Recompute every balance and the weekly roll-up from the moves, and replay the
+    past; list each figure that disagrees, then what the past cannot have been (the
+    first moment a place held fewer than zero copies, when a balance's latest move is
+    not what the balance says, receipts before their dispatch, corrections before what
+    they correct)."""
+    from_moves = _balances_from_moves(session)
+    problems = _differ(
+        {key: qty for key, (qty, _last) in from_moves.items()}, _kept_balances(session)
+    )
     flow_problems = _differ(weekly_flows_from_moves(session), _kept_flows(session))
+    past = _past_problems(session, from_moves)
     if not problems and not flow_problems:
-        return []
+        return list(past)
     locations = {loc.id: loc for loc in session.scalars(select(Location))}
     editions = {ed.id: ed for ed in session.scalars(select(Edition))}
 
@@ -52,20 +76,24 @@ def check(session: Session) -> list[Discrepancy]:
     def book(ed: int) -> str:
         return edition_label(editions[ed]) if ed in editions else f"edition {ed}"
 
-    return [
-        Discrepancy(place(loc), book(ed), cond, from_moves, in_balances)
-        for (loc, ed, cond), from_moves, in_balances in problems
-    ] + [
-        Discrepancy(
-            place(loc),
-            book(ed),
-            f"{metric} in the week of {week:%d %b %Y}",
-            from_moves,
-            in_rollup,
-            where="the weekly roll-up",
-        )
-        for (week, loc, ed, metric), from_moves, in_rollup in flow_problems
-    ]
+    return (
+        [
+            Discrepancy(place(loc), book(ed), cond, from_moves, in_balances)
+            for (loc, ed, cond), from_moves, in_balances in problems
+        ]
+        + [
+            Discrepancy(
+                place(loc),
+                book(ed),
+                f"{metric} in the week of {week:%d %b %Y}",
+                from_moves,
+                in_rollup,
+                where="the weekly roll-up",
+            )
+            for (week, loc, ed, metric), from_moves, in_rollup in flow_problems
+        ]
+        + list(past)
+    )
 
 
 def _differ(expected: dict, kept: dict) -> list[tuple]:
@@ -77,33 +105,169 @@ def _differ(expected: dict, kept: dict) -> list[tuple]:
     ]
 
 
-def _balances_from_moves(session: Session) -> dict[tuple[int, int, str], int]:
-    """Every balance as the moves give it, in one GROUP BY over both ends."""
-    flows = union_all(
+def _both_ends():
+    """Every move as two rows: copies into a balance (+) and out of one (-)."""
+    return union_all(
         select(
             Move.to_location_id.label("location_id"),
             Move.edition_id,
             Move.to_condition.label("condition"),
+            Move.occurred_at,
             Move.qty.label("qty"),
         ),
         select(
             Move.from_location_id.label("location_id"),
             Move.edition_id,
             Move.from_condition.label("condition"),
+            Move.occurred_at,
             (literal_column("0") - Move.qty).label("qty"),
         ),
     ).subquery()
+
+
+def _balances_from_moves(session: Session) -> dict[tuple[int, int, str], tuple[int, datetime]]:
+    """Every balance as the moves give it, and when it last moved, in one GROUP BY over
+    both ends."""
+    flows = _both_ends()
     return {
-        (row.location_id, row.edition_id, row.condition): int(row.total)
+        (row.location_id, row.edition_id, row.condition): (int(row.total), row.last)
         for row in session.execute(
             select(
                 flows.c.location_id,
                 flows.c.edition_id,
                 flows.c.condition,
                 func.sum(flows.c.qty).label("total"),
+                func.max(flows.c.occurred_at).label("last"),
             ).group_by(flows.c.location_id, flows.c.edition_id, flows.c.condition)
         )
     }
+
+
+def _past_problems(
+    session: Session, from_moves: dict[tuple[int, int, str], tuple[int, datetime]]
+) -> list[PastProblem]:
+    problems = []
+    first = _first_short_moment(session)
+    if first is not None:
+        problems.append(first)
+    kept = {
+        (b.location_id, b.edition_id, b.condition): b.last_moved_at
+        for b in session.execute(
+            select(
+                Balance.location_id, Balance.edition_id, Balance.condition, Balance.last_moved_at
+            )
+        )
+    }
+    for key in sorted(kept.keys() & from_moves.keys()):
+        last = _aware(from_moves[key][1])
+        if kept[key] != last:
+            problems.append(
+                PastProblem(
+                    f"{_names(session, key)} last moved on {_when(last)} as its moves say, "
+                    f"but the balance says {_when(kept[key])}."
+                )
+            )
+    original = aliased(Move)
+    for move_id, at, reverses, before in session.execute(
+        select(Move.id, Move.occurred_at, original.id, original.occurred_at)
+        .join(original, original.id == Move.reverses_id)
+        .where(Move.occurred_at < original.occurred_at)
+        .order_by(Move.id)
+    ):
+        problems.append(
+            PastProblem(
+                f"Move {move_id}, dated {_when(at)}, reverses move {reverses}, dated later "
+                f"({_when(before)})."
+            )
+        )
+    for receipt_id, shipment_id, received, dispatched in session.execute(
+        select(
+            Receipt.document_id, Shipment.document_id, Receipt.received_at, Shipment.dispatched_at
+        )
+        .join(Shipment, Shipment.document_id == Receipt.shipment_id)
+        .where(Receipt.received_at < Shipment.dispatched_at)
+        .order_by(Receipt.document_id)
+    ):
+        problems.append(
+            PastProblem(
+                f"Receipt #{receipt_id} is dated {_when(received)}, before shipment "
+                f"#{shipment_id} was dispatched ({_when(dispatched)})."
+            )
+        )
+    return problems
+
+
+def _first_short_moment(session: Session) -> PastProblem | None:
+    """Replaying every balance's moves in the order they happened (moves at the same
+    moment together), the first moment a place that is not a source holds fewer than
+    zero copies: one query, a running sum per balance."""
+    flows = _both_ends()
+    per_moment = (
+        select(
+            flows.c.location_id,
+            flows.c.edition_id,
+            flows.c.condition,
+            flows.c.occurred_at,
+            func.sum(flows.c.qty).label("delta"),
+        )
+        .group_by(flows.c.location_id, flows.c.edition_id, flows.c.condition, flows.c.occurred_at)
+        .subquery()
+    )
+    running = select(
+        per_moment,
+        func.sum(per_moment.c.delta)
+        .over(
+            partition_by=(
+                per_moment.c.location_id,
+                per_moment.c.edition_id,
+                per_moment.c.condition,
+            ),
+            order_by=per_moment.c.occurred_at,
+            rows=(None, 0),
+        )
+        .label("held"),
+    ).subquery()
+    row = session.execute(
+        select(
+            running.c.location_id,
+            running.c.edition_id,
+            running.c.condition,
+            running.c.occurred_at,
+            running.c.held,
+        )
+        .join(Location, Location.id == running.c.location_id)
+        .where(running.c.held < 0, Location.kind.not_in([k.value for k in SOURCE_KINDS]))
+        .order_by(running.c.occurred_at, running.c.location_id, running.c.edition_id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return PastProblem(
+        f"Replayed in the order things happened, {_names(session, row)} held {row.held} "
+        f"copies on {_when(_aware(row.occurred_at))}: the first moment the past does not add up."
+    )
+
+
+def _names(session: Session, key) -> str:
+    """A balance's place, edition and condition, as people read them."""
+    location_id, edition_id, condition = key[0], key[1], key[2]
+    location = session.get(Location, location_id)
+    edition = session.get(Edition, edition_id)
+    return (
+        f"{location.label if location else f'location {location_id}'}, "
+        f"{edition_label(edition) if edition else f'edition {edition_id}'}, {condition},"
+    )
+
+
+def _aware(moment: datetime | str) -> datetime:
+    """A moment read back from a query over a union (SQLite gives text)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%d %b %Y %H:%M:%S}" if moment else "never"
 
 
 def _kept_balances(session: Session) -> dict[tuple[int, int, str], int]:

@@ -42,6 +42,7 @@ NAV = [
     ("money.index", "Money"),
     ("audit.index", "Audit trail"),
     ("admin.users", "Accounts"),
+    ("admin.dating", "Dates"),
 ]
 
 

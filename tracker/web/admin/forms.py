@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from wtforms import EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.domain.accounts import Role
-from tracker.web.forms import FlaskForm, choices, optional_int
+from tracker.domain.values import day_problem
+from tracker.services.closing import MAX_BACKDATE_DAYS
+from tracker.web.forms import FlaskForm, WholeNumberField, choices, optional_int
 
 
 class UserForm(FlaskForm):
@@ -20,3 +25,44 @@ class UserForm(FlaskForm):
 
     def set_sections(self, sections: list) -> None:
         self.section_id.choices = choices([("", "No section")] + [(s.id, s.name) for s in sections])
+
+
+def parse_month(value: object) -> date | None:
+    """A month as a month input sends it ("2024-02"): its first day, or None."""
+    text = value.strip() if isinstance(value, str) else ""
+    match = _MONTH.match(text)
+    if not match:
+        return None
+    return date(int(match[1]), int(match[2]), 1)
+
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class BackdateForm(FlaskForm):
+    days = WholeNumberField(
+        "Days back",
+        validators=[Optional(), NumberRange(min=1, max=MAX_BACKDATE_DAYS)],
+        description="Documents typed in may be dated at most this many days ago. "
+        "Empty: no limit but the closed months.",
+    )
+
+
+class CloseMonthForm(FlaskForm):
+    section_id = SelectField("Section", coerce=optional_int, choices=[])
+    month = StringField(
+        "Month",
+        validators=[DataRequired(message="Give the month, such as 2024-02.")],
+        render_kw={"type": "month", "placeholder": "2024-02"},
+    )
+
+    def set_sections(self, sections: list) -> None:
+        self.section_id.choices = choices([(s.id, s.name) for s in sections])
+
+    def validate_month(self, field: StringField) -> None:
+        first = parse_month(field.data)
+        if first is None:
+            raise ValidationError(f"{field.data!r} is not a month such as 2024-02.")
+        problem = day_problem(first, "The month")
+        if problem:
+            raise ValidationError(problem)

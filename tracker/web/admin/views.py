@@ -1,8 +1,9 @@
-"""Accounts, for admins: list, create, edit, deactivate and reactivate, reset a password."""
+"""For admins: accounts (list, create, edit, deactivate and reactivate, reset a
+password), and how far back documents may be dated (a limit in days, closed months)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from tracker.db import db
 from tracker.domain.accounts import Role
@@ -10,9 +11,10 @@ from tracker.domain.errors import DomainError
 from tracker.models import User
 from tracker.queries.accounts import list_users
 from tracker.queries.places import list_sections
-from tracker.services import accounts
+from tracker.queries.statements import owed_by_section
+from tracker.services import accounts, alerts, closing
 from tracker.web.access import allow
-from tracker.web.admin.forms import UserForm
+from tracker.web.admin.forms import BackdateForm, CloseMonthForm, UserForm, parse_month
 from tracker.web.helpers import actor, form_status, submit
 from tracker.web.security import hasher
 
@@ -113,3 +115,85 @@ def reactivate_user(user_id: int):
 def reset_password(user_id: int):
     user, password = accounts.reset_password(db.session, hasher(), user_id)
     return _once(user, password, "reset")
+
+
+# -- how far back documents may be dated ---------------------------------------------------------
+
+
+def _dating_page(limit: BackdateForm, close: CloseMonthForm, status: int = 200):
+    sections = list_sections(db.session)
+    return (
+        render_template(
+            "admin/dating.html",
+            limit=limit,
+            close=close,
+            closed=closing.closed_months(db.session),
+            sections={s.id: s for s in sections},
+            owed=owed_by_section(db.session),
+        ),
+        status,
+    )
+
+
+def _close_form() -> CloseMonthForm:
+    form = CloseMonthForm(prefix="close")
+    form.set_sections(list_sections(db.session))
+    return form
+
+
+@bp.route("/dating", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def dating():
+    limit = BackdateForm(prefix="limit")
+    if not limit.is_submitted():
+        limit.days.data = alerts.settings(db.session).backdate_days
+
+    def saved(_result: None):
+        days = limit.days.data
+        flash(
+            f"Documents may now be dated up to {days:,} days back."
+            if days
+            else "Documents may now be dated any day back, but not into a closed month.",
+            "success",
+        )
+        return redirect(url_for("admin.dating"))
+
+    response = submit(
+        limit, lambda: closing.set_backdate_days(db.session, actor(), limit.days.data), saved
+    )
+    return response or _dating_page(limit, _close_form(), form_status(limit))
+
+
+@bp.post("/dating/close")
+@allow(Role.ADMIN)
+def close_month():
+    form = _close_form()
+
+    def closed(row):
+        flash(f"{row.section.name}: {row.month:%B %Y} is closed.", "success")
+        return redirect(url_for("admin.dating"))
+
+    response = submit(
+        form,
+        lambda: closing.close_month(
+            db.session, actor(), form.section_id.data, parse_month(form.month.data)
+        ),
+        closed,
+    )
+    return response or _dating_page(BackdateForm(prefix="limit", formdata=None), form, 422)
+
+
+@bp.post("/dating/<int:section_id>/<month>/reopen")
+@allow(Role.ADMIN)
+def reopen_month(section_id: int, month: str):
+    first = parse_month(month)
+    if first is None:
+        abort(404)
+    try:
+        closing.reopen_month(db.session, actor(), section_id, first)
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+    else:
+        flash(f"{first:%B %Y} is open again.", "success")
+    return redirect(url_for("admin.dating"))
