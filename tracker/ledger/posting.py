@@ -342,7 +342,7 @@ def _apply(
                 ],
             )
         ids = _write_moves(session, document, legs, when, now, created_by_id)
-        _audit(session, document, legs, ids, details)
+        _audit(session, document, legs, ids, when, details)
         return ids
 
 
@@ -424,8 +424,15 @@ AUDITED_MOVES = 100
 
 
 def _audit(
-    session: Session, document: Document, legs: list[_Leg], ids: list[int], details: dict | None
+    session: Session,
+    document: Document,
+    legs: list[_Leg],
+    ids: list[int],
+    when: datetime,
+    details: dict | None,
 ) -> None:
+    """The posting's audit entry: recorded now (the entry's own time), and when it
+    happened (``occurred_at``), which may be earlier."""
     reversal = any(leg.reverses_id for leg in legs)
     copies = sum(leg.qty for leg in legs)
     after = {
@@ -434,6 +441,7 @@ def _audit(
             "reference": document.reference,
             "note": document.note,
         },
+        "occurred_at": when.isoformat(),
         "moves": [
             {
                 "id": move_id,
