@@ -4,23 +4,33 @@ kept; the ledger check names the first place and moment where the past fails."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import insert, select, update
 
-from tests.factories import World, snapshot
+from tests.factories import STOCKED_AT, World, snapshot
 from tracker import ledger
 from tracker.db import table_of, utcnow
 from tracker.domain.accounts import Role
-from tracker.domain.errors import DomainError, InvalidMove, NotThereThen, PeriodClosed
-from tracker.ledger import PastProblem
+from tracker.domain.errors import (
+    DomainError,
+    InsufficientStock,
+    InvalidMove,
+    NotThereThen,
+    PeriodClosed,
+)
+from tracker.ledger import MoveLine, PastProblem
 from tracker.models import AuditEntry, Balance, Document, Move, Sale, Stocktake
 from tracker.services import closing, movements, receipts, shipments
 from tracker.services import events as event_service
 from tracker.services import sales as sales_service
 from tracker.services.receipts import ReceiptInput
 from tracker.services.shipments import LineInput
+from tracker.services.stock import post_document
 
 
 def at(day: int, month: int = 2, hour: int = 10, year: int = 2024) -> datetime:
@@ -345,3 +355,194 @@ def test_a_reversal_is_never_dated_before_what_it_reverses(session, table: World
     moves = session.scalars(select(Move.id).where(Move.document_id == sale.id)).all()
     with pytest.raises(InvalidMove, match="cannot be dated before what it corrects"):
         ledger.reverse(session, list(moves), Document(kind="reversal"), occurred_at=at(5))
+
+
+# -- the invariant, for any documents dated anywhere in the past ------------------------------
+
+ROUTES = [
+    ("dispatch", "WH", "GB-TRANSIT", "unsigned", None),
+    ("receipt", "GB-TRANSIT", "GB-STORE", "unsigned", None),
+    ("transfer", "GB-STORE", "GB-EV", "unsigned", None),
+    ("transfer", "GB-EV", "GB-STORE", "unsigned", None),
+    ("signing", "GB-EV", "GB-EV", "unsigned", "signed"),
+    ("sale", "GB-EV", "GB-CUSTOMERS", "unsigned", None),
+    ("sale", "GB-EV", "GB-CUSTOMERS", "signed", None),
+    ("sale", "GB-STORE", "GB-CUSTOMERS", "unsigned", None),
+    ("write_off", "GB-STORE", "GB-WRITTEN-OFF", "unsigned", None),
+    ("customer_return", "GB-CUSTOMERS", "GB-STORE", "unsigned", None),
+]
+postings = st.lists(
+    st.tuples(
+        st.lists(
+            # Copies coming in more often than going out, so that many postings are taken.
+            st.tuples(
+                st.sampled_from([0, 0, 0, 1, 1, 1, 2, 2, *range(3, len(ROUTES))]),
+                st.integers(1, 30),
+            ),
+            min_size=1,
+            max_size=2,
+        ),
+        st.integers(0, 59),  # the day, from 1 Jan 2024
+        st.sampled_from([9, 12, 19]),
+    ),
+    max_size=25,
+)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=postings)
+def test_random_dated_documents_keep_the_past_whole(world: World, session, steps):
+    """Documents of random moves at random past moments, in random order: the ledger
+    takes exactly those that keep every place's balance, replayed by date, at zero or
+    more at every moment (as an independent replay of the accepted moves says), refuses
+    the others writing nothing, and its check finds nothing."""
+    savepoint = session.begin_nested()
+    try:
+        world.printed(150)
+        ids = {code: world.loc(code).id for code in {r[1] for r in ROUTES} | {r[2] for r in ROUTES}}
+        # moment, balance, change: the print run first.
+        accepted = [(STOCKED_AT, (ids["WH"], "unsigned"), 150)]
+        for lines, day, hour in steps:
+            when = datetime(2024, 1, 1, hour, tzinfo=UTC) + timedelta(days=day)
+            deltas: dict[tuple[int, str], int] = defaultdict(int)
+            moves = []
+            for route, qty in lines:
+                kind, src, dst, condition, to_condition = ROUTES[route]
+                moves.append(
+                    MoveLine(
+                        kind, world.edition.id, qty, ids[src], ids[dst], condition, to_condition
+                    )
+                )
+                deltas[(ids[src], condition)] -= qty
+                deltas[(ids[dst], to_condition or condition)] += qty
+            expected = _replay_ok(accepted + [(when, k, d) for k, d in deltas.items() if d])
+            before = snapshot(session)
+            try:
+                post_document(session, "test", moves, occurred_at=when)
+            except (NotThereThen, InsufficientStock):
+                event("refused")
+                assert not expected, (when, moves)
+                assert snapshot(session) == before
+                continue
+            event("accepted")
+            assert expected, (when, moves)
+            accepted += [(when, k, d) for k, d in deltas.items() if d]
+        assert ledger.check(session) == []
+        for (location, condition), qty in _totals(accepted).items():
+            assert ledger.balance(session, location, world.edition.id, condition) == qty
+    finally:
+        savepoint.rollback()
+
+
+def _replay_ok(changes: list[tuple[datetime, tuple[int, str], int]]) -> bool:
+    """Replayed by moment (all of a moment's changes together), no balance goes below
+    zero (no source is touched here: the print run is given)."""
+    held: dict[tuple[int, str], int] = defaultdict(int)
+    by_moment: dict[datetime, list] = defaultdict(list)
+    for moment, key, delta in changes:
+        by_moment[moment].append((key, delta))
+    for moment in sorted(by_moment):
+        for key, delta in by_moment[moment]:
+            held[key] += delta
+        if any(qty < 0 for qty in held.values()):
+            return False
+    return True
+
+
+def _totals(changes) -> dict[tuple[int, str], int]:
+    totals: dict[tuple[int, str], int] = defaultdict(int)
+    for _moment, key, delta in changes:
+        totals[key] += delta
+    return totals
+
+
+# -- reports follow the dates of the documents ------------------------------------------------
+
+
+def test_a_campaign_typed_in_afterwards_shows_in_its_own_weeks(session, world: World):
+    """The 2024 launch typed in today, dated as it happened: the dashboard for January to
+    March 2024 counts its sales and signings in their weeks, as a tally of the moves by
+    their dates does; a period that begins after it shows none of them."""
+    from tests.test_dashboard import _check
+    from tracker.domain.periods import Period
+    from tracker.queries import dashboard
+    from tracker.services import signings
+
+    gb = world.loc("GB-STORE").section_id
+    movements.record_print_run(
+        session, None, edition_id=world.edition.id, qty=500, when=at(8, month=1), reference="R1"
+    )
+    outbound = shipments.create(
+        session,
+        None,
+        direction="outbound",
+        section_id=gb,
+        terms="firm_sale",
+        lines=[LineInput(world.edition.id, 300, "10.00")],
+    )
+    shipments.dispatch(session, None, outbound.id, when=date(2024, 1, 10))
+    receipts.receive(
+        session, None, outbound.id, [ReceiptInput(outbound.lines[0].id, 300)], when=at(15, 1)
+    )
+    launch = event_service.create_event(
+        session,
+        None,
+        gb,
+        event_service.EventDetails(
+            name="London launch", kind="launch", starts_on=date(2024, 1, 21)
+        ),
+    )
+    movements.transfer(
+        session,
+        None,
+        from_location_id=world.loc("GB-STORE").id,
+        to_location_id=launch.location_id,
+        lines=[movements.Copies(world.edition.id, 150)],
+        when=at(21, 1, hour=16),
+    )
+    signings.sign(
+        session,
+        None,
+        event_id=launch.id,
+        edition_id=world.edition.id,
+        qty=60,
+        author_ids=[a.id for a in world.edition.title.authors],
+        when=at(21, 1, hour=18),
+    )
+    sold = 0
+    for i in range(41):
+        condition = "signed" if i % 2 else "unsigned"
+        sales_service.sell(
+            session,
+            None,
+            location_id=launch.location_id,
+            items=[sales_service.SaleItem(world.edition.id, 1 + i % 3, condition, "20")],
+            payment_method="cash",
+            when=at(21, 1, hour=18) + timedelta(minutes=5 + i * 3),
+        )
+        sold += 1 + i % 3
+    event_service.close_event(session, None, launch.id, when=at(21, 1, hour=23))
+    sell(world, 7, date(2024, 2, 17), place="GB-STORE")
+    session.flush()
+
+    today = date(2024, 3, 31)
+    period = Period.covering(date(2024, 1, 1), today)
+    data = _check(session, period, today)
+    assert (data.total.sold, data.total.signed) == (sold + 7, 60)
+    britain = next(row for row in data.rows if row.key == "GB")
+    launch_week = period.weeks.index(date(2024, 1, 15))
+    assert britain.weekly[launch_week] == sold
+    # After it, none of it.
+    later = dashboard.build(
+        session,
+        period=Period.covering(date(2024, 3, 4), today),
+        today=today,
+        publisher_currency="GBP",
+    )
+    assert (later.total.sold, later.total.signed) == (0, 0)
+    assert ledger.check(session) == []

@@ -382,3 +382,44 @@ def test_the_event_form_sent_twice_at_once_makes_one_event(database):
             assert session.scalar(tables) == 2  # the world's GB-EV, and the event's own
     finally:
         engine.dispose()
+
+
+def test_sales_dated_in_the_past_at_once_cannot_make_the_past_negative(database):
+    """20 copies reach the table on 1 Feb 2024 and 20 more on 1 Mar; eight workers at
+    once each sell 5 copies dated 10 Feb. There are 40 copies now, but on 10 Feb there
+    were 20: four sales are taken, four are refused, and the past adds up."""
+    from datetime import UTC, datetime
+
+    from tracker.domain.errors import NotThereThen
+
+    engine = make_engine(database.fresh(), sqlite_busy_timeout=60)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with factory() as session:
+        world = World.build(session).stocked(100)
+        world.post("transfer", 20, "GB-STORE", "GB-EV", at=datetime(2024, 2, 1, 9, tzinfo=UTC))
+        world.post("transfer", 20, "GB-STORE", "GB-EV", at=datetime(2024, 3, 1, 9, tzinfo=UTC))
+        ids = {code: world.loc(code).id for code in ("GB-EV", "GB-CUSTOMERS")}
+        edition_id = world.edition.id
+        session.commit()
+    sale = MoveLine("sale", edition_id, 5, ids["GB-EV"], ids["GB-CUSTOMERS"])
+    when = datetime(2024, 2, 10, 19, tzinfo=UTC)
+
+    def sell(_worker: int, _i: int) -> str:
+        with factory() as session:
+            try:
+                post_document(session, "sale", [sale], occurred_at=when)
+                session.commit()
+                return "sold"
+            except NotThereThen as error:
+                session.rollback()
+                assert "were at London launch (GB-EV) on 10 Feb 2024" in str(error)
+                return "short"
+
+    outcomes = _run_workers(sell, per_worker=1)
+    try:
+        assert sorted(outcomes) == ["short"] * 4 + ["sold"] * 4
+        with factory() as session:
+            assert ledger.balance(session, ids["GB-EV"], edition_id, "unsigned") == 20
+            assert ledger.check(session) == []
+    finally:
+        engine.dispose()

@@ -360,12 +360,11 @@ def _change_balances(session: Session, legs: list[_Leg], when: datetime) -> None
         editions[leg.edition.id] = leg.edition
     for key in sorted(deltas):
         delta = deltas[key]
-        if delta == 0:
-            continue
         location = locations[key[0]]
         if delta < 0 and not location.is_source:
             _take(session, key, -delta, location, editions[key[1]], when)
         else:
+            # (Copies in and out at once, net nothing: the balance still moved then.)
             _add(session, key, delta, is_source=location.is_source, when=when)
 
 
