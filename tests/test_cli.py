@@ -140,6 +140,47 @@ def test_ledger_check_lists_differences_and_fails(demo_app):
     assert "London store (GB-STORE)" in line and "balances say" in line
 
 
+def test_ledger_check_names_the_first_moment_the_past_fails(demo_app):
+    """Five copies sold from the London store in 2023, written around the ledger (as a
+    faulty import would), balances and all: the figures agree, the past does not."""
+    runner = demo_app.test_cli_runner()
+    with demo_app.app_context():
+        db.session.execute(
+            text(
+                "INSERT INTO documents (kind, occurred_at, created_at) VALUES "
+                "('import', '2023-12-01 10:00:00+00:00', '2023-12-01 10:00:00+00:00')"
+            )
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO moves (document_id, edition_id, qty, from_location_id, "
+                "from_condition, to_location_id, to_condition, kind, occurred_at, created_at) "
+                "SELECT (SELECT max(id) FROM documents), e.id, 5, s.id, 'unsigned', c.id, "
+                "'unsigned', 'sale', '2023-12-01 10:00:00+00:00', '2023-12-01 10:00:00+00:00' "
+                "FROM editions e, locations s, locations c WHERE e.isbn = '9781913026868' "
+                "AND s.code = 'GB-STORE' AND c.code = 'GB-CUSTOMERS'"
+            )
+        )
+        for code, delta in (("GB-STORE", -5), ("GB-CUSTOMERS", 5)):
+            db.session.execute(
+                text(
+                    f"UPDATE balances SET qty = qty + {delta} WHERE condition = 'unsigned' "
+                    "AND location_id = (SELECT id FROM locations WHERE code = :code) "
+                    "AND edition_id = (SELECT id FROM editions WHERE isbn = '9781913026868')"
+                ),
+                {"code": code},
+            )
+        db.session.commit()
+    result = runner.invoke(args=["ledger", "check"])
+    assert result.exit_code == 1
+    (line,) = [li for li in result.output.splitlines() if li.startswith("PAST")]
+    assert line == (
+        "PAST Replayed in the order things happened, London store (GB-STORE), In Defence of "
+        "Lenin (English paperback), ISBN 9781913026868, unsigned, held -5 copies on 01 Dec "
+        "2023 10:00:00: the first moment the past does not add up."
+    )
+
+
 @pytest.fixture
 def stocked(runner, committed_app):
     commands = [
