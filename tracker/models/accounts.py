@@ -120,6 +120,18 @@ class AuditEntry(Base):
     user: Mapped[User | None] = relationship()
     sections: Mapped[list[Section]] = relationship(secondary=audit_sections, viewonly=True)
 
+    @property
+    def happened_at(self) -> datetime | None:
+        """When what it records happened, where that may differ from when it was
+        recorded (``at``): a posting dated in the past says so in ``after``."""
+        value = (self.after or {}).get("occurred_at")
+        if not isinstance(value, str):
+            return None
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+
     def __repr__(self) -> str:
         return f"<AuditEntry {self.id} {self.kind}>"
 
