@@ -467,7 +467,7 @@ def test_far_dates_in_forms_are_refused(gb, session):
             "from_location_id": gb["store"],
             "to_location_id": gb["table"],
             "lines-0-qty": 1,
-            "moved_on": "0001-01-01",
+            "moved_at": "0001-01-01T10:00",
         },
     )
     assert response.status_code == 422 and any("too long ago" in e for e in errors(response))

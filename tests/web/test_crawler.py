@@ -43,6 +43,7 @@ COMMON = ["", "abc", "a\x00b", "x" * 5000]
 NUMBER = ["1.5", "-1", "2147483648", "9" * 30, "١٢", "1_000"]
 MONEY = ["1e999999999", "1e-999999999", "sNaN", "21474836.48"]
 DATE = ["0001-01-01", "9999-12-31", "2024-02-30"]
+MOMENT = ["0001-01-01T00:00", "9999-12-31T23:59", "2024-02-30T10:00", "2024-03-01"]
 TEXT = ["a\x0bb"]
 # What an id in an address is replaced with.
 ID_SPOILS = [str(2**31), str(2**63), "9" * 30, "abc", "-1", "١"]
@@ -285,6 +286,8 @@ def _spoils(element, name: str) -> list[str]:
     spoils = list(COMMON)
     if kind == "date":
         return spoils + DATE
+    if kind == "datetime-local":
+        return spoils + MOMENT
     if kind in ("hidden", "select", "radio", "checkbox") or mode in ("numeric", "decimal"):
         spoils += NUMBER
     if mode == "decimal" or re.search(r"price|amount|rate", name):

@@ -43,6 +43,7 @@ def shipment_moves(session: Session, shipment: Shipment) -> list[Move]:
                 joinedload(Move.edition).joinedload(Edition.title),
                 joinedload(Move.from_location),
                 joinedload(Move.to_location),
+                joinedload(Move.created_by),
                 joinedload(Move.document),
             )
             .order_by(Move.id)

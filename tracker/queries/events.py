@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TypeAlias
 
 from sqlalchemy import BigInteger, Row, case, cast, func, literal, or_, select, tuple_
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tracker.db import UTCDateTime
 from tracker.domain.accounts import Actor
@@ -20,6 +20,7 @@ from tracker.domain.stock import Condition, MoveKind
 from tracker.models import (
     Author,
     Balance,
+    Document,
     Edition,
     Event,
     Location,
@@ -186,7 +187,10 @@ def event_sales_page(
     query = (
         select(Sale)
         .where(Sale.event_id == event_id)
-        .options(selectinload(Sale.lines).joinedload(SaleLine.edition).joinedload(Edition.title))
+        .options(
+            selectinload(Sale.lines).joinedload(SaleLine.edition).joinedload(Edition.title),
+            joinedload(Sale.document).joinedload(Document.created_by),
+        )
         .order_by(Sale.sold_at.desc(), Sale.document_id.desc())
         .limit(limit)
     )
@@ -293,8 +297,6 @@ def last_sale(session: Session, actor: Actor | None, location_id: int) -> Sale |
         .limit(1)
     )
     if actor is not None:
-        from tracker.models import Document
-
         query = query.where(Document.created_by_id == actor.id)
     return session.scalar(query)
 
@@ -314,7 +316,8 @@ def recent_sales(session: Session, event_id: int, limit: int = 20) -> list[Sale]
             select(Sale)
             .where(Sale.event_id == event_id)
             .options(
-                selectinload(Sale.lines).joinedload(SaleLine.edition).joinedload(Edition.title)
+                selectinload(Sale.lines).joinedload(SaleLine.edition).joinedload(Edition.title),
+                joinedload(Sale.document).joinedload(Document.created_by),
             )
             .order_by(Sale.document_id.desc())
             .limit(limit)
@@ -325,7 +328,10 @@ def recent_sales(session: Session, event_id: int, limit: int = 20) -> list[Sale]
 def event_signings(session: Session, event_id: int) -> list[Signing]:
     return list(
         session.scalars(
-            select(Signing).where(Signing.event_id == event_id).order_by(Signing.document_id)
+            select(Signing)
+            .where(Signing.event_id == event_id)
+            .options(joinedload(Signing.document).joinedload(Document.created_by))
+            .order_by(Signing.document_id)
         )
     )
 

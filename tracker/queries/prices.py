@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from tracker.models import Edition, ExchangeRate, Remittance, Section, SectionPrice
+from tracker.models import Document, Edition, ExchangeRate, Remittance, Section, SectionPrice
 
 
 def price_for(session: Session, section: Section, edition: Edition) -> int | None:
@@ -77,7 +77,10 @@ def list_remittances(session: Session, section_id: int | None = None) -> list[Re
     query = (
         select(Remittance)
         .join(Remittance.section)
-        .options(contains_eager(Remittance.section))
+        .options(
+            contains_eager(Remittance.section),
+            joinedload(Remittance.document).joinedload(Document.created_by),
+        )
         .order_by(Remittance.sent_on.desc(), Remittance.document_id.desc())
     )
     if section_id is not None:

@@ -245,6 +245,7 @@ def location_moves(
                 joinedload(Move.edition).joinedload(Edition.title),
                 joinedload(Move.from_location),
                 joinedload(Move.to_location),
+                joinedload(Move.created_by),
                 joinedload(Move.document),
             )
             .order_by(Move.occurred_at.desc(), Move.id.desc())
@@ -318,6 +319,7 @@ def document_moves(session: Session, document_id: int) -> list[Move]:
                 joinedload(Move.edition).joinedload(Edition.title),
                 joinedload(Move.from_location),
                 joinedload(Move.to_location),
+                joinedload(Move.created_by),
             )
             .order_by(Move.id)
         )

@@ -11,19 +11,24 @@ rules for what people type, wherever they are declared:
   the form, with the field's name.
 
 Ids in hidden fields are ``IdField``, repeating lines are ``Lines`` (at most
-``MAX_LINES``), whole numbers are ``WholeNumberField``.
+``MAX_LINES``), whole numbers are ``WholeNumberField``. When a document's copies or money
+moved is ``WhenField`` (a day and a time) or ``WhenDayField`` (a day): empty is now, the
+future and days before 1900 are refused on the field, and ``when`` is what the services
+take.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import flask_wtf
 import wtforms
 from wtforms import (
     DateField,
+    DateTimeLocalField,
     FieldList,
     FormField,
     HiddenField,
@@ -37,8 +42,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.meta import DefaultMeta
 from wtforms.utils import unset_value
-from wtforms.validators import NumberRange, Optional, StopValidation
+from wtforms.validators import DataRequired, NumberRange, Optional, StopValidation
 
+from tracker.db import utcnow
 from tracker.domain.errors import BadRequest
 from tracker.domain.stock import MAX_QTY as MAX_COPIES
 from tracker.domain.text import control_character
@@ -103,7 +109,7 @@ class _Rules:
         field = super().bind_field(form, unbound_field, options)
         if isinstance(field, StringField) and not isinstance(field, PasswordField):
             field.validators = [_plain_text, *field.validators]
-        elif isinstance(field, DateField):
+        elif isinstance(field, DateField) and not isinstance(field, WhenDayField):
             field.validators = [_sane_day, *field.validators]
         return field
 
@@ -229,6 +235,127 @@ def copies_field(
             ),
         ],
     )
+
+
+# -- when it happened ---------------------------------------------------------------------------
+
+# What a browser's inputs send: a day, and a day and a time (seconds when it adds them).
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?", re.ASCII)
+MOMENT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _shown(raw: str) -> str:
+    return repr(raw if len(raw) <= 20 else raw[:20] + "...")
+
+
+def _happened_problem(label: str, when: date | datetime) -> str | None:
+    """Why ``when`` cannot be when something happened (in the future, before 1900), or
+    None. A moment without a zone is UTC."""
+    now = utcnow()
+    if isinstance(when, datetime):
+        moment = when if when.tzinfo else when.replace(tzinfo=UTC)
+        if moment > now:
+            return (
+                f"{label}: {moment:%d %b %Y %H:%M} UTC is in the future. Give when it "
+                "happened, or leave it empty for now."
+            )
+        day = moment.date()
+    else:
+        day = when
+        if day > now.date():
+            return (
+                f"{label}: {day:%d %b %Y} is in the future. Give the day it happened, or "
+                "leave it empty for today."
+            )
+    return day_problem(day, label)
+
+
+# The mixin below is only ever mixed into a WTForms field, which it extends.
+if TYPE_CHECKING:
+    _FieldBase = wtforms.Field
+else:
+    _FieldBase = object
+
+
+class _Happened(_FieldBase):
+    """What both fields of when something happened do: read what the browser sent (a
+    value that is no date is refused with the field's name), refuse the future and days
+    before 1900, and give the services their ``when`` (None: now)."""
+
+    _pattern: re.Pattern[str]
+    _example: str
+
+    def _read(self, raw: str) -> date | datetime:
+        raise NotImplementedError
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        raw = valuelist[0].strip() if valuelist else ""
+        self.data = None
+        if not raw:
+            return
+        if self._pattern.fullmatch(raw):
+            try:
+                self.data = self._read(raw)
+                return
+            except ValueError:
+                pass
+        raise ValueError(f"{self.label.text}: {_shown(raw)} is not {self._example}.")
+
+    def pre_validate(self, form: object) -> None:
+        if self.process_errors:
+            raise StopValidation()  # the reading's own message says it
+        if self.data is not None:
+            problem = _happened_problem(self.label.text, self.data)
+            if problem:
+                raise StopValidation(problem)
+
+    @property
+    def when(self) -> date | datetime | None:
+        """What the services take as ``when``: a day, a moment in UTC, or None (now)."""
+        if isinstance(self.data, datetime):
+            return self.data.replace(tzinfo=UTC) if self.data.tzinfo is None else self.data
+        return self.data
+
+
+class WhenField(_Happened, DateTimeLocalField):
+    """When something happened, to the minute (a ``datetime-local`` input, read as UTC
+    until places have their time zones): empty is now."""
+
+    _pattern = _MOMENT
+    _example = "a date and a time (such as 2024-03-01T14:30)"
+
+    def __init__(self, label: str, *, description: str = "UTC. Leave empty for now.", **kw):
+        super().__init__(
+            label, validators=[Optional()], format=MOMENT_FORMAT, description=description, **kw
+        )
+
+    def _read(self, raw: str) -> datetime:
+        return datetime.strptime(raw.replace(" ", "T")[:16], MOMENT_FORMAT)
+
+
+class WhenDayField(_Happened, DateField):
+    """The day something happened (a ``date`` input): empty is now (unless ``required``),
+    today is now, an earlier day is its last second (UTC)."""
+
+    _pattern = _DAY
+    _example = "a date (such as 2024-03-01)"
+
+    def __init__(
+        self,
+        label: str,
+        *,
+        required: bool = False,
+        description: str | None = None,
+        **kw,
+    ):
+        validators = [DataRequired(message="Give the date.")] if required else [Optional()]
+        if description is None:
+            description = "" if required else "Leave empty for today."
+        super().__init__(label, validators=validators, description=description, **kw)
+
+    def _read(self, raw: str) -> date:
+        return date.fromisoformat(raw)
 
 
 class KeyedForm(FlaskForm):

@@ -3,6 +3,7 @@ main navigation (a link shows to the roles its route admits: one rule, in access
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["percent"] = _percent
+    app.jinja_env.tests["recorded_later"] = recorded_later
     app.context_processor(
         lambda: {
             "nav_links": nav_links,
@@ -77,6 +79,15 @@ def _datetime(value: Any) -> str:
 
 def _date(value: Any) -> str:
     return "" if value is None else value.strftime("%d %b %Y")
+
+
+# A document recorded this much after it happened says so where it is listed.
+RECORDED_LATER = timedelta(hours=1)
+
+
+def recorded_later(recorded: datetime, happened: datetime) -> bool:
+    """Whether something was recorded well after it happened (dated back)."""
+    return recorded - happened >= RECORDED_LATER
 
 
 def _percent(value: Any) -> str:

@@ -100,10 +100,16 @@ document.addEventListener("DOMContentLoaded", () => {
     if (price) price.value = "";
     const buyer = form.querySelector("#buyer");
     if (buyer) buyer.value = "";
+    // A sale dated earlier dates only itself: the next one is made now again.
+    const soldAt = form.querySelector("#sold_at");
+    if (soldAt) soldAt.value = "";
     update();
   };
 
   const refuse = (data) => {
+    // A date the server refused is shown where it was typed.
+    const soldAt = form.querySelector("#sold_at");
+    if (soldAt && data.errors && data.errors.sold_at) soldAt.closest("details").open = true;
     const fields = Object.values(data.errors || {}).flat();
     show([data.message, ...fields].filter(Boolean).join(" ") || "The sale was not recorded.", "error");
   };

@@ -12,7 +12,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tracker.domain.events import EventKind, PaymentMethod
 from tracker.web.forms import (
+    FlaskForm,
     KeyedForm,
+    WhenField,
     WholeNumberField,
     choices,
     copies_field,
@@ -67,6 +69,8 @@ class SaleForm(KeyedForm):
         default=PaymentMethod.CASH.value,
     )
     buyer = StringField("Buyer (optional)", validators=[Optional(), Length(max=200)])
+    # Left empty on the usual sale (now); folded away on the screen.
+    sold_at = WhenField("Sold at")
 
     def validate_qty(self, field) -> None:
         if field.data is None and not field.errors:
@@ -77,6 +81,7 @@ class VoidForm(KeyedForm):
     reason = TextAreaField(
         "Why is this sale voided?", validators=[DataRequired(message="Say why."), Length(max=500)]
     )
+    voided_at = WhenField("Voided at")
 
 
 class SigningForm(KeyedForm):
@@ -98,7 +103,14 @@ class SigningForm(KeyedForm):
         validators=[Optional(), Length(max=4000)],
         description="One name per line, for the copies signed to someone.",
     )
+    signed_at = WhenField("Signed at")
 
     def validate_qty(self, field) -> None:
         if field.data is None and not field.errors:
             raise ValueError("Give the number of copies signed.")
+
+
+class CloseEventForm(FlaskForm):
+    """Close an event: now, or when its table was packed up."""
+
+    closed_at = WhenField("Closed at")

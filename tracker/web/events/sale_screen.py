@@ -188,6 +188,7 @@ def _record_sale(form: SaleForm, place: Location) -> tuple[int, str, str, Sale |
             payment_method=form.payment.data,
             buyer_name=form.buyer.data,
             key=form.submission_key.data,
+            when=form.sold_at.when,
         )
     except AlreadySubmitted:
         db.rollback()
@@ -195,10 +196,11 @@ def _record_sale(form: SaleForm, place: Location) -> tuple[int, str, str, Sale |
     except DomainError as error:
         db.rollback()
         return 422, error.message, "error", None
+    dated = f" (sold {sale.sold_at:%d %b %Y %H:%M} UTC)" if form.sold_at.when else ""
     return (
         200,
         f"Sold {_copies_sold(sale)} for {format_money(sale.total_minor, sale.currency)}, "
-        f"{sale.payment_label}.",
+        f"{sale.payment_label}{dated}.",
         "success",
         sale,
     )
@@ -238,7 +240,9 @@ def void(sale_id: int):
     )
     response = submit(
         form,
-        lambda: sales.void_sale(db.session, actor(), sale.id, form.reason.data),
+        lambda: sales.void_sale(
+            db.session, actor(), sale.id, form.reason.data, when=form.voided_at.when
+        ),
         lambda voided: _voided(voided, back),
     )
     return response or (

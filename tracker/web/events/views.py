@@ -32,7 +32,7 @@ from tracker.services import events as service
 from tracker.services.places import store_of
 from tracker.services.signings import sign
 from tracker.web.access import allow, section_scope, signed_in
-from tracker.web.events.forms import EventForm, SigningForm
+from tracker.web.events.forms import CloseEventForm, EventForm, SigningForm
 from tracker.web.exports import export, requested_format
 from tracker.web.forms import choices
 from tracker.web.helpers import actor, form_status, keyset_page, scoped_sections, submit
@@ -130,7 +130,10 @@ def edit(event_id: int):
 @bp.get("/events/<int:event_id>")
 @signed_in
 def detail(event_id: int):
-    event = event_or_404(event_id)
+    return _detail_page(event_or_404(event_id), CloseEventForm())
+
+
+def _detail_page(event: Event, close_form: CloseEventForm, status: int = 200):
     return render_template(
         "events/detail.html",
         event=event,
@@ -139,7 +142,8 @@ def detail(event_id: int):
         sales=event_queries.recent_sales(db.session, event.id),
         signings=event_queries.event_signings(db.session, event.id),
         store=store_of(event.section),
-    )
+        close_form=close_form,
+    ), status
 
 
 def _post_action(event_id: int, act, message: str):
@@ -157,8 +161,16 @@ def _post_action(event_id: int, act, message: str):
 @bp.post("/events/<int:event_id>/close")
 @allow(*SECTION_RUNNERS)
 def close(event_id: int):
+    form = CloseEventForm()
+    if not form.validate_on_submit():
+        # When it closed is not a moment it can have: the event again, with the message.
+        return _detail_page(event_or_404(event_id), form, 422)
     return _post_action(
-        event_id, service.close_event, "{name} is closed: the leftovers are back in the store."
+        event_id,
+        lambda session, who, event_id: service.close_event(
+            session, who, event_id, when=form.closed_at.when
+        ),
+        "{name} is closed: the leftovers are back in the store.",
     )
 
 
@@ -195,6 +207,7 @@ def signing(event_id: int):
             author_ids=form.authors.data,
             dedications=(form.dedications.data or "").splitlines(),
             key=form.submission_key.data,
+            when=form.signed_at.when,
         )
 
     response = submit(

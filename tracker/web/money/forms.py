@@ -16,6 +16,7 @@ from tracker.web.forms import (
     IdField,
     KeyedForm,
     Lines,
+    WhenDayField,
     choices,
     optional_int,
     today,
@@ -37,9 +38,7 @@ class RemittanceForm(KeyedForm):
         validators=[DataRequired(), Length(max=3)],
         description="The section's currency.",
     )
-    sent_on = DateField(
-        "Sent on", default=today, validators=[DataRequired(message="Give the date.")]
-    )
+    sent_on = WhenDayField("Sent on", default=today, required=True)
     method = SelectField(
         "Sent by",
         choices=choices((m.value, m.label) for m in PaymentMethod),

@@ -203,7 +203,7 @@ def new_remittance():
             section_id=form.section_id.data,
             amount=form.amount.data,
             currency=form.currency.data,
-            sent_on=form.sent_on.data,
+            sent_on=form.sent_on.when,
             method=form.method.data,
             reference=form.reference.data,
             note=form.note.data,

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from wtforms import (
     BooleanField,
-    DateField,
     FormField,
     HiddenField,
     SelectField,
@@ -18,6 +17,8 @@ from tracker.web.forms import (
     IdField,
     KeyedForm,
     Lines,
+    WhenDayField,
+    WhenField,
     choices,
     copies_field,
     optional_int,
@@ -33,7 +34,7 @@ class PrintRunForm(KeyedForm):
         validators=[DataRequired(message="Choose the edition.")],
     )
     qty = copies_field("Copies delivered")
-    received_on = DateField("Delivered on", default=today, validators=[Optional()])
+    received_on = WhenDayField("Delivered on", default=today)
     reference = StringField(
         "Reference",
         description="The print run or invoice number.",
@@ -65,7 +66,8 @@ class TransferForm(KeyedForm):
     to_location_id = SelectField(
         "To", coerce=optional_int, choices=[], validators=[DataRequired(message="Choose where to.")]
     )
-    moved_on = DateField("Date", default=today, validators=[Optional()])
+    # Copies brought to an event's table and back: the time matters there.
+    moved_at = WhenField("Moved at")
     note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
     lines = Lines(FormField(CopiesLine), max_entries=2 * MAX_LINES)
 
@@ -87,6 +89,7 @@ class WriteOffForm(KeyedForm):
         description="What happened: required for damaged and lost copies.",
         validators=[Optional(), Length(max=2000)],
     )
+    written_off_on = WhenDayField("Written off on")
     lines = Lines(FormField(CopiesLine), max_entries=2 * MAX_LINES)
 
 
@@ -114,6 +117,11 @@ class StocktakeStartForm(Form):
 
 class StocktakeForm(KeyedForm):
     blind = HiddenField()
+    counted_on = WhenDayField(
+        "Counted on",
+        default=today,
+        description="The count is set against what the ledger held at the end of that day.",
+    )
     reason = TextAreaField("Reason for any difference", validators=[Optional(), Length(max=2000)])
     note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
     lines = Lines(FormField(CountLine), max_entries=2 * MAX_LINES)

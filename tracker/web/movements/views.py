@@ -106,13 +106,14 @@ def _transfer_rows(session: Session, section_scope: int | None):
     for r in distribution.all_transfers(session, section_scope=section_scope):
         yield [
             r.document.id,
-            r.document.created_at,
+            r.document.occurred_at,
             r.detail.from_location.name,
             r.detail.to_location.name,
             r.copies,
             r.editions,
             _by(r.document),
             r.document.note,
+            r.document.created_at,
         ]
 
 
@@ -120,13 +121,14 @@ def _write_off_rows(session: Session, section_scope: int | None):
     for r in distribution.all_write_offs(session, section_scope=section_scope):
         yield [
             r.document.id,
-            r.document.created_at,
+            r.document.occurred_at,
             r.detail.location.name,
             r.detail.reason_label,
             r.copies,
             r.editions,
             _by(r.document),
             r.document.note,
+            r.document.created_at,
         ]
 
 
@@ -135,7 +137,7 @@ def _stocktake_rows(session: Session, section_scope: int | None):
         for line in s.lines:
             yield [
                 s.document_id,
-                s.document.created_at,
+                s.document.occurred_at,
                 s.location.name,
                 line.edition.label,
                 line.condition,
@@ -145,6 +147,7 @@ def _stocktake_rows(session: Session, section_scope: int | None):
                 "yes" if s.blind else "",
                 s.reason,
                 _by(s.document),
+                s.document.created_at,
             ]
 
 
@@ -159,6 +162,7 @@ def _print_run_rows(session: Session):
             r.document.reference,
             _by(r.document),
             r.document.note,
+            r.document.created_at,
         ]
 
 
@@ -171,7 +175,7 @@ def transfers():
     return _listing(
         "movements/transfers.html",
         "transfers",
-        ["document", "date", "from", "to", "copies", "what", "by", "note"],
+        ["document", "date", "from", "to", "copies", "what", "by", "note", "recorded"],
         _transfer_rows,
         distribution.transfers,
     )
@@ -196,7 +200,7 @@ def new_transfer():
             lines=_copies(form.lines),
             note=form.note.data,
             key=form.submission_key.data,
-            when=form.moved_on.data,
+            when=form.moved_at.when,
         ),
         lambda t: _done(
             t.document_id,
@@ -218,7 +222,7 @@ def write_offs():
     return _listing(
         "movements/write_offs.html",
         "write-offs",
-        ["document", "date", "place", "reason", "copies", "what", "by", "note"],
+        ["document", "date", "place", "reason", "copies", "what", "by", "note", "recorded"],
         _write_off_rows,
         distribution.write_offs,
     )
@@ -242,6 +246,7 @@ def new_write_off():
             lines=_copies(form.lines),
             note=form.note.data,
             key=form.submission_key.data,
+            when=form.written_off_on.when,
         ),
         lambda w: _done(w.document_id, f"Write-off #{w.document_id} recorded."),
     )
@@ -274,6 +279,7 @@ def stocktakes():
             "blind",
             "reason",
             "by",
+            "recorded",
         ],
         _stocktake_rows,
         distribution.stocktakes,
@@ -311,6 +317,7 @@ def new_stocktake():
             reason=form.reason.data,
             note=form.note.data,
             key=form.submission_key.data,
+            when=form.counted_on.when,
         ),
         lambda s: _done(
             s.document_id,
@@ -363,7 +370,17 @@ def print_runs():
     return _listing(
         "movements/print_runs.html",
         "print-runs",
-        ["document", "delivered", "edition", "isbn", "copies", "reference", "by", "note"],
+        [
+            "document",
+            "delivered",
+            "edition",
+            "isbn",
+            "copies",
+            "reference",
+            "by",
+            "note",
+            "recorded",
+        ],
         lambda session, section_scope: _print_run_rows(session),
         lambda session, section_scope, **page: distribution.print_runs(session, **page),
     )
@@ -384,7 +401,7 @@ def new_print_run():
             actor(),
             edition_id=form.edition_id.data,
             qty=form.qty.data,
-            when=form.received_on.data,
+            when=form.received_on.when,
             reference=form.reference.data,
             note=form.note.data,
             key=form.submission_key.data,

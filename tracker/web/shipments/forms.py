@@ -11,7 +11,17 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.domain.distribution import DiscrepancyReason, ShipmentStatus
 from tracker.domain.terms import Terms
-from tracker.web.forms import Form, IdField, KeyedForm, Lines, choices, copies_field, optional_int
+from tracker.web.forms import (
+    FlaskForm,
+    Form,
+    IdField,
+    KeyedForm,
+    Lines,
+    WhenDayField,
+    choices,
+    copies_field,
+    optional_int,
+)
 
 
 class LineForm(Form):
@@ -62,6 +72,13 @@ class ShipmentForm(KeyedForm):
         return ok
 
 
+class DispatchForm(FlaskForm):
+    """Dispatch a draft: now, or on the day it left (a shipment sent before it was
+    recorded)."""
+
+    dispatched_on = WhenDayField("Dispatched on")
+
+
 class ReceiptLineForm(Form):
     class Meta:
         csrf = False
@@ -79,7 +96,7 @@ class ReceiptLineForm(Form):
 
 
 class ReceiptForm(KeyedForm):
-    received_on = DateField("Received on", validators=[Optional()])
+    received_on = WhenDayField("Received on")
     note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
     lines = Lines(FormField(ReceiptLineForm))
 

@@ -23,7 +23,12 @@ from tracker.web.exports import export, requested_format
 from tracker.web.forms import choices
 from tracker.web.helpers import actor, form_status, keyset_page, other_args, scoped_sections, submit
 from tracker.web.inputs import query_id
-from tracker.web.shipments.forms import ReceiptForm, ShipmentFilterForm, ShipmentForm
+from tracker.web.shipments.forms import (
+    DispatchForm,
+    ReceiptForm,
+    ShipmentFilterForm,
+    ShipmentForm,
+)
 
 bp = Blueprint("shipments", __name__, url_prefix="/shipments")
 
@@ -225,7 +230,10 @@ def _saved(shipment, message: str):
 @bp.get("/<int:shipment_id>")
 @signed_in
 def detail(shipment_id: int):
-    shipment = service.get(db.session, actor(), shipment_id)
+    return _detail_page(service.get(db.session, actor(), shipment_id), DispatchForm())
+
+
+def _detail_page(shipment, dispatch_form: DispatchForm, status: int = 200):
     return render_template(
         "shipments/detail.html",
         shipment=shipment,
@@ -233,7 +241,8 @@ def detail(shipment_id: int):
         moves=shipment_moves(db.session, shipment),
         can_manage=may_manage(actor(), shipment.direction),
         can_receive=may_receive(actor(), shipment.direction),
-    )
+        dispatch_form=dispatch_form,
+    ), status
 
 
 def _refuse(shipment, wanted: Collection[ShipmentStatus], action: str):
@@ -296,8 +305,16 @@ def _action(shipment_id: int, act, message: str):
 @bp.post("/<int:shipment_id>/dispatch")
 @allow(*SENDERS)
 def dispatch(shipment_id: int):
+    form = DispatchForm()
+    if not form.validate_on_submit():
+        # The day it left is not one: the shipment again, with the form's message.
+        return _detail_page(service.get(db.session, actor(), shipment_id), form, 422)
     return _action(
-        shipment_id, service.dispatch, "Shipment #{id} dispatched: {copies} copies are in transit."
+        shipment_id,
+        lambda session, who, shipment_id: service.dispatch(
+            session, who, shipment_id, when=form.dispatched_on.when
+        ),
+        "Shipment #{id} dispatched: {copies} copies are in transit.",
     )
 
 
@@ -353,7 +370,7 @@ def receive(shipment_id: int):
             ],
             key=form.submission_key.data,
             note=form.note.data,
-            when=form.received_on.data,
+            when=form.received_on.when,
         ),
         lambda receipt: _saved(receipt.shipment, "Receipt recorded for shipment #{id}."),
     )
