@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "9c2007bbe4b6ff60e101c66d6afe40e36e984d5959e9ab4695c002cfae4c2503",
+        "5278382f715a8854751ce7cd309d6123ebd57de628404ac82da235f827695376",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "5cd574d0c2fcbe55d998a0e1eb1d0b32e64c45ea7dfb5c003d64b5eced648ecb",
+        "d75b139e14a2db8a19dd71676fb3bd05874d233e05bd89f6376a7722fe9a27ed",
     ),
 }
 

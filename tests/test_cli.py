@@ -164,11 +164,11 @@ def test_ledger_check_names_the_first_moment_the_past_fails(demo_app):
         for code, delta in (("GB-STORE", -5), ("GB-CUSTOMERS", 5)):
             db.session.execute(
                 text(
-                    f"UPDATE balances SET qty = qty + {delta} WHERE condition = 'unsigned' "
+                    "UPDATE balances SET qty = qty + :delta WHERE condition = 'unsigned' "
                     "AND location_id = (SELECT id FROM locations WHERE code = :code) "
                     "AND edition_id = (SELECT id FROM editions WHERE isbn = '9781913026868')"
                 ),
-                {"code": code},
+                {"code": code, "delta": delta},
             )
         db.session.commit()
     result = runner.invoke(args=["ledger", "check"])
