@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from tracker.db import UTCDateTime
 from tracker.domain.accounts import Actor
-from tracker.domain.events import PaymentMethod
+from tracker.domain.events import TALLY_DOCUMENTS, PaymentMethod
 from tracker.domain.places import PHYSICAL_KINDS
 from tracker.domain.stock import Condition, MoveKind
 from tracker.models import (
     Author,
     Balance,
+    Document,
     Edition,
     Event,
     Location,
@@ -75,10 +76,17 @@ def event_report(session: Session, event: Event) -> EventReport:
     whatever the number of its sales."""
     table = event.location_id
     into, out_of = Move.to_location_id == table, Move.from_location_id == table
+    # A paper tally typed in after the close puts its leftovers straight: the copies it
+    # moves back to the table were never returned, rather than brought again.
+    tally = Move.document_id.in_(
+        select(Document.id).where(Document.kind.in_(list(TALLY_DOCUMENTS.values())))
+    )
     totals: Row[int, int] = session.execute(
         select(
-            func.coalesce(func.sum(case((into, Move.qty), else_=0)), 0),
-            func.coalesce(func.sum(case((out_of, Move.qty), else_=0)), 0),
+            func.coalesce(func.sum(case((into & ~tally, Move.qty), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((out_of, Move.qty), (into & tally, -Move.qty), else_=0)), 0
+            ),
         ).where(Move.kind == MoveKind.TRANSFER, or_(into, out_of))
     ).one()
     brought, returned = totals
