@@ -118,6 +118,8 @@ def test_a_tally_for_a_past_open_event_makes_a_sale_per_payment_method(
     assert world.stock("GB-CUSTOMERS") == 6
     figures = event_queries.tally(session, launch.location_id)
     assert figures["sales"] == 2 and figures["copies"] == 6
+    # The sale screen's undo is for the sale just made there, not a tally's.
+    assert event_queries.last_sale(session, treasurer, launch.location_id) is None
     assert figures["takings"]["cash"] == 9500 and figures["takings"]["card"] == 3000
     report = event_queries.event_report(session, launch)
     assert (report.brought, report.returned, report.sold_unsigned) == (30, 0, 6)

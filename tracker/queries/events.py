@@ -292,11 +292,12 @@ def tally(session: Session, location_id: int) -> dict:
 
 
 def last_sale(session: Session, actor: Actor | None, location_id: int) -> Sale | None:
-    """The latest sale at a place that is not voided (the actor's own, for a treasurer)."""
+    """The latest sale at a place that is not voided (the actor's own, for a treasurer),
+    made on the sale screen (a paper tally's sales are voided from the tally)."""
     query = (
         select(Sale)
         .join(Sale.document)
-        .where(Sale.location_id == location_id, Sale.voided_at.is_(None))
+        .where(Sale.location_id == location_id, Sale.voided_at.is_(None), Sale.tally_id.is_(None))
         .order_by(Sale.document_id.desc())
         .limit(1)
     )

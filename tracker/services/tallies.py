@@ -11,8 +11,8 @@ counting the copies the tally sold among them (and the copies it signed as unsig
 The tally's own document then puts the record straight at that very moment: the copies
 sold go from the store back to the table (and, for signings, the signed copies go to
 the store in place of as many unsigned ones). Replayed in the order things happened,
-every place then holds what it held; when the table never held the copies, the
-ledger's "not there then" refusal says so, and nothing is written.
+every place then holds what it held; when the place never held the copies then, the
+tally is refused ("not there then"), and nothing is written.
 """
 
 from __future__ import annotations
@@ -100,14 +100,14 @@ def record_sales_tally(
     assert section is not None
     by_method = _sales_by_method(session, section, lines)
     tally = _tally(session, document, TallyKind.SALES, place, event)
+    sold: Wanted = defaultdict(int)
+    for sale_lines in by_method.values():
+        for line in sale_lines:
+            sold[(line.edition.id, line.condition)] += line.qty
+    _check_totals(session, sold)
+    _held_then(session, place, event, sold, at)
     closed = event is not None and not event.is_open
     if event is not None and closed:
-        sold: Wanted = defaultdict(int)
-        for sale_lines in by_method.values():
-            for line in sale_lines:
-                sold[(line.edition.id, line.condition)] += line.qty
-        _check_totals(session, sold)
-        _held_then(session, event, sold, at)
         _post_back(session, actor, document, event, sold, to_table=True)
     for method, sale_lines in by_method.items():
         sales.record_sale(
@@ -152,7 +152,8 @@ def record_signing_tally(
     unsigned = {(edition_id, Condition.UNSIGNED.value): qty for edition_id, qty in signed.items()}
     if closed:
         _signed_before_close(event, at)
-        _held_then(session, event, unsigned, at)
+    _held_then(session, event.location, event, unsigned, at)
+    if closed:
         _post_back(session, actor, document, event, unsigned, to_table=True)
     for edition_id, qty in signed.items():
         signings.record_signing(
@@ -288,26 +289,31 @@ def _signed_before_close(event: Event, at: datetime) -> None:
         )
 
 
-def _held_then(session: Session, event: Event, wanted: Wanted, at: datetime) -> None:
-    """NotThereThen unless the closed event's table held the copies when the tally says
-    they were sold or signed. Dated from the close on, the copies are some of those
-    its leftovers took back to the store (less those earlier tallies took again)."""
-    closed_at = event.closed_at
-    assert closed_at is not None
-    if at < closed_at:
-        held = past.holdings_at(session, event.location_id, at)
+def _held_then(
+    session: Session, place: Location, event: Event | None, wanted: Wanted, at: datetime
+) -> None:
+    """NotThereThen unless the place held the copies when the tally says they were sold
+    or signed. Dated from an event's close on, the copies are some of those its
+    leftovers took back to the store (less those earlier tallies took again). Where the
+    place holds the copies now, the ledger says when they came, if that was later."""
+    closed_at = event.closed_at if event is not None and not event.is_open else None
+    if event is not None and closed_at is not None and at >= closed_at:
+        held, on = _leftovers(session, event), closed_at
     else:
-        held = _leftovers(session, event)
+        held, on = past.holdings_at(session, place.id, at), at
     for (edition_id, condition), qty in sorted(wanted.items()):
         there = held.get((edition_id, condition), 0)
-        if there < qty:
-            raise NotThereThen(
-                location=event.location.label,
-                edition=edition_label(session.get_one(Edition, edition_id)),
-                condition=condition,
-                there=max(there, 0),
-                on=min(at, closed_at),
-            )
+        if there >= qty or (
+            closed_at is None and ledger.balance(session, place.id, edition_id, condition) >= qty
+        ):
+            continue
+        raise NotThereThen(
+            location=place.label,
+            edition=edition_label(session.get_one(Edition, edition_id)),
+            condition=condition,
+            there=max(there, 0),
+            on=on,
+        )
 
 
 def _leftovers(session: Session, event: Event) -> Wanted:
