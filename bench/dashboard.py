@@ -338,7 +338,7 @@ def _clone(engine: str, url: str, server: str) -> str:
     """A copy of a ledger to post sales into (the measured ledgers stay as built)."""
     if engine == "sqlite":
         source = Path(make_url(url).database)
-        target = source.with_name(f"sales-{source.name}")
+        target = source.with_name(f"sales-{uuid.uuid4().hex[:8]}-{source.name}")
         shutil.copyfile(source, target)
         return f"sqlite:///{target}"
     name = f"bench_sales_{uuid.uuid4().hex[:8]}"

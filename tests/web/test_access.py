@@ -185,6 +185,20 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         "events.void": Expect(
             f"/sales/{ctx['sale']}/void", runners_get, {"anonymous": R, **runners_422}
         ),
+        "events.event_tally": Expect(
+            f"/events/{ctx['event']}/tally", runners_get, {"anonymous": R, **runners_422}
+        ),
+        "events.store_tally": Expect(
+            f"/sections/{ctx['gb']}/tally", runners_get, {"anonymous": R, **runners_422}
+        ),
+        "events.signing_tally": Expect(
+            f"/events/{ctx['event']}/signing-tally", runners_get, {"anonymous": R, **runners_422}
+        ),
+        "events.tally": Expect(f"/tallies/{ctx['tally']}", runners_get, no_post),
+        # Sent without a reason: the tally's page again, with the message.
+        "events.void_tally": Expect(
+            f"/tallies/{ctx['tally']}/void", no_post, {"anonymous": R, **runners_422}
+        ),
         # Closing then reopening: both answer with the event again.
         "events.close": Expect(
             f"/events/{ctx['event']}/close", no_post, {"anonymous": R, **runners_redirect}
@@ -226,7 +240,7 @@ def expectations(ctx: dict) -> dict[str, Expect]:
 
 @pytest.fixture
 def ctx(world: World, session, make_user) -> dict:
-    from tracker.services import movements, shipments
+    from tracker.services import movements, shipments, tallies
     from tracker.services import remittances as remittances_service
     from tracker.services import sales as sales_service
 
@@ -266,6 +280,13 @@ def ctx(world: World, session, make_user) -> dict:
         items=[sales_service.SaleItem(world.edition.id, 1)],
         payment_method="cash",
     )
+    tally = tallies.record_sales_tally(
+        session,
+        None,
+        location_id=event.location_id,
+        lines=[tallies.TallyLine(world.edition.id, 1)],
+        when=None,
+    )
     remittance = remittances_service.record_remittance(
         session,
         None,
@@ -294,6 +315,7 @@ def ctx(world: World, session, make_user) -> dict:
         "store": world.loc("GB-STORE").id,
         "event": event.id,
         "sale": sale.id,
+        "tally": tally.id,
         "remittance": remittance.id,
         "gb": gb,
     }

@@ -34,3 +34,7 @@ class TallyKind(Words):
 
     SALES = "sales"
     SIGNINGS = "signings"
+
+
+# The kind of a paper tally's own document, by what it counted.
+TALLY_DOCUMENTS = {TallyKind.SALES: "sales_tally", TallyKind.SIGNINGS: "signings_tally"}

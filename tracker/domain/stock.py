@@ -9,6 +9,7 @@ Every copy is always somewhere. Stock is the sum of immutable moves, each taking
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 from typing import Protocol
 
@@ -138,10 +139,16 @@ def rule_problem(
     source_condition: Condition,
     target: Place,
     target_condition: Condition,
+    *,
+    closed_ok: Collection[int] = (),
 ) -> str | None:
-    """Why this move breaks the rules of its kind, or None when it does not."""
+    """Why this move breaks the rules of its kind, or None when it does not.
+
+    ``closed_ok``: closed places (ids) the move may still take from or put to, because
+    it records what happened there while they were open (a paper tally typed in after
+    its event closed)."""
     return (
-        _ends_problem(source, source_condition, target, target_condition)
+        _ends_problem(source, source_condition, target, target_condition, closed_ok)
         or _kinds_problem(kind, source, target)
         or _condition_problem(kind, source, source_condition, target, target_condition)
         or _owners_problem(kind, source, target)
@@ -149,12 +156,16 @@ def rule_problem(
 
 
 def _ends_problem(
-    source: Place, source_condition: Condition, target: Place, target_condition: Condition
+    source: Place,
+    source_condition: Condition,
+    target: Place,
+    target_condition: Condition,
+    closed_ok: Collection[int] = (),
 ) -> str | None:
     if source.id == target.id and source_condition == target_condition:
         return f"copies cannot move from {source.label} to itself."
     for place in (source, target):
-        if not place.active:
+        if not place.active and place.id not in closed_ok:
             return f"{place.label} is closed: no copies move in or out of it."
     return None
 

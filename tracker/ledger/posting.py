@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
@@ -94,6 +94,7 @@ def post(
     occurred_at: datetime | None = None,
     details: dict | None = None,
     savepoint: bool = True,
+    closed_ok: Collection[int] = (),
 ) -> list[int]:
     """Post ``lines`` for ``document``, all or none; return the new moves' ids.
 
@@ -102,11 +103,14 @@ def post(
     runs in a savepoint of its own, unless the caller says (``savepoint=False``) that
     it runs the posting inside a savepoint of its own already (the services do).
     ``details`` go into the posting's audit entry (what a sale cost, for instance).
+    ``closed_ok``: closed places (ids) the posting may still take from and put to: it
+    records what happened there while they were open (a paper tally typed in after its
+    event closed). The past must add up there as anywhere.
     """
     lines = list(lines)
     if not lines:
         raise InvalidMove("A posting needs at least one move.")
-    legs = _resolve(session, lines)
+    legs = _resolve(session, lines, closed_ok)
     return _apply(
         session,
         document,
@@ -212,7 +216,9 @@ class _LineProblem(Exception):
     are several)."""
 
 
-def _resolve(session: Session, lines: list[MoveLine]) -> list[_Leg]:
+def _resolve(
+    session: Session, lines: list[MoveLine], closed_ok: Collection[int] = ()
+) -> list[_Leg]:
     """Check each line's shape and rules, and load what it names."""
     many = len(lines) > 1
     editions = _load(session, Edition, {line.edition_id for line in lines})
@@ -223,7 +229,7 @@ def _resolve(session: Session, lines: list[MoveLine]) -> list[_Leg]:
     )
     # Every line's quantity first: a wrong number is the likeliest mistake of all.
     _each(lines, _quantity, many)
-    return _each(lines, lambda line: _leg(line, editions, locations), many)
+    return _each(lines, lambda line: _leg(line, editions, locations, closed_ok), many)
 
 
 def _each(lines: list[MoveLine], step: Callable[[MoveLine], _T], many: bool) -> list[_T]:
@@ -260,7 +266,7 @@ def _enums(line: MoveLine) -> tuple[MoveKind, Condition, Condition]:
         raise _LineProblem("the condition must be 'unsigned' or 'signed'.") from None
 
 
-def _leg(line: MoveLine, editions: dict, locations: dict) -> _Leg:
+def _leg(line: MoveLine, editions: dict, locations: dict, closed_ok: Collection[int] = ()) -> _Leg:
     kind, source_condition, target_condition = _enums(line)
     edition = editions.get(line.edition_id)
     if edition is None:
@@ -271,7 +277,9 @@ def _leg(line: MoveLine, editions: dict, locations: dict) -> _Leg:
     target = locations.get(line.to_location_id)
     if target is None:
         raise _LineProblem(f"there is no location {line.to_location_id!r} to put copies in.")
-    problem = rule_problem(kind, source, source_condition, target, target_condition)
+    problem = rule_problem(
+        kind, source, source_condition, target, target_condition, closed_ok=closed_ok
+    )
     if problem:
         raise _LineProblem(problem)
     return _Leg(

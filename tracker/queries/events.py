@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tracker.db import UTCDateTime
 from tracker.domain.accounts import Actor
-from tracker.domain.events import PaymentMethod
+from tracker.domain.events import TALLY_DOCUMENTS, PaymentMethod
 from tracker.domain.places import PHYSICAL_KINDS
 from tracker.domain.stock import Condition, MoveKind
 from tracker.models import (
@@ -76,10 +76,17 @@ def event_report(session: Session, event: Event) -> EventReport:
     whatever the number of its sales."""
     table = event.location_id
     into, out_of = Move.to_location_id == table, Move.from_location_id == table
+    # A paper tally typed in after the close puts its leftovers straight: the copies it
+    # moves back to the table were never returned, rather than brought again.
+    tally = Move.document_id.in_(
+        select(Document.id).where(Document.kind.in_(list(TALLY_DOCUMENTS.values())))
+    )
     totals: Row[int, int] = session.execute(
         select(
-            func.coalesce(func.sum(case((into, Move.qty), else_=0)), 0),
-            func.coalesce(func.sum(case((out_of, Move.qty), else_=0)), 0),
+            func.coalesce(func.sum(case((into & ~tally, Move.qty), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((out_of, Move.qty), (into & tally, -Move.qty), else_=0)), 0
+            ),
         ).where(Move.kind == MoveKind.TRANSFER, or_(into, out_of))
     ).one()
     brought, returned = totals
@@ -288,11 +295,12 @@ def tally(session: Session, location_id: int) -> dict:
 
 
 def last_sale(session: Session, actor: Actor | None, location_id: int) -> Sale | None:
-    """The latest sale at a place that is not voided (the actor's own, for a treasurer)."""
+    """The latest sale at a place that is not voided (the actor's own, for a treasurer),
+    made on the sale screen (a paper tally's sales are voided from the tally)."""
     query = (
         select(Sale)
         .join(Sale.document)
-        .where(Sale.location_id == location_id, Sale.voided_at.is_(None))
+        .where(Sale.location_id == location_id, Sale.voided_at.is_(None), Sale.tally_id.is_(None))
         .order_by(Sale.document_id.desc())
         .limit(1)
     )

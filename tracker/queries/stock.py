@@ -12,6 +12,7 @@ from sqlalchemy import func, literal, or_, select, tuple_, union
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from tracker.db import UTCDateTime
+from tracker.domain.events import TALLY_DOCUMENTS
 from tracker.domain.places import PHYSICAL_KINDS, LocationKind
 from tracker.domain.stock import Condition
 from tracker.models import (
@@ -402,7 +403,8 @@ def warehouse_stock(session: Session) -> dict[int, int]:
 
 def where_shown(session: Session, document_id: int) -> tuple[str, int]:
     """Where a document is shown best: ("shipment", its id) for a shipment or one of its
-    receipts, ("stocktake", id) for a count, else ("document", id)."""
+    receipts, ("stocktake", id) for a count, ("tally", id) for a paper tally, else
+    ("document", id)."""
     document = session.get(Document, document_id)
     if document is not None and document.kind == "shipment":
         return "shipment", document_id
@@ -412,4 +414,6 @@ def where_shown(session: Session, document_id: int) -> tuple[str, int]:
             return "shipment", receipt.shipment_id
     if document is not None and document.kind == "stocktake":
         return "stocktake", document_id
+    if document is not None and document.kind in TALLY_DOCUMENTS.values():
+        return "tally", document_id
     return "document", document_id

@@ -23,7 +23,17 @@ from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, MoveKind, check_quantity
 from tracker.domain.text import clean
 from tracker.ledger import MoveLine
-from tracker.models import Edition, Event, Location, Move, Sale, SaleLine, SaleTally, Section
+from tracker.models import (
+    Document,
+    Edition,
+    Event,
+    Location,
+    Move,
+    Sale,
+    SaleLine,
+    SaleTally,
+    Section,
+)
 from tracker.queries.prices import price_for
 from tracker.services import atomic, change_once, documents
 from tracker.services.events import may_run
@@ -58,9 +68,10 @@ def get_sale(session: Session, actor: Actor | None, sale_id: int) -> Sale:
 
 
 def selling_place(
-    session: Session, actor: Actor | None, location_id: int
+    session: Session, actor: Actor | None, location_id: int, *, closed_ok: bool = False
 ) -> tuple[Location, Event | None]:
-    """A store or an open event's table of a section the actor may sell for."""
+    """A store or an open event's table of a section the actor may sell for (or, with
+    ``closed_ok``, a closed event's table: a paper tally typed in after the event)."""
     place = session.get(Location, location_id)
     if (
         place is None
@@ -72,12 +83,12 @@ def selling_place(
     if place.kind == LocationKind.SECTION_STORE:
         return place, None  # a store holds no event
     event = session.scalar(select(Event).where(Event.location_id == place.id))
-    if event is not None and not event.is_open:
+    if event is not None and not event.is_open and not closed_ok:
         raise DomainError(f"{event.name} is closed: reopen it to sell there.")
     return place, event
 
 
-def _payment(method: str) -> PaymentMethod:
+def payment(method: str) -> PaymentMethod:
     try:
         return PaymentMethod(method)
     except ValueError:
@@ -102,7 +113,8 @@ def _price(session: Session, section: Section, edition: Edition, typed: object) 
     return price
 
 
-def _lines(session: Session, section: Section, items: list[SaleItem]) -> list[SaleLine]:
+def sale_lines(session: Session, section: Section, items: list[SaleItem]) -> list[SaleLine]:
+    """A sale's lines, each checked: the edition, the copies, the condition, the price."""
     if not items:
         raise DomainError("Choose what was sold.")
     lines = []
@@ -148,7 +160,40 @@ def sell(
     assert section is not None
     if currency is not None and check_currency(currency) != section.currency:
         raise DomainError(f"Sales of {section.name} are in {section.currency}, not {currency}.")
-    method = _payment(payment_method)
+    method = payment(payment_method)
+    return record_sale(
+        session,
+        actor,
+        document,
+        place,
+        event,
+        method=method,
+        lines=sale_lines(session, section, items),
+        buyer_name=buyer_name,
+        at=at,
+    )
+
+
+def record_sale(
+    session: Session,
+    actor: Actor | None,
+    document: Document,
+    place: Location,
+    event: Event | None,
+    *,
+    method: PaymentMethod,
+    lines: list[SaleLine],
+    at: datetime,
+    buyer_name: str | None = None,
+    tally_id: int | None = None,
+    closed_ok: bool = False,
+) -> Sale:
+    """Write a sale for its document (started, its place checked), post its moves to the
+    section's customers dated ``at``, and count it in the place's tally: what a sale on
+    the screen and a paper tally share. ``closed_ok``: the place is a closed event's
+    table, where a paper tally typed in after the event says copies were sold."""
+    section = place.section
+    assert section is not None
     sale = Sale(
         document_id=document.id,
         section_id=section.id,
@@ -158,7 +203,8 @@ def sell(
         buyer_name=clean(buyer_name, "buyer's name", 200),
         currency=section.currency,
         sold_at=at,
-        lines=_lines(session, section, items),
+        tally_id=tally_id,
+        lines=lines,
     )
     session.add(sale)
     session.flush()
@@ -176,6 +222,7 @@ def sell(
         savepoint=False,
         occurred_at=at,
         details={"sale": _details(sale)},
+        closed_ok=(place.id,) if closed_ok else (),
     )
     _count_in_tally(session, sale, 1)
     return sale

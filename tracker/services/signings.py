@@ -13,12 +13,12 @@ from tracker.domain.errors import DomainError
 from tracker.domain.stock import Condition, MoveKind
 from tracker.domain.text import clean, copies
 from tracker.ledger import MoveLine
-from tracker.models import Author, Dedication, Edition, Signing
+from tracker.models import Author, Dedication, Document, Edition, Event, Signing
 from tracker.services import atomic, documents
 from tracker.services.events import get_event, may_run
 
 
-def _authors(session: Session, author_ids: list[int] | None) -> list[Author]:
+def authors_of(session: Session, author_ids: list[int] | None) -> list[Author]:
     wanted = dict.fromkeys(author_ids or [])
     authors = [author for a in wanted if (author := session.get(Author, a)) is not None]
     if not authors or len(authors) != len(wanted):
@@ -53,19 +53,42 @@ def sign(
     event = get_event(session, actor, event_id)
     if not event.is_open:
         raise DomainError(f"{event.name} is closed: reopen it to record a signing.")
-    authors = _authors(session, author_ids)
+    authors = authors_of(session, author_ids)
     names = _dedications(dedications, qty)
     if session.get(Edition, edition_id) is None:
         raise DomainError(f"There is no edition {edition_id}.")
     at = documents.occurred_at(session, when)
     document = documents.start(
-        session,
-        actor,
-        "signing",
-        key=key,
-        note=f"Signed by {' and '.join(a.name for a in authors)}",
-        occurred_at=at,
+        session, actor, "signing", key=key, note=signed_by(authors), occurred_at=at
     )
+    return record_signing(
+        session, actor, document, event, edition_id, qty, authors=authors, names=names, at=at
+    )
+
+
+def signed_by(authors: list[Author]) -> str:
+    """A signing document's note: who signed."""
+    return f"Signed by {' and '.join(a.name for a in authors)}"
+
+
+def record_signing(
+    session: Session,
+    actor: Actor | None,
+    document: Document,
+    event: Event,
+    edition_id: int,
+    qty: int,
+    *,
+    authors: list[Author],
+    at: datetime,
+    names: list[str] | None = None,
+    tally_id: int | None = None,
+    closed_ok: bool = False,
+) -> Signing:
+    """Turn ``qty`` unsigned copies on the event's table into signed ones, dated ``at``,
+    for the document (started, the event checked), and write the signing: what a
+    signing session and a paper tally share. ``closed_ok``: the event is closed, and a
+    tally typed in after it says the copies were signed while it was open."""
     ledger.post(
         session,
         document,
@@ -83,14 +106,16 @@ def sign(
         created_by_id=actor_id(actor),
         savepoint=False,
         occurred_at=at,
+        closed_ok=(event.location_id,) if closed_ok else (),
     )
     signing = Signing(
         document_id=document.id,
         event_id=event.id,
         edition_id=edition_id,
         qty=qty,
+        tally_id=tally_id,
         authors=authors,
-        dedications=[Dedication(recipient=n) for n in names],
+        dedications=[Dedication(recipient=n) for n in names or []],
     )
     session.add(signing)
     session.flush()

@@ -31,7 +31,10 @@ def _blueprints() -> list:
     from tracker.web.audit.views import bp as audit
     from tracker.web.auth.views import bp as auth
     from tracker.web.dashboard.views import bp as dashboard
-    from tracker.web.events import sale_screen  # noqa: F401  (its routes are on events)
+    from tracker.web.events import (
+        sale_screen,  # noqa: F401  (its routes are on events)
+        tallies,  # noqa: F401  (likewise)
+    )
     from tracker.web.events.views import bp as events
     from tracker.web.money.views import bp as money
     from tracker.web.movements.views import bp as movements

@@ -80,7 +80,7 @@ def other_args(*drop: str) -> dict[str, str]:
 
 def document_url(document_id: int) -> str:
     """The page that shows a document best: a shipment's own page for a shipment or
-    its receipts, a stocktake's report, else the document's moves."""
+    its receipts, a stocktake's report, a paper tally's page, else the document's moves."""
     from tracker.queries.stock import where_shown
 
     kind, shown_id = where_shown(db.session, document_id)
@@ -88,6 +88,8 @@ def document_url(document_id: int) -> str:
         return url_for("shipments.detail", shipment_id=shown_id)
     if kind == "stocktake":
         return url_for("movements.stocktake", document_id=shown_id)
+    if kind == "tally":
+        return url_for("events.tally", tally_id=shown_id)
     return url_for("stock.document", document_id=shown_id)
 
 

@@ -1,0 +1,131 @@
+"""The forms of paper tallies: a sales tally's lines (edition, condition, payment,
+copies, price), a signing tally's copies per edition, and the void of a tally."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from wtforms import (
+    DateField,
+    FormField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from tracker.domain.events import PaymentMethod
+from tracker.domain.stock import Condition
+from tracker.services.tallies import MAX_TALLY_LINES
+from tracker.web.forms import (
+    FlaskForm,
+    Form,
+    IdField,
+    KeyedForm,
+    Lines,
+    choices,
+    copies_field,
+    optional_int,
+    strict_int,
+    today,
+)
+
+
+class _WhenMixin:
+    """The day a tally's copies changed hands, and the time if it is known."""
+
+    day = DateField(
+        "Day",
+        default=today,
+        # Not DataRequired, which would hide why a day sent could not be read.
+        validators=[InputRequired(message="Give the day, as the paper tally says.")],
+    )
+    time = TimeField(
+        "Time (optional, UTC)",
+        validators=[Optional()],
+        description="Empty: the end of that day (today: now).",
+    )
+
+    def when(self) -> date | datetime | None:
+        day: date | None = self.day.data
+        at: time | None = self.time.data
+        if day is None or at is None:
+            return day
+        return datetime.combine(day, at, tzinfo=UTC)
+
+
+class SaleTallyLine(Form):
+    """A line of the paper tally: so many copies of a book, as paid."""
+
+    class Meta:
+        csrf = False
+
+    edition_id = SelectField("Edition", coerce=optional_int, choices=[], validators=[Optional()])
+    condition = SelectField(
+        "Signed?",
+        choices=choices(
+            [(Condition.UNSIGNED.value, "Unsigned"), (Condition.SIGNED.value, "Signed")]
+        ),
+        default=Condition.UNSIGNED.value,
+    )
+    payment = SelectField(
+        "Paid by",
+        choices=choices((m.value, m.label.capitalize()) for m in PaymentMethod),
+        default=PaymentMethod.CASH.value,
+    )
+    qty = copies_field("Copies")
+    # Read by the sales service, which says what is wrong with an amount.
+    price = StringField("Price per copy", validators=[Optional(), Length(max=20)])
+
+    @property
+    def used(self) -> bool:
+        """Whether the line was filled in (an empty one is left out)."""
+        return (
+            self.edition_id.data is not None
+            or self.qty.data is not None
+            or bool((self.price.data or "").strip())
+            or bool(self.qty.errors)
+        )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.used and self.edition_id.data is None and not self.edition_id.errors:
+            self.edition_id.errors = [*self.edition_id.errors, "Choose the edition."]
+            ok = False
+        if self.used and self.qty.data is None and not self.qty.errors:
+            self.qty.errors = [*self.qty.errors, "Give the number of copies."]
+            ok = False
+        return ok
+
+
+class SalesTallyForm(_WhenMixin, KeyedForm):
+    note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    lines = Lines(FormField(SaleTallyLine), max_entries=MAX_TALLY_LINES)
+
+
+class SignedLine(Form):
+    class Meta:
+        csrf = False
+
+    edition_id = IdField()
+    qty = copies_field("Copies signed")
+
+
+class SigningTallyForm(_WhenMixin, KeyedForm):
+    authors = SelectMultipleField(
+        "Signed by",
+        coerce=strict_int,
+        choices=[],
+        validators=[InputRequired(message="Choose who signed.")],
+    )
+    note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    lines = Lines(FormField(SignedLine), max_entries=MAX_TALLY_LINES)
+
+
+class VoidTallyForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is this tally voided?",
+        validators=[DataRequired(message="Say why."), Length(max=500)],
+    )
