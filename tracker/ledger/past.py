@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import bindparam, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from tracker.db import UTCDateTime, utcnow
@@ -28,21 +28,21 @@ from tracker.models import Balance, ClosedMonth, Move, Section
 Key = tuple[int, int, str]
 
 
-def _changes_after(key: Key, after: datetime):
-    """Net copies in (+) or out (-) of one balance at each moment after ``after``."""
-    location_id, edition_id, condition = key
-    moment = literal(after, UTCDateTime())
+def _changes_after_statement():
+    """Net copies in (+) or out (-) of one balance at each moment after ``b_after``:
+    built once (``CHANGES_AFTER``), read by the covering indexes on moves by balance."""
+    after = bindparam("b_after", type_=UTCDateTime())
     out = select(Move.occurred_at.label("at"), (-Move.qty).label("delta")).where(
-        Move.from_location_id == location_id,
-        Move.occurred_at > moment,
-        Move.edition_id == edition_id,
-        Move.from_condition == condition,
+        Move.from_location_id == bindparam("b_location"),
+        Move.edition_id == bindparam("b_edition"),
+        Move.from_condition == bindparam("b_condition"),
+        Move.occurred_at > after,
     )
     into = select(Move.occurred_at.label("at"), Move.qty.label("delta")).where(
-        Move.to_location_id == location_id,
-        Move.occurred_at > moment,
-        Move.edition_id == edition_id,
-        Move.to_condition == condition,
+        Move.to_location_id == bindparam("b_location"),
+        Move.edition_id == bindparam("b_edition"),
+        Move.to_condition == bindparam("b_condition"),
+        Move.occurred_at > after,
     )
     both = union_all(out, into).subquery()
     return (
@@ -54,6 +54,9 @@ def _changes_after(key: Key, after: datetime):
         .group_by(both.c.at)
         .order_by(both.c.at)
     )
+
+
+CHANGES_AFTER = _changes_after_statement()
 
 
 def check_taken(
@@ -73,7 +76,12 @@ def check_taken(
     Walking the later moments from the newest back gives every one of them at the cost
     of reading this balance's later moves (those of the days since ``when``).
     """
-    found: list[Any] = list(session.execute(_changes_after(key, when)))
+    found: list[Any] = list(
+        session.execute(
+            CHANGES_AFTER,
+            {"b_location": key[0], "b_edition": key[1], "b_condition": key[2], "b_after": when},
+        )
+    )
     rows: list[tuple[datetime, int, int]] = [
         (row[0], int(row[1]), int(row[2] or 0)) for row in found
     ]

@@ -82,6 +82,24 @@ class Move(Base):
         # A location's moves, newest first (its page), from either side.
         Index("ix_moves_from_location_id_occurred_at", "from_location_id", "occurred_at", "id"),
         Index("ix_moves_to_location_id_occurred_at", "to_location_id", "occurred_at", "id"),
+        # One balance's moves after a moment, from either side, without reading the
+        # table (covering): what a posting dated in the past reads to keep it whole.
+        Index(
+            "ix_moves_from_balance_occurred_at",
+            "from_location_id",
+            "edition_id",
+            "from_condition",
+            "occurred_at",
+            "qty",
+        ),
+        Index(
+            "ix_moves_to_balance_occurred_at",
+            "to_location_id",
+            "edition_id",
+            "to_condition",
+            "occurred_at",
+            "qty",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
