@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from tracker.db import UTCDateTime, utcnow
+from tracker.db import UTCDateTime, table_of, utcnow
 from tracker.domain.errors import NotThereThen, PeriodClosed
 from tracker.domain.periods import month_of
 from tracker.models import Balance, ClosedMonth, Move, Section
@@ -58,6 +58,26 @@ def _changes_after_statement():
 
 CHANGES_AFTER = _changes_after_statement()
 
+_moves = table_of(Move)
+# Copies that came into one balance after ``b_after``: if what is left now covers them,
+# no later moment can be short (each held at least what is left now, less what came in
+# after it), and nothing more need be read.
+ARRIVED_AFTER = select(func.coalesce(func.sum(_moves.c.qty), 0)).where(
+    _moves.c.to_location_id == bindparam("b_location"),
+    _moves.c.edition_id == bindparam("b_edition"),
+    _moves.c.to_condition == bindparam("b_condition"),
+    _moves.c.occurred_at > bindparam("b_after", type_=UTCDateTime()),
+)
+_closed = table_of(ClosedMonth)
+CLOSED = (
+    select(_closed.c.section_id)
+    .where(
+        _closed.c.section_id.in_(bindparam("b_sections", expanding=True)),
+        _closed.c.month == bindparam("b_month"),
+    )
+    .limit(1)
+)
+
 
 def check_taken(
     session: Session,
@@ -73,15 +93,14 @@ def check_taken(
     now), refuse if some moment from ``when`` on would be short.
 
     The balance at a moment is what it holds now less what moved in after that moment.
-    Walking the later moments from the newest back gives every one of them at the cost
-    of reading this balance's later moves (those of the days since ``when``).
+    First the cheap sufficient test: what is left covers every copy that came in since
+    (one sum over an index). Otherwise, walking the later moments from the newest back
+    gives every one of them at the cost of reading this balance's later moves.
     """
-    found: list[Any] = list(
-        session.execute(
-            CHANGES_AFTER,
-            {"b_location": key[0], "b_edition": key[1], "b_condition": key[2], "b_after": when},
-        )
-    )
+    params = {"b_location": key[0], "b_edition": key[1], "b_condition": key[2], "b_after": when}
+    if left >= (session.scalar(ARRIVED_AFTER, params) or 0):
+        return
+    found: list[Any] = list(session.execute(CHANGES_AFTER, params))
     rows: list[tuple[datetime, int, int]] = [
         (row[0], int(row[1]), int(row[2] or 0)) for row in found
     ]
@@ -149,15 +168,10 @@ def refuse_closed(session: Session, section_ids: Iterable[int | None], when: dat
     ids = {i for i in section_ids if i is not None}
     if not ids:
         return
-    closed = session.scalar(
-        select(Section.name)
-        .join(ClosedMonth, ClosedMonth.section_id == Section.id)
-        .where(ClosedMonth.section_id.in_(ids), ClosedMonth.month == month_of(when))
-        .order_by(Section.name)
-        .limit(1)
-    )
+    closed = session.scalar(CLOSED, {"b_sections": sorted(ids), "b_month": month_of(when)})
     if closed is not None:
+        section = session.get_one(Section, closed)
         raise PeriodClosed(
-            f"The books of {closed} for {when:%B %Y} are closed: nothing may be dated into "
-            "that month. An admin can reopen it."
+            f"The books of {section.name} for {when:%B %Y} are closed: nothing may be dated "
+            "into that month. An admin can reopen it."
         )

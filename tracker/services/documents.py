@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from tracker.db import dialect_insert, utcnow
+from tracker.db import dialect_insert, table_of, utcnow
 from tracker.domain.accounts import Actor, actor_id
 from tracker.domain.errors import DomainError
 from tracker.domain.periods import day_end
@@ -139,8 +139,12 @@ def occurred_at(session: Session, when: date | datetime | None) -> datetime:
     return moment
 
 
+_settings = table_of(Settings)
+_BACKDATE_DAYS = select(_settings.c.backdate_days).where(_settings.c.id == 1)
+
+
 def _within_limit(session: Session, moment: datetime, now: datetime) -> None:
-    days = session.scalar(select(Settings.backdate_days).where(Settings.id == 1))
+    days = session.scalar(_BACKDATE_DAYS)
     if days is None:
         return
     earliest = (now - timedelta(days=days)).date()
