@@ -133,6 +133,45 @@ def check_taken(
     )
 
 
+def enough_since(
+    session: Session,
+    key: Key,
+    after: datetime,
+    needed: int,
+    *,
+    until: datetime | None = None,
+) -> tuple[datetime, int] | None:
+    """From when (after ``after``, and before ``until`` if given: an event's close) a
+    balance held ``needed`` copies for good, and how many came in at that moment: what
+    a refusal tells people to date their document by. None if it never did."""
+    params = {"b_location": key[0], "b_edition": key[1], "b_condition": key[2], "b_after": after}
+    rows: list[Any] = list(session.execute(CHANGES_AFTER, params))
+    level = (
+        session.scalar(
+            select(Balance.qty).where(
+                Balance.location_id == key[0],
+                Balance.edition_id == key[1],
+                Balance.condition == key[2],
+            )
+        )
+        or 0
+    )
+    if until is not None:
+        level -= sum(int(row[1]) for row in rows if row[0] >= until)
+        rows = [row for row in rows if row[0] < until]
+    levels = []
+    for row in reversed(rows):
+        levels.append(level)
+        level -= int(row[1])
+    levels.reverse()
+    if not levels or levels[-1] < needed:
+        return None
+    first = len(levels) - 1
+    while first > 0 and levels[first - 1] >= needed:
+        first -= 1
+    return rows[first][0], int(rows[first][2] or 0)
+
+
 def holdings_at(session: Session, location_id: int, at: datetime) -> dict[tuple[int, str], int]:
     """What a place held at a moment, by (edition, condition): its balances now, less
     what moved in since, plus what moved out since."""

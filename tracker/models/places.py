@@ -10,6 +10,7 @@ differences. Every other location, virtual or not, never holds fewer than zero c
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,6 +21,9 @@ from tracker.domain.places import (
     SOURCE_KINDS,
     LocationKind,
 )
+
+if TYPE_CHECKING:
+    from tracker.models.accounts import User
 
 # A section's own physical places, which must belong to it.
 _SECTION_PLACES = (LocationKind.SECTION_STORE, LocationKind.EVENT_TABLE)
@@ -147,3 +151,4 @@ class ClosedMonth(Base):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     section: Mapped[Section] = relationship()
+    closed_by: Mapped[User | None] = relationship()

@@ -307,12 +307,19 @@ def _held_then(
             closed_at is None and ledger.balance(session, place.id, edition_id, condition) >= qty
         ):
             continue
+        since = (
+            past.enough_since(session, (place.id, edition_id, condition), at, qty, until=closed_at)
+            if closed_at is None or at < closed_at
+            else None
+        )
         raise NotThereThen(
             location=place.label,
             edition=edition_label(session.get_one(Edition, edition_id)),
             condition=condition,
             there=max(there, 0),
             on=on,
+            arrived=since[1] if since else None,
+            arrived_on=since[0] if since else None,
         )
 
 
