@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 EVERYONE = ["Dashboard", "Stock", "Shipments", "Movements", "Events", "Money"]
 NAVIGATION = {
-    "admin@example.org": [*EVERYONE, "Audit trail", "Accounts"],
+    "admin@example.org": [*EVERYONE, "Audit trail", "Accounts", "Dates"],
     "coordinator@example.org": [*EVERYONE, "Audit trail"],
     "distribution@example.org": EVERYONE,
     "treasurer.gb@example.org": EVERYONE,

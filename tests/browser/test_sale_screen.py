@@ -68,7 +68,7 @@ def test_an_event_on_a_phone(browser, live_demo, database):
 
     # A signing of two copies.
     page.goto(event_url)
-    page.get_by_role("button", name="Signing").click()
+    page.get_by_role("button", name="Signing", exact=True).click()
     page.get_by_label("Alan Woods").check()
     page.get_by_label("Copies signed", exact=True).fill("2")
     page.get_by_role("button", name="Record the signing").click()
