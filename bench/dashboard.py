@@ -391,14 +391,15 @@ def _stock_a_store(url: str, copies: int) -> tuple[int, int]:
     return section_id, edition_id
 
 
-def _serve(url: str, port: int) -> subprocess.Popen:
-    """The tracker under gunicorn (one worker, two threads) on ``port``."""
+def _serve(url: str, port: int, code: Path = ROOT) -> subprocess.Popen:
+    """The tracker of the checkout at ``code`` (this one, unless another is compared)
+    under gunicorn (one worker, two threads) on ``port``."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "SECRET_KEY": uuid.uuid4().hex * 2,
         "TRACKER_CONFIG": "default",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(code),
     }
     return subprocess.Popen(
         [
@@ -419,7 +420,7 @@ def _serve(url: str, port: int) -> subprocess.Popen:
             "warning",
             "bench.server:app",
         ],
-        cwd=ROOT,
+        cwd=code,
         env=env,
     )
 

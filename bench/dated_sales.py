@@ -21,7 +21,6 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -41,6 +40,7 @@ from bench.dashboard import (
     _free_port,
     _log_in_over_http,
     _rate,
+    _serve,
     _wait_for,
     build,
 )
@@ -76,39 +76,6 @@ def _stock(url: str, copies: int, at: datetime) -> tuple[int, list[int]]:
         result = section.id, [e.id for e in editions]
     db.dispose()
     return result
-
-
-def _serve(url: str, port: int, code: Path) -> subprocess.Popen:
-    """The tracker of the checkout at ``code`` under gunicorn (one worker, two threads)."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": uuid.uuid4().hex * 2,
-        "TRACKER_CONFIG": "default",
-        "PYTHONPATH": str(code),
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--worker-class",
-            "gthread",
-            "--workers",
-            "1",
-            "--threads",
-            "2",
-            "--keep-alive",
-            "30",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "bench.server:app",
-        ],
-        cwd=code,
-        env=env,
-    )
 
 
 class _Till:

@@ -27,6 +27,7 @@ from tracker.models import (
     Transfer,
     WriteOff,
 )
+from tracker.queries.stock import moves_of_documents
 
 # Rows read at a time by the exports of whole tables.
 CHUNK = 500
@@ -35,20 +36,7 @@ CHUNK = 500
 def shipment_moves(session: Session, shipment: Shipment) -> list[Move]:
     """The moves of a shipment's dispatch and of its receipts, in order."""
     ids = [shipment.document_id, *(r.document_id for r in shipment.receipts)]
-    return list(
-        session.scalars(
-            select(Move)
-            .where(Move.document_id.in_(ids))
-            .options(
-                joinedload(Move.edition).joinedload(Edition.title),
-                joinedload(Move.from_location),
-                joinedload(Move.to_location),
-                joinedload(Move.created_by),
-                joinedload(Move.document),
-            )
-            .order_by(Move.id)
-        )
-    )
+    return moves_of_documents(session, ids)
 
 
 def shipments(

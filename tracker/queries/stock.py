@@ -5,6 +5,7 @@ from summing the whole ledger."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -242,13 +243,7 @@ def location_moves(
         session.scalars(
             select(Move)
             .where(Move.id.in_(select(newest.c.id)))
-            .options(
-                joinedload(Move.edition).joinedload(Edition.title),
-                joinedload(Move.from_location),
-                joinedload(Move.to_location),
-                joinedload(Move.created_by),
-                joinedload(Move.document),
-            )
+            .options(*moves_shown())
             .order_by(Move.occurred_at.desc(), Move.id.desc())
             .limit(limit)
         )
@@ -310,21 +305,35 @@ def document_section_ids(session: Session, document_id: int) -> set[int | None]:
     )
 
 
-def document_moves(session: Session, document_id: int) -> list[Move]:
+def moves_shown() -> tuple:
+    """What a table of moves shows of each move, loaded with it (one query in all)."""
+    return (
+        joinedload(Move.edition).joinedload(Edition.title),
+        joinedload(Move.from_location),
+        joinedload(Move.to_location),
+        joinedload(Move.created_by),
+        joinedload(Move.document),
+    )
 
+
+def moves_of_documents(
+    session: Session, document_ids: Iterable[int], *, by_time: bool = False
+) -> list[Move]:
+    """The moves of some documents, as a moves table shows them: in the order they were
+    posted, or (``by_time``) in the order they happened."""
+    order = (Move.occurred_at, Move.id) if by_time else (Move.id,)
     return list(
         session.scalars(
             select(Move)
-            .where(Move.document_id == document_id)
-            .options(
-                joinedload(Move.edition).joinedload(Edition.title),
-                joinedload(Move.from_location),
-                joinedload(Move.to_location),
-                joinedload(Move.created_by),
-            )
-            .order_by(Move.id)
+            .where(Move.document_id.in_(list(document_ids)))
+            .options(*moves_shown())
+            .order_by(*order)
         )
     )
+
+
+def document_moves(session: Session, document_id: int) -> list[Move]:
+    return moves_of_documents(session, [document_id])
 
 
 def places(

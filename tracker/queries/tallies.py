@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tracker.models import Edition, Move, Sale, SaleLine, Signing, Tally
+from tracker.queries.stock import moves_of_documents
 
 
 @dataclass
@@ -56,17 +57,5 @@ def contents(session: Session, tally: Tally) -> TallyContents:
     documents |= {sale.document_id for sale in sales}
     documents |= {sale.void_document_id for sale in sales if sale.void_document_id}
     documents |= {signing.document_id for signing in signings}
-    moves = list(
-        session.scalars(
-            select(Move)
-            .where(Move.document_id.in_(documents))
-            .options(
-                joinedload(Move.edition).joinedload(Edition.title),
-                joinedload(Move.from_location),
-                joinedload(Move.to_location),
-                joinedload(Move.document),
-            )
-            .order_by(Move.occurred_at, Move.id)
-        )
-    )
+    moves = moves_of_documents(session, documents, by_time=True)
     return TallyContents(tally, sales, signings, moves)
