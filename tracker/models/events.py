@@ -40,6 +40,7 @@ class Event(Base):
         CheckConstraint("ends_on >= starts_on", "ends_after_start"),
         CheckConstraint("expected_attendance IS NULL OR expected_attendance >= 0", "expected_ok"),
         CheckConstraint("actual_attendance IS NULL OR actual_attendance >= 0", "actual_ok"),
+        CheckConstraint("counted_cash_minor IS NULL OR counted_cash_minor >= 0", "counted_ok"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +57,9 @@ class Event(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default=EventStatus.OPEN.value)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The cash counted at the table when it closed (the section's currency): the event's
+    # report sets it against the cash takings.
+    counted_cash_minor: Mapped[int | None] = mapped_column(MinorUnits)
     # The one-time key of the form that made it: a form sent twice makes one event.
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
@@ -109,6 +113,7 @@ class Sale(Base):
         CheckConstraint(f"payment_method IN {sql_in(PaymentMethod)}", "payment_method_known"),
         CheckConstraint("length(currency) = 3", "currency_length"),
         CheckConstraint("(voided_at IS NULL) = (void_reason IS NULL)", "a_void_has_a_reason"),
+        CheckConstraint("tendered_minor IS NULL OR tendered_minor >= 0", "tendered_ok"),
         # A sale screen's tally and its last sale: a place's sales, newest first, read at
         # every sale; without it each sale would read every sale ever made.
         Index("ix_sales_location_newest", "location_id", "document_id"),
@@ -133,6 +138,9 @@ class Sale(Base):
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The reversal document that undid it.
     void_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    # Cash handed over by the reader (cash sales, when the screen asked): the change is
+    # what it exceeds the total by.
+    tendered_minor: Mapped[int | None] = mapped_column(MinorUnits)
 
     document: Mapped[Document] = relationship(foreign_keys=[document_id])
     section: Mapped[Section] = relationship()

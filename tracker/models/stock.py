@@ -52,6 +52,9 @@ class Document(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The one-time key of the form that made it: a form sent twice makes one document.
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # What was sent with the key (a SHA-256 of it, where the sender is a program): the
+    # same key sent again with something else is refused, not taken for the first.
+    submission_digest: Mapped[str | None] = mapped_column(String(64))
 
     moves: Mapped[list[Move]] = relationship(
         back_populates="document", order_by="Move.id", viewonly=True
