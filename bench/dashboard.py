@@ -327,6 +327,20 @@ class _Client:
             self.cookies[name] = value
         return response.status, payload.decode()
 
+    def request_json(self, method: str, path: str, body: str, token: str):
+        """A JSON request, as the sale screen's script sends it (the CSRF token in a
+        header)."""
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "X-CSRFToken": token,
+            "Host": "127.0.0.1",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+        }
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        return response.status, response.read().decode()
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -391,9 +405,9 @@ def _stock_a_store(url: str, copies: int) -> tuple[int, int]:
     return section_id, edition_id
 
 
-def _serve(url: str, port: int, code: Path = ROOT) -> subprocess.Popen:
+def _serve(url: str, port: int, code: Path = ROOT, workers: int = 1) -> subprocess.Popen:
     """The tracker of the checkout at ``code`` (this one, unless another is compared)
-    under gunicorn (one worker, two threads) on ``port``."""
+    under gunicorn (``workers`` processes of two threads each) on ``port``."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -409,7 +423,7 @@ def _serve(url: str, port: int, code: Path = ROOT) -> subprocess.Popen:
             "--worker-class",
             "gthread",
             "--workers",
-            "1",
+            str(workers),
             "--threads",
             "2",
             "--keep-alive",
