@@ -175,12 +175,9 @@ def main(argv: list[str] | None = None) -> int:
             ),
             flush=True,
         )
-        print(
-            f"    a. one-sale request / do-nothing POST        {_goal('a', f['single'] / f['noop'])}"
-        )
-        print(
-            f"    b. 200 in one request / 200 requests of one  {_goal('b', f['batch'] / f['single'])}"
-        )
+        a, b = f["single"] / f["noop"], f["batch"] / f["single"]
+        print(f"    a. one-sale request / do-nothing POST        {_goal('a', a)}")
+        print(f"    b. 200 in one request / 200 requests of one  {_goal('b', b)}")
         if "two_clients" in f:
             print(
                 f"    c. two clients / one client                  "
