@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "5278382f715a8854751ce7cd309d6123ebd57de628404ac82da235f827695376",
+        "af34688c69bf3ce118a58c0a1aed62234e1398b15a412abb72e9f606ab697943",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "d75b139e14a2db8a19dd71676fb3bd05874d233e05bd89f6376a7722fe9a27ed",
+        "9a4e60ca3c401b9742c3a19eacdc388ff16b4269b64d51652af3a68d978c3bc9",
     ),
 }
 
