@@ -195,6 +195,13 @@ def expectations(ctx: dict) -> dict[str, Expect]:
             f"/events/{ctx['event']}/signing-tally", runners_get, {"anonymous": R, **runners_422}
         ),
         "events.tally": Expect(f"/tallies/{ctx['tally']}", runners_get, no_post),
+        # A program's endpoint: JSON only (a form is a bad request), 401 rather than the
+        # login page, 403 as a problem document.
+        "events.record_sales": Expect(
+            f"/places/{ctx['store']}/sales",
+            no_post,
+            {"anonymous": 401, **_only(runners, 400)},
+        ),
         # Sent without a reason: the tally's page again, with the message.
         "events.void_tally": Expect(
             f"/tallies/{ctx['tally']}/void", no_post, {"anonymous": R, **runners_422}

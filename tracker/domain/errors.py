@@ -4,6 +4,8 @@ Each message says what is wrong and where, in words a treasurer understands; vie
 them into a flashed message or a 4xx page, the CLI into one line on stderr.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 
@@ -11,10 +13,25 @@ class DomainError(Exception):
     """A rule of the tracker refused an action; nothing was written."""
 
     status_code = 422
+    # Which of the values sent the error is about, as a program names it
+    # (``lines[1].qty``), when the service knows: set by ``about``.
+    field: str | None = None
 
     @property
     def message(self) -> str:
         return str(self.args[0]) if self.args else self.__class__.__name__
+
+
+@contextmanager
+def about(name: str) -> Iterator[None]:
+    """Name the value a DomainError raised inside is about: ``name``, or, around a more
+    precise name already given, the path to it (``lines[1]`` around ``qty`` makes
+    ``lines[1].qty``)."""
+    try:
+        yield
+    except DomainError as error:
+        error.field = name if error.field is None else f"{name}.{error.field}"
+        raise
 
 
 class BadRequest(DomainError):

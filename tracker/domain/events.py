@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tracker.domain.text import Words
@@ -38,3 +39,13 @@ class TallyKind(Words):
 
 # The kind of a paper tally's own document, by what it counted.
 TALLY_DOCUMENTS = {TallyKind.SALES: "sales_tally", TallyKind.SIGNINGS: "signings_tally"}
+
+
+# How long after it was recorded the sale screen may undo a sale: a slip noticed at
+# once. Later, a sale is voided, with a reason.
+UNDO_MINUTES = 5
+
+
+def undo_until(recorded_at: datetime) -> datetime:
+    """Until when a sale recorded at ``recorded_at`` may be undone."""
+    return recorded_at + timedelta(minutes=UNDO_MINUTES)

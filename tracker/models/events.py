@@ -166,6 +166,13 @@ class Sale(Base):
     def payment_label(self) -> str:
         return PaymentMethod(self.payment_method).label
 
+    @property
+    def change_minor(self) -> int | None:
+        """The change given back on the cash handed over (None: none was noted)."""
+        if self.tendered_minor is None:
+            return None
+        return self.tendered_minor - self.total_minor
+
 
 class SaleTally(Base):
     """What a place has sold, by payment method (voided sales left out), kept with every

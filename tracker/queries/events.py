@@ -70,6 +70,22 @@ class EventReport:
     def takings_total(self) -> int:
         return sum(self.takings.values())
 
+    @property
+    def cash_takings(self) -> int:
+        return self.takings[PaymentMethod.CASH.value]
+
+    @property
+    def counted_cash(self) -> int | None:
+        """The cash counted at the table when the event closed (None: not counted)."""
+        return self.event.counted_cash_minor
+
+    @property
+    def cash_difference(self) -> int | None:
+        """The cash counted less the cash takings: over (above 0) or short (below)."""
+        if self.counted_cash is None:
+            return None
+        return self.counted_cash - self.cash_takings
+
 
 def event_report(session: Session, event: Event) -> EventReport:
     """An event's figures, each from a grouped query: the same handful of statements

@@ -4,17 +4,26 @@ Every form that makes a document carries a key made when the form was shown. The
 is stored with the document under a unique constraint, in the same transaction: the
 same form sent twice (a reload, a double click, two tabs) finds the first document
 instead of making a second one.
+
+A program (the sale screen's outbox, later the public API) makes its own keys (UUIDs)
+and sends, with each, what it asks for: the document keeps a digest of that
+(``digest_of``), so that the same key sent again with the same content lands on the first
+document, and with other content is refused (``KeyReused``) rather than taken for it.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 import uuid
+import weakref
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
 
 from tracker.db import dialect_insert, table_of, utcnow
 from tracker.domain.accounts import Actor, actor_id
@@ -25,6 +34,10 @@ from tracker.domain.values import check_day
 from tracker.models import Document, Settings
 
 _KEY = re.compile(r"^[0-9a-f]{32}$")
+# A UUID as programs write it: 32 hex digits, with or without the dashes.
+_UUID = re.compile(
+    r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 
 
 class AlreadySubmitted(DomainError):
@@ -39,6 +52,17 @@ class AlreadySubmitted(DomainError):
         super().__init__(f"This form was already sent: it made {kind} #{document_id}.")
 
 
+class KeyReused(DomainError):
+    """A key sent again with other content than the first time: two different things
+    cannot be one, and neither is taken for the other."""
+
+    status_code = 409
+
+    def __init__(self, document_id: int, kind: str):
+        self.document_id = document_id
+        super().__init__(f"This key was already used for a different {kind.replace('_', ' ')}.")
+
+
 def new_key() -> str:
     return uuid.uuid4().hex
 
@@ -50,14 +74,46 @@ def valid_key(key: str | None) -> str | None:
     return key
 
 
-def check_key(session: Session, key: str | None) -> str | None:
-    """The key if it is new; AlreadySubmitted if a document has it."""
+def program_key(value: object) -> str:
+    """A key a program made (a UUID: 32 hex digits, with or without dashes, either
+    case), as the tracker keeps keys (32 lower-case hex digits)."""
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
+        shown = repr(value) if len(repr(value)) <= 45 else repr(value)[:45] + "..."
+        raise DomainError(
+            f"{shown} is not a key: send a UUID, 32 hex digits with or without dashes."
+        )
+    return value.replace("-", "").lower()
+
+
+def digest_of(content: object) -> str:
+    """SHA-256 (hex) of ``content`` as canonical JSON (sorted keys, no spaces, UTF-8;
+    decimal numbers as their text): what a program sent with a key."""
+    canonical = json.dumps(
+        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_key(
+    session: Session, key: str | None, digest: str | None = None, kind: str = "document"
+) -> str | None:
+    """The key if it is new; AlreadySubmitted if a document has it (with the same
+    ``digest``), KeyReused if it has it with another."""
     if valid_key(key) is None:
         return None
-    existing = session.scalar(select(Document.id).where(Document.submission_key == key))
+    existing = session.execute(
+        select(Document.id, Document.submission_digest).where(Document.submission_key == key)
+    ).first()
     if existing is not None:
-        raise AlreadySubmitted(existing)
+        _taken(existing.id, existing.submission_digest, digest, kind)
     return key
+
+
+def _taken(document_id: int, kept: str | None, sent: str | None, kind: str) -> None:
+    """The key is taken by ``document_id``: the same thing sent again, or another."""
+    if kept != sent:
+        raise KeyReused(document_id, kind)
+    raise AlreadySubmitted(document_id)
 
 
 def start(
@@ -69,10 +125,13 @@ def start(
     reference: str | None = None,
     note: str | None = None,
     occurred_at: datetime | None = None,
+    digest: str | None = None,
 ) -> Document:
     """A new document row, written now. With a key, the row is inserted only if no
     document has the key yet (``ON CONFLICT DO NOTHING``: a second form with the same
-    key waits for the first one's transaction, then finds its document)."""
+    key waits for the first one's transaction, then finds its document). ``digest``:
+    what a program sent with its key (``digest_of``); the key sent again with another
+    is refused (``KeyReused``)."""
     valid_key(key)
     now = utcnow()
     values = {
@@ -83,6 +142,7 @@ def start(
         "occurred_at": occurred_at or now,
         "created_at": now,
         "submission_key": key,
+        "submission_digest": digest,
     }
     if key is None:
         document = Document(**values)
@@ -92,14 +152,62 @@ def start(
     document_id = session.scalar(_insert_once(session.get_bind().dialect.name), values)
     if document_id is None:
         # The key's document is there: the insert met it.
-        raise AlreadySubmitted(
-            session.scalars(select(Document.id).where(Document.submission_key == key)).one()
-        )
+        taken = session.execute(
+            select(Document.id, Document.submission_digest).where(Document.submission_key == key)
+        ).one()
+        _taken(taken.id, taken.submission_digest, digest, kind)
     # The row as written, in the session as if read back (nothing more to insert).
     document = Document(id=document_id, **values)
     make_transient_to_detached(document)
     session.add(document)
+    _written_in(session, document)
     return document
+
+
+# Keyed documents put in the session as if read back, each with the transaction (the
+# savepoint) that wrote it. The ORM takes out of the session, when a savepoint rolls
+# back, only what it inserted itself: these are taken out here, so that the session
+# goes on without them (a caller that carries on after a refused document, such as a
+# batch of sales) and a later document given the same id (SQLite reuses ids) is not
+# mistaken for one that no longer exists.
+_WRITTEN = "tracker.documents.written"
+
+
+def _written_in(session: Session, document: Document) -> None:
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_WRITTEN, []).append((weakref.ref(document), transaction))
+
+
+def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    written = session.info.get(_WRITTEN)
+    if not written:
+        return
+    kept = []
+    for ref, transaction in written:
+        document = ref()
+        if document is None:
+            continue
+        if _inside(transaction, previous_transaction):
+            if document in session:
+                session.expunge(document)
+        else:
+            kept.append((ref, transaction))
+    written[:] = kept
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the session's whole transaction, not a savepoint
+        session.info.pop(_WRITTEN, None)
 
 
 @functools.cache

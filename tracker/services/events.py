@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tracker.domain.accounts import SECTION_RUNNERS, Actor, require_role, require_section
 from tracker.domain.errors import DomainError, NotFound
 from tracker.domain.events import EventKind, EventStatus
+from tracker.domain.money import to_minor
 from tracker.domain.places import LocationKind
 from tracker.domain.text import clean
 from tracker.domain.values import check_day
@@ -166,13 +167,33 @@ def update_event(
     return event
 
 
+def _counted_cash(counted: object, currency: str) -> int | None:
+    """The cash counted at the table, in minor units (None: not counted)."""
+    if counted is None or str(counted).strip() == "":
+        return None
+    try:
+        minor = to_minor(counted, currency, what="The cash counted")
+    except DomainError as error:
+        raise DomainError(f"Cash counted: {error.message}") from None
+    if minor < 0:
+        raise DomainError("The cash counted cannot be negative.")
+    return minor
+
+
 @atomic
 def close_event(
-    session: Session, actor: Actor | None, event_id: int, when: date | datetime | None = None
+    session: Session,
+    actor: Actor | None,
+    event_id: int,
+    when: date | datetime | None = None,
+    counted_cash: object = None,
 ) -> Event:
-    """Bring what is left on the table back to the store, in one step, and stop sales."""
+    """Bring what is left on the table back to the store, in one step, and stop sales.
+    ``counted_cash``: the cash counted at the table (the section's currency), which the
+    event's report sets against the cash takings."""
     may_run(actor)
     event = get_event(session, actor, event_id)
+    counted = _counted_cash(counted_cash, event.section.currency)
     at = documents.occurred_at(session, when)
     past.refuse_closed(session, [event.section_id], at)
     last = session.scalar(
@@ -187,7 +208,7 @@ def close_event(
         session,
         event,
         Event.status == EventStatus.OPEN,
-        {"status": EventStatus.CLOSED.value, "closed_at": at},
+        {"status": EventStatus.CLOSED.value, "closed_at": at, "counted_cash_minor": counted},
         "closed",
     )
     if not closed:
@@ -222,7 +243,8 @@ def reopen_event(session: Session, actor: Actor | None, event_id: int) -> Event:
         session,
         event,
         Event.status == EventStatus.CLOSED,
-        {"status": EventStatus.OPEN.value, "closed_at": None},
+        # The cash counted at the close no longer counts what the table will take.
+        {"status": EventStatus.OPEN.value, "closed_at": None, "counted_cash_minor": None},
         "reopened",
     )
     if not reopened:

@@ -1,24 +1,37 @@
 """Sales at an event's table or a section's store, their voids, and the undo of the
 sale screen. A sale is a document with its lines and a move per line to the section's
 customers; a void reverses those moves, never deletes them. Each place's tally (sales,
-copies, takings by payment) is kept in the same transaction as its sales and voids."""
+copies, takings by payment) is kept in the same transaction as its sales and voids.
+
+Sales a program sends (the sale screen's outbox; ``sell_sent``) come in batches, each
+with its key: each stands alone, and the same sale sent again lands on the first. Their
+errors name the value they are about as the program sent it (``about``): ``made_at``,
+``payment``, ``tendered``, ``buyer``, ``key``, ``lines[i].edition``, ``.condition``,
+``.qty``, ``.price``."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from tracker import ledger
-from tracker.db import dialect_insert, table_of
+from tracker.db import dialect_insert, table_of, utcnow
 from tracker.domain.accounts import Actor, actor_id, require_section
-from tracker.domain.errors import DomainError, NotFound
-from tracker.domain.events import PaymentMethod
-from tracker.domain.money import MAX_PRICE_MINOR, check_currency, from_minor, to_minor
+from tracker.domain.errors import DomainError, NotFound, about
+from tracker.domain.events import UNDO_MINUTES, PaymentMethod, undo_until
+from tracker.domain.money import (
+    MAX_PRICE_MINOR,
+    check_currency,
+    format_money,
+    from_minor,
+    to_minor,
+)
 from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, MoveKind, check_quantity
 from tracker.domain.text import clean
@@ -47,6 +60,12 @@ class AlreadyVoided(DomainError):
 
 
 class AlreadyUndone(DomainError):
+    status_code = 409
+
+
+class EventClosed(DomainError):
+    """The event of the table is closed: no sale there until it is reopened."""
+
     status_code = 409
 
 
@@ -84,7 +103,7 @@ def selling_place(
         return place, None  # a store holds no event
     event = session.scalar(select(Event).where(Event.location_id == place.id))
     if event is not None and not event.is_open and not closed_ok:
-        raise DomainError(f"{event.name} is closed: reopen it to sell there.")
+        raise EventClosed(f"{event.name} is closed: reopen it to sell there.")
     return place, event
 
 
@@ -116,24 +135,54 @@ def _price(session: Session, section: Section, edition: Edition, typed: object) 
 def sale_lines(session: Session, section: Section, items: list[SaleItem]) -> list[SaleLine]:
     """A sale's lines, each checked: the edition, the copies, the condition, the price."""
     if not items:
-        raise DomainError("Choose what was sold.")
+        with about("lines"):
+            raise DomainError("Choose what was sold.")
     lines = []
-    for item in items:
+    for index, item in enumerate(items):
+        with about(f"lines[{index}]"):
+            lines.append(_sale_line(session, section, item))
+    return lines
+
+
+def _sale_line(session: Session, section: Section, item: SaleItem) -> SaleLine:
+    with about("edition"):
         edition = session.get(Edition, item.edition_id, options=[joinedload(Edition.title)])
         if edition is None:
             raise DomainError(f"There is no edition {item.edition_id}.")
+    with about("qty"):
         check_quantity(item.qty, edition.label)
+    with about("condition"):
         if item.condition not in (Condition.UNSIGNED, Condition.SIGNED):
             raise DomainError(f"{item.condition!r} is not a condition (unsigned or signed).")
-        lines.append(
-            SaleLine(
-                edition=edition,
-                condition=str(Condition(item.condition)),
-                qty=item.qty,
-                unit_price_minor=_price(session, section, edition, item.unit_price),
-            )
+    with about("price"):
+        price = _price(session, section, edition, item.unit_price)
+    return SaleLine(
+        edition=edition,
+        condition=str(Condition(item.condition)),
+        qty=item.qty,
+        unit_price_minor=price,
+    )
+
+
+def _tendered(
+    tendered: object, method: PaymentMethod, lines: list[SaleLine], currency: str
+) -> int | None:
+    """The cash the reader handed over, in minor units (None: not noted): a cash sale's
+    only, and at least what the sale comes to."""
+    if tendered is None or str(tendered).strip() == "":
+        return None
+    if method != PaymentMethod.CASH:
+        raise DomainError(
+            f"Cash handed over goes with a cash sale, not with one paid by {method.label}."
         )
-    return lines
+    handed = to_minor(tendered, currency, what="The cash handed over")
+    total = sum(line.qty * line.unit_price_minor for line in lines)
+    if handed < total:
+        raise DomainError(
+            f"{format_money(handed, currency)} handed over is less than the "
+            f"{format_money(total, currency)} to pay."
+        )
+    return handed
 
 
 @atomic
@@ -148,19 +197,31 @@ def sell(
     currency: str | None = None,
     key: str | None = None,
     when: date | datetime | None = None,
+    tendered: object = None,
+    digest: str | None = None,
 ) -> Sale:
-    """Copies from a store or an event's table to readers: one posting, all or none."""
+    """Copies from a store or an event's table to readers: one posting, all or none.
+
+    ``tendered``: the cash the reader handed over (a cash sale's), at least the total;
+    the sale keeps it, and its change. ``digest``: what a program sent with ``key``
+    (``documents.digest_of``): the key sent again with something else is refused."""
     may_run(actor)
     # The document first: a sale sent twice finds its key taken before anything else is
     # checked or counted (and whatever fails after it rolls it back with the rest).
-    at = documents.occurred_at(session, when)
-    document = documents.start(session, actor, "sale", key=key, occurred_at=at)
+    at = _moment(session, when, key, digest)
+    document = documents.start(session, actor, "sale", key=key, occurred_at=at, digest=digest)
     place, event = selling_place(session, actor, location_id)
     section = place.section
     assert section is not None
     if currency is not None and check_currency(currency) != section.currency:
         raise DomainError(f"Sales of {section.name} are in {section.currency}, not {currency}.")
-    method = payment(payment_method)
+    with about("payment"):
+        method = payment(payment_method)
+    with about("buyer"):
+        clean(buyer_name, "buyer's name", 200)
+    lines = sale_lines(session, section, items)
+    with about("tendered"):
+        tendered_minor = _tendered(tendered, method, lines, section.currency)
     return record_sale(
         session,
         actor,
@@ -168,10 +229,25 @@ def sell(
         place,
         event,
         method=method,
-        lines=sale_lines(session, section, items),
+        lines=lines,
         buyer_name=buyer_name,
         at=at,
+        tendered_minor=tendered_minor,
     )
+
+
+def _moment(
+    session: Session, when: date | datetime | None, key: str | None, digest: str | None
+) -> datetime:
+    """When the sale happened (``documents.occurred_at``). A sale sent again whose date
+    the tracker no longer takes (the backdating limit passed since) still lands on the
+    first one."""
+    try:
+        with about("made_at"):
+            return documents.occurred_at(session, when)
+    except DomainError:
+        documents.check_key(session, key, digest, "sale")
+        raise
 
 
 def record_sale(
@@ -187,6 +263,7 @@ def record_sale(
     buyer_name: str | None = None,
     tally_id: int | None = None,
     closed_ok: bool = False,
+    tendered_minor: int | None = None,
 ) -> Sale:
     """Write a sale for its document (started, its place checked), post its moves to the
     section's customers dated ``at``, and count it in the place's tally: what a sale on
@@ -205,6 +282,7 @@ def record_sale(
         sold_at=at,
         tally_id=tally_id,
         lines=lines,
+        tendered_minor=tendered_minor,
     )
     session.add(sale)
     session.flush()
@@ -363,7 +441,8 @@ def void_returns_to(sale: Sale) -> Location:
 
 def undo_sale(session: Session, actor: Actor | None, location_id: int, sale_id: int | None) -> Sale:
     """Undo the sale the screen showed as the last one (its id comes with the request,
-    so that a second tap, or the same request sent twice, never undoes another sale)."""
+    so that a second tap, or the same request sent twice, never undoes another sale),
+    within ``UNDO_MINUTES`` of its recording: later, a sale is voided with a reason."""
     selling_place(session, actor, location_id)
     if sale_id is None:
         raise DomainError("Say which sale to undo: reload the sale screen and try again.")
@@ -376,7 +455,95 @@ def undo_sale(session: Session, actor: Actor | None, location_id: int, sale_id: 
         raise DomainError(f"There is no sale #{sale_id} of yours here to undo.")
     if sale.voided_at is not None:
         raise AlreadyUndone(f"Sale #{sale.id} was already undone.")
+    if utcnow() > undo_until(sale.document.created_at):
+        raise DomainError(
+            f"Sale #{sale.id} was recorded more than {UNDO_MINUTES} minutes ago: it can no "
+            "longer be undone here. Void it instead, saying why, from its Void page."
+        )
     try:
         return void_sale(session, actor, sale.id, "Undone at the table")
     except AlreadyVoided:
         raise AlreadyUndone(f"Sale #{sale.id} was already undone.") from None
+
+
+# -- sales a program sends ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentSale:
+    """A sale as a program sent it: its key (a UUID the phone made), the content it
+    sent with the key (any JSON-like value: its digest is kept with the sale), what
+    was sold, how it was paid, and when it was made (None: now)."""
+
+    key: object
+    content: object
+    items: list[SaleItem]
+    payment_method: str
+    made_at: datetime | None = None
+    tendered: object = None
+    buyer_name: str | None = None
+
+
+@dataclass(frozen=True)
+class SentResult:
+    """What became of a sale sent: recorded now (``recorded``), recorded before (a
+    ``sale``, not ``recorded``), or refused (``error``, and nothing written)."""
+
+    sale: Sale | None = None
+    recorded: bool = False
+    error: DomainError | None = None
+
+
+def sell_sent(
+    session: Session, actor: Actor | None, location_id: int, sent: Sequence[SentSale]
+) -> tuple[Location, list[SentResult]]:
+    """Sales a program sends at one go to one place: the place, and what became of each
+    sale, in the order sent. They are recorded oldest first (by when they were made),
+    each standing alone (``sell``: a savepoint of its own): a sale refused writes
+    nothing and leaves the others be. The same key sent again with the same content
+    lands on the first sale; with other content it is refused (``KeyReused``).
+
+    Only the place is checked for the whole batch (NotFound: no such store or table
+    of the actor's sections); a closed event's table refuses each sale."""
+    may_run(actor)
+    place, _event = selling_place(session, actor, location_id, closed_ok=True)
+    now = utcnow()
+    results: dict[int, SentResult] = {}
+    for index in sorted(range(len(sent)), key=lambda i: _made(sent[i].made_at, now)):
+        results[index] = _sell_sent(session, actor, place.id, sent[index])
+    return place, [results[index] for index in range(len(sent))]
+
+
+def _made(made_at: datetime | None, now: datetime) -> datetime:
+    if made_at is None:
+        return now
+    return made_at if made_at.tzinfo else made_at.replace(tzinfo=UTC)
+
+
+def _sell_sent(session: Session, actor: Actor | None, location_id: int, sent: SentSale):
+    try:
+        with about("key"):
+            key = documents.program_key(sent.key)
+        # The place is part of what was asked: the same sale sent to another place is
+        # another sale.
+        digest = documents.digest_of({"place": location_id, "sale": sent.content})
+        sale = sell(
+            session,
+            actor,
+            location_id=location_id,
+            items=sent.items,
+            payment_method=sent.payment_method,
+            buyer_name=sent.buyer_name,
+            key=key,
+            when=sent.made_at,
+            tendered=sent.tendered,
+            digest=digest,
+        )
+    except documents.AlreadySubmitted as earlier:
+        first = session.get(Sale, earlier.document_id)
+        if first is None:  # the key's document is no sale
+            return SentResult(error=documents.KeyReused(earlier.document_id, "sale"))
+        return SentResult(first)
+    except DomainError as error:
+        return SentResult(error=error)
+    return SentResult(sale, recorded=True)

@@ -33,6 +33,7 @@ def _blueprints() -> list:
     from tracker.web.dashboard.views import bp as dashboard
     from tracker.web.events import (
         sale_screen,  # noqa: F401  (its routes are on events)
+        sync,  # noqa: F401  (likewise)
         tallies,  # noqa: F401  (likewise)
     )
     from tracker.web.events.views import bp as events

@@ -21,6 +21,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from tracker.domain.accounts import Role
+from tracker.web.problems import is_api, problem, unauthenticated
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,8 +72,16 @@ def check():
     if rule.public:
         return None
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        # A program is told, not sent to the login page.
+        return unauthenticated() if is_api() else current_app.login_manager.unauthorized()
     if current_user.must_change_password and endpoint not in _PASSWORD_CHANGE_ALLOWED:
+        if is_api():
+            return problem(
+                403,
+                "Password to change",
+                "Choose a password of your own on the tracker's pages before you go on.",
+                problem_type="password-change",
+            )
         flash("Choose a password of your own before you go on.", "message")
         return redirect(url_for("auth.password"))
     if current_user.role not in rule.roles:

@@ -2,7 +2,8 @@
 
 Every answer below 500 says what is wrong; a database that is down, frozen or busy
 answers 503 with a page that needs no database; anything else is a 500 that saved
-nothing. All roll the request's transaction back.
+nothing. All roll the request's transaction back. On the routes of programs (``@api``)
+each is a problem details document (``tracker.web.problems``).
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from tracker.db import db, outage
 from tracker.domain.errors import DomainError
 from tracker.web.helpers import wants_json
+from tracker.web.problems import is_api, problem
 from tracker.web.security import login_manager
 
 
@@ -27,10 +30,16 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DataError, _value_refused_by_database)
 
 
-def _error_page(status: int, title: str, message: str) -> Any:
+def _error_page(
+    status: int, title: str, message: str, problem_type: str | None = None, **extra: object
+) -> Any:
+    """The error's page; JSON for a client that asked for it; a problem details document
+    (of ``problem_type``, with ``extra`` members) on the routes of programs."""
     db.rollback()
+    if is_api():
+        return problem(status, title, message, problem_type=problem_type, extra=extra)
     if wants_json():
-        return {"error": title, "message": message}, status
+        return {"error": title, "message": message, **extra}, status
     if request.url_rule is None and isinstance(request.routing_exception, SecurityError):
         # An untrusted Host header: no URL can be built for the page's links.
         return Response(f"{title}: {message}\n", status, mimetype="text/plain")
@@ -88,9 +97,7 @@ def _unavailable(kind: str, error: BaseException) -> Any:
     db.rollback()
     _forget_user()
     title, message, retry_after = UNAVAILABLE[kind]
-    page = _error_page(503, title, message)
-    if isinstance(page, tuple) and isinstance(page[0], dict):
-        page[0]["retry_after"] = retry_after
+    page = _error_page(503, title, message, retry_after=retry_after)
     response = current_app.make_response(page)
     response.headers["Retry-After"] = str(retry_after)
     return response
@@ -111,17 +118,38 @@ def _http_error(error: HTTPException) -> Any:
     if kind is not None and original is not None:
         # An error Flask met outside the view (in an after_request function, say).
         return _unavailable(kind, original)
+    if isinstance(error, CSRFError) and is_api():
+        # A program's request without the session's token (in X-CSRFToken) is refused,
+        # as a form's is; said as what it is: forbidden, not malformed.
+        return _error_page(
+            403,
+            "CSRF token missing or wrong",
+            f"{error.description} Reload the page, then send it again: nothing was recorded.",
+            "csrf",
+        )
     messages = {
         404: "There is nothing at this address. It may have been mistyped, or the thing it "
         "named no longer exists.",
         405: "This address does not accept that kind of request.",
+        413: f"What was sent is larger than the tracker takes{_at_most()}: nothing was saved.",
     }
     message = messages.get(error.code, error.description or "")
     return _error_page(error.code, error.name, message)
 
 
+def _at_most() -> str:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    return f" ({limit:,} bytes at most)" if limit else ""
+
+
 def _domain_error(error: DomainError) -> Any:
-    titles = {400: "Bad request", 404: "Not found", 409: "Conflict", 422: "Cannot do that"}
+    titles = {
+        400: "Bad request",
+        404: "Not found",
+        409: "Conflict",
+        413: "Too large",
+        422: "Cannot do that",
+    }
     return _error_page(error.status_code, titles.get(error.status_code, "Error"), error.message)
 
 

@@ -38,6 +38,7 @@ from tracker.db import db
 from tracker.models import User
 from tracker.passwords import make_hasher
 from tracker.web import access
+from tracker.web.problems import is_api, unauthenticated
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -139,6 +140,8 @@ def _end_expired_session():
     lifetime = current_app.config["SESSION_LIFETIME"].total_seconds()
     if login_at is None or datetime.now(UTC).timestamp() - login_at > lifetime:
         end_session()
+        if is_api():
+            return unauthenticated("Your session has ended: log in again, then send it again.")
         flash("Your session has ended: please log in again.", "message")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     return None

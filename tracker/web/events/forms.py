@@ -111,6 +111,13 @@ class SigningForm(KeyedForm):
 
 
 class CloseEventForm(FlaskForm):
-    """Close an event: now, or when its table was packed up."""
+    """Close an event: now, or when its table was packed up; with the cash counted at
+    the table, if it was."""
 
+    counted_cash = StringField(
+        "Cash counted",
+        validators=[Optional(), Length(max=20)],
+        description="The cash in the box, if counted: the report sets it against the cash sales.",
+        render_kw={"inputmode": "decimal"},
+    )
     closed_at = WhenField("Closed at")

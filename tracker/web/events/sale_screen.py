@@ -148,7 +148,7 @@ def _sale_json(
             "total": format_money(tally["total"], currency),
             "takings": {m: format_money(v, currency) for m, v in tally["takings"].items()},
         },
-        "last": _last_sale_text(last) if last else None,
+        "last": sale_text(last) if last else None,
         "last_id": last.id if last else None,
     }
 
@@ -160,7 +160,8 @@ def _copies_sold(sale: Sale) -> str:
     )
 
 
-def _last_sale_text(sale: Sale) -> str:
+def sale_text(sale: Sale) -> str:
+    """A sale in a line: "2 × In Defence of Lenin (English paperback), £50.00, cash"."""  # noqa: RUF002
     return (
         f"{_copies_sold(sale)}, {format_money(sale.total_minor, sale.currency)}, "
         f"{sale.payment_label}"

@@ -168,7 +168,7 @@ def close(event_id: int):
     return _post_action(
         event_id,
         lambda session, who, event_id: service.close_event(
-            session, who, event_id, when=form.closed_at.when
+            session, who, event_id, when=form.closed_at.when, counted_cash=form.counted_cash.data
         ),
         "{name} is closed: the leftovers are back in the store.",
     )
@@ -279,6 +279,9 @@ def _report_rows(session: Session, event_id: int):
     yield ["copies sold per attendee", "", data.per_attendee or ""]
     for method, amount in data.takings.items():
         yield ["takings", method, from_minor(amount, currency)]
+    if data.counted_cash is not None and data.cash_difference is not None:
+        yield ["cash counted", "", from_minor(data.counted_cash, currency)]
+        yield ["cash over or short", "", from_minor(data.cash_difference, currency)]
     scales: dict[str, int] = {}
     for (
         number,
