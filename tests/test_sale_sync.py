@@ -5,6 +5,7 @@ when an event closes."""
 
 from __future__ import annotations
 
+import copy
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -247,6 +248,7 @@ def test_sales_sent_that_cannot_be_name_what_is_wrong(
     launch: Event, world: World, session, changes, field, message
 ):
     editions = {"ED": world.edition.id, "ES": world.edition_es.id}
+    changes = copy.deepcopy(changes)  # the parameters serve both engines
     for line in changes.get("lines", []):
         line["edition"] = editions.get(line["edition"], line["edition"])
     before = snapshot(session)
