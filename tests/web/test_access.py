@@ -206,9 +206,9 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         "events.void_tally": Expect(
             f"/tallies/{ctx['tally']}/void", no_post, {"anonymous": R, **runners_422}
         ),
-        # Closing then reopening: both answer with the event again.
+        # Closing asks first (GET), then answers with the event; so does reopening.
         "events.close": Expect(
-            f"/events/{ctx['event']}/close", no_post, {"anonymous": R, **runners_redirect}
+            f"/events/{ctx['event']}/close", runners_get, {"anonymous": R, **runners_redirect}
         ),
         "events.reopen": Expect(
             f"/events/{ctx['event']}/reopen", no_post, {"anonymous": R, **runners_redirect}

@@ -241,7 +241,7 @@ CASES = [
     Case(
         "closing an event",
         "treasurer",
-        lambda s: f"/events/{s['event']}",
+        lambda s: f"/events/{s['event']}/close",
         "closed_at",
         "Closed at",
         moment=True,
@@ -479,7 +479,7 @@ def test_closing_an_event_before_its_table_last_moved_is_refused_with_the_reason
     before = snapshot(session)
     response = send(
         scene["treasurer"],
-        f"/events/{scene['event']}",
+        f"/events/{scene['event']}/close",
         {"closed_at": "2024-01-10T08:00"},
         action="/close",
         follow=True,

@@ -132,7 +132,7 @@ def test_an_event_from_first_transfer_to_closing(britain, session):
     assert _tally(t.get(sell)) == "6 copies sold · £140.00 taken"
 
     # Closing brings the leftovers back to the store.
-    response = send(t, f"/events/{event_id}", action="/close", follow=True)
+    response = send(t, f"/events/{event_id}/close", action="/close", follow=True)
     assert "is closed: the leftovers are back in the store." in response.get_data(as_text=True)
     assert world.stock("GB-STORE") == 60 + 25 and world.stock("GB-STORE", condition="signed") == 9
     table_code = session.get(Location, int(table)).code
@@ -298,6 +298,7 @@ def test_a_treasurer_cannot_touch_another_sections_events(britain, session, logi
     before = snapshot(session)
     for url in (
         f"/events/{event_id}",
+        f"/events/{event_id}/close",
         f"/events/{event_id}/sell",
         f"/events/{event_id}/report",
         f"/sections/{gb}/statement",
@@ -390,7 +391,7 @@ def test_a_sale_voided_after_its_event_closed_goes_back_to_the_store(britain, se
         lines={(world.edition.id, "unsigned"): {"qty": 10}},
     )
     _sell(t, f"/events/{event_id}/sell", f"{world.edition.id}:unsigned", 3)
-    send(t, f"/events/{event_id}", action="/close")
+    send(t, f"/events/{event_id}/close", action="/close")
     assert world.stock("GB-STORE") == 97 and world.stock(table.code) == 0
     sale = session.scalar(select(Sale).where(Sale.event_id == event_id))
     response = send(t, f"/sales/{sale.id}/void", {"reason": "paid twice"}, follow=True)

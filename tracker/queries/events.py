@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeAlias
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tracker.db import UTCDateTime
 from tracker.domain.accounts import Actor
-from tracker.domain.events import TALLY_DOCUMENTS, PaymentMethod
+from tracker.domain.events import TALLY_DOCUMENTS, EventStatus, PaymentMethod
 from tracker.domain.places import PHYSICAL_KINDS
 from tracker.domain.stock import Condition, MoveKind
 from tracker.models import (
@@ -331,6 +331,67 @@ def list_events(session: Session, section_id: int | None = None) -> list[Event]:
     if section_id is not None:
         query = query.where(Event.section_id == section_id)
     return list(session.scalars(query))
+
+
+def event_at_table(session: Session, location_id: int) -> Event | None:
+    """The event whose table a place is, if it is one."""
+    return session.scalar(select(Event).where(Event.location_id == location_id))
+
+
+def _happening(today: date):
+    """Events of today and ongoing: begun, and not over yet, or over but still open (their
+    table not packed up: the treasurer has yet to close them)."""
+    return (Event.starts_on <= today) & (
+        (Event.ends_on >= today) | (Event.status == EventStatus.OPEN)
+    )
+
+
+def _events(session: Session, section_id: int | None, where, *order) -> list[Event]:
+    query = (
+        select(Event)
+        .options(joinedload(Event.section))
+        .where(where)
+        .order_by(*order, Event.id.desc())
+    )
+    if section_id is not None:
+        query = query.where(Event.section_id == section_id)
+    return list(session.scalars(query))
+
+
+def events_now(session: Session, section_id: int | None, today: date) -> list[Event]:
+    """Today's and ongoing events (``_happening``): those of today first, then those left
+    open after their end; the latest begun first."""
+    return _events(
+        session,
+        section_id,
+        _happening(today),
+        (Event.ends_on < today).asc(),
+        Event.starts_on.desc(),
+    )
+
+
+@dataclass
+class EventsByTime:
+    now: list[Event]
+    upcoming: list[Event]
+    past: list[Event]
+
+
+def events_by_time(session: Session, section_id: int | None, today: date) -> EventsByTime:
+    """Events as the treasurer looks for them: today's and ongoing (the ones to sell
+    at), then those coming up (the soonest first), then the past ones (the latest
+    first)."""
+    return EventsByTime(
+        now=events_now(session, section_id, today),
+        upcoming=_events(session, section_id, Event.starts_on > today, Event.starts_on.asc()),
+        # Neither: over, and closed.
+        past=_events(
+            session,
+            section_id,
+            (Event.ends_on < today) & (Event.status != EventStatus.OPEN),
+            Event.starts_on.desc(),
+        ),
+    )
 
 
 def recent_sales(session: Session, event_id: int, limit: int = 20) -> list[Sale]:

@@ -20,7 +20,7 @@ from tracker.db import db
 from tracker.domain.accounts import Role
 from tracker.domain.errors import NotFound
 from tracker.queries.dashboard import data_version, default_thresholds
-from tracker.queries.events import list_events
+from tracker.queries.events import events_now, list_events
 from tracker.queries.places import get_section, list_sections
 from tracker.queries.stock import section_documents, stock_overview
 from tracker.services import alerts
@@ -62,6 +62,7 @@ def index():
 
 def _content(page: Asked) -> Markup:
     data = page.data
+    scope = section_scope()
     # A template's own output, escaped as it was rendered: safe to put in the page.
     return Markup(  # noqa: S704
         render_template(
@@ -73,6 +74,8 @@ def _content(page: Asked) -> Markup:
             links=row_links(data),
             latest_args=period_args(data, data.latest_period),
             all_time_args=period_args(data, data.all_time),
+            # A treasurer lands here: the events to sell at today come first.
+            events_now=[] if scope is None else events_now(db.session, scope, date.today()),
         )
     )
 

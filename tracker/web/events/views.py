@@ -67,14 +67,12 @@ def _details(form: EventForm) -> service.EventDetails:
 def index():
     section_id = section_scope() or query_id("section")
     today = date.today()
-    rows = event_queries.list_events(db.session, section_id)
     return render_template(
         "events/index.html",
         today=today,
         sections=scoped_sections(),
         section_id=section_id,
-        upcoming=sorted((e for e in rows if e.ends_on >= today), key=lambda e: e.starts_on),
-        past=[e for e in rows if e.ends_on < today],
+        events=event_queries.events_by_time(db.session, section_id, today),
     )
 
 
@@ -130,10 +128,7 @@ def edit(event_id: int):
 @bp.get("/events/<int:event_id>")
 @signed_in
 def detail(event_id: int):
-    return _detail_page(event_or_404(event_id), CloseEventForm())
-
-
-def _detail_page(event: Event, close_form: CloseEventForm, status: int = 200):
+    event = event_or_404(event_id)
     return render_template(
         "events/detail.html",
         event=event,
@@ -142,8 +137,7 @@ def _detail_page(event: Event, close_form: CloseEventForm, status: int = 200):
         sales=event_queries.recent_sales(db.session, event.id),
         signings=event_queries.event_signings(db.session, event.id),
         store=store_of(event.section),
-        close_form=close_form,
-    ), status
+    )
 
 
 def _post_action(event_id: int, act, message: str):
@@ -158,13 +152,22 @@ def _post_action(event_id: int, act, message: str):
     return redirect(url_for("events.detail", event_id=event_id))
 
 
-@bp.post("/events/<int:event_id>/close")
+@bp.route("/events/<int:event_id>/close", methods=["GET", "POST"])
 @allow(*SECTION_RUNNERS)
 def close(event_id: int):
+    """Closing asks first: what goes back to the store, and when the table was packed
+    up; only the form's own button closes the event."""
     form = CloseEventForm()
     if not form.validate_on_submit():
-        # When it closed is not a moment it can have: the event again, with the message.
-        return _detail_page(event_or_404(event_id), form, 422)
+        # Asked, or sent with a moment it cannot have: the question, with the message.
+        event = event_or_404(event_id)
+        return render_template(
+            "events/close.html",
+            event=event,
+            on_table=priced_stock(db.session, event.location, event.section),
+            store=store_of(event.section),
+            form=form,
+        ), form_status(form)
     return _post_action(
         event_id,
         lambda session, who, event_id: service.close_event(

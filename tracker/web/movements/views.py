@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -19,8 +20,9 @@ from sqlalchemy.orm import Session
 from tracker.db import db
 from tracker.domain.accounts import STAFF, Role
 from tracker.domain.stock import Condition
-from tracker.models import Edition
+from tracker.models import Edition, Event, Location, Transfer
 from tracker.queries import catalogue, distribution
+from tracker.queries import events as event_queries
 from tracker.queries import stock as stock_queries
 from tracker.queries.places import get_location, get_stocktake
 from tracker.services import movements as service
@@ -43,19 +45,59 @@ KEEPERS = (*STAFF, Role.TREASURER)
 PUBLISHER_READERS = (Role.ADMIN, Role.DISTRIBUTOR, Role.COORDINATOR)
 
 
-def _place_choices(*, warehouse: bool) -> list:
-    rows = stock_queries.places(db.session, section_scope=section_scope(), warehouse=warehouse)
+def _places(*, warehouse: bool) -> list[Location]:
+    return stock_queries.places(db.session, section_scope=section_scope(), warehouse=warehouse)
+
+
+def _place_choices(rows: list[Location]) -> list:
     return choices(
         [("", "Choose a place")]
         + [(p.id, f"{p.section.name if p.section else 'Publisher'} · {p.name}") for p in rows]
     )
 
 
-def _edition_rows(form_lines, *, conditions=(Condition.UNSIGNED, Condition.SIGNED)) -> None:
-    """One line per edition and condition, on a form being shown."""
+@dataclass
+class Bringing:
+    """Copies brought from a place (a store) to an event's table, as the event's page
+    asks: only what the place holds is offered, with how many it holds."""
+
+    source: Location
+    event: Event
+    held: dict[tuple[int, str], int]
+
+
+def _bringing(places: list[Location]) -> Bringing | None:
+    """The copies asked for by the address (``?from=&to=``) go to an open event's
+    table from another place the user may move copies from: what that place holds."""
+    by_id = {p.id: p for p in places}
+    source, table = by_id.get(query_id("from") or 0), by_id.get(query_id("to") or 0)
+    if source is None or table is None or source.id == table.id:
+        return None
+    event = event_queries.event_at_table(db.session, table.id)
+    if event is None:
+        return None
+    held = {
+        key: qty
+        for key, qty in stock_queries.expected_stock(db.session, source.id).items()
+        if qty > 0
+    }
+    return Bringing(source, event, held)
+
+
+def _edition_rows(
+    form_lines,
+    *,
+    conditions=(Condition.UNSIGNED, Condition.SIGNED),
+    held: dict[tuple[int, str], int] | None = None,
+) -> None:
+    """One line per edition and condition, on a form being shown; only those ``held``
+    (at the place the copies come from) when it is given."""
     for edition in catalogue.list_editions(db.session):
         for condition in conditions:
-            form_lines.append_entry({"edition_id": str(edition.id), "condition": condition.value})
+            if held is None or held.get((edition.id, condition.value)):
+                form_lines.append_entry(
+                    {"edition_id": str(edition.id), "condition": condition.value}
+                )
 
 
 def _copies(form_lines) -> list[service.Copies]:
@@ -185,9 +227,11 @@ def transfers():
 @allow(*KEEPERS)
 def new_transfer():
     form = TransferForm()
-    form.from_location_id.choices = form.to_location_id.choices = _place_choices(warehouse=False)
+    places = _places(warehouse=False)
+    form.from_location_id.choices = form.to_location_id.choices = _place_choices(places)
+    bringing = _bringing(places)
     if not form.is_submitted():
-        _edition_rows(form.lines)
+        _edition_rows(form.lines, held=bringing.held if bringing else None)
         form.from_location_id.data = query_id("from")
         form.to_location_id.data = query_id("to")
     response = submit(
@@ -202,15 +246,32 @@ def new_transfer():
             key=form.submission_key.data,
             when=form.moved_at.when,
         ),
-        lambda t: _done(
-            t.document_id,
-            f"Transfer #{t.document_id} recorded: {t.from_location.name} → {t.to_location.name}.",
-        ),
+        _moved,
     )
     return response or (
-        render_template("movements/transfer_form.html", form=form, editions=_editions()),
+        render_template(
+            "movements/transfer_form.html", form=form, editions=_editions(), bringing=bringing
+        ),
         form_status(form),
     )
+
+
+def _moved(transfer: Transfer):
+    """Back to the event whose table the copies came to (its Sell button first), else
+    to the transfer."""
+    event = event_queries.event_at_table(db.session, transfer.to_location_id)
+    if event is None:
+        return _done(
+            transfer.document_id,
+            f"Transfer #{transfer.document_id} recorded: "
+            f"{transfer.from_location.name} → {transfer.to_location.name}.",
+        )
+    flash(
+        f"Transfer #{transfer.document_id} recorded: copies from "
+        f"{transfer.from_location.name} are on the table of {event.name}.",
+        "success",
+    )
+    return redirect(url_for("events.detail", event_id=event.id))
 
 
 # -- write-offs ----------------------------------------------------------------------------
@@ -232,7 +293,7 @@ def write_offs():
 @allow(*KEEPERS)
 def new_write_off():
     form = WriteOffForm()
-    form.location_id.choices = _place_choices(warehouse=True)
+    form.location_id.choices = _place_choices(_places(warehouse=True))
     if not form.is_submitted():
         _edition_rows(form.lines)
         form.location_id.data = query_id("location")
@@ -263,7 +324,7 @@ def new_write_off():
 @signed_in
 def stocktakes():
     start = StocktakeStartForm()
-    start.location_id.choices = _place_choices(warehouse=True)
+    start.location_id.choices = _place_choices(_places(warehouse=True))
     return _listing(
         "movements/stocktakes.html",
         "stocktakes",
