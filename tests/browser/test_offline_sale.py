@@ -174,6 +174,7 @@ def test_sales_made_offline_wait_through_a_reload_and_land_once(browser, live_ap
         page.get_by_label("Handed over").fill("60")
         expect(page.locator("[data-change]")).to_have_text("Change £10.00")
         _thumb_reach(page)
+        assert _small_targets(page) == []
         made.append(_record(page))
         expect(page.locator("#sale-message")).to_contain_text("Change £10.00")
         expect(page.locator("#sale-message")).to_contain_text("Saved: 2 × In Defence of Lenin")
@@ -225,6 +226,7 @@ def test_sales_made_offline_wait_through_a_reload_and_land_once(browser, live_ap
         screenshot(page, f"offline-sale-waiting-{database.engine_name}", full_page=False)
         page.locator("summary", has_text="waiting to send").click()
         expect(page.locator("[data-waiting-items] li")).to_have_count(5)
+        assert _small_targets(page) == []
         screenshot(page, f"offline-sale-waiting-page-{database.engine_name}")
         assert _sales(live_app, place) == []
 
@@ -353,6 +355,7 @@ def test_two_phones_sell_the_last_copies_at_once(browser, live_app, database):
         expect(shown.locator("#net")).to_contain_text("refused")
         expect(_tile(shown).locator("[data-left]")).to_have_text("0")
         _thumb_reach(shown)
+        assert _small_targets(shown) == []
         screenshot(shown, f"offline-sale-refused-{database.engine_name}", full_page=False)
         # Dismissed, it goes; until then it stays, through a reload.
         shown.reload()
@@ -391,6 +394,8 @@ def test_a_session_that_ended_elsewhere_logs_in_again_on_the_screen(browser, liv
         _record(page)
         expect(page.locator("#net")).to_contain_text("2 waiting to send")
         assert _sales(live_app, place) == []
+        assert _small_targets(page) == []
+        screenshot(page, f"offline-sale-log-in-again-{database.engine_name}", full_page=False)
         relogin.get_by_label("Email").fill(TREASURER)
         relogin.get_by_label("Password").fill("not the password")
         relogin.get_by_role("button", name="Log in and send").click()
