@@ -12,12 +12,14 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from config import TestConfig
+from tests.browser import sales_endpoint
 from tests.factories import PASSWORD
 from tracker import create_app
 
@@ -57,20 +59,36 @@ def browser():
         browser.close()
 
 
+@dataclass(frozen=True)
+class Live:
+    """A served app: its URL, and the app (for a test that reads its database)."""
+
+    url: str
+    app: object
+
+
 @pytest.fixture
-def live_demo(database, demo_url: str) -> Iterator[str]:
-    """The app on a copy of the demo campaign, served over HTTP on a free port; yields
-    its URL. The demo accounts' password is ``tests.factories.PASSWORD``."""
+def live_app(database, demo_url: str) -> Iterator[Live]:
+    """The app on a copy of the demo campaign, served over HTTP on a free port. The demo
+    accounts' password is ``tests.factories.PASSWORD``."""
     app = create_app(TestConfig, {"DATABASE_URL": database.clone(demo_url)})
+    # The sale screen's sales endpoint, until the app has its own.
+    sales_endpoint.install(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield Live(f"http://127.0.0.1:{server.server_port}", app)
     finally:
         server.shutdown()
         thread.join(timeout=10)
         app.extensions["tracker.db"].engine.dispose()
+
+
+@pytest.fixture
+def live_demo(live_app: Live) -> str:
+    """The URL of the app on a copy of the demo campaign (see ``live_app``)."""
+    return live_app.url
 
 
 @pytest.fixture
@@ -134,8 +152,9 @@ def log_in(page, base: str, email: str, password: str = PASSWORD) -> None:
     assert "/login" not in page.url, page.locator("main").inner_text()
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """The page as a PNG in tests/screenshots; the whole page, or what is in view."""
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

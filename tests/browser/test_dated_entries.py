@@ -8,14 +8,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests.browser.conftest import log_in, screenshot
+from tracker.models import Sale
 
 pytestmark = pytest.mark.browser
 EDITION = "In Defence of Lenin (English paperback)"
 
 
-def test_a_sale_dated_earlier_on_a_phone(browser, live_demo, database):
+def test_a_sale_dated_earlier_on_a_phone(browser, live_app, database):
+    live_demo = live_app.url
     context = browser.new_context(
         viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
     )
@@ -24,6 +28,7 @@ def test_a_sale_dated_earlier_on_a_phone(browser, live_demo, database):
         log_in(page, live_demo, "treasurer.gb@example.org")
         page.goto(live_demo + "/events")
         page.get_by_role("button", name="Sell from the store").click()
+        expect(page.locator(".sell[data-ready=yes]")).to_have_count(1)
         record = page.locator("button.record")
         # The usual sale never meets the date: folded away, under the button.
         expect(page.locator("details.when")).not_to_have_attribute("open", "")
@@ -34,17 +39,27 @@ def test_a_sale_dated_earlier_on_a_phone(browser, live_demo, database):
         page.get_by_label("Sold at").fill(yesterday.strftime("%Y-%m-%dT%H:%M"))
         screenshot(page, f"sale-dated-earlier-phone-{database.engine_name}")
         record.click()
-        expect(page.locator("#sale-message")).to_contain_text("Sold 1 ×")
-        expect(page.locator("#sale-message")).to_contain_text(yesterday.strftime("%d %b %Y"))
+        # Made on the phone at the moment given, and sent so.
+        expect(page.locator("#sale-message")).to_contain_text("Recorded: 1 ×")
+        expect(page.locator("#sale-message")).to_contain_text(
+            yesterday.strftime("sold %d %b %Y 14:30 UTC")
+        )
+        engine = live_app.app.extensions["tracker.db"].engine
+        with Session(engine) as session:
+            sale = session.scalars(select(Sale).order_by(Sale.document_id.desc()).limit(1)).one()
+            assert sale.sold_at == yesterday.replace(second=0, microsecond=0)
         # The field is empty again: the next sale is now unless said otherwise.
         assert page.get_by_label("Sold at").input_value() == ""
         # A date in the future is refused on the field, and nothing is sold.
         tally = page.locator("#tally-line").inner_text()
+        page.wait_for_timeout(1000)
+        page.locator(".tile").first.click()
         page.get_by_label("Sold at").fill(
             (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
         )
         record.click()
-        expect(page.locator("#sale-message")).to_contain_text("future")
+        expect(page.locator("[data-sold-at-error]")).to_contain_text("future")
+        expect(page.locator("#net")).to_contain_text("0 waiting to send")
         assert page.locator("#tally-line").inner_text() == tally
     finally:
         context.close()

@@ -179,6 +179,8 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         "events.store_sell": Expect(
             f"/sections/{ctx['gb']}/sell", runners_get, {"anonymous": R, **runners_422}
         ),
+        # The sale screen's service worker: a script, from the root, for anyone.
+        "events.service_worker": Expect("/sw.js", dict.fromkeys(ROLES, 200), no_post),
         "events.store_undo": Expect(
             f"/sections/{ctx['gb']}/undo", no_post, {"anonymous": R, **runners_redirect}
         ),

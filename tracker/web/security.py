@@ -52,6 +52,9 @@ CONTENT_SECURITY_POLICY = {
     "base-uri": "'none'",
     "frame-ancestors": "'none'",
     "form-action": "'self'",
+    # The sale screen's service worker and web app manifest (both from the tracker).
+    "worker-src": "'self'",
+    "manifest-src": "'self'",
 }
 
 

@@ -1,18 +1,22 @@
 """The sale screen at an event's table or a section's store, its undo, and voids.
 
-A sale sent by the screen's script (``Accept: application/json``) is answered with what
-the screen must show next (the message, the takings, the copies left on each tile, the
-last sale and a new key), in one round trip; without the script the form posts and the
-page comes back.
+The screen's script keeps each sale on the phone first (an outbox that survives reloads
+and lost connections) and sends what waits to the place's sales endpoint
+(``/places/<id>/sales``); the page gives it the figures as they stood when it was made
+(``as_of``), to tell them from newer ones it kept. Without the script the form posts one
+sale and the page comes back.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
-from tracker.db import db
+from tracker.db import db, utcnow
 from tracker.domain.accounts import SECTION_RUNNERS
 from tracker.domain.errors import DomainError
 from tracker.domain.money import format_money
@@ -24,7 +28,7 @@ from tracker.queries.stock import StockRow, expected_stock, priced_stock
 from tracker.services import sales
 from tracker.services.documents import AlreadySubmitted, new_key
 from tracker.services.places import store_of
-from tracker.web.access import allow
+from tracker.web.access import allow, public
 from tracker.web.events.forms import SaleForm, VoidForm
 from tracker.web.events.views import bp, event_or_404
 from tracker.web.forms import choices
@@ -67,6 +71,39 @@ def store_undo(section_id: int):
     return redirect(url_for("events.store_sell", section_id=section.id))
 
 
+# What the service worker keeps so that a sale screen opens without a connection (the
+# pages themselves it keeps as they are loaded).
+_OFFLINE_ASSETS = (
+    "css/app.css",
+    "vendor/pico/pico.red.min.css",
+    "js/sale.js",
+    "img/favicon.svg",
+    "manifest.webmanifest",
+)
+
+
+@bp.get("/sw.js")
+@public
+def service_worker():
+    """The sale screen's service worker, served from the root so that its scope covers
+    every sale screen. It is told which assets to keep, under a version that is a digest
+    of them: a release that changes one changes the worker, and phones fetch them again."""
+    assert current_app.static_folder is not None
+    static = Path(current_app.static_folder)
+    script = (static / "js" / "sw.js").read_bytes()
+    digest = hashlib.sha256(script)
+    for asset in _OFFLINE_ASSETS:
+        digest.update((static / asset).read_bytes())
+    config = {
+        "version": digest.hexdigest()[:16],
+        "assets": [url_for("static", filename=asset) for asset in _OFFLINE_ASSETS],
+        "start": url_for("events.index"),
+        "logout": url_for("auth.logout"),
+    }
+    body = f"self.TRACKER = {json.dumps(config)};\n".encode() + script
+    return current_app.response_class(body, mimetype="text/javascript")
+
+
 def _sale_screen(place: Location, section: Section, event: Event | None, undo_url: str):
     form = SaleForm()
     if form.is_submitted() and wants_json():
@@ -97,6 +134,8 @@ def _sale_screen(place: Location, section: Section, event: Event | None, undo_ur
         tally=event_queries.tally(db.session, place.id),
         last=event_queries.last_sale(db.session, actor(), place.id),
         undo_url=undo_url,
+        sales_url=f"{request.script_root}/places/{place.id}/sales",
+        as_of=int(utcnow().timestamp() * 1000),
     ), status
 
 
