@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -372,3 +372,17 @@ def test_closing_with_the_cash_counted_shows_over_or_short(launch, session):
     assert "Over £2.50" in cash
     exported = t.get(f"/events/{launch['event']}/report?format=csv").get_data(as_text=True)
     assert "cash counted,,52.50" in exported and "cash over or short,,2.50" in exported
+
+
+def test_a_phone_clock_a_little_ahead_sells_now(launch, session):
+    """A phone whose clock runs two minutes ahead: its sale was made now, not refused as
+    made in the future (ten minutes ahead still is)."""
+    world, t = launch["world"], launch["treasurer"]
+    ahead = (utcnow() + timedelta(minutes=2)).isoformat()
+    far = (utcnow() + timedelta(minutes=10)).isoformat()
+    body = _post(t, launch["url"], {"sales": [_sale(world, made_at=ahead)]}).get_json()
+    (result,) = body["results"]
+    assert result["status"] == "recorded"
+    assert datetime.fromisoformat(result["sale"]["sold_at"]) <= utcnow()
+    body = _post(t, launch["url"], {"sales": [_sale(world, made_at=far)]}).get_json()
+    assert body["results"][0]["error"]["field"] == "sales[0].made_at"

@@ -44,6 +44,9 @@ TALLY_DOCUMENTS = {TallyKind.SALES: "sales_tally", TallyKind.SIGNINGS: "signings
 # How long after it was recorded the sale screen may undo a sale: a slip noticed at
 # once. Later, a sale is voided, with a reason.
 UNDO_MINUTES = 5
+# A phone's clock may run a little ahead of the server's: a sale it says was made up to
+# this far in the future was made now.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def undo_until(recorded_at: datetime) -> datetime:

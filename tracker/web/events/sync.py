@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Response, request
 
-from tracker.db import db
+from tracker.db import db, utcnow
 from tracker.domain.accounts import SECTION_RUNNERS
 from tracker.domain.errors import (
     DomainError,
@@ -26,7 +26,7 @@ from tracker.domain.errors import (
     PeriodClosed,
     about,
 )
-from tracker.domain.events import undo_until
+from tracker.domain.events import CLOCK_SKEW, undo_until
 from tracker.domain.money import format_money, plain
 from tracker.domain.values import id_problem, parse_id
 from tracker.models import Location, Sale
@@ -165,7 +165,10 @@ def _moment(value: object) -> datetime | None:
             raise DomainError(f"{shown} is not a moment: write it in ISO 8601, {example}.")
         if moment.tzinfo is None:
             raise DomainError(f"{shown} says no offset from UTC: add it, {example}.")
-        return moment.astimezone(UTC)
+        moment = moment.astimezone(UTC)
+        # A phone's clock a little ahead: made now (further ahead is refused as future).
+        now = utcnow()
+        return None if now < moment <= now + CLOCK_SKEW else moment
 
 
 def _lines(lines: object) -> list[sales.SaleItem]:
