@@ -60,8 +60,12 @@ def test_the_manifest_installs_the_sale_screen(client):
     manifest = json.loads(response.get_data(as_text=True))
     assert manifest["display"] == "standalone"
     assert manifest["start_url"] == "../events" and manifest["scope"] == "../"
-    (icon,) = manifest["icons"]
-    assert client.get("/static/" + icon["src"]).status_code == 200
+    # A drawing for any size, and the pictures some phones want to put on a home screen.
+    sizes = {icon["sizes"] for icon in manifest["icons"]}
+    assert sizes == {"any", "192x192", "512x512"}
+    for icon in manifest["icons"]:
+        response = client.get("/static/" + icon["src"])
+        assert response.status_code == 200 and response.mimetype == icon["type"]
 
 
 def test_the_sale_screen_gives_its_script_what_it_needs(world: World, session, login):
