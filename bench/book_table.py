@@ -122,9 +122,14 @@ def measure(engine: str, url: str, server: str, count: int) -> dict:
             "batch": statistics.median(batches),
         }
         if engine == "postgresql":
+            # Interleaved, as above: one client, then two at once, three times over.
             second = _Phone(port, section_id, location_id, edition_id)
-            figures["two_clients"] = _two_at_once(phone, second, count)
-            figures["one_client"] = _per_second(lambda: phone.send(1), count)
+            ones, twos = [], []
+            for _ in range(rounds):
+                ones.append(_per_second(lambda: phone.send(1), count // rounds))
+                twos.append(_two_at_once(phone, second, count // rounds))
+            figures["one_client"] = statistics.median(ones)
+            figures["two_clients"] = statistics.median(twos)
         return figures
     finally:
         process.terminate()
