@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import threading
 import time
@@ -36,9 +35,10 @@ from bench.dashboard import (
     _log_in_over_http,
     _serve,
     _wait_for,
+    add_data_arguments,
     build,
+    stock_store,
 )
-from bench.dated_sales import _stock
 
 GOALS = {"a": 0.5, "b": 5.0, "c": 1.3}
 
@@ -92,7 +92,7 @@ def _places(url: str) -> tuple[int, int, int]:
     from tracker.models import Section
     from tracker.services.events import store_of
 
-    section_id, editions = _stock(url, 100_000, datetime.now(UTC) - timedelta(days=1))
+    section_id, editions = stock_store(url, 100_000, datetime.now(UTC) - timedelta(days=1))
     db = make_engine(url)
     with Session(db) as session:
         store = store_of(session.scalars(select(Section).where(Section.id == section_id)).one())
@@ -195,13 +195,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--engines", default="sqlite,postgresql")
-    parser.add_argument(
-        "--postgresql-url",
-        default=os.environ.get(
-            "BENCH_POSTGRESQL_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument("--data", default=str(ROOT / "bench" / "data"))
+    add_data_arguments(parser)
     parser.add_argument("--sales", type=int, default=300)
     return parser
 

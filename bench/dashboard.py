@@ -39,7 +39,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -363,7 +363,7 @@ def _clone(engine: str, url: str, server: str) -> str:
 
 def measure_sales(engine: str, url: str, server: str, count: int) -> dict:
     target = _clone(engine, url, server)
-    section_id, edition_id = _stock_a_store(target, count * 3 + 100)
+    section_id, (edition_id, *_others) = stock_store(target, count * 3 + 100)
     port = _free_port()
     server_process = _serve(target, port)
     try:
@@ -377,9 +377,10 @@ def measure_sales(engine: str, url: str, server: str, count: int) -> dict:
         _drop(engine, target, server)
 
 
-def _stock_a_store(url: str, copies: int) -> tuple[int, int]:
-    """Copies of the first edition printed straight into the first section's store:
-    its section and edition."""
+def stock_store(url: str, copies: int, at: datetime | None = None) -> tuple[int, list[int]]:
+    """Copies of every edition printed straight into the first section's store, dated
+    ``at`` (now if not given; earlier than any sale a benchmark dates): the section and
+    the editions."""
     from tracker.db import make_engine
     from tracker.domain.places import LocationKind
     from tracker.ledger import MoveLine
@@ -391,18 +392,30 @@ def _stock_a_store(url: str, copies: int) -> tuple[int, int]:
     db = make_engine(url)
     with Session(db) as session:
         section = session.scalars(select(Section).order_by(Section.id)).first()
-        edition = session.scalars(select(Edition).order_by(Edition.id)).first()
+        editions = session.scalars(select(Edition).order_by(Edition.id)).all()
         store = store_of(section)
         printer = places.publisher_location(session, LocationKind.PRINTER)
         post_document(
             session,
             "print_run",
-            [MoveLine("print_run", edition.id, copies, printer.id, store.id)],
+            [MoveLine("print_run", e.id, copies, printer.id, store.id) for e in editions],
+            occurred_at=at,
         )
         session.commit()
-        section_id, edition_id = section.id, edition.id
+        result = section.id, [e.id for e in editions]
     db.dispose()
-    return section_id, edition_id
+    return result
+
+
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the benchmarks' ledgers are: the PostgreSQL server and the SQLite folder."""
+    parser.add_argument(
+        "--postgresql-url",
+        default=os.environ.get(
+            "BENCH_POSTGRESQL_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument("--data", default=str(ROOT / "bench" / "data"))
 
 
 def _serve(url: str, port: int, code: Path = ROOT, workers: int = 1) -> subprocess.Popen:
@@ -552,13 +565,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--engines", default="sqlite,postgresql")
-    parser.add_argument(
-        "--postgresql-url",
-        default=os.environ.get(
-            "BENCH_POSTGRESQL_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument("--data", default=str(ROOT / "bench" / "data"))
+    add_data_arguments(parser)
     parser.add_argument("--repeat", type=int, default=21)
     parser.add_argument("--sales", type=int, default=600)
     parser.add_argument("--rebuild", action="store_true")

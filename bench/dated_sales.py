@@ -18,7 +18,6 @@ Figures only: this prints them and says which goals are met; it asserts nothing.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import tempfile
@@ -42,40 +41,13 @@ from bench.dashboard import (
     _rate,
     _serve,
     _wait_for,
+    add_data_arguments,
     build,
+    stock_store,
 )
 
 GOAL = 0.9
 BACK = timedelta(days=30)
-
-
-def _stock(url: str, copies: int, at: datetime) -> tuple[int, list[int]]:
-    """Copies of every edition printed straight into the first section's store, dated
-    ``at`` (before any sale the benchmark dates): the section and the editions."""
-    from tracker.db import make_engine
-    from tracker.domain.places import LocationKind
-    from tracker.ledger import MoveLine
-    from tracker.models import Edition, Section
-    from tracker.services import places
-    from tracker.services.events import store_of
-    from tracker.services.stock import post_document
-
-    db = make_engine(url)
-    with Session(db) as session:
-        section = session.scalars(select(Section).order_by(Section.id)).first()
-        editions = session.scalars(select(Edition).order_by(Edition.id)).all()
-        store = store_of(section)
-        printer = places.publisher_location(session, LocationKind.PRINTER)
-        post_document(
-            session,
-            "print_run",
-            [MoveLine("print_run", e.id, copies, printer.id, store.id) for e in editions],
-            occurred_at=at,
-        )
-        session.commit()
-        result = section.id, [e.id for e in editions]
-    db.dispose()
-    return result
 
 
 class _Till:
@@ -149,13 +121,13 @@ def measure(engine: str, url: str, server: str, count: int, baseline: Path | Non
     servers: list[tuple[subprocess.Popen, str]] = []
     try:
         target = _clone(engine, url, server)
-        section_id, editions = _stock(target, count * 2 + 100, now - BACK - timedelta(days=10))
+        section_id, editions = stock_store(target, count * 2 + 100, now - BACK - timedelta(days=10))
         port = _free_port()
         servers.append((_serve(target, port, ROOT), target))
         old_port = None
         if baseline is not None:
             old = _clone(engine, url, server)
-            _stock(old, count * 2 + 100, now - BACK - timedelta(days=10))
+            stock_store(old, count * 2 + 100, now - BACK - timedelta(days=10))
             migrate.downgrade(old, _schema_head(baseline), force=True)
             old_port = _free_port()
             servers.append((_serve(old, old_port, baseline), old))
@@ -262,13 +234,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--engines", default="sqlite,postgresql")
-    parser.add_argument(
-        "--postgresql-url",
-        default=os.environ.get(
-            "BENCH_POSTGRESQL_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument("--data", default=str(ROOT / "bench" / "data"))
+    add_data_arguments(parser)
     parser.add_argument("--sales", type=int, default=500)
     parser.add_argument("--baseline-rev", default=None, help="a git revision to compare with")
     return parser

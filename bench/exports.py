@@ -52,7 +52,16 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bench.dashboard import EMAIL, PASSWORD, ROOT, _admin, _analyze, _log_in, _median
+from bench.dashboard import (
+    EMAIL,
+    PASSWORD,
+    ROOT,
+    _admin,
+    _analyze,
+    _log_in,
+    _median,
+    add_data_arguments,
+)
 
 if TYPE_CHECKING:
     from tracker.models import Edition, Event, Section, User
@@ -665,13 +674,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sales", type=int, default=100_000)
     parser.add_argument("--engines", default="sqlite,postgresql")
-    parser.add_argument(
-        "--postgresql-url",
-        default=os.environ.get(
-            "BENCH_POSTGRESQL_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument("--data", default=str(ROOT / "bench" / "data"))
+    add_data_arguments(parser)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rebuild", action="store_true")
     return parser

@@ -1,15 +1,16 @@
 """The ledger of moves: the only code that writes moves and balances (``posting``), and
-the check of the ledger against itself (``check``). The rules a move must follow are
+the check of the ledger against itself (``check``), and what the past allows
+(``past``: balances at a moment, closed months). The rules a move must follow are
 the domain's (``tracker.domain.stock``); nothing here commits or knows about HTTP."""
 
 from tracker.ledger.check import (
     Discrepancy,
     PastProblem,
     Problem,
-    balance,
     check,
     weekly_flows_from_moves,
 )
+from tracker.ledger.past import balance
 from tracker.ledger.posting import MoveLine, edition_label, post, reverse
 
 __all__ = [

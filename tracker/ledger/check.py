@@ -330,14 +330,3 @@ def weekly_flows_from_moves(session: Session) -> dict[tuple[date, int, int, str]
         ):
             expected[(week, location_id, edition_id, metric)] += sign * qty
     return {key: qty for key, qty in expected.items() if qty}
-
-
-def balance(session: Session, location_id: int, edition_id: int, condition: str) -> int:
-    qty = session.scalar(
-        select(Balance.qty).where(
-            Balance.location_id == location_id,
-            Balance.edition_id == edition_id,
-            Balance.condition == condition,
-        )
-    )
-    return qty or 0

@@ -100,19 +100,8 @@ def check_taken(
     params = {"b_location": key[0], "b_edition": key[1], "b_condition": key[2], "b_after": when}
     if left >= (session.scalar(ARRIVED_AFTER, params) or 0):
         return
-    found: list[Any] = list(session.execute(CHANGES_AFTER, params))
-    rows: list[tuple[datetime, int, int]] = [
-        (row[0], int(row[1]), int(row[2] or 0)) for row in found
-    ]
-    # levels[i]: the balance (with this posting) at rows[i]'s moment; before them all,
-    # at ``when`` itself.
-    levels = []
-    level = left
-    for _moment, net, _arrived in reversed(rows):
-        levels.append(level)
-        level -= net
-    at_when = level
-    levels.reverse()
+    rows = _later_moments(session, key, when)
+    at_when, levels = _levels(rows, left)
     moments = [(when, at_when, 0)] + [
         (moment, levels[i], arrived) for i, (moment, _net, arrived) in enumerate(rows)
     ]
@@ -144,32 +133,49 @@ def enough_since(
     """From when (after ``after``, and before ``until`` if given: an event's close) a
     balance held ``needed`` copies for good, and how many came in at that moment: what
     a refusal tells people to date their document by. None if it never did."""
-    params = {"b_location": key[0], "b_edition": key[1], "b_condition": key[2], "b_after": after}
-    rows: list[Any] = list(session.execute(CHANGES_AFTER, params))
-    level = (
-        session.scalar(
-            select(Balance.qty).where(
-                Balance.location_id == key[0],
-                Balance.edition_id == key[1],
-                Balance.condition == key[2],
-            )
-        )
-        or 0
-    )
+    rows = _later_moments(session, key, after)
+    level = balance(session, *key)
     if until is not None:
-        level -= sum(int(row[1]) for row in rows if row[0] >= until)
+        level -= sum(net for moment, net, _arrived in rows if moment >= until)
         rows = [row for row in rows if row[0] < until]
-    levels = []
-    for row in reversed(rows):
-        levels.append(level)
-        level -= int(row[1])
-    levels.reverse()
+    _start, levels = _levels(rows, level)
     if not levels or levels[-1] < needed:
         return None
     first = len(levels) - 1
     while first > 0 and levels[first - 1] >= needed:
         first -= 1
-    return rows[first][0], int(rows[first][2] or 0)
+    return rows[first][0], rows[first][2]
+
+
+def _later_moments(session: Session, key: Key, after: datetime) -> list[tuple[datetime, int, int]]:
+    """(moment, net change, copies that came in) of one balance at each moment after
+    ``after``, oldest first."""
+    params = {"b_location": key[0], "b_edition": key[1], "b_condition": key[2], "b_after": after}
+    found: list[Any] = list(session.execute(CHANGES_AFTER, params))
+    return [(row[0], int(row[1]), int(row[2] or 0)) for row in found]
+
+
+def _levels(rows: list[tuple[datetime, int, int]], now: int) -> tuple[int, list[int]]:
+    """What the balance held before the first of ``rows`` and at each of them, from
+    what it holds ``now``: walked back from the newest."""
+    levels = []
+    level = now
+    for _moment, net, _arrived in reversed(rows):
+        levels.append(level)
+        level -= net
+    levels.reverse()
+    return level, levels
+
+
+def balance(session: Session, location_id: int, edition_id: int, condition: str) -> int:
+    qty = session.scalar(
+        select(Balance.qty).where(
+            Balance.location_id == location_id,
+            Balance.edition_id == edition_id,
+            Balance.condition == condition,
+        )
+    )
+    return qty or 0
 
 
 def holdings_at(session: Session, location_id: int, at: datetime) -> dict[tuple[int, str], int]:
