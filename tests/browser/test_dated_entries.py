@@ -114,6 +114,10 @@ def test_an_admin_closes_and_reopens_a_month(page, live_demo, database):
     expect(page.locator("main")).to_contain_text("Britain (RCP): February 2024 is closed.")
     expect(page.locator("#closed-months")).to_contain_text("February 2024")
     screenshot(page, f"admin-dates-{database.engine_name}")
+    # On a phone too: nothing wider than the screen.
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, f"admin-dates-phone-{database.engine_name}")
     page.locator("#closed-months").get_by_role("button", name="Reopen").click()
     expect(page.locator("main")).to_contain_text("February 2024 is open again.")
     expect(page.locator("#closed-months")).to_contain_text("No month is closed.")
