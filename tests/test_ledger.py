@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from tests.factories import World, snapshot
 from tracker import ledger
+from tracker.db import utcnow
 from tracker.domain.errors import AlreadyReversed, InsufficientStock, InvalidMove, NotFound
 from tracker.ledger import MoveLine
 from tracker.models import Document, Move
@@ -335,3 +338,46 @@ def test_the_ledger_module_does_not_import_flask():
         )
     }
     assert "flask" not in imported
+
+
+def _postings(world: World, session, moments, qty: int) -> list[ledger.Posting]:
+    postings = []
+    for at in moments:
+        document = Document(kind="sale", occurred_at=at)
+        session.add(document)
+        session.flush()
+        postings.append(
+            ledger.Posting(document, [world.line("sale", qty, "GB-STORE", "GB-CUSTOMERS")], at)
+        )
+    return postings
+
+
+def test_postings_made_together_write_what_each_would(world: World, session):
+    world.stocked(10)
+    now = utcnow()
+    moments = [now - timedelta(minutes=m) for m in (30, 20, 10)]
+    ids = ledger.post_together(session, _postings(world, session, moments, 3))
+    assert [len(i) for i in ids] == [1, 1, 1]
+    moves = {m.id: m for m in session.scalars(select(Move))}
+    # Each posting's move is its own: its document, its moment.
+    for posting_ids, at in zip(ids, moments, strict=True):
+        assert moves[posting_ids[0]].occurred_at == at
+    assert world.stock("GB-STORE") == 1 and world.stock("GB-CUSTOMERS") == 9
+    assert ledger.check(session) == []
+
+
+def test_postings_that_cannot_all_go_together_write_nothing(world: World, session):
+    world.stocked(10)
+    now = utcnow()
+    postings = _postings(world, session, [now - timedelta(minutes=m) for m in (30, 20)], 6)
+    before = snapshot(session)
+    with pytest.raises(ledger.PostApart), session.begin_nested():
+        ledger.post_together(session, postings)
+    assert snapshot(session) == before
+    # At one moment, they are refused as one posting of all their copies would be.
+    postings = _postings(world, session, [now, now], 6)
+    with (
+        pytest.raises(InsufficientStock, match="10 copies there, 12 asked"),
+        session.begin_nested(),
+    ):
+        ledger.post_together(session, postings)

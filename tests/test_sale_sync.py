@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from tests.factories import STOCKED_AT, World, snapshot
 from tracker.db import utcnow
@@ -392,3 +392,74 @@ def test_a_sale_refused_after_its_document_started_leaves_the_batch_going(
     held = {d.id for d in session.identity_map.values() if isinstance(d, Document)}
     assert held <= set(session.scalars(select(Document.id)))
     assert _sales(session) == 2
+
+
+def _statements(session, run) -> list[str]:
+    """The SQL statements ``run()`` sends (an executemany counts once)."""
+    sent: list[str] = []
+    engine = session.get_bind().engine
+
+    def note(_conn, _cursor, statement, _params, _context, _many):
+        sent.append(" ".join(statement.split()[:3]))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return sent
+
+
+def test_a_batch_is_written_with_a_statement_per_table_however_many_sales(
+    launch: Event, world: World, session
+):
+    """Twenty sales sent at once cost the round trips of one: one document insert, one
+    balance taken, one insert of moves, of audit rows, of sales and their lines."""
+    now = utcnow()
+    batch = [_sent(world, made_at=now - timedelta(minutes=30 - m)) for m in range(8)]
+    statements = _statements(
+        session, lambda: sales.sell_sent(session, None, launch.location_id, batch)
+    )
+    assert _sales(session) == 8 and world.stock(launch.location.code) == 2
+    for table in (
+        "INSERT INTO documents",
+        "INSERT INTO sales",
+        "INSERT INTO sale_lines",
+        "UPDATE balances SET",
+        "INSERT INTO moves",
+        "INSERT INTO audit_log",
+    ):
+        assert statements.count(table) == 1, (table, statements)
+
+
+def test_a_batch_dated_across_a_later_arrival_is_checked_sale_by_sale(
+    launch: Event, world: World, session
+):
+    """Copies came to the table an hour ago: a batch with a sale made before and one
+    after cannot be taken at one go (the table moved after the first); each sale is
+    then checked against what the table held when it was made, and both are recorded."""
+    now = utcnow()
+    transfer(
+        session,
+        None,
+        from_location_id=world.loc("GB-STORE").id,
+        to_location_id=launch.location_id,
+        lines=[Copies(world.edition.id, 5)],
+        when=now - timedelta(hours=1),
+    )
+    made = [now - timedelta(hours=2), now - timedelta(minutes=30)]
+    _place, results = sales.sell_sent(
+        session, None, launch.location_id, [_sent(world, 6, made_at=m) for m in made]
+    )
+    assert [r.recorded for r in results] == [True, True]
+    assert world.stock(launch.location.code) == 3
+    sold_at = sorted(s.sold_at for s in session.scalars(select(Sale)))
+    assert sold_at == made
+
+
+def test_the_same_key_twice_in_one_batch_lands_on_the_first(launch: Event, world: World, session):
+    sale = _sent(world)
+    _place, results = sales.sell_sent(session, None, launch.location_id, [sale, sale])
+    assert results[0].recorded and not results[1].recorded
+    assert results[1].error is None and results[1].sale.id == results[0].sale.id
+    assert _sales(session) == 1 and world.stock(launch.location.code) == 9

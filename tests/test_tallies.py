@@ -231,10 +231,10 @@ def test_a_tally_selling_more_than_the_open_table_held_then_is_refused(
         when=ago(2),
     )
     before = snapshot(session)
-    # The cash sale takes 20 of the 30; the card sale finds 10.
+    # The tally's 35 copies (its cash and card sales together) against the 30 there then.
     with pytest.raises(
         NotThereThen,
-        match="Only 10 unsigned copies of .* were at London launch .*; 10 arrived there on",
+        match="Only 30 unsigned copies of .* were at London launch .*; 10 arrived there on",
     ):
         tallies.record_sales_tally(
             session,

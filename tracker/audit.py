@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import FromClause, event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
-from tracker.db import Base, table_of, utcnow
+from tracker.db import Base, inserted_ids, table_of, utcnow
 from tracker.models.accounts import AuditEntry, AuditLink, audit_sections
 from tracker.models.places import Section
 from tracker.models.stock import Document
@@ -60,6 +60,20 @@ def set_actor(session: Session, user_id: int | None) -> None:
     session.info[ACTOR] = user_id
 
 
+@dataclass(frozen=True)
+class Entry:
+    """An audit row to write: what happened (``kind``), to what, a summary for people,
+    before and after, and the sections it concerns."""
+
+    kind: str
+    object_type: str
+    object_id: object | None
+    summary: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    section_ids: Iterable[int | None] = ()
+
+
 def record(
     session: Session,
     *,
@@ -73,25 +87,46 @@ def record(
 ) -> None:
     """Write one audit row (and the sections it concerns) in the session's transaction;
     its link in the hash chain is written when the transaction commits."""
+    record_all(
+        session,
+        [Entry(kind, object_type, object_id, summary, before, after, section_ids)],
+    )
+
+
+def record_all(session: Session, entries: list[Entry]) -> None:
+    """``record`` each entry, in that order, with one INSERT per table for them all."""
+    if not entries:
+        return
     connection = session.connection()
-    row = {
-        "at": utcnow(),
-        "user_id": session.info.get(ACTOR),
-        "kind": kind,
-        "object_type": object_type,
-        "object_id": None if object_id is None else str(object_id),
-        "summary": summary,
-        "before": _jsonable(before),
-        "after": _jsonable(after),
-    }
-    audit_id: int = connection.execute(insert(_log).returning(_log.c.id), row).scalar_one()
-    sections = sorted({s for s in section_ids if s is not None})
-    if sections:
-        connection.execute(
-            insert(audit_sections), [{"audit_id": audit_id, "section_id": s} for s in sections]
-        )
-    # By id: on SQLite a savepoint rolled back frees its ids for the rows written next.
-    session.info.setdefault(_PENDING, {})[audit_id] = _content(audit_id, row, sections)
+    at = utcnow()
+    user_id = session.info.get(ACTOR)
+    rows = [
+        {
+            "at": at,
+            "user_id": user_id,
+            "kind": entry.kind,
+            "object_type": entry.object_type,
+            "object_id": None if entry.object_id is None else str(entry.object_id),
+            "summary": entry.summary,
+            "before": _jsonable(entry.before),
+            "after": _jsonable(entry.after),
+        }
+        for entry in entries
+    ]
+    ids = inserted_ids(connection, _log, rows)
+    pending = session.info.setdefault(_PENDING, {})
+    links = []
+    for audit_id, row, entry in zip(ids, rows, entries, strict=True):
+        sections = sorted({s for s in entry.section_ids if s is not None})
+        links += [{"audit_id": audit_id, "section_id": s} for s in sections]
+        # By id: on SQLite a savepoint rolled back frees its ids for the rows written next.
+        pending[audit_id] = _content(audit_id, row, sections)
+    if links:
+        connection.execute(_INSERT_SECTIONS, links)
+
+
+# Written with every change: built once (building costs more than running them).
+_INSERT_SECTIONS = insert(audit_sections)
 
 
 def updated(
@@ -315,9 +350,7 @@ def _chain(session: Session) -> None:
         for chunk in _chunks(ids):
             kept.update(connection.scalars(select(_log.c.id).where(_log.c.id.in_(chunk))))
         ids = [audit_id for audit_id in ids if audit_id in kept]
-    head = connection.execute(
-        select(_links.c.seq, _links.c.hash).order_by(_links.c.seq.desc()).limit(1)
-    ).first()
+    head = connection.execute(_HEAD).first()
     seq, previous = (head.seq, head.hash) if head else (0, GENESIS)
     links = []
     for audit_id in ids:
@@ -326,8 +359,12 @@ def _chain(session: Session) -> None:
         links.append({"seq": seq, "audit_id": audit_id, "prev_hash": previous, "hash": digest})
         previous = digest
     for chunk in _chunks(links):
-        connection.execute(insert(_links), chunk)
+        connection.execute(_INSERT_LINKS, chunk)
     pending.clear()
+
+
+_HEAD = select(_links.c.seq, _links.c.hash).order_by(_links.c.seq.desc()).limit(1)
+_INSERT_LINKS = insert(_links)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -27,6 +27,7 @@ frozen server or a cut network, where the server's own timeouts cannot fire). Th
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Iterable, Mapping
@@ -48,7 +49,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import URL, CursorResult, Result, make_url
+from sqlalchemy.engine import URL, Connection, CursorResult, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.elements import TypeCoerce
 from sqlalchemy.types import TypeDecorator
@@ -64,6 +65,23 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def inserted_ids(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` into a table numbered by an integer id: their ids, in the order
+    of the rows, with one INSERT (per thousand rows) on both engines.
+
+    Both number the rows of one INSERT in the order it lists them (SQLite's next rowid,
+    PostgreSQL's sequence, row by row), so the ids in order are the rows'. (SQLAlchemy's
+    own matching, ``sort_by_parameter_order``, sends one INSERT per row on SQLite.)"""
+    if len(rows) == 1:
+        return [connection.execute(_returning_id(table), rows[0]).scalar_one()]
+    return sorted(connection.execute(_returning_id(table), rows).scalars())
+
+
+@functools.cache
+def _returning_id(table: Table):
+    return table.insert().returning(table.c.id)
 
 
 def table_of(model: type[Base]) -> Table:

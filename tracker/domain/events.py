@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
 
 from tracker.domain.text import Words
 
@@ -28,6 +30,49 @@ class PaymentMethod(Words):
     CARD = "card"
     BANK_TRANSFER = "bank_transfer"
     OTHER = "other"
+
+
+class _Line(Protocol):
+    @property
+    def qty(self) -> int: ...
+
+    @property
+    def unit_price_minor(self) -> int: ...
+
+
+class SaleSums:
+    """What a sale comes to, from its lines and the cash handed over: the same for a
+    sale read from the database and one just written."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def lines(self) -> Sequence[_Line]: ...
+
+        @property
+        def tendered_minor(self) -> int | None: ...
+
+        @property
+        def payment_method(self) -> str: ...
+
+    @property
+    def copies(self) -> int:
+        return sum(line.qty for line in self.lines)
+
+    @property
+    def total_minor(self) -> int:
+        return sum(line.qty * line.unit_price_minor for line in self.lines)
+
+    @property
+    def payment_label(self) -> str:
+        return PaymentMethod(self.payment_method).label
+
+    @property
+    def change_minor(self) -> int | None:
+        """The change given back on the cash handed over (None: none was noted)."""
+        if self.tendered_minor is None:
+            return None
+        return self.tendered_minor - self.total_minor
 
 
 class TallyKind(Words):

@@ -11,17 +11,28 @@ from tracker.ledger.check import (
     weekly_flows_from_moves,
 )
 from tracker.ledger.past import balance
-from tracker.ledger.posting import MoveLine, edition_label, post, reverse
+from tracker.ledger.posting import (
+    MoveLine,
+    PostApart,
+    Posting,
+    edition_label,
+    post,
+    post_together,
+    reverse,
+)
 
 __all__ = [
     "Discrepancy",
     "MoveLine",
     "PastProblem",
+    "PostApart",
+    "Posting",
     "Problem",
     "balance",
     "check",
     "edition_label",
     "post",
+    "post_together",
     "reverse",
     "weekly_flows_from_moves",
 ]

@@ -26,15 +26,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from tracker import audit
-from tracker.db import UTCDateTime, dialect_insert, table_of, utcnow
+from tracker.db import UTCDateTime, dialect_insert, inserted_ids, table_of, utcnow
 from tracker.domain.errors import AlreadyReversed, InsufficientStock, InvalidMove, NotFound
-from tracker.domain.periods import week_of
+from tracker.domain.periods import month_of, week_of
 from tracker.domain.stock import (
     Condition,
     MoveKind,
@@ -120,6 +120,68 @@ def post(
         details=details,
         savepoint=savepoint,
     )
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One document's moves, to post with others at one go (``post_together``). The
+    document is written already: only its id, kind, reference and note are read."""
+
+    document: Document
+    lines: Sequence[MoveLine]
+    occurred_at: datetime
+    created_by_id: int | None = None
+    details: dict | None = None
+
+
+class PostApart(Exception):
+    """Postings made at one go could not all be made together (a place short of copies
+    for all of them, or a balance that moved after the earliest of them): nothing was
+    written; post each on its own to learn which can be made and why the others cannot."""
+
+
+def post_together(
+    session: Session, postings: Sequence[Posting], *, closed_ok: Collection[int] = ()
+) -> list[list[int]]:
+    """Post several documents' moves at one go, in the caller's transaction (a savepoint
+    of its own is the caller's to open): the new moves' ids of each, in order.
+
+    What one document at a time would write, with a statement per table for all of
+    them: the caller, such as a batch of sales sent by a phone, pays for the round trips
+    once. Each balance is taken from once for all the postings, and only if it holds
+    enough for all of them and has not moved since the earliest of them: the past then
+    adds up as it would one by one. Otherwise PostApart says to post them one at a time
+    (postings all dated the same moment are refused as one would be: InsufficientStock,
+    NotThereThen); a wrong line is InvalidMove. Either way nothing is written."""
+    if len(postings) == 1:
+        (posting,) = postings
+        return [
+            post(
+                session,
+                posting.document,
+                posting.lines,
+                created_by_id=posting.created_by_id,
+                occurred_at=posting.occurred_at,
+                details=posting.details,
+                savepoint=False,
+                closed_ok=closed_ok,
+            )
+        ]
+    written = []
+    for posting in postings:
+        if not posting.lines:
+            raise InvalidMove("A posting needs at least one move.")
+        legs = _resolve(session, list(posting.lines), closed_ok)
+        written.append(
+            _Posting(
+                posting.document,
+                legs,
+                posting.occurred_at,
+                posting.created_by_id,
+                posting.details,
+            )
+        )
+    return _write(session, written, utcnow())
 
 
 def reverse(
@@ -309,6 +371,15 @@ def _load(session: Session, model: type[_Model], ids: set[int]) -> dict[int, _Mo
     return found
 
 
+@dataclass(frozen=True)
+class _Posting:
+    document: Document
+    legs: list[_Leg]
+    when: datetime
+    created_by_id: int | None
+    details: dict | None
+
+
 def _apply(
     session: Session,
     document: Document,
@@ -321,72 +392,109 @@ def _apply(
 ) -> list[int]:
     now = utcnow()
     when = occurred_at or now
+    with session.begin_nested() if savepoint else contextlib.nullcontext():
+        # The document is written inside the savepoint: a refused posting leaves none.
+        if document.id is None:
+            _dated(when, now)
+            document.occurred_at = when
+            session.add(document)
+            session.flush()
+        (ids,) = _write(session, [_Posting(document, legs, when, created_by_id, details)], now)
+        return ids
+
+
+def _dated(when: datetime, now: datetime) -> None:
     if when > now:
         raise InvalidMove(
             f"{when:%d %b %Y %H:%M} is in the future: moves are dated when they happened."
         )
-    with session.begin_nested() if savepoint else contextlib.nullcontext():
-        # The document is written inside the savepoint: a refused posting leaves none.
-        if document.id is None:
-            document.occurred_at = when
-            session.add(document)
-            session.flush()
-        past.refuse_closed(
-            session,
-            {leg.source.section_id for leg in legs} | {leg.target.section_id for leg in legs},
-            when,
-        )
-        # Balances first, then the weekly roll-up, each in key order: every posting
-        # takes its row locks in the same global order, so none waits for another in a
-        # cycle.
-        _change_balances(session, legs, when)
-        flows = _flows(legs, when)
-        if flows:
-            session.execute(
-                _upsert_flow(session.get_bind().dialect.name),
-                [
-                    {"week": w, "location_id": loc, "edition_id": ed, "metric": m, "qty": q}
-                    for (w, loc, ed, m), q in sorted(flows.items())
-                ],
-            )
-        ids = _write_moves(session, document, legs, when, now, created_by_id)
-        _audit(session, document, legs, ids, when, details)
-        return ids
 
 
-def _change_balances(session: Session, legs: list[_Leg], when: datetime) -> None:
-    """Each balance the legs change, once, in key order: taken from where copies must
-    be (refused when short), added to elsewhere."""
-    deltas: dict[tuple[int, int, str], int] = defaultdict(int)
+def _write(session: Session, postings: list[_Posting], now: datetime) -> list[list[int]]:
+    """Write the postings' balances, weekly roll-up, moves and audit entries: one
+    statement per table and balance for all of them."""
+    for posting in postings:
+        _dated(posting.when, now)
+    # What the session holds unwritten goes first: the statements below go straight to
+    # the connection, past the session's own flush before each statement.
+    session.flush()
+    months: dict[date, tuple[set[int | None], datetime]] = {}
+    for posting in postings:
+        sections, _when = months.setdefault(month_of(posting.when), (set(), posting.when))
+        sections.update(leg.source.section_id for leg in posting.legs)
+        sections.update(leg.target.section_id for leg in posting.legs)
+    for sections, when in months.values():
+        past.refuse_closed(session, sections, when)
+    # Balances first, then the weekly roll-up, each in key order: every posting takes
+    # its row locks in the same global order, so none waits for another in a cycle.
+    _change_balances(session, postings)
+    flows: dict[tuple[date, int, int, str], int] = defaultdict(int)
+    for posting in postings:
+        for key, qty in _flows(posting.legs, posting.when).items():
+            flows[key] += qty
+    rows = [
+        {"week": w, "location_id": loc, "edition_id": ed, "metric": m, "qty": q}
+        for (w, loc, ed, m), q in sorted(flows.items())
+        if q
+    ]
+    if rows:
+        connection = session.connection()
+        connection.execute(_upsert_flow(connection.dialect.name), rows)
+    ids = _write_moves(session, postings, now)
+    audit.record_all(
+        session,
+        [
+            _audit_entry(p.document, p.legs, moves, p.when, p.details)
+            for p, moves in zip(postings, ids, strict=True)
+        ],
+    )
+    return ids
+
+
+def _change_balances(session: Session, postings: list[_Posting]) -> None:
+    """Each balance the postings change, once, in key order: taken from where copies
+    must be (refused when short), added to elsewhere. A posting's copies in and out of
+    one balance count as what they come to; across postings, what is taken is taken
+    before what is put back is added."""
+    taken: dict[tuple[int, int, str], int] = defaultdict(int)
+    added: dict[tuple[int, int, str], int] = defaultdict(int)
+    # When each balance is first taken from, and last moves.
+    first: dict[tuple[int, int, str], datetime] = {}
+    last: dict[tuple[int, int, str], datetime] = {}
     locations: dict[int, Location] = {}
     editions: dict[int, Edition] = {}
-    for leg in legs:
-        deltas[(leg.source.id, leg.edition.id, leg.source_condition.value)] -= leg.qty
-        deltas[(leg.target.id, leg.edition.id, leg.target_condition.value)] += leg.qty
-        locations[leg.source.id] = leg.source
-        locations[leg.target.id] = leg.target
-        editions[leg.edition.id] = leg.edition
-    for key in sorted(deltas):
-        delta = deltas[key]
+    for posting in postings:
+        deltas: dict[tuple[int, int, str], int] = defaultdict(int)
+        for leg in posting.legs:
+            deltas[(leg.source.id, leg.edition.id, leg.source_condition.value)] -= leg.qty
+            deltas[(leg.target.id, leg.edition.id, leg.target_condition.value)] += leg.qty
+            locations[leg.source.id] = leg.source
+            locations[leg.target.id] = leg.target
+            editions[leg.edition.id] = leg.edition
+        for key, delta in deltas.items():
+            if delta < 0 and not locations[key[0]].is_source:
+                taken[key] -= delta
+                first[key] = min(first.get(key, posting.when), posting.when)
+            else:
+                # (Copies in and out at once, net nothing: the balance still moved then.)
+                added[key] += delta
+            last[key] = max(last.get(key, posting.when), posting.when)
+    for key in sorted(taken.keys() | added.keys()):
         location = locations[key[0]]
-        if delta < 0 and not location.is_source:
-            _take(session, key, -delta, location, editions[key[1]], when)
-        else:
-            # (Copies in and out at once, net nothing: the balance still moved then.)
-            _add(session, key, delta, is_source=location.is_source, when=when)
+        if key in taken:
+            if first[key] == last[key]:  # one moment (one posting, or a paper tally's)
+                _take(session, key, taken[key], location, editions[key[1]], last[key])
+            else:
+                _take_for_all(session, key, taken[key], first[key], last[key])
+        if key in added:
+            _add(session, key, added[key], is_source=location.is_source, when=last[key])
 
 
-def _write_moves(
-    session: Session,
-    document: Document,
-    legs: list[_Leg],
-    when: datetime,
-    now: datetime,
-    created_by_id: int | None,
-) -> list[int]:
+def _write_moves(session: Session, postings: list[_Posting], now: datetime) -> list[list[int]]:
+    """The postings' moves, in one INSERT: the ids of each posting's."""
     rows = [
         {
-            "document_id": document.id,
+            "document_id": posting.document.id,
             "edition_id": leg.edition.id,
             "qty": leg.qty,
             "from_location_id": leg.source.id,
@@ -394,19 +502,21 @@ def _write_moves(
             "to_location_id": leg.target.id,
             "to_condition": leg.target_condition.value,
             "kind": leg.kind.value,
-            "occurred_at": when,
+            "occurred_at": posting.when,
             "created_at": now,
-            "created_by_id": created_by_id,
+            "created_by_id": posting.created_by_id,
             "note": leg.note,
             "reverses_id": leg.reverses_id,
         }
-        for leg in legs
+        for posting in postings
+        for leg in posting.legs
     ]
-    table = table_of(Move)
-    result = session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-    )
-    return list(result.scalars())
+    ids = inserted_ids(session.connection(), _moves, rows)
+    split, start = [], 0
+    for posting in postings:
+        split.append(ids[start : start + len(posting.legs)])
+        start += len(posting.legs)
+    return split
 
 
 def _flows(legs: list[_Leg], when: datetime) -> dict[tuple[date, int, int, str], int]:
@@ -430,14 +540,13 @@ def _flows(legs: list[_Leg], when: datetime) -> dict[tuple[date, int, int, str],
 AUDITED_MOVES = 100
 
 
-def _audit(
-    session: Session,
+def _audit_entry(
     document: Document,
     legs: list[_Leg],
     ids: list[int],
     when: datetime,
     details: dict | None,
-) -> None:
+) -> audit.Entry:
     """The posting's audit entry: recorded now (the entry's own time), and when it
     happened (``occurred_at``), which may be earlier."""
     reversal = any(leg.reverses_id for leg in legs)
@@ -465,8 +574,7 @@ def _audit(
     }
     if len(legs) > AUDITED_MOVES:
         after["more_moves"] = len(legs) - AUDITED_MOVES
-    audit.record(
-        session,
+    return audit.Entry(
         kind="stock.reversed" if reversal else "stock.posted",
         object_type="document",
         object_id=document.id,
@@ -481,6 +589,7 @@ def _audit(
     )
 
 
+_moves = table_of(Move)
 _balances = table_of(Balance)
 _KEY = (
     (_balances.c.location_id == bindparam("b_location"))
@@ -508,6 +617,22 @@ _TAKE = (
     .returning(_balances.c.qty, _balances.c.last_moved_at)
 )
 _READ = select(_balances.c.qty).where(_KEY)
+# Taken for several postings at one go: only if the balance holds enough for all of
+# them and has not moved since the earliest (then every moment between adds up).
+_TAKE_FOR_ALL = (
+    update(_balances)
+    .where(
+        _KEY,
+        _balances.c.qty >= bindparam("b_qty"),
+        _balances.c.last_moved_at.is_(None)
+        | (_balances.c.last_moved_at <= bindparam("b_first", type_=UTCDateTime())),
+    )
+    .values(
+        qty=_balances.c.qty - bindparam("b_qty"),
+        last_moved_at=_latest(_balances.c.last_moved_at, _WHEN),
+    )
+    .returning(_balances.c.qty)
+)
 
 
 @functools.cache
@@ -550,7 +675,7 @@ def _take(
     when: datetime,
 ) -> None:
     params = {"b_location": key[0], "b_edition": key[1], "b_condition": key[2]}
-    row = session.execute(_TAKE, {**params, "b_qty": qty, "b_when": when}).first()
+    row = session.connection().execute(_TAKE, {**params, "b_qty": qty, "b_when": when}).first()
     if row is None:
         there = session.scalar(_READ, params) or 0
         raise InsufficientStock(
@@ -575,12 +700,24 @@ def _take(
         )
 
 
+def _take_for_all(
+    session: Session, key: tuple[int, int, str], qty: int, first: datetime, last: datetime
+) -> None:
+    params = {"b_location": key[0], "b_edition": key[1], "b_condition": key[2]}
+    row = session.connection().execute(
+        _TAKE_FOR_ALL, {**params, "b_qty": qty, "b_first": first, "b_when": last}
+    )
+    if row.first() is None:
+        raise PostApart(f"Balance {key} cannot give {qty} copies for all the postings at once.")
+
+
 def _add(
     session: Session, key: tuple[int, int, str], qty: int, *, is_source: bool, when: datetime
 ) -> None:
     """Add ``qty`` (negative only for sources) to a balance, creating it if needed."""
-    session.execute(
-        _upsert(session.get_bind().dialect.name),
+    connection = session.connection()
+    connection.execute(
+        _upsert(connection.dialect.name),
         {
             "location_id": key[0],
             "edition_id": key[1],

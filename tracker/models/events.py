@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, DecimalText, MinorUnits, UTCDateTime, sql_in
-from tracker.domain.events import EventKind, EventStatus, PaymentMethod, TallyKind
+from tracker.domain.events import EventKind, EventStatus, PaymentMethod, SaleSums, TallyKind
 from tracker.domain.stock import Condition
 from tracker.models.accounts import User
 from tracker.models.catalogue import Author, Edition
@@ -103,7 +103,7 @@ class Tally(Base):
         return self.document_id
 
 
-class Sale(Base):
+class Sale(SaleSums, Base):
     """Copies sold to readers at one go: who paid what, how. A void is a reversal."""
 
     __tablename__ = "sales"
@@ -153,25 +153,6 @@ class Sale(Base):
     @property
     def id(self) -> int:
         return self.document_id
-
-    @property
-    def copies(self) -> int:
-        return sum(line.qty for line in self.lines)
-
-    @property
-    def total_minor(self) -> int:
-        return sum(line.qty * line.unit_price_minor for line in self.lines)
-
-    @property
-    def payment_label(self) -> str:
-        return PaymentMethod(self.payment_method).label
-
-    @property
-    def change_minor(self) -> int | None:
-        """The change given back on the cash handed over (None: none was noted)."""
-        if self.tendered_minor is None:
-            return None
-        return self.tendered_minor - self.total_minor
 
 
 class SaleTally(Base):

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeAlias
 
-from sqlalchemy import BigInteger, Row, case, cast, func, literal, or_, select, tuple_
+from sqlalchemy import BigInteger, Row, bindparam, case, cast, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tracker.db import UTCDateTime
@@ -292,18 +292,28 @@ def signings(session: Session, section_id: int | None = None) -> Signings:
     return Signings(by_author, by_event, sum(q for _e, q in by_event), signed_left)
 
 
+# Read after every sale: built once (building a statement costs more than running it).
+_TALLY = select(
+    SaleTally.payment_method, SaleTally.sales, SaleTally.copies, SaleTally.amount_minor
+).where(SaleTally.location_id == bindparam("place"))
+_LAST_SALE = (
+    select(Sale.document_id)
+    .where(
+        Sale.location_id == bindparam("place"), Sale.voided_at.is_(None), Sale.tally_id.is_(None)
+    )
+    .order_by(Sale.document_id.desc())
+    .limit(1)
+)
+_LAST_SALE_OF = _LAST_SALE.join(Sale.document).where(Document.created_by_id == bindparam("actor"))
+
+
 def tally(session: Session, location_id: int) -> dict:
     """Copies sold at a place, the number of sales and the takings by payment method
     (voided sales left out), from the tally kept with every sale: a few rows, however
     many sales there were."""
     takings = dict.fromkeys((m.value for m in PaymentMethod), 0)
     copies = count = 0
-    columns = SaleTally.__table__.c
-    for row in session.execute(
-        select(columns.payment_method, columns.sales, columns.copies, columns.amount_minor).where(
-            columns.location_id == location_id
-        )
-    ):
+    for row in session.execute(_TALLY, {"place": location_id}):
         count += row.sales
         copies += row.copies
         takings[row.payment_method] += row.amount_minor
@@ -313,16 +323,15 @@ def tally(session: Session, location_id: int) -> dict:
 def last_sale(session: Session, actor: Actor | None, location_id: int) -> Sale | None:
     """The latest sale at a place that is not voided (the actor's own, for a treasurer),
     made on the sale screen (a paper tally's sales are voided from the tally)."""
-    query = (
-        select(Sale)
-        .join(Sale.document)
-        .where(Sale.location_id == location_id, Sale.voided_at.is_(None), Sale.tally_id.is_(None))
-        .order_by(Sale.document_id.desc())
-        .limit(1)
-    )
-    if actor is not None:
-        query = query.where(Document.created_by_id == actor.id)
-    return session.scalar(query)
+    latest = last_sale_id(session, actor, location_id)
+    return None if latest is None else session.get(Sale, latest)
+
+
+def last_sale_id(session: Session, actor: Actor | None, location_id: int) -> int | None:
+    """``last_sale``'s id (a sale just made is at hand: no need to read it back)."""
+    if actor is None:
+        return session.scalar(_LAST_SALE, {"place": location_id})
+    return session.scalar(_LAST_SALE_OF, {"place": location_id, "actor": actor.id})
 
 
 def list_events(session: Session, section_id: int | None = None) -> list[Event]:

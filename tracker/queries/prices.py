@@ -5,18 +5,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from tracker.models import Document, Edition, ExchangeRate, Remittance, Section, SectionPrice
+
+# Read at every sale: built once.
+_OWN_PRICE = select(SectionPrice.price_minor).where(
+    SectionPrice.section_id == bindparam("section"), SectionPrice.edition_id == bindparam("edition")
+)
 
 
 def price_for(session: Session, section: Section, edition: Edition) -> int | None:
     """What a reader pays for ``edition`` in ``section`` (minor units of its currency):
     the section's own price, else the list price when it is in the same currency."""
-    own = session.get(SectionPrice, (section.id, edition.id))
+    own = session.scalar(_OWN_PRICE, {"section": section.id, "edition": edition.id})
     if own is not None:
-        return own.price_minor
+        return own
     if edition.currency == section.currency:
         return edition.list_price_minor
     return None

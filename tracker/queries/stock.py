@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, literal, or_, select, tuple_, union
+from sqlalchemy import bindparam, func, literal, or_, select, tuple_, union
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from tracker.db import UTCDateTime
@@ -356,9 +356,15 @@ def places(
 def expected_stock(session: Session, location_id: int) -> dict[tuple[int, str], int]:
     """What the ledger holds at a location: (edition, condition) -> copies."""
     return {
-        (b.edition_id, b.condition): b.qty
-        for b in session.scalars(select(Balance).where(Balance.location_id == location_id))
+        (edition_id, condition): qty
+        for edition_id, condition, qty in session.execute(_HELD, {"place": location_id})
     }
+
+
+# Read after every sale: built once (building it costs more than running it).
+_HELD = select(Balance.edition_id, Balance.condition, Balance.qty).where(
+    Balance.location_id == bindparam("place")
+)
 
 
 @dataclass

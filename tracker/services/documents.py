@@ -22,10 +22,10 @@ import weakref
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
 
-from tracker.db import dialect_insert, table_of, utcnow
+from tracker.db import dialect_insert, inserted_ids, table_of, utcnow
 from tracker.domain.accounts import Actor, actor_id
 from tracker.domain.errors import DomainError
 from tracker.domain.periods import day_end
@@ -109,6 +109,28 @@ def check_key(
     return key
 
 
+def taken_keys(session: Session, keys: list[str]) -> dict[str, tuple[int, str | None]]:
+    """Of ``keys``, those documents have: key -> (the document, the digest it keeps)."""
+    found: dict[str, tuple[int, str | None]] = {}
+    for start in range(0, len(keys), 500):
+        for row in session.execute(_TAKEN, {"keys": keys[start : start + 500]}):
+            found[row.submission_key] = (row.id, row.submission_digest)
+    return found
+
+
+_TAKEN = select(Document.id, Document.submission_key, Document.submission_digest).where(
+    Document.submission_key.in_(bindparam("keys", expanding=True))
+)
+
+
+def refuse_taken(
+    session: Session, key: str, digest: str | None = None, kind: str = "document"
+) -> None:
+    """The key is taken: AlreadySubmitted (the same content) or KeyReused (another)."""
+    document_id, kept = taken_keys(session, [key])[key]
+    _taken(document_id, kept, digest, kind)
+
+
 def _taken(document_id: int, kept: str | None, sent: str | None, kind: str) -> None:
     """The key is taken by ``document_id``: the same thing sent again, or another."""
     if kept != sent:
@@ -162,6 +184,36 @@ def start(
     session.add(document)
     _written_in(session, document)
     return document
+
+
+def write(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Document rows (the columns ``start`` fills, checked already), in one INSERT: their
+    ids, in order. Keyed rows (all of them keyed, each key once) are inserted only if
+    their key is not taken; one that is (by a transaction that wrote it meanwhile)
+    refuses them all, as ``start`` refuses it."""
+    connection = session.connection()
+    if rows and all(row["submission_key"] for row in rows):
+        written: dict[str, int] = {
+            row.submission_key: row.id
+            for row in connection.execute(_insert_keyed(connection.dialect.name), rows)
+        }
+        for row in rows:
+            if row["submission_key"] not in written:
+                refuse_taken(session, row["submission_key"], row["submission_digest"], row["kind"])
+        return [written[row["submission_key"]] for row in rows]
+    return inserted_ids(connection, _documents, rows)
+
+
+_documents = table_of(Document)
+
+
+@functools.cache
+def _insert_keyed(dialect: str):
+    return (
+        dialect_insert(dialect, _documents)
+        .on_conflict_do_nothing(index_elements=[_documents.c.submission_key])
+        .returning(_documents.c.id, _documents.c.submission_key)
+    )
 
 
 # Keyed documents put in the session as if read back, each with the transaction (the

@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from tracker import ledger
 from tracker.db import dialect_insert, table_of, utcnow
 from tracker.domain.accounts import Actor, actor_id, require_section
 from tracker.domain.errors import DomainError, NotFound, about
-from tracker.domain.events import UNDO_MINUTES, PaymentMethod, undo_until
+from tracker.domain.events import UNDO_MINUTES, PaymentMethod, SaleSums, undo_until
 from tracker.domain.money import (
     MAX_PRICE_MINOR,
     check_currency,
@@ -78,6 +78,77 @@ class SaleItem:
     unit_price: Decimal | str | None = None
 
 
+@dataclass(frozen=True)
+class SoldLine:
+    """A line of a sale, checked: copies of an edition in a condition, at a price each."""
+
+    edition: Edition
+    condition: str
+    qty: int
+    unit_price_minor: int
+
+    @property
+    def edition_id(self) -> int:
+        return self.edition.id
+
+
+@dataclass(frozen=True)
+class NewSale:
+    """A sale checked and ready to write (``record_sales``)."""
+
+    at: datetime
+    method: PaymentMethod
+    lines: list[SoldLine]
+    key: str | None = None
+    digest: str | None = None
+    tendered_minor: int | None = None
+    buyer_name: str | None = None
+    tally_id: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class SoldSale(SaleSums):
+    """A sale as it was just written (what a sale read back from the database says)."""
+
+    id: int
+    sold_at: datetime
+    created_at: datetime
+    currency: str
+    payment_method: str
+    lines: Sequence[SoldLine]
+    tendered_minor: int | None
+    buyer_name: str | None
+    voided_at: None = None
+
+
+@dataclass
+class Till:
+    """A store or an event's table to sell at, with what every sale there needs: read
+    once for all the sales sent to it at one go."""
+
+    place: Location
+    event: Event | None
+    section: Section
+    customers: Location
+    # The section's price of each edition asked about (None: it has none).
+    prices: dict[int, int | None] = field(default_factory=dict)
+    editions: dict[object, Edition | None] = field(default_factory=dict)
+
+    def edition(self, session: Session, edition_id: object) -> Edition | None:
+        """An edition sold here (None: there is none), read once."""
+        if edition_id not in self.editions:
+            found = None
+            if isinstance(edition_id, int) and not isinstance(edition_id, bool):
+                found = session.scalar(_EDITION, {"id": edition_id})
+            self.editions[edition_id] = found
+        return self.editions[edition_id]
+
+    def refuse_closed(self) -> None:
+        if self.event is not None and not self.event.is_open:
+            raise EventClosed(f"{self.event.name} is closed: reopen it to sell there.")
+
+
 def get_sale(session: Session, actor: Actor | None, sale_id: int) -> Sale:
     sale = session.get(Sale, sale_id)
     if sale is None:
@@ -91,20 +162,53 @@ def selling_place(
 ) -> tuple[Location, Event | None]:
     """A store or an open event's table of a section the actor may sell for (or, with
     ``closed_ok``, a closed event's table: a paper tally typed in after the event)."""
-    place = session.get(Location, location_id)
+    place = till(session, actor, location_id, closed_ok=closed_ok)
+    return place.place, place.event
+
+
+# Read at every sale: built once (building a statement costs more than running it).
+_TILL = (
+    select(Location)
+    .options(joinedload(Location.section))
+    .where(
+        (Location.id == bindparam("place"))
+        | (
+            (
+                Location.section_id
+                == select(Location.section_id)
+                .where(Location.id == bindparam("place"))
+                .scalar_subquery()
+            )
+            & (Location.kind == LocationKind.CUSTOMERS)
+        )
+    )
+)
+_EVENT_AT = select(Event).where(Event.location_id == bindparam("place"))
+_EDITION = select(Edition).options(joinedload(Edition.title)).where(Edition.id == bindparam("id"))
+
+
+def till(
+    session: Session, actor: Actor | None, location_id: int, *, closed_ok: bool = False
+) -> Till:
+    """``selling_place``, with its section and the section's customers: the place and
+    the customers in one query (every sale reads them)."""
+    found = {location.id: location for location in session.scalars(_TILL, {"place": location_id})}
+    place = found.get(location_id)
     if (
         place is None
-        or place.section_id is None
+        or place.section is None
         or place.kind not in (LocationKind.SECTION_STORE, LocationKind.EVENT_TABLE)
     ):
         raise NotFound(f"There is no store or event table {location_id} to sell from.")
-    require_section(actor, place.section_id, f"place {location_id}")
-    if place.kind == LocationKind.SECTION_STORE:
-        return place, None  # a store holds no event
-    event = session.scalar(select(Event).where(Event.location_id == place.id))
-    if event is not None and not event.is_open and not closed_ok:
-        raise EventClosed(f"{event.name} is closed: reopen it to sell there.")
-    return place, event
+    require_section(actor, place.section.id, f"place {location_id}")
+    (customers,) = (p for p in found.values() if p.kind == LocationKind.CUSTOMERS)
+    event = None
+    if place.kind == LocationKind.EVENT_TABLE:  # a store holds no event
+        event = session.scalar(_EVENT_AT, {"place": place.id})
+    sale_place = Till(place, event, place.section, customers)
+    if not closed_ok:
+        sale_place.refuse_closed()
+    return sale_place
 
 
 def payment(method: str) -> PaymentMethod:
@@ -116,10 +220,13 @@ def payment(method: str) -> PaymentMethod:
         ) from None
 
 
-def _price(session: Session, section: Section, edition: Edition, typed: object) -> int:
+def _price(session: Session, till: Till, edition: Edition, typed: object) -> int:
     """What the reader pays for one copy: as typed, else the section's price."""
+    section = till.section
     if typed is None or str(typed).strip() == "":
-        price = price_for(session, section, edition)
+        if edition.id not in till.prices:
+            till.prices[edition.id] = price_for(session, section, edition)
+        price = till.prices[edition.id]
         if price is None:
             raise DomainError(
                 f"{edition.label} has no price in {section.currency} yet: type the price, "
@@ -132,7 +239,7 @@ def _price(session: Session, section: Section, edition: Edition, typed: object) 
     return price
 
 
-def sale_lines(session: Session, section: Section, items: list[SaleItem]) -> list[SaleLine]:
+def sale_lines(session: Session, till: Till, items: list[SaleItem]) -> list[SoldLine]:
     """A sale's lines, each checked: the edition, the copies, the condition, the price."""
     if not items:
         with about("lines"):
@@ -140,13 +247,13 @@ def sale_lines(session: Session, section: Section, items: list[SaleItem]) -> lis
     lines = []
     for index, item in enumerate(items):
         with about(f"lines[{index}]"):
-            lines.append(_sale_line(session, section, item))
+            lines.append(_sale_line(session, till, item))
     return lines
 
 
-def _sale_line(session: Session, section: Section, item: SaleItem) -> SaleLine:
+def _sale_line(session: Session, till: Till, item: SaleItem) -> SoldLine:
     with about("edition"):
-        edition = session.get(Edition, item.edition_id, options=[joinedload(Edition.title)])
+        edition = till.edition(session, item.edition_id)
         if edition is None:
             raise DomainError(f"There is no edition {item.edition_id}.")
     with about("qty"):
@@ -155,17 +262,12 @@ def _sale_line(session: Session, section: Section, item: SaleItem) -> SaleLine:
         if item.condition not in (Condition.UNSIGNED, Condition.SIGNED):
             raise DomainError(f"{item.condition!r} is not a condition (unsigned or signed).")
     with about("price"):
-        price = _price(session, section, edition, item.unit_price)
-    return SaleLine(
-        edition=edition,
-        condition=str(Condition(item.condition)),
-        qty=item.qty,
-        unit_price_minor=price,
-    )
+        price = _price(session, till, edition, item.unit_price)
+    return SoldLine(edition, str(Condition(item.condition)), item.qty, price)
 
 
 def _tendered(
-    tendered: object, method: PaymentMethod, lines: list[SaleLine], currency: str
+    tendered: object, method: PaymentMethod, lines: list[SoldLine], currency: str
 ) -> int | None:
     """The cash the reader handed over, in minor units (None: not noted): a cash sale's
     only, and at least what the sale comes to."""
@@ -183,6 +285,43 @@ def _tendered(
             f"{format_money(total, currency)} to pay."
         )
     return handed
+
+
+def new_sale(
+    session: Session,
+    till: Till,
+    *,
+    at: datetime,
+    items: list[SaleItem],
+    payment_method: str,
+    buyer_name: str | None = None,
+    currency: str | None = None,
+    tendered: object = None,
+    key: str | None = None,
+    digest: str | None = None,
+) -> NewSale:
+    """A sale at ``till`` checked, each value named when it is wrong (``about``), ready
+    to write: the rules of every sale, from the screen, a program or a form."""
+    till.refuse_closed()
+    section = till.section
+    if currency is not None and check_currency(currency) != section.currency:
+        raise DomainError(f"Sales of {section.name} are in {section.currency}, not {currency}.")
+    with about("payment"):
+        method = payment(payment_method)
+    with about("buyer"):
+        buyer = clean(buyer_name, "buyer's name", 200)
+    lines = sale_lines(session, till, items)
+    with about("tendered"):
+        tendered_minor = _tendered(tendered, method, lines, section.currency)
+    return NewSale(
+        at,
+        method,
+        lines,
+        key=key,
+        digest=digest,
+        tendered_minor=tendered_minor,
+        buyer_name=buyer,
+    )
 
 
 @atomic
@@ -206,34 +345,25 @@ def sell(
     the sale keeps it, and its change. ``digest``: what a program sent with ``key``
     (``documents.digest_of``): the key sent again with something else is refused."""
     may_run(actor)
-    # The document first: a sale sent twice finds its key taken before anything else is
-    # checked or counted (and whatever fails after it rolls it back with the rest).
+    # The key first: a sale sent twice finds its key taken before anything else is
+    # checked or counted.
     at = _moment(session, when, key, digest)
-    document = documents.start(session, actor, "sale", key=key, occurred_at=at, digest=digest)
-    place, event = selling_place(session, actor, location_id)
-    section = place.section
-    assert section is not None
-    if currency is not None and check_currency(currency) != section.currency:
-        raise DomainError(f"Sales of {section.name} are in {section.currency}, not {currency}.")
-    with about("payment"):
-        method = payment(payment_method)
-    with about("buyer"):
-        clean(buyer_name, "buyer's name", 200)
-    lines = sale_lines(session, section, items)
-    with about("tendered"):
-        tendered_minor = _tendered(tendered, method, lines, section.currency)
-    return record_sale(
+    documents.check_key(session, key, digest, "sale")
+    place = till(session, actor, location_id)
+    sale = new_sale(
         session,
-        actor,
-        document,
         place,
-        event,
-        method=method,
-        lines=lines,
-        buyer_name=buyer_name,
         at=at,
-        tendered_minor=tendered_minor,
+        items=items,
+        payment_method=payment_method,
+        buyer_name=buyer_name,
+        currency=currency,
+        tendered=tendered,
+        key=key,
+        digest=digest,
     )
+    (sold,) = record_sales(session, actor, place, [sale])
+    return session.get_one(Sale, sold.id)
 
 
 def _moment(
@@ -250,102 +380,174 @@ def _moment(
         raise
 
 
-def record_sale(
+_INSERT_SALES = insert(table_of(Sale))
+_INSERT_LINES = insert(table_of(SaleLine))
+
+
+def record_sales(
     session: Session,
     actor: Actor | None,
-    document: Document,
-    place: Location,
-    event: Event | None,
+    till: Till,
+    sales: list[NewSale],
     *,
-    method: PaymentMethod,
-    lines: list[SaleLine],
-    at: datetime,
-    buyer_name: str | None = None,
-    tally_id: int | None = None,
     closed_ok: bool = False,
-    tendered_minor: int | None = None,
-) -> Sale:
-    """Write a sale for its document (started, its place checked), post its moves to the
-    section's customers dated ``at``, and count it in the place's tally: what a sale on
-    the screen and a paper tally share. ``closed_ok``: the place is a closed event's
-    table, where a paper tally typed in after the event says copies were sold."""
-    section = place.section
-    assert section is not None
-    sale = Sale(
-        document_id=document.id,
-        section_id=section.id,
-        location_id=place.id,
-        event_id=event.id if event else None,
-        payment_method=method.value,
-        buyer_name=clean(buyer_name, "buyer's name", 200),
-        currency=section.currency,
-        sold_at=at,
-        tally_id=tally_id,
-        lines=lines,
-        tendered_minor=tendered_minor,
-    )
-    session.add(sale)
-    session.flush()
-    customers = section.location_of_kind(LocationKind.CUSTOMERS)
-    ledger.post(
+) -> list[SoldSale]:
+    """Write sales checked at ``till`` (``new_sale``): their documents, their rows, their
+    moves to the section's customers, each dated when it happened, and the place's tally;
+    with a statement per table for them all. All or none, in the caller's savepoint:
+    a sale that cannot be made (copies short, a key taken meanwhile) refuses them all,
+    and several that cannot all go at once raise ``ledger.PostApart`` (then write each
+    alone to learn which). ``closed_ok``: the place is a closed event's table, where a
+    paper tally typed in after the event says copies were sold."""
+    now = utcnow()
+    created_by = actor_id(actor)
+    section, place = till.section, till.place
+    connection = session.connection()
+    ids = documents.write(
         session,
-        document,
         [
-            MoveLine(
-                MoveKind.SALE, line.edition_id, line.qty, place.id, customers.id, line.condition
-            )
-            for line in sale.lines
-        ],
-        created_by_id=actor_id(actor),
-        savepoint=False,
-        occurred_at=at,
-        details={"sale": _details(sale)},
-        closed_ok=(place.id,) if closed_ok else (),
-    )
-    _count_in_tally(session, sale, 1)
-    return sale
-
-
-def _details(sale: Sale) -> dict:
-    """What the sale's audit entry says of it."""
-    return {
-        "payment": sale.payment_method,
-        "buyer": sale.buyer_name,
-        "currency": sale.currency,
-        "lines": [
             {
-                "edition": line.edition_id,
+                "kind": "sale",
+                "reference": None,
+                "note": sale.note,
+                "created_by_id": created_by,
+                "occurred_at": sale.at,
+                "created_at": now,
+                "submission_key": sale.key,
+                "submission_digest": sale.digest,
+            }
+            for sale in sales
+        ],
+    )
+    connection.execute(
+        _INSERT_SALES,
+        [
+            {
+                "document_id": document_id,
+                "section_id": section.id,
+                "event_id": till.event.id if till.event else None,
+                "location_id": place.id,
+                "payment_method": sale.method.value,
+                "buyer_name": sale.buyer_name,
+                "currency": section.currency,
+                "sold_at": sale.at,
+                "tally_id": sale.tally_id,
+                "tendered_minor": sale.tendered_minor,
+            }
+            for document_id, sale in zip(ids, sales, strict=True)
+        ],
+    )
+    connection.execute(
+        _INSERT_LINES,
+        [
+            {
+                "sale_id": document_id,
+                "edition_id": line.edition.id,
                 "condition": line.condition,
                 "qty": line.qty,
-                "price": str(from_minor(line.unit_price_minor, sale.currency)),
+                "unit_price_minor": line.unit_price_minor,
+            }
+            for document_id, sale in zip(ids, sales, strict=True)
+            for line in sale.lines
+        ],
+    )
+    ledger.post_together(
+        session,
+        [
+            ledger.Posting(
+                Document(id=document_id, kind="sale", note=sale.note),
+                [
+                    MoveLine(
+                        MoveKind.SALE,
+                        line.edition.id,
+                        line.qty,
+                        place.id,
+                        till.customers.id,
+                        line.condition,
+                    )
+                    for line in sale.lines
+                ],
+                sale.at,
+                created_by_id=created_by,
+                details={"sale": _details(sale, section.currency)},
+            )
+            for document_id, sale in zip(ids, sales, strict=True)
+        ],
+        closed_ok=(place.id,) if closed_ok else (),
+    )
+    sold = [
+        SoldSale(
+            id=document_id,
+            sold_at=sale.at,
+            created_at=now,
+            currency=section.currency,
+            payment_method=sale.method.value,
+            lines=sale.lines,
+            tendered_minor=sale.tendered_minor,
+            buyer_name=sale.buyer_name,
+        )
+        for document_id, sale in zip(ids, sales, strict=True)
+    ]
+    _count_in_tally(session, place.id, sold, 1)
+    return sold
+
+
+def _details(sale: NewSale, currency: str) -> dict:
+    """What the sale's audit entry says of it."""
+    return {
+        "payment": sale.method.value,
+        "buyer": sale.buyer_name,
+        "currency": currency,
+        "lines": [
+            {
+                "edition": line.edition.id,
+                "condition": line.condition,
+                "qty": line.qty,
+                "price": str(from_minor(line.unit_price_minor, currency)),
             }
             for line in sale.lines
         ],
     }
 
 
-def _count_in_tally(session: Session, sale: Sale, sign: int) -> None:
-    """Add a sale to its place's tally (sign +1), or take a voided one out (-1)."""
+def _count_in_tally(
+    session: Session, location_id: int, sales: Sequence[SaleSums], sign: int
+) -> None:
+    """Add sales to their place's tally (sign +1), or take voided ones out (-1)."""
+    by_method: dict[str, list[int]] = {}
+    for sale in sales:
+        count = by_method.setdefault(sale.payment_method, [0, 0, 0])
+        count[0] += 1
+        count[1] += sale.copies
+        count[2] += sale.total_minor
+    connection = session.connection()
     if sign > 0:
-        session.execute(
-            _tally_upsert(session.get_bind().dialect.name),
-            {
-                "location_id": sale.location_id,
-                "payment_method": sale.payment_method,
-                "sales": 1,
-                "copies": sale.copies,
-                "amount_minor": sale.total_minor,
-            },
+        connection.execute(
+            _tally_upsert(connection.dialect.name),
+            [
+                {
+                    "location_id": location_id,
+                    "payment_method": method,
+                    "sales": n,
+                    "copies": copies,
+                    "amount_minor": amount,
+                }
+                for method, (n, copies, amount) in sorted(by_method.items())
+            ],
         )
     else:
-        session.execute(
+        connection.execute(
             _TALLY_TAKE,
-            {
-                "place": sale.location_id,
-                "method": sale.payment_method,
-                "n_copies": sale.copies,
-                "amount": sale.total_minor,
-            },
+            [
+                {
+                    "place": location_id,
+                    "method": method,
+                    "n_sales": n,
+                    "n_copies": copies,
+                    "amount": amount,
+                }
+                for method, (n, copies, amount) in sorted(by_method.items())
+            ],
         )
 
 
@@ -357,7 +559,7 @@ _TALLY_TAKE = (
         _tallies.c.payment_method == bindparam("method"),
     )
     .values(
-        sales=_tallies.c.sales - 1,
+        sales=_tallies.c.sales - bindparam("n_sales"),
         copies=_tallies.c.copies - bindparam("n_copies"),
         amount_minor=_tallies.c.amount_minor - bindparam("amount"),
     )
@@ -427,7 +629,7 @@ def void_sale(
     )
     sale.void_document_id = document.id
     session.flush()
-    _count_in_tally(session, sale, -1)
+    _count_in_tally(session, sale.location_id, [sale], -1)
     return sale
 
 
@@ -489,7 +691,7 @@ class SentResult:
     """What became of a sale sent: recorded now (``recorded``), recorded before (a
     ``sale``, not ``recorded``), or refused (``error``, and nothing written)."""
 
-    sale: Sale | None = None
+    sale: Sale | SoldSale | None = None
     recorded: bool = False
     error: DomainError | None = None
 
@@ -499,19 +701,38 @@ def sell_sent(
 ) -> tuple[Location, list[SentResult]]:
     """Sales a program sends at one go to one place: the place, and what became of each
     sale, in the order sent. They are recorded oldest first (by when they were made),
-    each standing alone (``sell``: a savepoint of its own): a sale refused writes
-    nothing and leaves the others be. The same key sent again with the same content
-    lands on the first sale; with other content it is refused (``KeyReused``).
+    each standing alone: a sale refused writes nothing and leaves the others be. The
+    same key sent again with the same content lands on the first sale; with other
+    content it is refused (``KeyReused``).
+
+    They are written together when they can all go (``record_sales``), else each alone.
+    A key sent twice in one batch: its second sale waits for the first to be written,
+    then lands on it (or is refused as another sale).
 
     Only the place is checked for the whole batch (NotFound: no such store or table
     of the actor's sections); a closed event's table refuses each sale."""
     may_run(actor)
-    place, _event = selling_place(session, actor, location_id, closed_ok=True)
+    place = till(session, actor, location_id, closed_ok=True)
     now = utcnow()
     results: dict[int, SentResult] = {}
-    for index in sorted(range(len(sent)), key=lambda i: _made(sent[i].made_at, now)):
-        results[index] = _sell_sent(session, actor, place.id, sent[index])
-    return place, [results[index] for index in range(len(sent))]
+    keys: dict[int, str] = {}
+    for index, sale in enumerate(sent):
+        try:
+            with about("key"):
+                keys[index] = documents.program_key(sale.key)
+        except DomainError as error:
+            results[index] = SentResult(error=error)
+    waiting = sorted(keys, key=lambda i: _made(sent[i].made_at, now))
+    while waiting:
+        seen: set[str] = set()
+        first: list[int] = []
+        again: list[int] = []
+        for index in waiting:
+            (again if keys[index] in seen else first).append(index)
+            seen.add(keys[index])
+        results |= _sell_together(session, actor, place, {i: (keys[i], sent[i]) for i in first})
+        waiting = again
+    return place.place, [results[index] for index in range(len(sent))]
 
 
 def _made(made_at: datetime | None, now: datetime) -> datetime:
@@ -520,30 +741,79 @@ def _made(made_at: datetime | None, now: datetime) -> datetime:
     return made_at if made_at.tzinfo else made_at.replace(tzinfo=UTC)
 
 
-def _sell_sent(session: Session, actor: Actor | None, location_id: int, sent: SentSale):
-    try:
-        with about("key"):
-            key = documents.program_key(sent.key)
+def _sell_together(
+    session: Session, actor: Actor | None, place: Till, sent: dict[int, tuple[str, SentSale]]
+) -> dict[int, SentResult]:
+    """Sales sent with keys each sent once, in the order to record them."""
+    results: dict[int, SentResult] = {}
+    ready: dict[int, NewSale] = {}
+    for index, (key, sale) in sent.items():
         # The place is part of what was asked: the same sale sent to another place is
         # another sale.
-        digest = documents.digest_of({"place": location_id, "sale": sent.content})
-        sale = sell(
-            session,
-            actor,
-            location_id=location_id,
-            items=sent.items,
-            payment_method=sent.payment_method,
-            buyer_name=sent.buyer_name,
-            key=key,
-            when=sent.made_at,
-            tendered=sent.tendered,
-            digest=digest,
-        )
-    except documents.AlreadySubmitted as earlier:
-        first = session.get(Sale, earlier.document_id)
-        if first is None:  # the key's document is no sale
-            return SentResult(error=documents.KeyReused(earlier.document_id, "sale"))
-        return SentResult(first)
+        digest = documents.digest_of({"place": place.place.id, "sale": sale.content})
+        try:
+            ready[index] = _checked(session, place, sale, key, digest)
+        except DomainError as error:
+            results[index] = SentResult(error=error)
+    # A sale sent before is what it was then, whatever the rules say of it now (the
+    # event closed since): the keys of the refused ones, in one query. The others'
+    # are met when their documents are written.
+    taken = documents.taken_keys(session, [sent[index][0] for index in results])
+    for index in list(results):
+        key, sale = sent[index]
+        if key in taken:
+            digest = documents.digest_of({"place": place.place.id, "sale": sale.content})
+            results[index] = _sent_before(session, *taken[key], digest)
+    if len(ready) > 1:
+        try:
+            with session.begin_nested():
+                sold = record_sales(session, actor, place, list(ready.values()))
+        except (ledger.PostApart, DomainError):
+            pass  # each alone, below, to learn which cannot be made
+        else:
+            return results | {
+                index: SentResult(sale, recorded=True)
+                for index, sale in zip(ready, sold, strict=True)
+            }
+    return results | {
+        index: _sell_alone(session, actor, place, new) for index, new in ready.items()
+    }
+
+
+def _checked(session: Session, place: Till, sale: SentSale, key: str, digest: str) -> NewSale:
+    with about("made_at"):
+        at = documents.occurred_at(session, sale.made_at)
+    return new_sale(
+        session,
+        place,
+        at=at,
+        items=sale.items,
+        payment_method=sale.payment_method,
+        buyer_name=sale.buyer_name,
+        tendered=sale.tendered,
+        key=key,
+        digest=digest,
+    )
+
+
+def _sell_alone(session: Session, actor: Actor | None, place: Till, new: NewSale) -> SentResult:
+    try:
+        with session.begin_nested():
+            (sale,) = record_sales(session, actor, place, [new])
+    except documents.AlreadySubmitted as earlier:  # sent before: the same sale
+        return _sent_before(session, earlier.document_id, new.digest, new.digest)
+    except documents.KeyReused as reused:  # sent before with another
+        return SentResult(error=reused)
     except DomainError as error:
         return SentResult(error=error)
     return SentResult(sale, recorded=True)
+
+
+def _sent_before(
+    session: Session, document_id: int, kept: str | None, digest: str | None
+) -> SentResult:
+    """A key sent before: the sale it made, if this is that sale sent again."""
+    first = session.get(Sale, document_id) if kept == digest else None
+    if first is None:  # another sale, or the key's document is no sale
+        return SentResult(error=documents.KeyReused(document_id, "sale"))
+    return SentResult(first)

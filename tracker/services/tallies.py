@@ -32,7 +32,7 @@ from tracker.domain.events import TALLY_DOCUMENTS, PaymentMethod, TallyKind
 from tracker.domain.stock import MAX_QTY, Condition, MoveKind, check_quantity
 from tracker.domain.text import clean
 from tracker.ledger import MoveLine, edition_label, past
-from tracker.models import Document, Edition, Event, Location, Move, Sale, SaleLine, Tally
+from tracker.models import Document, Edition, Event, Location, Move, Sale, Tally
 from tracker.services import atomic, documents, sales, signings
 from tracker.services.events import get_event, may_run
 from tracker.services.places import store_of
@@ -95,10 +95,9 @@ def record_sales_tally(
     document = documents.start(
         session, actor, TALLY_DOCUMENTS[TallyKind.SALES], key=key, note=note, occurred_at=at
     )
-    place, event = sales.selling_place(session, actor, location_id, closed_ok=True)
-    section = place.section
-    assert section is not None
-    by_method = _sales_by_method(session, section, lines)
+    till = sales.till(session, actor, location_id, closed_ok=True)
+    place, event = till.place, till.event
+    by_method = _sales_by_method(session, till, lines)
     tally = _tally(session, document, TallyKind.SALES, place, event)
     sold: Wanted = defaultdict(int)
     for sale_lines in by_method.values():
@@ -109,19 +108,16 @@ def record_sales_tally(
     closed = event is not None and not event.is_open
     if event is not None and closed:
         _post_back(session, actor, document, event, sold, to_table=True)
-    for method, sale_lines in by_method.items():
-        sales.record_sale(
-            session,
-            actor,
-            documents.start(session, actor, "sale", note=_from(tally), occurred_at=at),
-            place,
-            event,
-            method=method,
-            lines=sale_lines,
-            at=at,
-            tally_id=tally.id,
-            closed_ok=closed,
-        )
+    sales.record_sales(
+        session,
+        actor,
+        till,
+        [
+            sales.NewSale(at, method, sale_lines, tally_id=tally.id, note=_from(tally))
+            for method, sale_lines in by_method.items()
+        ],
+        closed_ok=closed,
+    )
     return tally
 
 
@@ -241,17 +237,17 @@ def _count(lines: list) -> None:
 
 
 def _sales_by_method(
-    session: Session, section, lines: list[TallyLine]
-) -> dict[PaymentMethod, list[SaleLine]]:
+    session: Session, till: sales.Till, lines: list[TallyLine]
+) -> dict[PaymentMethod, list[sales.SoldLine]]:
     """Each line checked (its payment, edition, copies, condition and price), grouped by
     how the readers paid, in the order of the payment methods."""
     _count(lines)
-    grouped: dict[PaymentMethod, list[SaleLine]] = defaultdict(list)
+    grouped: dict[PaymentMethod, list[sales.SoldLine]] = defaultdict(list)
     for number, line in enumerate(lines, 1):
         try:
             method = sales.payment(line.payment_method)
             item = sales.SaleItem(line.edition_id, line.qty, line.condition, line.unit_price)
-            grouped[method] += sales.sale_lines(session, section, [item])
+            grouped[method] += sales.sale_lines(session, till, [item])
         except DomainError as error:
             raise DomainError(f"Line {number}: {error.message}") from None
     return {method: grouped[method] for method in PaymentMethod if method in grouped}

@@ -192,14 +192,14 @@ def _sale_json(
     }
 
 
-def _copies_sold(sale: Sale) -> str:
+def _copies_sold(sale: Sale | sales.SoldSale) -> str:
     return ", ".join(
         f"{line.qty} × {line.edition.label}{' (signed)' if line.condition == 'signed' else ''}"  # noqa: RUF001
         for line in sale.lines
     )
 
 
-def sale_text(sale: Sale) -> str:
+def sale_text(sale: Sale | sales.SoldSale) -> str:
     """A sale in a line: "2 × In Defence of Lenin (English paperback), £50.00, cash"."""  # noqa: RUF002
     return (
         f"{_copies_sold(sale)}, {format_money(sale.total_minor, sale.currency)}, "

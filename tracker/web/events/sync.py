@@ -76,12 +76,13 @@ def record_sales(location_id: int) -> Response | dict:
         db.session, actor(), location_id, [r for r in read if isinstance(r, sales.SentSale)]
     )
     answered = iter(results)
+    made = {r.sale.id: r.sale for r in results if r.recorded and r.sale is not None}
     return {
         "results": [
             _result(index, sale, r if isinstance(r, DomainError) else next(answered))
             for index, (sale, r) in enumerate(zip(sent, read, strict=True))
         ],
-        **_place_now(place),
+        **_place_now(place, made),
     }
 
 
@@ -229,7 +230,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _sale(sale: Sale) -> dict[str, Any]:
+def _sale(sale: Sale | sales.SoldSale) -> dict[str, Any]:
     currency = sale.currency
     change = sale.change_minor
     return {
@@ -246,13 +247,18 @@ def _sale(sale: Sale) -> dict[str, Any]:
     }
 
 
-def _place_now(place: Location) -> dict[str, Any]:
+def _recorded_at(sale: Sale | sales.SoldSale) -> datetime:
+    return sale.created_at if isinstance(sale, sales.SoldSale) else sale.document.created_at
+
+
+def _place_now(place: Location, made: dict[int, Sale | sales.SoldSale]) -> dict[str, Any]:
     """What the screen shows after the batch: the copies left at the place, its
-    takings, and the latest sale the person may undo."""
+    takings, and the latest sale the person may undo (one just ``made``, usually)."""
     assert place.section is not None
     currency = place.section.currency
     tally = event_queries.tally(db.session, place.id)
-    last = event_queries.last_sale(db.session, actor(), place.id)
+    latest = event_queries.last_sale_id(db.session, actor(), place.id)
+    last = None if latest is None else made.get(latest) or db.session.get(Sale, latest)
     return {
         "stock": {
             f"{edition_id}:{condition}": qty
@@ -271,6 +277,6 @@ def _place_now(place: Location) -> dict[str, Any]:
         else {
             "id": last.id,
             "text": sale_text(last),
-            "undo_until": _iso(undo_until(last.document.created_at)),
+            "undo_until": _iso(undo_until(_recorded_at(last))),
         },
     }
