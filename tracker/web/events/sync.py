@@ -75,6 +75,9 @@ def record_sales(location_id: int) -> Response | dict:
     place, results = sales.sell_sent(
         db.session, actor(), location_id, [r for r in read if isinstance(r, sales.SentSale)]
     )
+    # Kept before the place is read back for the answer: a sale at the same table on
+    # another phone waits for the rows these sales hold only until they are written.
+    db.session.commit()
     answered = iter(results)
     made = {r.sale.id: r.sale for r in results if r.recorded and r.sale is not None}
     return {
