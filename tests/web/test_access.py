@@ -242,6 +242,8 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         "audit.index": Expect(
             "/audit", {"anonymous": R, **_only(("admin", "coordinator"), 200)}, no_post
         ),
+        # Anyone may choose a language; with none named, the page says so.
+        "language": Expect("/language", no_post, dict.fromkeys(ROLES, R)),
         # Last: it ends the session.
         "auth.logout": Expect("/logout", no_post, {"anonymous": R, **dict.fromkeys(ALL, R)}),
     }

@@ -59,6 +59,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
     # Set when an admin made or reset the password: the user must choose their own.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language the person chose (None: not chosen: the browser's, then the section's).
+    language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

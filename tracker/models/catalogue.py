@@ -67,6 +67,8 @@ class Edition(Base):
     title_id: Mapped[int] = mapped_column(ForeignKey("titles.id"), index=True)
     isbn: Mapped[str] = mapped_column(String(13), unique=True)
     language: Mapped[str] = mapped_column(String(16))
+    # The title in the edition's own language and script ("Lenin کے دفاع میں").
+    own_title: Mapped[str | None] = mapped_column(String(300))
     format: Mapped[str] = mapped_column(String(16))
     # The list price in the currency's minor unit (pence, öre, centavos...).
     list_price_minor: Mapped[int] = mapped_column(MinorUnits)

@@ -64,6 +64,10 @@ class Section(Base):
     # defaults (``Settings``): fewer weeks of cover, or fewer copies on hand, than these.
     alert_weeks_of_cover: Mapped[int | None] = mapped_column(Integer)
     alert_copies: Mapped[int | None] = mapped_column(Integer)
+    # The language its people read, until each chooses one (a code: "sv", "ur").
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    # Its time zone (IANA: "Asia/Karachi"): what it dates is entered and shown there.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
     country: Mapped[Country] = relationship(back_populates="sections")
     locations: Mapped[list[Location]] = relationship(

@@ -15,13 +15,14 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import errors, inputs, requestlog, security, templating
+    from tracker.web import errors, i18n, inputs, requestlog, security, templating
 
     requestlog.init_app(app)  # before the guards: every request gets its id first
     inputs.init_app(app)  # before the blueprints: their routes take its converters
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    i18n.init_app(app)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
 

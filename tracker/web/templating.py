@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from flask import Flask
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
 from tracker.domain.accounts import RATE_KEEPERS
@@ -16,7 +19,7 @@ from tracker.web import access
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["num"] = _number
-    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["money"] = _money
     app.jinja_env.filters["minor_to_decimal"] = lambda minor, currency: str(
         from_minor(minor, currency)
     )
@@ -69,16 +72,31 @@ def nav_links() -> list[tuple[str, str]]:
     return [(endpoint, label) for endpoint, label in NAV if can_use(endpoint)]
 
 
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
 def _number(value: int | None) -> str:
-    return "" if value is None else f"{value:,}"
+    return "" if value is None else format_decimal(value, locale=_locale())
+
+
+def _money(minor: int, currency: str) -> str:
+    """Money in the reader's locale, in its own currency."""
+    return format_money(minor, currency, _locale())
 
 
 def _datetime(value: Any) -> str:
-    return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+    """A moment in the reader's time zone, the zone named: 2026-11-30 23:05 UTC,
+    2026-12-01 04:05 PKT. (Digits in this order read the same in every language.)"""
+    if value is None:
+        return ""
+    moment = value.astimezone(get_timezone())
+    return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}"
 
 
 def _date(value: Any) -> str:
-    return "" if value is None else value.strftime("%d %b %Y")
+    """A day as the reader's language writes it: 01 Mar 2024, 01 mars 2024."""
+    return "" if value is None else format_date(value, "dd MMM y", locale=_locale())
 
 
 # A document recorded this much after it happened says so where it is listed.

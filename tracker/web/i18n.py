@@ -1,0 +1,91 @@
+"""The reader's language, numbers and time: Flask-Babel, with the choice made here.
+
+The language: the one the person chose in their account; before they do (or before
+login), the one chosen with the switch on every page (a cookie); else the browser's
+preference among the languages shipped; else the section's; else English. The time
+zone: the person's section's (``sections.time_zone``), UTC for people of no section
+(coordinators compare across zones: their times say which zone they are in).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, flash, redirect, request
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from tracker.db import db
+from tracker.domain.languages import DEFAULT, LANGUAGES, language, right_to_left
+from tracker.web.access import public
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+# The language chosen with the switch before logging in (a year).
+COOKIE = "tracker_language"
+COOKIE_AGE = 365 * 24 * 3600
+
+
+def init_app(app: Flask) -> None:
+    Babel(
+        app,
+        locale_selector=reader_language,
+        timezone_selector=reader_time_zone,
+        default_translation_directories=str(TRANSLATIONS),
+    )
+    app.add_url_rule("/language", "language", choose_language, methods=["POST"])
+    # Globals, not a context processor: the macros imported by templates see them too.
+    app.jinja_env.globals.update(
+        languages=LANGUAGES, reader_language=current_language, text_direction=text_direction
+    )
+
+
+def current_language() -> str:
+    return str(get_locale() or DEFAULT)
+
+
+def text_direction() -> str:
+    return "rtl" if right_to_left(current_language()) else "ltr"
+
+
+def reader_language() -> str:
+    user = current_user if current_user and current_user.is_authenticated else None
+    chosen = language(getattr(user, "language", None)) or language(request.cookies.get(COOKIE))
+    if chosen:
+        return chosen
+    browser = request.accept_languages.best_match(list(LANGUAGES))
+    if browser:
+        return browser
+    section = getattr(user, "section", None)
+    return language(getattr(section, "language", None)) or DEFAULT
+
+
+def reader_time_zone() -> str:
+    user = current_user if current_user and current_user.is_authenticated else None
+    section = getattr(user, "section", None)
+    return getattr(section, "time_zone", None) or "UTC"
+
+
+@public
+def choose_language() -> Response:
+    """The switch: the language for this browser, and for the person's account."""
+    from tracker.web.auth.views import safe_next
+
+    chosen = language(request.form.get("language"))
+    back = redirect(safe_next(request.form.get("next")))
+    if chosen is None:
+        asked = (request.form.get("language") or "")[:20]
+        flash(
+            _("There is no language %(code)s here: choose one from the list.", code=repr(asked)),
+            "error",
+        )
+        return back
+    if current_user.is_authenticated:
+        current_user.language = chosen
+        db.session.flush()
+    response = back
+    response.set_cookie(
+        COOKIE, chosen, max_age=COOKIE_AGE, secure=request.is_secure, httponly=True, samesite="Lax"
+    )
+    return response
