@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "af34688c69bf3ce118a58c0a1aed62234e1398b15a412abb72e9f606ab697943",
+        "e707d14bb50321788061d7cb7325af324b5acc86eb0dc39e7de2b14566d847ca",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "9a4e60ca3c401b9742c3a19eacdc388ff16b4269b64d51652af3a68d978c3bc9",
+        "12e70a4bbbc891c024a657470dd20475d296a66fae2e2148a04fe4bc6773cc18",
     ),
 }
 

@@ -85,6 +85,29 @@ SECTIONS = [
     ("CH", "Switzerland", "CH", "CHF", "Zurich store"),
 ]
 
+# Each section's language (until each person chooses one) and time zone.
+SPEECH = {
+    "GB": ("en", "Europe/London"),
+    "SE": ("sv", "Europe/Stockholm"),
+    "MX": ("es", "America/Mexico_City"),
+    "PK": ("ur", "Asia/Karachi"),
+    "CA": ("en", "America/Toronto"),
+    "IT": ("it", "Europe/Rome"),
+    "IE": ("en", "Europe/Dublin"),
+    "US": ("en", "America/New_York"),
+    "DE": ("de", "Europe/Berlin"),
+    "FR": ("fr", "Europe/Paris"),
+    "PT": ("pt", "Europe/Lisbon"),
+    "ES": ("es", "Europe/Madrid"),
+    "AU": ("en", "Australia/Sydney"),
+    "CH": ("de", "Europe/Zurich"),
+}
+# Editions' titles in their own language and script.
+OWN_TITLES = {
+    "idol-es": "En defensa de Lenin",
+    "bolshevism-ur": "بالشویزم: انقلاب کا راستہ",
+}
+
 PRINT_RUNS = [
     # edition, copies, to, day, reference
     ("idol-en", 5000, "WH", date(2024, 1, 8), "Print run 1 (invoice WB-2401)"),
@@ -599,6 +622,7 @@ class _Demo:
                 currency=currency,
                 published_on=published,
             )
+            self.editions[key].own_title = OWN_TITLES.get(key)
 
     def places(self) -> None:
         warehouse = places.ensure_publisher_locations(
@@ -615,6 +639,9 @@ class _Demo:
                 store_name=store,
             )
             self.loc(f"{code}-STORE").address = ADDRESSES.get(code)
+            language, zone = SPEECH[code]
+            self.sections[code].language = language
+            self.sections[code].time_zone = zone
         self.session.flush()
 
     def money(self) -> None:

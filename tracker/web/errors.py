@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -35,6 +37,7 @@ def _error_page(
 ) -> Any:
     """The error's page; JSON for a client that asked for it; a problem details document
     (of ``problem_type``, with ``extra`` members) on the routes of programs."""
+    title, message = str(title), str(message)  # in the reader's language, now
     db.rollback()
     if is_api():
         return problem(status, title, message, problem_type=problem_type, extra=extra)
@@ -64,21 +67,27 @@ def _forget_user() -> None:
 # What a person reads when the database cannot serve: (title, message, Retry-After).
 UNAVAILABLE = {
     "busy": (
-        "Busy, try again",
-        "The database is busy with other work just now, so this was not saved. Please try "
-        "again in a few seconds.",
+        _l("Busy, try again"),
+        _l(
+            "The database is busy with other work just now, so this was not saved. Please "
+            "try again in a few seconds."
+        ),
         5,
     ),
     "timeout": (
-        "The database is not answering",
-        "The database took too long to answer, so this was not saved. Please try again in "
-        "a moment; if it lasts, tell the tracker's administrators.",
+        _l("The database is not answering"),
+        _l(
+            "The database took too long to answer, so this was not saved. Please try again "
+            "in a moment; if it lasts, tell the tracker's administrators."
+        ),
         15,
     ),
     "unreachable": (
-        "The database cannot be reached",
-        "The tracker cannot reach its database just now, so this was not saved. Please "
-        "try again in a minute; if it lasts, tell the tracker's administrators.",
+        _l("The database cannot be reached"),
+        _l(
+            "The tracker cannot reach its database just now, so this was not saved. Please "
+            "try again in a minute; if it lasts, tell the tracker's administrators."
+        ),
         30,
     ),
 }
@@ -128,9 +137,11 @@ def _http_error(error: HTTPException) -> Any:
             "csrf",
         )
     messages = {
-        404: "There is nothing at this address. It may have been mistyped, or the thing it "
-        "named no longer exists.",
-        405: "This address does not accept that kind of request.",
+        404: _(
+            "There is nothing at this address. It may have been mistyped, or the thing it "
+            "named no longer exists."
+        ),
+        405: _("This address does not accept that kind of request."),
         413: f"What was sent is larger than the tracker takes{_at_most()}: nothing was saved.",
     }
     message = messages.get(error.code, error.description or "")
@@ -144,13 +155,13 @@ def _at_most() -> str:
 
 def _domain_error(error: DomainError) -> Any:
     titles = {
-        400: "Bad request",
-        404: "Not found",
-        409: "Conflict",
-        413: "Too large",
-        422: "Cannot do that",
+        400: _("Bad request"),
+        404: _("Not found"),
+        409: _("Conflict"),
+        413: _("Too large"),
+        422: _("Cannot do that"),
     }
-    return _error_page(error.status_code, titles.get(error.status_code, "Error"), error.message)
+    return _error_page(error.status_code, titles.get(error.status_code, _("Error")), error.message)
 
 
 def _unexpected_error(error: Exception) -> Any:

@@ -46,6 +46,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional, StopValidati
 
 from tracker.db import utcnow
 from tracker.domain.errors import BadRequest
+from tracker.domain.languages import plain_amount
 from tracker.domain.stock import MAX_QTY as MAX_COPIES
 from tracker.domain.text import control_character
 from tracker.domain.values import day_problem, id_problem, parse_id, parse_whole
@@ -200,6 +201,20 @@ class Lines(FieldList):
                     f"{self.max_entries:,}. Open it again."
                 )
         super().process(formdata, data, extra_filters)
+
+
+class AmountField(StringField):
+    """Money or a rate typed as the reader's language writes numbers ("18,00" in
+    Swedish, "1.234,50" in German, "12.50" in English; the unambiguous other form too),
+    given to the services in the plain form they read ("1234.50"). What is not an
+    amount stays as typed, for the service's error to show it."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str) and self.data.strip():
+            from flask_babel import get_locale
+
+            self.data = plain_amount(self.data, str(get_locale() or "en"))
 
 
 class WholeNumberField(IntegerField):

@@ -15,6 +15,7 @@ from flask import Flask, flash, redirect, request
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from tracker.db import db
@@ -49,20 +50,30 @@ def text_direction() -> str:
     return "rtl" if right_to_left(current_language()) else "ltr"
 
 
+def _reader() -> object | None:
+    """The logged-in person, if any (None too when the database cannot say: the page
+    that says so is still in the browser's language)."""
+    try:
+        return current_user if current_user and current_user.is_authenticated else None
+    except SQLAlchemyError:
+        return None
+
+
 def reader_language() -> str:
-    user = current_user if current_user and current_user.is_authenticated else None
+    user = _reader()
     chosen = language(getattr(user, "language", None)) or language(request.cookies.get(COOKIE))
     if chosen:
         return chosen
-    browser = request.accept_languages.best_match(list(LANGUAGES))
-    if browser:
-        return browser
+    # The browser's languages, most wanted first ("de-CH" is German).
+    for code, _quality in request.accept_languages:
+        if language(code):
+            return language(code) or DEFAULT
     section = getattr(user, "section", None)
     return language(getattr(section, "language", None)) or DEFAULT
 
 
 def reader_time_zone() -> str:
-    user = current_user if current_user and current_user.is_authenticated else None
+    user = _reader()
     section = getattr(user, "section", None)
     return getattr(section, "time_zone", None) or "UTC"
 

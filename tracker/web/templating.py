@@ -10,6 +10,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import get_locale, get_timezone
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker.domain.accounts import RATE_KEEPERS
@@ -39,15 +40,15 @@ def init_app(app: Flask) -> None:
 
 # The main navigation; each link shows to the roles its route admits.
 NAV = [
-    ("dashboard.index", "Dashboard"),
-    ("stock.home", "Stock"),
-    ("shipments.index", "Shipments"),
-    ("movements.transfers", "Movements"),
-    ("events.index", "Events"),
-    ("money.index", "Money"),
-    ("audit.index", "Audit trail"),
-    ("admin.users", "Accounts"),
-    ("admin.dating", "Dates"),
+    ("dashboard.index", _l("Dashboard")),
+    ("stock.home", _l("Stock")),
+    ("shipments.index", _l("Shipments")),
+    ("movements.transfers", _l("Movements")),
+    ("events.index", _l("Events")),
+    ("money.index", _l("Money")),
+    ("audit.index", _l("Audit trail")),
+    ("admin.users", _l("Accounts")),
+    ("admin.dating", _l("Dates")),
 ]
 
 
@@ -65,7 +66,7 @@ def may_enter_rates() -> bool:
     return access.has_role(*RATE_KEEPERS)
 
 
-def nav_links() -> list[tuple[str, str]]:
+def nav_links() -> list[tuple[str, Any]]:
     """The links of the main navigation the current user may follow."""
     if not current_user.is_authenticated:
         return []

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
@@ -8,15 +9,15 @@ from tracker.web.forms import FlaskForm
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired()])
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
     new = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[DataRequired(), Length(max=MAX_LENGTH)],
-        description="At least 12 characters. A few words you will remember work well.",
+        description=_l("At least 12 characters. A few words you will remember work well."),
     )
-    confirm = PasswordField("New password again", validators=[DataRequired()])
+    confirm = PasswordField(_l("New password again"), validators=[DataRequired()])

@@ -14,6 +14,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker.db import db
@@ -27,9 +29,9 @@ from tracker.web.security import end_session, hasher, limiter, record_apart, sta
 
 bp = Blueprint("auth", __name__)
 
-FAILED = "Email or password is not right, or the account is not active."
-THROTTLED = "Too many failed attempts to log in. Wait a few minutes, then try again."
-CHECK_THROTTLED = (
+FAILED = _l("Email or password is not right, or the account is not active.")
+THROTTLED = _l("Too many failed attempts to log in. Wait a few minutes, then try again.")
+CHECK_THROTTLED = _l(
     "Too many wrong current passwords for this account. Wait a few minutes, then try again."
 )
 
@@ -127,7 +129,7 @@ def login():
         if result.ok:
             start_session(result.user)
             if result.user.must_change_password:
-                flash("Welcome. Choose a password of your own before you go on.", "message")
+                flash(_("Welcome. Choose a password of your own before you go on."), "message")
                 response = redirect(url_for("auth.password"))
             else:
                 response = redirect(safe_next(request.args.get("next")))
@@ -138,7 +140,7 @@ def login():
         record_apart(lambda session: accounts.login_failed(session, email=email, address=address))
     elif form.is_submitted():
         g.login_failed = True
-        error = "Give your email and your password."
+        error = _("Give your email and your password.")
     return render_template("auth/login.html", form=form, error=error)
 
 
@@ -147,7 +149,7 @@ def login():
 def logout():
     accounts.logout(db.session, actor())
     end_session()
-    flash("You have logged out, on every device.", "message")
+    flash(_("You have logged out, on every device."), "message")
     return redirect(url_for("auth.login"))
 
 
@@ -203,6 +205,6 @@ def password():
             form.current.errors = [error.message]
         else:
             start_session(user)  # this session goes on, with the new id
-            flash("Your password is changed. Your other sessions have ended.", "success")
+            flash(_("Your password is changed. Your other sessions have ended."), "success")
             return redirect(url_for("dashboard.index"))
     return render_template("auth/password.html", form=form)

@@ -10,7 +10,6 @@ from wtforms import (
     FormField,
     SelectField,
     SelectMultipleField,
-    StringField,
     TextAreaField,
     TimeField,
 )
@@ -20,6 +19,7 @@ from tracker.domain.events import PaymentMethod
 from tracker.domain.stock import Condition
 from tracker.services.tallies import MAX_TALLY_LINES
 from tracker.web.forms import (
+    AmountField,
     FlaskForm,
     Form,
     IdField,
@@ -77,7 +77,7 @@ class SaleTallyLine(Form):
     )
     qty = copies_field("Copies")
     # Read by the sales service, which says what is wrong with an amount.
-    price = StringField("Price per copy", validators=[Optional(), Length(max=20)])
+    price = AmountField("Price per copy", validators=[Optional(), Length(max=20)])
 
     @property
     def used(self) -> bool:

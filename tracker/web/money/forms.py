@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.domain.events import PaymentMethod
 from tracker.web.forms import (
+    AmountField,
     FlaskForm,
     Form,
     IdField,
@@ -30,7 +31,7 @@ class RemittanceForm(KeyedForm):
         choices=[],
         validators=[DataRequired(message="Choose the section.")],
     )
-    amount = StringField(
+    amount = AmountField(
         "Amount", validators=[DataRequired(message="Give the amount."), Length(max=20)]
     )
     currency = StringField(
@@ -53,7 +54,7 @@ class PriceLine(Form):
         csrf = False
 
     edition_id = IdField()
-    price = StringField("Price", validators=[Optional(), Length(max=20)])
+    price = AmountField("Price", validators=[Optional(), Length(max=20)])
 
 
 class PricesForm(FlaskForm):
@@ -65,4 +66,4 @@ class RateForm(FlaskForm):
         "Currency", validators=[DataRequired(message="Give the currency."), Length(max=3)]
     )
     valid_on = DateField("From", default=today, validators=[DataRequired(message="Give the date.")])
-    rate = StringField("Rate", validators=[DataRequired(message="Give the rate."), Length(max=30)])
+    rate = AmountField("Rate", validators=[DataRequired(message="Give the rate."), Length(max=30)])

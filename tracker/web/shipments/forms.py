@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from tracker.domain.distribution import DiscrepancyReason, ShipmentStatus
 from tracker.domain.terms import Terms
 from tracker.web.forms import (
+    AmountField,
     FlaskForm,
     Form,
     IdField,
@@ -33,7 +34,7 @@ class LineForm(Form):
     edition_id = IdField()
     qty = copies_field()
     # Read by the shipment's service, which says what is wrong with an amount.
-    unit_price = StringField("Price per copy", validators=[Optional(), Length(max=30)])
+    unit_price = AmountField("Price per copy", validators=[Optional(), Length(max=30)])
 
 
 class ShipmentForm(KeyedForm):
