@@ -30,6 +30,116 @@
   const LAST_RETRY_MS = 60000;
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
+  // -- the words, in the reader's language ----------------------------------------------
+  //
+  // The page gives them, translated, as data (a JSON element); "{name}" in a text is a
+  // value filled in here. Without them, the English ones below.
+  const ENGLISH = {
+    left_one: "Only {n} left.",
+    left_other: "Only {n} left.",
+    none_left: "None left.",
+    copies_whole: "Copies: a whole number, 1 or more.",
+    type_price: "Type the price of one copy.",
+    price_amount: "Price: an amount such as 12.50.",
+    copies_of: "Copies of {label}",
+    copy_fewer: "One copy fewer of {label}",
+    copy_more: "One copy more of {label}",
+    price_each: "Price each, {label} ({currency})",
+    take_out: "Take {label} out of this sale",
+    none_left_of: "None left of {label}.",
+    in_sale_one: "{n} in this sale",
+    in_sale_other: "{n} in this sale",
+    change: "Change {amount}",
+    short: "{amount} short",
+    online: "Online",
+    logged_out: "Logged out",
+    offline: "Offline",
+    sending_state: "Sending",
+    no_connection_state: "No connection",
+    not_sent_state: "Not sent",
+    opens_offline: "This screen opens without a connection.",
+    copy_word_one: "copy",
+    copy_word_other: "copies",
+    made_at: "{sale} · made {time}",
+    why_login: "Not sent: log in again (above) to send them.",
+    why_offline: "The phone is offline: they go as soon as it is online.",
+    sending: "Sending…",
+    why_trouble: "Not sent yet: {trouble}. Trying again shortly.",
+    tap_again: "Tap again to cancel",
+    cancel: "Cancel",
+    action_on: "{action}: {sale}",
+    elsewhere_one: "{n} sale of another table or store also waits on this phone: {link}.",
+    elsewhere_other: "{n} sales of another table or store also wait on this phone: {link}.",
+    elsewhere_link: "open its sale screen to send them",
+    dismiss: "Dismiss",
+    undo_offline: "Undo needs a connection.",
+    not_recorded: "Not recorded: {reason}",
+    only_left_of_one: "only {n} left of {label}",
+    only_left_of_other: "only {n} left of {label}",
+    none_left_of_short: "none left of {label}",
+    tracker_refused: "the tracker refused it",
+    advice_short: "Nothing to void. Tell the buyer, or sell another edition.",
+    advice_dated: "Nothing to void. Record it again with another date (“Sold earlier?”).",
+    advice_other: "Nothing to void. Settle it with the buyer; record it again if it should be.",
+    recorded_one: "Recorded: {sale}.",
+    change_after: "Change {amount}.",
+    sales_recorded_one: "{n} sale recorded",
+    sales_recorded_other: "{n} sales recorded",
+    already_one: "Already recorded: {sale} (it had been sent before)",
+    already_many_one: "{n} was already recorded (sent before)",
+    already_many_other: "{n} were already recorded (sent before)",
+    parts_end: "{parts}.",
+    phone_trouble: "something went wrong on the phone",
+    no_answer: "the tracker did not answer in time",
+    no_connection: "no connection",
+    unnamed: "the tracker's answer did not name these sales",
+    refused_request: "the tracker refused this phone's request",
+    unknown_place: "the tracker does not know this place as yours (logged in as someone else?)",
+    unreadable: "the tracker could not read it",
+    answered: "the tracker answered {status}",
+    tap_first: "Tap a book first.",
+    handed_amount: "Handed over: an amount such as 50 or 20.50.",
+    less_than: "Less than the total ({total}).",
+    not_a_date: "Sold at: {raw} is not a date and a time (such as 2024-03-01T14:30).",
+    in_future: "Sold at: {date} is in the future. Give when it happened, or leave it empty for now.",
+    line: "{qty} × {label}",
+    sale: "{lines}, {total}, {payment}",
+    sale_dated: "{lines}, {total}, {payment}, sold {date}",
+    saved_mark: "✓ Saved",
+    record_sale: "Record sale",
+    not_kept: "The sale was NOT kept: this phone's storage refused it. Write it down, and try again.",
+    saved: "Saved: {sale}.",
+    cancelled: "Cancelled: {sale}. It was never sent.",
+    the_sale: "the sale",
+    give_login: "Give your email and your password.",
+    not_logged_in: "Not logged in: check the email and the password.",
+    still_logged_out: "Still not logged in: open the tracker in another tab to log in, then come back.",
+    logged_in: "Logged in again: sending the waiting sales.",
+    login_offline: "No connection: try again when the phone is online.",
+    undo_needs: "Undo needs a connection: try again when the phone is online.",
+    no_outbox: "This browser cannot keep sales on the phone: each sale is sent as it is recorded.",
+    storage_unread: "This phone's storage cannot be read: sales are kept on the screen only.",
+    utc_date: "{day} {month} {year} {time} UTC",
+  };
+  MONTHS.forEach((name, i) => {
+    ENGLISH[`month_${i + 1}`] = name;
+  });
+  const WORDS = (() => {
+    try {
+      const el = document.getElementById("sale-words");
+      const words = el ? JSON.parse(el.textContent) : null;
+      return words && typeof words === "object" ? words : {};
+    } catch (error) {
+      return {};
+    }
+  })();
+  const LANG = document.documentElement.lang || "en";
+  // "{name}" in a text: the value given for it.
+  const say = (key, values = {}) => {
+    const text = typeof WORDS[key] === "string" && WORDS[key] ? WORDS[key] : ENGLISH[key];
+    return text.replace(/\{([a-z_]+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  };
+
   // -- the outbox, in IndexedDB -------------------------------------------------------
 
   const openDb = () =>
@@ -73,11 +183,31 @@
 
   const pad = (n) => String(n).padStart(2, "0");
   const utcText = (date) =>
-    `${pad(date.getUTCDate())} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} ` +
-    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`;
+    say("utc_date", {
+      day: pad(date.getUTCDate()),
+      month: say(`month_${date.getUTCMonth() + 1}`),
+      year: date.getUTCFullYear(),
+      time: `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}`,
+    });
   const clock = (date) => `${pad(date.getHours())}:${pad(date.getMinutes())}`;
-  const number = new Intl.NumberFormat("en-GB");
-  const plural = (n, one, many) => `${number.format(n)} ${n === 1 ? one : many}`;
+  const numberFormat = (options) => {
+    try {
+      return new Intl.NumberFormat(LANG, options);
+    } catch (error) {
+      return new Intl.NumberFormat("en", options);
+    }
+  };
+  const number = numberFormat();
+  const pluralRules = (() => {
+    try {
+      return new Intl.PluralRules(LANG);
+    } catch (error) {
+      return new Intl.PluralRules("en");
+    }
+  })();
+  // A text with a number in it: the form for that number ("{n}" is the number).
+  const sayN = (key, n, values = {}) =>
+    say(`${key}_${pluralRules.select(n) === "one" ? "one" : "other"}`, { n: number.format(n), ...values });
 
   const newKey = () => {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -90,7 +220,7 @@
   const sameKey = (key) => String(key || "").replace(/-/g, "").toLowerCase();
 
   const moneyOf = (currency) => {
-    const format = new Intl.NumberFormat("en-GB", { style: "currency", currency });
+    const format = numberFormat({ style: "currency", currency });
     const exponent = format.resolvedOptions().maximumFractionDigits;
     const unit = 10 ** exponent;
     return {
@@ -301,11 +431,11 @@
     const lineProblem = (key, line) => {
       const qty = lineQty(line);
       const left = leftOf(key);
-      if (!(qty >= 1)) return "Copies: a whole number, 1 or more.";
-      if (qty > left) return left ? `Only ${number.format(left)} left.` : "None left.";
+      if (!(qty >= 1)) return say("copies_whole");
+      if (qty > left) return left ? sayN("left", left) : say("none_left");
       const price = money.minor(line.price.value);
-      if (price === null) return "Type the price of one copy.";
-      if (Number.isNaN(price)) return "Price: an amount such as 12.50.";
+      if (price === null) return say("type_price");
+      if (Number.isNaN(price)) return say("price_amount");
       return "";
     };
     // The sale's total, once every line has its copies and its price.
@@ -330,13 +460,14 @@
         error: $("[data-line-error]", el),
       };
       $("[data-title]", el).textContent = tile.label;
-      $(".stepper", el).setAttribute("aria-label", `Copies of ${tile.label}`);
-      line.qty.setAttribute("aria-label", `Copies of ${tile.label}`);
-      $("[data-step='-1']", el).setAttribute("aria-label", `One copy fewer of ${tile.label}`);
-      $("[data-step='1']", el).setAttribute("aria-label", `One copy more of ${tile.label}`);
-      line.price.setAttribute("aria-label", `Price each, ${tile.label} (${root.dataset.currency})`);
+      const label = tile.label;
+      $(".stepper", el).setAttribute("aria-label", say("copies_of", { label }));
+      line.qty.setAttribute("aria-label", say("copies_of", { label }));
+      $("[data-step='-1']", el).setAttribute("aria-label", say("copy_fewer", { label }));
+      $("[data-step='1']", el).setAttribute("aria-label", say("copy_more", { label }));
+      line.price.setAttribute("aria-label", say("price_each", { label, currency: root.dataset.currency }));
       $("[data-currency-sign]", el).textContent = `× ${money.sign}`;
-      $("[data-remove]", el).setAttribute("aria-label", `Take ${tile.label} out of this sale`);
+      $("[data-remove]", el).setAttribute("aria-label", say("take_out", { label }));
       line.qty.value = "1";
       line.price.value = tile.price === null ? "" : money.decimal(tile.price);
       el.dataset.key = key;
@@ -350,7 +481,7 @@
       const qty = lineQty(line) || 0;
       const left = leftOf(key);
       if (by > 0 && qty >= left) {
-        setError(line.error, left ? `Only ${number.format(left)} left.` : "None left.");
+        setError(line.error, left ? sayN("left", left) : say("none_left"));
         return;
       }
       if (by < 0 && qty <= 1) return;
@@ -370,7 +501,7 @@
         return;
       }
       if (!left) {
-        setError($("[data-tiles-error]", form), `None left of ${tiles.get(key).label}.`);
+        setError($("[data-tiles-error]", form), say("none_left_of", { label: tiles.get(key).label }));
         return;
       }
       addLine(key);
@@ -406,7 +537,7 @@
         const line = basket.get(key);
         const badge = $("[data-in-sale]", tile.el);
         badge.hidden = !line;
-        if (line) badge.textContent = `${lineQty(line) || 0} in this sale`;
+        if (line) badge.textContent = sayN("in_sale", lineQty(line) || 0);
       }
       const note = form && $("[data-stale]", form);
       if (note) note.hidden = !old;
@@ -426,9 +557,9 @@
       if (!cash || given === null || Number.isNaN(given) || total === null || !basket.size) {
         change.textContent = "";
       } else if (given >= total) {
-        change.textContent = `Change ${money.text(given - total)}`;
+        change.textContent = say("change", { amount: money.text(given - total) });
       } else {
-        change.textContent = `${money.text(total - given)} short`;
+        change.textContent = say("short", { amount: money.text(total - given) });
       }
     };
 
@@ -436,15 +567,15 @@
       const waiting = waitingEntries().length;
       const refused = refusedEntries().length;
       let state = "online";
-      let words = "Online";
-      if (needLogin) [state, words] = ["login", "Logged out"];
-      else if (!navigator.onLine) [state, words] = ["offline", "Offline"];
-      else if (sending) [state, words] = ["sending", "Sending"];
-      else if (trouble) [state, words] = ["trouble", unreachable ? "No connection" : "Not sent"];
+      let words = say("online");
+      if (needLogin) [state, words] = ["login", say("logged_out")];
+      else if (!navigator.onLine) [state, words] = ["offline", say("offline")];
+      else if (sending) [state, words] = ["sending", say("sending_state")];
+      else if (trouble) [state, words] = ["trouble", say(unreachable ? "no_connection_state" : "not_sent_state")];
       net.hidden = false;
       net.dataset.netState = state;
       net.dataset.offlineReady = offlineReady ? "yes" : "no";
-      net.title = offlineReady ? "This screen opens without a connection." : "";
+      net.title = offlineReady ? say("opens_offline") : "";
       $("[data-net]", net).textContent = words;
       for (const el of $$("[data-waiting]")) el.textContent = number.format(waiting);
       $("[data-refused-line]", net).hidden = !refused;
@@ -457,7 +588,7 @@
         for (const el of $$(selector)) el.textContent = text;
       };
       set("[data-tally=copies]", number.format(tally.copies));
-      set("[data-tally=copies-word]", tally.copies === 1 ? "copy" : "copies");
+      set("[data-tally=copies-word]", sayN("copy_word", tally.copies));
       set("[data-tally=total]", tally.total_text);
       set("[data-tally=sales]", number.format(tally.sales));
       for (const [method, minor] of Object.entries(takings || {})) {
@@ -485,7 +616,7 @@
     const entryLine = (entry) => {
       const li = document.createElement("li");
       const what = document.createElement("span");
-      what.textContent = `${entry.text} · made ${clock(new Date(entry.made_at))}`;
+      what.textContent = say("made_at", { sale: entry.text, time: clock(new Date(entry.made_at)) });
       li.appendChild(what);
       return li;
     };
@@ -494,10 +625,10 @@
       const waiting = waitingEntries();
       waitingBox.hidden = !waiting.length;
       const why = $("[data-waiting-why]", waitingBox);
-      if (needLogin) why.textContent = "Not sent: log in again (above) to send them.";
-      else if (!navigator.onLine) why.textContent = "The phone is offline: they go as soon as it is online.";
-      else if (sending) why.textContent = "Sending…";
-      else if (trouble) why.textContent = `Not sent yet: ${trouble.replace(/[.\s]+$/, "")}. Trying again shortly.`;
+      if (needLogin) why.textContent = say("why_login");
+      else if (!navigator.onLine) why.textContent = say("why_offline");
+      else if (sending) why.textContent = say("sending");
+      else if (trouble) why.textContent = say("why_trouble", { trouble: trouble.replace(/[.\s]+$/, "") });
       else why.textContent = "";
       const list = $("[data-waiting-items]", waitingBox);
       list.replaceChildren(
@@ -509,25 +640,22 @@
           cancel.dataset.cancel = entry.key;
           if (inFlight.has(entry.key)) {
             cancel.disabled = true;
-            cancel.textContent = "Sending…";
+            cancel.textContent = say("sending");
           } else {
-            cancel.textContent = confirming === entry.key ? "Tap again to cancel" : "Cancel";
+            cancel.textContent = say(confirming === entry.key ? "tap_again" : "cancel");
           }
-          cancel.setAttribute("aria-label", `${cancel.textContent}: ${entry.text}`);
+          cancel.setAttribute("aria-label", say("action_on", { action: cancel.textContent, sale: entry.text }));
           li.appendChild(cancel);
           return li;
         }),
       );
       if (others.length) {
         elsewhere.replaceChildren();
-        const wait = others.length === 1 ? "waits" : "wait";
-        elsewhere.append(
-          `${plural(others.length, "sale", "sales")} of another table or store also ${wait} on this phone: `,
-        );
         const link = document.createElement("a");
         link.href = others[0].page;
-        link.textContent = "open its sale screen to send them";
-        elsewhere.append(link, ".");
+        link.textContent = say("elsewhere_link");
+        const [before, ...after] = sayN("elsewhere", others.length, { link: "\u0000" }).split("\u0000");
+        elsewhere.append(before, link, after.join(""));
       }
       elsewhere.hidden = !others.length;
     };
@@ -545,7 +673,7 @@
           head.appendChild(strong);
           const what = document.createElement("p");
           what.className = "what";
-          what.textContent = `${entry.text} · made ${clock(new Date(entry.made_at))}`;
+          what.textContent = say("made_at", { sale: entry.text, time: clock(new Date(entry.made_at)) });
           const advice = document.createElement("p");
           advice.className = "advice";
           advice.textContent = entry.advice;
@@ -553,8 +681,8 @@
           dismiss.type = "button";
           dismiss.className = "secondary";
           dismiss.dataset.dismiss = entry.key;
-          dismiss.textContent = "Dismiss";
-          dismiss.setAttribute("aria-label", `Dismiss: ${entry.text}`);
+          dismiss.textContent = say("dismiss");
+          dismiss.setAttribute("aria-label", say("action_on", { action: dismiss.textContent, sale: entry.text }));
           const row = document.createElement("div");
           row.className = "advice-row";
           row.append(advice, dismiss);
@@ -572,7 +700,7 @@
       renderRefused();
       if (undo) {
         const button = $("button", undo);
-        button.title = navigator.onLine ? "" : "Undo needs a connection.";
+        button.title = navigator.onLine ? "" : say("undo_offline");
       }
       if (form) renderSale();
     };
@@ -670,23 +798,23 @@
       if (short.length) {
         // (The tracker's own words name the place and the ISBN: more than a table needs.)
         return {
-          reason:
-            "Not recorded: " +
-            short
+          reason: say("not_recorded", {
+            reason: short
               .map((line) => {
                 const left = leftNow(line);
-                return `${left ? `only ${number.format(left)}` : "none"} left of ${line.label}`;
+                return left
+                  ? sayN("only_left_of", left, { label: line.label })
+                  : say("none_left_of_short", { label: line.label });
               })
               .join("; "),
-          advice: "Nothing to void. Tell the buyer, or sell another edition.",
+          }),
+          advice: say("advice_short"),
         };
       }
       const dated = error && (error.field === "made_at" || /date|future|too far back|closed/i.test(detail));
       return {
-        reason: `Not recorded: ${detail || "the tracker refused it"}`,
-        advice: dated
-          ? "Nothing to void. Record it again with another date (“Sold earlier?”)."
-          : "Nothing to void. Settle it with the buyer; record it again if it should be.",
+        reason: say("not_recorded", { reason: detail || say("tracker_refused") }),
+        advice: dated ? say("advice_dated") : say("advice_other"),
       };
     };
 
@@ -768,18 +896,19 @@
       const parts = [];
       if (done.length === 1 && !before.length) {
         const [entry] = done[0];
-        show(`Recorded: ${entry.text}.${entry.change ? ` Change ${money.text(entry.change)}.` : ""}`);
+        const change = entry.change ? ` ${say("change_after", { amount: money.text(entry.change) })}` : "";
+        show(`${say("recorded_one", { sale: entry.text })}${change}`);
         return;
       }
-      if (done.length) parts.push(`${plural(done.length, "sale", "sales")} recorded`);
+      if (done.length) parts.push(sayN("sales_recorded", done.length));
       if (before.length) {
         parts.push(
           before.length === 1 && !done.length
-            ? `Already recorded: ${before[0].text} (it had been sent before)`
-            : `${plural(before.length, "was", "were")} already recorded (sent before)`,
+            ? say("already_one", { sale: before[0].text })
+            : sayN("already_many", before.length),
         );
       }
-      if (parts.length) show(`${parts.join("; ")}.`);
+      if (parts.length) show(say("parts_end", { parts: parts.join("; ") }));
     };
 
     const retryLater = (why, seconds) => {
@@ -812,7 +941,7 @@
         try {
           answer = await post(batch);
         } catch (error) {
-          retryLater(error && error.name === "AbortError" ? "the tracker did not answer in time" : "no connection");
+          retryLater(say(error && error.name === "AbortError" ? "no_answer" : "no_connection"));
           unreachable = true;
           return;
         }
@@ -823,7 +952,7 @@
           announce(fates);
           if (!fates.done.length && !fates.before.length && !fates.refused.length) {
             // An answer that names none of them: not sent, as far as this phone knows.
-            retryLater("the tracker's answer did not name these sales");
+            retryLater(say("unnamed"));
             return;
           }
           tries = 0;
@@ -847,11 +976,11 @@
             relogin.hidden = false;
             return;
           }
-          retryLater(problemText(data, "the tracker refused this phone's request"));
+          retryLater(problemText(data, say("refused_request")));
           return;
         }
         if (response.status === 404) {
-          retryLater("the tracker does not know this place as yours (logged in as someone else?)");
+          retryLater(say("unknown_place"));
           return;
         }
         if (response.status === 413) {
@@ -864,20 +993,20 @@
             batchSize = 1;
             continue;
           }
-          const detail = problemText(data, "the tracker could not read it");
+          const detail = problemText(data, say("unreadable"));
           await outbox.put({
             ...batch[0],
             state: "refused",
             refused_at: Date.now(),
             error: { detail },
-            reason: `Not recorded: ${detail}`,
-            advice: "Nothing to void. Settle it with the buyer; record it again if it should be.",
+            reason: say("not_recorded", { reason: detail }),
+            advice: say("advice_other"),
           });
           show("");
           continue;
         }
         const wait = Number(response.headers.get("Retry-After")) || 0;
-        retryLater(problemText(data, `the tracker answered ${response.status}`), wait);
+        retryLater(problemText(data, say("answered", { status: response.status })), wait);
         return;
       }
     };
@@ -896,7 +1025,7 @@
         if (navigator.locks) await navigator.locks.request(`tracker-outbox-${place}`, sendAll);
         else await sendAll();
       } catch (error) {
-        retryLater("something went wrong on the phone");
+        retryLater(say("phone_trouble"));
       } finally {
         sending = false;
         inFlight = new Set();
@@ -915,7 +1044,7 @@
     const compose = () => {
       const tilesError = $("[data-tiles-error]", form);
       if (!basket.size) {
-        setError(tilesError, "Tap a book first.");
+        setError(tilesError, say("tap_first"));
         return null;
       }
       let wrong = null;
@@ -946,8 +1075,8 @@
       setError(tenderedError, "");
       if (payment.value === "cash" && tendered && tendered.value.trim()) {
         given = money.minor(tendered.value);
-        if (Number.isNaN(given)) setError(tenderedError, "Handed over: an amount such as 50 or 20.50.");
-        else if (!wrong && given < total) setError(tenderedError, `Less than the total (${money.text(total)}).`);
+        if (Number.isNaN(given)) setError(tenderedError, say("handed_amount"));
+        else if (!wrong && given < total) setError(tenderedError, say("less_than", { total: money.text(total) }));
         if (!tenderedError.hidden) wrong = wrong || tendered;
       }
       let made = new Date();
@@ -959,12 +1088,9 @@
         const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})/.exec(raw);
         const when = m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5])) : null;
         if (!when || Number.isNaN(when.getTime()) || when.getUTCDate() !== +m[3]) {
-          setError(dateError, `Sold at: ${raw} is not a date and a time (such as 2024-03-01T14:30).`);
+          setError(dateError, say("not_a_date", { raw }));
         } else if (when.getTime() > Date.now() + 60000) {
-          setError(
-            dateError,
-            `Sold at: ${utcText(when)} is in the future. Give when it happened, or leave it empty for now.`,
-          );
+          setError(dateError, say("in_future", { date: utcText(when) }));
         } else {
           made = when;
           dated = true;
@@ -980,10 +1106,12 @@
       }
       const buyerField = $("#buyer", form);
       const buyer = buyerField ? buyerField.value.trim().slice(0, 200) : "";
-      const text =
-        saleLines.map((line) => `${line.qty} × ${line.label}`).join(", ") +
-        `, ${money.text(total)}, ${paymentLabel(payment)}` +
-        (dated ? `, sold ${utcText(made)}` : "");
+      const text = say(dated ? "sale_dated" : "sale", {
+        lines: saleLines.map((line) => say("line", { qty: line.qty, label: line.label })).join(", "),
+        total: money.text(total),
+        payment: paymentLabel(payment),
+        date: dated ? utcText(made) : "",
+      });
       seq += 1;
       return {
         key: newKey(),
@@ -1006,11 +1134,11 @@
       const label = $("[data-record-label]", record);
       record.classList.add("done");
       record.setAttribute("aria-disabled", "true");
-      label.textContent = "✓ Saved";
+      label.textContent = say("saved_mark");
       setTimeout(() => {
         record.classList.remove("done");
         record.removeAttribute("aria-disabled");
-        label.textContent = "Record sale";
+        label.textContent = say("record_sale");
       }, DOUBLE_TAP_MS);
     };
 
@@ -1078,16 +1206,16 @@
           try {
             await outbox.put(entry);
           } catch (error) {
-            show("The sale was NOT kept: this phone's storage refused it. Write it down, and try again.", "error");
+            show(say("not_kept"), "error");
             return;
           }
           recordedAt = Date.now();
           entries.push(entry);
           clearSale();
           recorded();
-          const change = entry.change ? ` Change ${money.text(entry.change)}.` : "";
+          const change = entry.change ? ` ${say("change_after", { amount: money.text(entry.change) })}` : "";
           // (Where it goes from here, the bar at the top says: sending, waiting, offline.)
-          show(`Saved: ${entry.text}.${change}`);
+          show(`${say("saved", { sale: entry.text })}${change}`);
           render();
           backToTiles();
           flush();
@@ -1123,7 +1251,7 @@
       const entry = entries.find((e) => e.key === key);
       await outbox.remove(key);
       await outbox.load();
-      show(`Cancelled: ${entry ? entry.text : "the sale"}. It was never sent.`, "message");
+      show(say("cancelled", { sale: entry ? entry.text : say("the_sale") }), "message");
       render();
     });
 
@@ -1146,7 +1274,7 @@
       const password = passwordField.value;
       setError(error, "");
       if (!email || !password) {
-        setError(error, "Give your email and your password.");
+        setError(error, say("give_login"));
         return;
       }
       button.setAttribute("aria-busy", "true");
@@ -1167,23 +1295,23 @@
           if (answer.type !== "opaqueredirect") {
             const reply = new DOMParser().parseFromString(await answer.text(), "text/html");
             const said = reply.querySelector(".flash-error");
-            setError(error, said ? said.textContent.trim() : "Not logged in: check the email and the password.");
+            setError(error, said ? said.textContent.trim() : say("not_logged_in"));
             return;
           }
         }
         const state = await refreshPage();
         if (state !== "ok") {
-          setError(error, "Still not logged in: open the tracker in another tab to log in, then come back.");
+          setError(error, say("still_logged_out"));
           return;
         }
         needLogin = false;
         passwordField.value = "";
         relogin.hidden = true;
-        show("Logged in again: sending the waiting sales.", "message");
+        show(say("logged_in"), "message");
         tries = 0;
         flush();
       } catch (failure) {
-        setError(error, "No connection: try again when the phone is online.");
+        setError(error, say("login_offline"));
       } finally {
         button.removeAttribute("aria-busy");
         button.disabled = false;
@@ -1207,7 +1335,7 @@
         }
         if (!navigator.onLine) {
           event.preventDefault();
-          show("Undo needs a connection: try again when the phone is online.", "error");
+          show(say("undo_needs"), "error");
           return;
         }
         undo.dataset.sent = "1";
@@ -1237,7 +1365,7 @@
       // No outbox in this browser: the plain form, posted one sale at a time.
       enhanced = false;
       plainForm(form, tiles);
-      show("This browser cannot keep sales on the phone: each sale is sent as it is recorded.", "message");
+      show(say("no_outbox"), "message");
       return;
     }
     // The newest figures known: the page's, unless this phone kept newer ones.
@@ -1250,7 +1378,7 @@
       }
       await outbox.load();
     } catch (error) {
-      show("This phone's storage cannot be read: sales are kept on the screen only.", "error");
+      show(say("storage_unread"), "error");
     }
     render();
     root.dataset.ready = "yes";

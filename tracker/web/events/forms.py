@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     RadioField,
@@ -56,21 +57,23 @@ class EventForm(KeyedForm):
 class SaleForm(KeyedForm):
     """The sale screen: one edition and condition, so many copies, one payment."""
 
-    item = RadioField("What", choices=[], validators=[DataRequired(message="Choose a book.")])
-    qty = copies_field("Copies", default=1)
+    item = RadioField(
+        _l("What"), choices=[], validators=[DataRequired(message=_l("Choose a book."))]
+    )
+    qty = copies_field(_l("Copies"), default=1)
     price = StringField(
-        "Price per copy",
+        _l("Price per copy"),
         validators=[Optional(), Length(max=20)],
-        description="Leave empty for the usual price.",
+        description=_l("Leave empty for the usual price."),
     )
     payment = RadioField(
-        "Paid by",
+        _l("Paid by"),
         choices=choices((m.value, m.label) for m in PaymentMethod),
         default=PaymentMethod.CASH.value,
     )
-    buyer = StringField("Buyer (optional)", validators=[Optional(), Length(max=200)])
+    buyer = StringField(_l("Buyer (optional)"), validators=[Optional(), Length(max=200)])
     # Left empty on the usual sale (now); folded away on the screen.
-    sold_at = WhenField("Sold at")
+    sold_at = WhenField(_l("Sold at"))
 
     def validate_qty(self, field) -> None:
         if field.data is None and not field.errors:
@@ -115,9 +118,11 @@ class CloseEventForm(FlaskForm):
     the table, if it was."""
 
     counted_cash = StringField(
-        "Cash counted",
+        _l("Cash counted"),
         validators=[Optional(), Length(max=20)],
-        description="The cash in the box, if counted: the report sets it against the cash sales.",
+        description=_l(
+            "The cash in the box, if counted: the report sets it against the cash sales."
+        ),
         render_kw={"inputmode": "decimal"},
     )
-    closed_at = WhenField("Closed at")
+    closed_at = WhenField(_l("Closed at"))

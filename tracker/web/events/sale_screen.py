@@ -15,12 +15,13 @@ import re
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext, pgettext
 
 from tracker.db import db, utcnow
 from tracker.domain.accounts import SECTION_RUNNERS
 from tracker.domain.errors import DomainError
 from tracker.domain.money import format_money
-from tracker.domain.text import copies
 from tracker.domain.values import parse_id
 from tracker.models import Event, Location, Sale, Section
 from tracker.queries import events as event_queries
@@ -136,6 +137,7 @@ def _sale_screen(place: Location, section: Section, event: Event | None, undo_ur
         undo_url=undo_url,
         sales_url=f"{request.script_root}/places/{place.id}/sales",
         as_of=int(utcnow().timestamp() * 1000),
+        words=script_words(),
     ), status
 
 
@@ -194,16 +196,20 @@ def _sale_json(
 
 def _copies_sold(sale: Sale | sales.SoldSale) -> str:
     return ", ".join(
-        f"{line.qty} × {line.edition.label}{' (signed)' if line.condition == 'signed' else ''}"  # noqa: RUF001
+        _("%(qty)s × %(edition)s (signed)", qty=line.qty, edition=line.edition.label)  # noqa: RUF001
+        if line.condition == "signed"
+        else _("%(qty)s × %(edition)s", qty=line.qty, edition=line.edition.label)  # noqa: RUF001
         for line in sale.lines
     )
 
 
 def sale_text(sale: Sale | sales.SoldSale) -> str:
     """A sale in a line: "2 × In Defence of Lenin (English paperback), £50.00, cash"."""  # noqa: RUF002
-    return (
-        f"{_copies_sold(sale)}, {format_money(sale.total_minor, sale.currency)}, "
-        f"{sale.payment_label}"
+    return _(
+        "%(copies)s, %(total)s, %(payment)s",
+        copies=_copies_sold(sale),
+        total=format_money(sale.total_minor, sale.currency),
+        payment=sale.payment_label,
     )
 
 
@@ -212,9 +218,14 @@ def _record_sale(form: SaleForm, place: Location) -> tuple[int, str, str, Sale |
     200 when done (or done before)."""
     if not form.validate():
         return 422, "", "error", None
-    edition_id, _, condition = form.item.data.partition(":")
+    edition_id, _colon, condition = form.item.data.partition(":")
     if parse_id(edition_id) is None:
-        return 422, f"There is no edition {edition_id}: choose a book on the screen.", "error", None
+        return (
+            422,
+            _("There is no edition %(id)s: choose a book on the screen.", id=edition_id),
+            "error",
+            None,
+        )
     try:
         sale = sales.sell(
             db.session,
@@ -232,18 +243,30 @@ def _record_sale(form: SaleForm, place: Location) -> tuple[int, str, str, Sale |
         )
     except AlreadySubmitted:
         db.rollback()
-        return 200, "That sale was already recorded (the form was sent twice).", "message", None
+        return (
+            200,
+            _("That sale was already recorded (the form was sent twice)."),
+            "message",
+            None,
+        )
     except DomainError as error:
         db.rollback()
         return 422, error.message, "error", None
-    dated = f" (sold {sale.sold_at:%d %b %Y %H:%M} UTC)" if form.sold_at.when else ""
-    return (
-        200,
-        f"Sold {_copies_sold(sale)} for {format_money(sale.total_minor, sale.currency)}, "
-        f"{sale.payment_label}{dated}.",
-        "success",
-        sale,
+    values = {
+        "copies": _copies_sold(sale),
+        "total": format_money(sale.total_minor, sale.currency),
+        "payment": sale.payment_label,
+    }
+    message = (
+        _(
+            "Sold %(copies)s for %(total)s, %(payment)s (sold %(when)s UTC).",
+            when=f"{sale.sold_at:%d %b %Y %H:%M}",
+            **values,
+        )
+        if form.sold_at.when
+        else _("Sold %(copies)s for %(total)s, %(payment)s.", **values)
     )
+    return 200, message, "success", sale
 
 
 def _undo(location_id: int) -> None:
@@ -259,8 +282,14 @@ def _undo(location_id: int) -> None:
         flash(error.message, "error")
     else:
         flash(
-            f"Sale #{sale.id} undone: {format_money(sale.total_minor, sale.currency)}, "
-            f"{copies(sale.copies)} back.",
+            ngettext(
+                "Sale #%(id)s undone: %(total)s, %(copies)s copy back.",
+                "Sale #%(id)s undone: %(total)s, %(copies)s copies back.",
+                sale.copies,
+                copies=f"{sale.copies:,}",
+                id=sale.id,
+                total=format_money(sale.total_minor, sale.currency),
+            ),
             "success",
         )
 
@@ -293,5 +322,173 @@ def void(sale_id: int):
 
 def _voided(sale: Sale, back: str):
     place = sales.void_returns_to(sale)
-    flash(f"Sale #{sale.id} voided: the copies are back in {place.name}.", "success")
+    flash(
+        _("Sale #%(id)s voided: the copies are back in %(place)s.", id=sale.id, place=place.name),
+        "success",
+    )
     return redirect(back)
+
+
+def script_words() -> dict[str, str]:
+    """What the sale screen's script writes, in the reader's language: "{name}" in a text
+    is a value the script fills in; "_one" and "_other" are the forms for a number."""
+    words = {
+        "none_left": _("None left."),
+        "copies_whole": _("Copies: a whole number, 1 or more."),
+        "type_price": _("Type the price of one copy."),
+        "price_amount": _("Price: an amount such as 12.50."),
+        "copies_of": _("Copies of {label}"),
+        "copy_fewer": _("One copy fewer of {label}"),
+        "copy_more": _("One copy more of {label}"),
+        "price_each": _("Price each, {label} ({currency})"),
+        "take_out": _("Take {label} out of this sale"),
+        "none_left_of": _("None left of {label}."),
+        "change": _("Change {amount}"),
+        "short": _("{amount} short"),
+        "online": _("Online"),
+        "logged_out": _("Logged out"),
+        "offline": _("Offline"),
+        "sending_state": _("Sending"),
+        "no_connection_state": _("No connection"),
+        "not_sent_state": _("Not sent"),
+        "opens_offline": _("This screen opens without a connection."),
+        "made_at": _("{sale} · made {time}"),
+        "why_login": _("Not sent: log in again (above) to send them."),
+        "why_offline": _("The phone is offline: they go as soon as it is online."),
+        "sending": _("Sending…"),
+        "why_trouble": _("Not sent yet: {trouble}. Trying again shortly."),
+        "tap_again": _("Tap again to cancel"),
+        "cancel": _("Cancel"),
+        "action_on": _("{action}: {sale}"),
+        "elsewhere_link": _("open its sale screen to send them"),
+        "dismiss": _("Dismiss"),
+        "undo_offline": _("Undo needs a connection."),
+        "not_recorded": _("Not recorded: {reason}"),
+        "none_left_of_short": _("none left of {label}"),
+        "tracker_refused": _("the tracker refused it"),
+        "advice_short": _("Nothing to void. Tell the buyer, or sell another edition."),
+        "advice_dated": _("Nothing to void. Record it again with another date (“Sold earlier?”)."),
+        "advice_other": _(
+            "Nothing to void. Settle it with the buyer; record it again if it should be."
+        ),
+        "recorded_one": _("Recorded: {sale}."),
+        "change_after": _("Change {amount}."),
+        "already_one": _("Already recorded: {sale} (it had been sent before)"),
+        "parts_end": _("{parts}."),
+        "phone_trouble": _("something went wrong on the phone"),
+        "no_answer": _("the tracker did not answer in time"),
+        "no_connection": _("no connection"),
+        "unnamed": _("the tracker's answer did not name these sales"),
+        "refused_request": _("the tracker refused this phone's request"),
+        "unknown_place": _(
+            "the tracker does not know this place as yours (logged in as someone else?)"
+        ),
+        "unreadable": _("the tracker could not read it"),
+        "answered": _("the tracker answered {status}"),
+        "tap_first": _("Tap a book first."),
+        "handed_amount": _("Handed over: an amount such as 50 or 20.50."),
+        "less_than": _("Less than the total ({total})."),
+        "not_a_date": _("Sold at: {raw} is not a date and a time (such as 2024-03-01T14:30)."),
+        "in_future": _(
+            "Sold at: {date} is in the future. Give when it happened, or leave it empty for now."
+        ),
+        "line": _("{qty} × {label}"),  # noqa: RUF001
+        "sale": _("{lines}, {total}, {payment}"),
+        "sale_dated": _("{lines}, {total}, {payment}, sold {date}"),
+        "saved_mark": _("✓ Saved"),
+        "record_sale": _("Record sale"),
+        "not_kept": _(
+            "The sale was NOT kept: this phone's storage refused it. Write it down, and try again."
+        ),
+        "saved": _("Saved: {sale}."),
+        "cancelled": _("Cancelled: {sale}. It was never sent."),
+        "the_sale": _("the sale"),
+        "give_login": _("Give your email and your password."),
+        "not_logged_in": _("Not logged in: check the email and the password."),
+        "still_logged_out": _(
+            "Still not logged in: open the tracker in another tab to log in, then come back."
+        ),
+        "logged_in": _("Logged in again: sending the waiting sales."),
+        "login_offline": _("No connection: try again when the phone is online."),
+        "undo_needs": _("Undo needs a connection: try again when the phone is online."),
+        "no_outbox": _(
+            "This browser cannot keep sales on the phone: each sale is sent as it is recorded."
+        ),
+        "storage_unread": _(
+            "This phone's storage cannot be read: sales are kept on the screen only."
+        ),
+        "utc_date": _("{day} {month} {year} {time} UTC"),
+    }
+    # The texts with a number: both forms (one; other), for the script to choose.
+    for key, form in (
+        (
+            "left",
+            lambda n: ngettext(
+                "Only {n} left.",
+                "Only {n} left.",
+                n,
+            ),
+        ),
+        (
+            "in_sale",
+            lambda n: ngettext(
+                "{n} in this sale",
+                "{n} in this sale",
+                n,
+            ),
+        ),
+        (
+            "copy_word",
+            lambda n: ngettext(
+                "copy",
+                "copies",
+                n,
+            ),
+        ),
+        (
+            "elsewhere",
+            lambda n: ngettext(
+                "{n} sale of another table or store also waits on this phone: {link}.",
+                "{n} sales of another table or store also wait on this phone: {link}.",
+                n,
+            ),
+        ),
+        (
+            "only_left_of",
+            lambda n: ngettext("only {n} left of {label}", "only {n} left of {label}", n),
+        ),
+        (
+            "sales_recorded",
+            lambda n: ngettext(
+                "{n} sale recorded",
+                "{n} sales recorded",
+                n,
+            ),
+        ),
+        (
+            "already_many",
+            lambda n: ngettext(
+                "{n} was already recorded (sent before)",
+                "{n} were already recorded (sent before)",
+                n,
+            ),
+        ),
+    ):
+        words[f"{key}_one"] = form(1)
+        words[f"{key}_other"] = form(2)
+    months = (
+        pgettext("month", "Jan"),
+        pgettext("month", "Feb"),
+        pgettext("month", "Mar"),
+        pgettext("month", "Apr"),
+        pgettext("month", "May"),
+        pgettext("month", "Jun"),
+        pgettext("month", "Jul"),
+        pgettext("month", "Aug"),
+        pgettext("month", "Sep"),
+        pgettext("month", "Oct"),
+        pgettext("month", "Nov"),
+        pgettext("month", "Dec"),
+    )
+    words.update({f"month_{number}": month for number, month in enumerate(months, start=1)})
+    return words
