@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import flask_wtf
 import wtforms
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -46,6 +47,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional, StopValidati
 
 from tracker.db import utcnow
 from tracker.domain.errors import BadRequest
+from tracker.domain.events import PaymentMethod
 from tracker.domain.languages import plain_amount
 from tracker.domain.stock import MAX_QTY as MAX_COPIES
 from tracker.domain.text import control_character
@@ -76,6 +78,26 @@ def strict_int(value: object) -> int:
     if number is None:
         raise ValueError(f"{value!r} is not an id")
     return number
+
+
+# How a reader paid, in the reader's language (the domain's words are the English ones).
+PAYMENT_WORDS = {
+    PaymentMethod.CASH: _l("cash"),
+    PaymentMethod.CARD: _l("card"),
+    PaymentMethod.BANK_TRANSFER: _l("bank transfer"),
+    PaymentMethod.OTHER: _l("other"),
+}
+
+
+def payment_word(method: str) -> str:
+    """How a reader paid (``cash``...), in the reader's language."""
+    return str(PAYMENT_WORDS.get(PaymentMethod(method), method))
+
+
+def reader_locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
 
 
 def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:

@@ -37,8 +37,13 @@ def init_app(app: Flask) -> None:
     )
     app.add_url_rule("/language", "language", choose_language, methods=["POST"])
     # Globals, not a context processor: the macros imported by templates see them too.
+    from tracker.web.forms import payment_word
+
     app.jinja_env.globals.update(
-        languages=LANGUAGES, reader_language=current_language, text_direction=text_direction
+        languages=LANGUAGES,
+        reader_language=current_language,
+        text_direction=text_direction,
+        payment_word=payment_word,
     )
 
 

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tracker.domain.events import EventKind, PaymentMethod
 from tracker.web.forms import (
+    PAYMENT_WORDS,
     FlaskForm,
     KeyedForm,
     WhenField,
@@ -68,7 +69,7 @@ class SaleForm(KeyedForm):
     )
     payment = RadioField(
         _l("Paid by"),
-        choices=choices((m.value, m.label) for m in PaymentMethod),
+        choices=choices((m.value, PAYMENT_WORDS[m]) for m in PaymentMethod),
         default=PaymentMethod.CASH.value,
     )
     buyer = StringField(_l("Buyer (optional)"), validators=[Optional(), Length(max=200)])

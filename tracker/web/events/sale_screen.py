@@ -32,7 +32,7 @@ from tracker.services.places import store_of
 from tracker.web.access import allow, public
 from tracker.web.events.forms import SaleForm, VoidForm
 from tracker.web.events.views import bp, event_or_404
-from tracker.web.forms import choices
+from tracker.web.forms import choices, payment_word, reader_locale
 from tracker.web.helpers import actor, form_status, section_or_404, submit, wants_json
 
 _ITEM = re.compile(r"^[0-9]{1,12}:(unsigned|signed)$")
@@ -208,8 +208,8 @@ def sale_text(sale: Sale | sales.SoldSale) -> str:
     return _(
         "%(copies)s, %(total)s, %(payment)s",
         copies=_copies_sold(sale),
-        total=format_money(sale.total_minor, sale.currency),
-        payment=sale.payment_label,
+        total=format_money(sale.total_minor, sale.currency, reader_locale()),
+        payment=payment_word(sale.payment_method),
     )
 
 
@@ -254,8 +254,8 @@ def _record_sale(form: SaleForm, place: Location) -> tuple[int, str, str, Sale |
         return 422, error.message, "error", None
     values = {
         "copies": _copies_sold(sale),
-        "total": format_money(sale.total_minor, sale.currency),
-        "payment": sale.payment_label,
+        "total": format_money(sale.total_minor, sale.currency, reader_locale()),
+        "payment": payment_word(sale.payment_method),
     }
     message = (
         _(
@@ -288,7 +288,7 @@ def _undo(location_id: int) -> None:
                 sale.copies,
                 copies=f"{sale.copies:,}",
                 id=sale.id,
-                total=format_money(sale.total_minor, sale.currency),
+                total=format_money(sale.total_minor, sale.currency, reader_locale()),
             ),
             "success",
         )
