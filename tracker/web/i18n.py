@@ -9,16 +9,19 @@ zone: the person's section's (``sections.time_zone``), UTC for people of no sect
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
-from flask import Flask, flash, redirect, request
-from flask_babel import Babel, get_locale
+from babel.dates import format_date, format_datetime
+from flask import Flask, flash, has_request_context, redirect, request
+from flask_babel import Babel, get_locale, get_timezone, gettext, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from tracker.db import db
+from tracker.domain import words
 from tracker.domain.languages import DEFAULT, LANGUAGES, language, right_to_left
 from tracker.web.access import public
 
@@ -36,6 +39,8 @@ def init_app(app: Flask) -> None:
         default_translation_directories=str(TRANSLATIONS),
     )
     app.add_url_rule("/language", "language", choose_language, methods=["POST"])
+    # What the rules say (tracker.domain.words), in the reader's language.
+    words.speak(gettext=gettext, ngettext=ngettext, day=_day, moment=_moment)
     # Globals, not a context processor: the macros imported by templates see them too.
     from tracker.web.forms import payment_word
 
@@ -45,6 +50,23 @@ def init_app(app: Flask) -> None:
         text_direction=text_direction,
         payment_word=payment_word,
     )
+
+
+def _day(value: date) -> str:
+    if not has_request_context():
+        return value.strftime("%d %b %Y")
+    return format_date(value, "dd MMM y", locale=current_language())
+
+
+def _moment(value: datetime) -> str:
+    """In the reader's zone, named unless it is UTC (as the rules' English says it)."""
+    if not has_request_context():
+        return value.strftime("%d %b %Y %H:%M")
+    zone = get_timezone()
+    local = value.astimezone(zone) if value.tzinfo else value
+    text = format_datetime(local, "dd MMM y HH:mm", locale=current_language())
+    name = local.tzname()
+    return text if name in (None, "UTC") else f"{text} {name}"
 
 
 def current_language() -> str:

@@ -1,0 +1,78 @@
+"""What the domain says to people, in the reader's language.
+
+The domain loads without Flask. A message is written here as its English text with
+named values, ``say("Only %(n)s left at %(place)s.", n=3, place=...)`` (or ``say_n`` with a
+singular and a plural), which marks it for the catalogues (``babel.cfg``'s keywords) and
+translates it when it is said: through the translator the web installs for each request
+(``speak``), else in English (the CLI, the tests). Values are put in after translation,
+so a translation may order them as its language needs; dates and moments are written
+by ``day`` and ``moment``, as the reader's language writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+
+def _english(message: str) -> str:
+    return message
+
+
+def _english_n(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
+def _english_day(value: date) -> str:
+    return value.strftime("%d %b %Y")
+
+
+def _english_moment(value: datetime) -> str:
+    return value.strftime("%d %b %Y %H:%M")
+
+
+class _Speaker:
+    gettext: Callable[[str], str] = staticmethod(_english)
+    ngettext: Callable[[str, str, int], str] = staticmethod(_english_n)
+    day: Callable[[date], str] = staticmethod(_english_day)
+    moment: Callable[[datetime], str] = staticmethod(_english_moment)
+
+
+_speaker = _Speaker()
+
+
+def speak(
+    *,
+    gettext: Callable[[str], str],
+    ngettext: Callable[[str, str, int], str],
+    day: Callable[[date], str],
+    moment: Callable[[datetime], str],
+) -> None:
+    """Install the translator (the web's: the reader's language, per request). Each
+    function must fall back to English where there is no reader."""
+    _speaker.gettext = gettext
+    _speaker.ngettext = ngettext
+    _speaker.day = day
+    _speaker.moment = moment
+
+
+def say(message: str, /, **values: Any) -> str:
+    """``message`` in the reader's language, with ``values`` put in (``%(name)s``)."""
+    text = _speaker.gettext(message)
+    return text % values if values else text
+
+
+def say_n(singular: str, plural: str, n: int, /, **values: Any) -> str:
+    """One of two forms by ``n`` (put in as ``%(n)s`` too), in the reader's language."""
+    return _speaker.ngettext(singular, plural, n) % {"n": n, **values}
+
+
+def day(value: date) -> str:
+    """A day as the reader's language writes it (English: 05 Feb 2024)."""
+    return _speaker.day(value)
+
+
+def moment(value: datetime) -> str:
+    """A moment as the reader writes it, in their zone (English: 05 Feb 2024 10:00)."""
+    return _speaker.moment(value)
