@@ -65,7 +65,7 @@ def plain_amount(text: str, locale: str) -> str:
     decimal = symbols.get("decimal", ".")
     other = "." if decimal == "," else ","
     sign = ""
-    if compact[:1] in "+-":
+    if compact and compact[0] in "+-":
         sign, compact = compact[0], compact[1:]
     if compact.count(decimal) > 1 or not compact or not re.fullmatch(r"[0-9.,]+", compact):
         return text.strip()

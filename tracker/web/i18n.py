@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+from babel import Locale
+from babel.core import UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from flask import Flask, flash, has_request_context, redirect, request
 from flask_babel import Babel, get_locale, get_timezone, gettext, ngettext
@@ -49,6 +51,7 @@ def init_app(app: Flask) -> None:
         reader_language=current_language,
         text_direction=text_direction,
         payment_word=payment_word,
+        language_name=language_name,
     )
 
 
@@ -67,6 +70,15 @@ def _moment(value: datetime) -> str:
     text = format_datetime(local, "dd MMM y HH:mm", locale=current_language())
     name = local.tzname()
     return text if name in (None, "UTC") else f"{text} {name}"
+
+
+def language_name(code: str) -> str:
+    """A language's name in the reader's language: "English", "engelska", "انگریزی"."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(current_language())
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name or code
 
 
 def current_language() -> str:

@@ -219,6 +219,36 @@
   };
   const sameKey = (key) => String(key || "").replace(/-/g, "").toLowerCase();
 
+  // An amount as the reader's language writes it ("1 234,50" in Swedish, "1.234,50" in
+  // German, "1,234.50" in English), in the plain form ("1234.50"): the language's decimal
+  // symbol, or the other one where it cannot be grouping (not followed by three digits),
+  // as the server reads it (tracker/domain/languages.py). Not an amount: as typed.
+  const decimalSymbol =
+    (numberFormat({}).formatToParts(1.5).find((part) => part.type === "decimal") || {}).value || ".";
+  const grouped = (whole, separator) => {
+    if (!whole.includes(separator)) return true;
+    const [head, ...groups] = whole.split(separator);
+    return head.length >= 1 && head.length <= 3 && groups.every((g) => g.length === 3);
+  };
+  const plainAmount = (text) => {
+    const t = text.replace(/[\s\u00a0\u202f']/g, "");
+    const other = decimalSymbol === "," ? "." : ",";
+    if (!/^[0-9.,]+$/.test(t)) return t;
+    const parts = t.split(decimalSymbol);
+    if (parts.length > 2) return t;
+    if (parts.length === 2) {
+      const [whole, fraction] = parts;
+      if (fraction.includes(other) || !grouped(whole, other)) return t;
+      return `${whole.split(other).join("")}.${fraction}`;
+    }
+    if (t.includes(other)) {
+      const p = t.split(other);
+      if (p[0] && p[0].length <= 3 && p.slice(1).every((x) => x.length === 3)) return p.join("");
+      if (p.length === 2) return `${p[0]}.${p[1]}`;
+    }
+    return t;
+  };
+
   const moneyOf = (currency) => {
     const format = numberFormat({ style: "currency", currency });
     const exponent = format.resolvedOptions().maximumFractionDigits;
@@ -226,7 +256,7 @@
     return {
       // "12.50" -> 1250; "" -> null; not an amount -> NaN.
       minor(text) {
-        const t = String(text == null ? "" : text).trim().replace(/\s/g, "").replace(",", ".");
+        const t = plainAmount(String(text == null ? "" : text).trim());
         if (!t) return null;
         const m = /^([0-9]{0,9})(?:\.([0-9]*))?$/.exec(t);
         if (!m || (!m[1] && !m[2]) || (m[2] || "").length > exponent) return NaN;
