@@ -16,7 +16,7 @@ from babel import Locale
 from babel.core import UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from flask import Flask, flash, has_request_context, redirect, request
-from flask_babel import Babel, get_locale, get_timezone, gettext, ngettext
+from flask_babel import Babel, get_locale, get_timezone, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
     )
     app.add_url_rule("/language", "language", choose_language, methods=["POST"])
     # What the rules say (tracker.domain.words), in the reader's language.
-    words.speak(gettext=gettext, ngettext=ngettext, day=_day, moment=_moment)
+    words.speak(gettext=_gettext, ngettext=_ngettext, day=_day, moment=_moment)
     # Globals, not a context processor: the macros imported by templates see them too.
     from tracker.web.forms import payment_word
 
@@ -53,6 +53,20 @@ def init_app(app: Flask) -> None:
         payment_word=payment_word,
         language_name=language_name,
     )
+
+
+def _gettext(message: str) -> str:
+    """The message in the reader's language (as written, for no reader: a command)."""
+    if not has_request_context():
+        return message
+    return get_translations().gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    """The form for ``n``, with nothing put in yet (``words.say_n`` puts the values)."""
+    if not has_request_context():
+        return singular if n == 1 else plural
+    return get_translations().ngettext(singular, plural, n)
 
 
 def _day(value: date) -> str:
