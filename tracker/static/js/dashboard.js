@@ -9,6 +9,25 @@
     "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173",
   ];
   const colour = (i) => PALETTE[i % PALETTE.length];
+  // The page's language: its dates and numbers are written as the reader writes them.
+  // English days stay as they always were: 6 Jan 25.
+  const LANG = document.documentElement.lang || "en";
+  const DAY_LOCALE = LANG === "en" ? "en-GB" : LANG;
+  const dayFormat = (() => {
+    const options = { day: "numeric", month: "short", year: "2-digit", timeZone: "UTC" };
+    try {
+      return new Intl.DateTimeFormat(DAY_LOCALE, options);
+    } catch (error) {
+      return new Intl.DateTimeFormat("en-GB", options);
+    }
+  })();
+  const numberLocale = (() => {
+    try {
+      return Intl.NumberFormat.supportedLocalesOf([LANG]).length ? LANG : "en";
+    } catch (error) {
+      return "en";
+    }
+  })();
 
   function sortable(table) {
     const headers = Array.from(table.tHead.rows[0].cells);
@@ -27,7 +46,7 @@
           const x = key(a), y = key(b);
           const order = th.dataset.sort === "number"
             ? Number(x) - Number(y)
-            : x.localeCompare(y);
+            : x.localeCompare(y, numberLocale);
           return ascending ? order : -order;
         });
         rows.forEach((row) => body.appendChild(row));
@@ -75,11 +94,12 @@
       type: "bar",
       data: {
         labels: weekly
-          ? labels.map((iso) => new Date(iso + "T00:00:00Z").toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "2-digit", timeZone: "UTC" }))
+          ? labels.map((iso) => dayFormat.format(new Date(iso + "T00:00:00Z")))
           : labels,
         datasets,
       },
       options: {
+        locale: numberLocale,
         animation: false,
         responsive: true,
         maintainAspectRatio: false,

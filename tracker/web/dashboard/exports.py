@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import request
+from flask_babel import gettext as _
 
 from tracker.domain.errors import BadRequest
 from tracker.domain.money import from_minor
@@ -76,9 +77,12 @@ def dashboard_export(data: Dashboard):
     table = request.args.get("table", "rows")
     if table not in TABLES:
         raise BadRequest(
-            f"There is no table {table!r} to export: ask for table="
-            + ", ".join(TABLES[:-1])
-            + f" or {TABLES[-1]}."
+            _(
+                "There is no table %(table)s to export: ask for table=%(tables)s or %(last)s.",
+                table=repr(table),
+                tables=", ".join(TABLES[:-1]),
+                last=TABLES[-1],
+            )
         )
     return _EXPORTS[table](data, _stem(data, table))
 
@@ -128,7 +132,7 @@ def _alerts(data: Dashboard, stem: str):
 
 def _world(data: Dashboard, stem: str):
     if data.world is None:
-        raise BadRequest("World totals are shown only for every country at once.")
+        raise BadRequest(_("World totals are shown only for every country at once."))
     w = data.world
     return export(
         stem,

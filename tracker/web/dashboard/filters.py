@@ -16,7 +16,7 @@ from tracker.queries.catalogue import list_editions
 from tracker.queries.dashboard import Dashboard
 from tracker.queries.places import list_sections
 from tracker.web.access import section_scope
-from tracker.web.dashboard.forms import DashboardFilterForm
+from tracker.web.dashboard.forms import DashboardFilterForm, no_such
 
 
 @dataclass
@@ -43,9 +43,7 @@ def _read_form(sections: list[Section]) -> tuple[DashboardFilterForm, dict[str, 
     form.validate()
     for entry in form:
         entry.errors = [
-            f"There is no such {entry.label.text.lower()}: choose one from the list."
-            if error == "Not a valid choice."
-            else error
+            no_such(entry.name) if error == "Not a valid choice." else error
             for error in entry.errors
         ]
     return form, {name: list(errs) for name, errs in form.errors.items()}

@@ -13,6 +13,7 @@ from datetime import date
 
 from cachetools import LRUCache
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -30,6 +31,7 @@ from tracker.web.dashboard.filters import Asked, asked, period_args, row_links
 from tracker.web.dashboard.forms import ThresholdsForm
 from tracker.web.exports import requested_format
 from tracker.web.helpers import actor, form_status, submit
+from tracker.web.i18n import current_language
 
 bp = Blueprint("dashboard", __name__)
 
@@ -44,6 +46,7 @@ def index():
         date.today(),
         current_user.role,
         section_scope(),
+        current_language(),
         tuple(sorted(request.args.items(multi=True))),
     )
     pages = _page_cache()
@@ -97,7 +100,7 @@ def section(section_id: int):
     require_section(section_id)
     chosen = get_section(db.session, section_id)
     if chosen is None:
-        raise NotFound(f"There is no section {section_id}.")
+        raise NotFound(_("There is no section %(id)s.", id=section_id))
     page = asked(section=chosen)
     data = page.data
     if requested_format():
@@ -160,7 +163,7 @@ def thresholds():
         )
 
     def saved(_result: None):
-        flash("Alert thresholds saved.", "success")
+        flash(_("Alert thresholds saved."), "success")
         return redirect(url_for("dashboard.thresholds"))
 
     response = submit(form, save, saved)
