@@ -14,6 +14,7 @@ from tracker.db import utcnow
 from tracker.domain.accounts import Actor, Role
 from tracker.domain.errors import DomainError, NotFound
 from tracker.domain.text import clean
+from tracker.domain.words import say
 from tracker.models import Section, User
 from tracker.models.accounts import new_alt_id
 
@@ -37,7 +38,7 @@ class PasswordRejected(DomainError):
 def normalize_email(email: str | None) -> str:
     text = (email or "").strip().lower()
     if len(text) > 254 or not _EMAIL.match(text):
-        raise DomainError(f"{email!r} is not an email address.")
+        raise DomainError(say("%(email)s is not an email address.", email=repr(email)))
     return text
 
 
@@ -46,16 +47,18 @@ def _role(role: str) -> Role:
         return Role(role)
     except ValueError:
         known = ", ".join(r.value for r in Role)
-        raise DomainError(f"{role!r} is not a role ({known}).") from None
+        raise DomainError(
+            say("%(role)s is not a role (%(known)s).", role=repr(role), known=known)
+        ) from None
 
 
 def _section_for(session: Session, role: Role, section_id: int | None) -> int | None:
     if role != Role.TREASURER:
         return None
     if section_id is None:
-        raise DomainError("A treasurer belongs to one section: choose which.")
+        raise DomainError(say("A treasurer belongs to one section: choose which."))
     if session.get(Section, section_id) is None:
-        raise DomainError(f"There is no section {section_id}.")
+        raise DomainError(say("There is no section %(id)s.", id=section_id))
     return section_id
 
 
@@ -66,7 +69,7 @@ def _name(name: str | None, email: str) -> str:
 def check_new_password(password: str, confirm: str | None = None, *, email: str) -> None:
     found = passwords.problems(password, email=email)
     if confirm is not None and password != confirm:
-        found.append("The two passwords differ.")
+        found.append(say("The two passwords differ."))
     if found:
         raise PasswordRejected(found)
 
@@ -74,7 +77,7 @@ def check_new_password(password: str, confirm: str | None = None, *, email: str)
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"There is no account {user_id}.")
+        raise NotFound(say("There is no account %(id)s.", id=user_id))
     return user
 
 
@@ -92,7 +95,7 @@ def create_user(
     its owner must change it at first login."""
     email = normalize_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise DomainError(f"There is already an account for {email}.")
+        raise DomainError(say("There is already an account for %(email)s.", email=email))
     role_enum = _role(role)
     generated = None
     if password is None:
@@ -128,10 +131,10 @@ def update_user(
     email = normalize_email(email)
     other = session.scalar(select(User.id).where(User.email == email, User.id != user.id))
     if other is not None:
-        raise DomainError(f"There is already an account for {email}.")
+        raise DomainError(say("There is already an account for %(email)s.", email=email))
     role_enum = _role(role)
     if user.id == actor.id and role_enum != Role.ADMIN:
-        raise DomainError("You cannot take the admin role from yourself.")
+        raise DomainError(say("You cannot take the admin role from yourself."))
     if user.role == Role.ADMIN and role_enum != Role.ADMIN:
         _keep_an_admin(session, user)
     # The section is looked up before anything is set: the lookup may flush, and the
@@ -152,14 +155,16 @@ def _keep_an_admin(session: Session, leaving: User) -> None:
         .where(User.role == Role.ADMIN, User.active.is_(True), User.id != leaving.id)
     )
     if not others:
-        raise DomainError(f"{leaving.email} is the last active admin; make another one first.")
+        raise DomainError(
+            say("%(email)s is the last active admin; make another one first.", email=leaving.email)
+        )
 
 
 def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> User:
     user = get_user(session, user_id)
     if not active:
         if user.id == actor.id:
-            raise DomainError("You cannot deactivate your own account.")
+            raise DomainError(say("You cannot deactivate your own account."))
         if user.role == Role.ADMIN:
             _keep_an_admin(session, user)
         user.alt_id = new_alt_id()  # its sessions end now
@@ -202,10 +207,10 @@ def change_password(
 ) -> User:
     """The user's own change; every other session of the account ends."""
     if not passwords.verify(hasher, user.password_hash, current):
-        raise WrongPassword("The current password is not right.")
+        raise WrongPassword(say("The current password is not right."))
     check_new_password(new, confirm, email=user.email)
     if new == current:
-        raise PasswordRejected(["The new password must differ from the current one."])
+        raise PasswordRejected([say("The new password must differ from the current one.")])
     _new_password(session, hasher, user, new, "changed", f"{user.email} changed their password")
     return user
 
@@ -215,7 +220,7 @@ def set_password(session: Session, hasher: PasswordHasher, email: str, password:
     email = normalize_email(email)
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
-        raise NotFound(f"There is no account for {email}.")
+        raise NotFound(say("There is no account for %(email)s.", email=email))
     check_new_password(password, email=email)
     _new_password(
         session,

@@ -15,6 +15,7 @@ from tracker.domain.isbn import normalize_isbn13
 from tracker.domain.money import MAX_PRICE_MINOR, check_currency, to_minor
 from tracker.domain.text import clean
 from tracker.domain.values import check_day
+from tracker.domain.words import say
 from tracker.models import Author, Edition, Title, title_authors
 
 
@@ -42,7 +43,7 @@ def create_title(
 ) -> Title:
     name = _required(name, "title", 300)
     if not authors:
-        raise DomainError(f"The title {name!r} needs at least one author.")
+        raise DomainError(say("The title %(name)s needs at least one author.", name=repr(name)))
     title = Title(
         name=name,
         subtitle=clean(subtitle, "subtitle", 300),
@@ -65,7 +66,9 @@ def check_language(code: str) -> str:
     try:
         Locale.parse(text)
     except (ValueError, UnknownLocaleError):
-        raise DomainError(f"{code!r} is not a language code (such as en, es, ur, sv).") from None
+        raise DomainError(
+            say("%(code)s is not a language code (such as en, es, ur, sv).", code=repr(code))
+        ) from None
     return text
 
 
@@ -83,17 +86,33 @@ def create_edition(
     digits = normalize_isbn13(isbn)
     existing = session.scalar(select(Edition).where(Edition.isbn == digits))
     if existing is not None:
-        raise DomainError(f"ISBN {digits} is already the edition {existing.label}.")
+        raise DomainError(
+            say(
+                "ISBN %(isbn)s is already the edition %(edition)s.",
+                isbn=digits,
+                edition=existing.label,
+            )
+        )
     try:
         edition_format = EditionFormat(format)
     except ValueError:
         known = ", ".join(f.value for f in EditionFormat)
-        raise DomainError(f"{format!r} is not an edition format ({known}).") from None
+        raise DomainError(
+            say(
+                "%(format)s is not an edition format (%(known)s).", format=repr(format), known=known
+            )
+        ) from None
     currency = check_currency(currency)
     minor = to_minor(list_price, currency, limit=MAX_PRICE_MINOR, what="A list price")
     check_day(published_on, "The publication date")
     if minor < 0:
-        raise DomainError(f"The list price cannot be negative ({list_price} {currency}).")
+        raise DomainError(
+            say(
+                "The list price cannot be negative (%(price)s %(currency)s).",
+                price=list_price,
+                currency=currency,
+            )
+        )
     edition = Edition(
         title=title,
         isbn=digits,
@@ -112,5 +131,5 @@ def edition_by_isbn(session: Session, isbn: str) -> Edition:
     digits = normalize_isbn13(isbn)
     edition = session.scalar(select(Edition).where(Edition.isbn == digits))
     if edition is None:
-        raise NotFound(f"There is no edition with ISBN {digits}.")
+        raise NotFound(say("There is no edition with ISBN %(isbn)s.", isbn=digits))
     return edition

@@ -14,6 +14,7 @@ from tracker.db import utcnow
 from tracker.domain.accounts import Actor, Role, actor_id, require_role
 from tracker.domain.errors import DomainError
 from tracker.domain.periods import month_ended, month_of
+from tracker.domain.words import say
 from tracker.models import ClosedMonth, Section
 from tracker.services import atomic
 from tracker.services.alerts import settings
@@ -26,13 +27,15 @@ _ADMIN = frozenset({Role.ADMIN})
 @atomic
 def set_backdate_days(session: Session, actor: Actor | None, days: int | None) -> None:
     """How many days back a typed date may go (None: no limit but closed months)."""
-    require_role(actor, _ADMIN, "Only an admin sets how far back documents may be dated.")
+    require_role(actor, _ADMIN, say("Only an admin sets how far back documents may be dated."))
     if days is not None and (
         not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_BACKDATE_DAYS
     ):
         raise DomainError(
-            f"The limit must be a whole number of days from 1 to {MAX_BACKDATE_DAYS:,}, or "
-            "empty for none."
+            say(
+                "The limit must be a whole number of days from 1 to %(most)s, or empty for none.",
+                most=f"{MAX_BACKDATE_DAYS:,}",
+            )
         )
     settings(session).backdate_days = days
     session.flush()
@@ -41,20 +44,31 @@ def set_backdate_days(session: Session, actor: Actor | None, days: int | None) -
 def _section(session: Session, section_id: int) -> Section:
     section = session.get(Section, section_id)
     if section is None:
-        raise DomainError(f"There is no section {section_id}.")
+        raise DomainError(say("There is no section %(id)s.", id=section_id))
     return section
 
 
 @atomic
 def close_month(session: Session, actor: Actor | None, section_id: int, month: date) -> ClosedMonth:
     """Close a month that is over for a section: nothing may be dated into it after."""
-    require_role(actor, _ADMIN, "Only an admin closes a month.")
+    require_role(actor, _ADMIN, say("Only an admin closes a month."))
     section = _section(session, section_id)
     first = month_of(month)
     if not month_ended(first, utcnow().date()):
-        raise DomainError(f"{first:%B %Y} is not over yet: only a past month can be closed.")
+        raise DomainError(
+            say(
+                "%(month)s is not over yet: only a past month can be closed.",
+                month=f"{first:%B %Y}",
+            )
+        )
     if session.get(ClosedMonth, (section.id, first)) is not None:
-        raise DomainError(f"{first:%B %Y} is already closed for {section.name}.")
+        raise DomainError(
+            say(
+                "%(month)s is already closed for %(section)s.",
+                month=f"{first:%B %Y}",
+                section=section.name,
+            )
+        )
     row = ClosedMonth(
         section_id=section.id, month=first, closed_at=utcnow(), closed_by_id=actor_id(actor)
     )
@@ -67,12 +81,18 @@ def close_month(session: Session, actor: Actor | None, section_id: int, month: d
 def reopen_month(session: Session, actor: Actor | None, section_id: int, month: date) -> None:
     """Reopen a closed month (the audit trail keeps who closed it and who reopened it:
     the row made, then removed)."""
-    require_role(actor, _ADMIN, "Only an admin reopens a month.")
+    require_role(actor, _ADMIN, say("Only an admin reopens a month."))
     section = _section(session, section_id)
     first = month_of(month)
     row = session.get(ClosedMonth, (section.id, first))
     if row is None:
-        raise DomainError(f"{first:%B %Y} is not closed for {section.name}.")
+        raise DomainError(
+            say(
+                "%(month)s is not closed for %(section)s.",
+                month=f"{first:%B %Y}",
+                section=section.name,
+            )
+        )
     session.delete(row)
     session.flush()
 

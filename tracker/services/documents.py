@@ -31,6 +31,7 @@ from tracker.domain.errors import DomainError
 from tracker.domain.periods import day_end
 from tracker.domain.text import clean
 from tracker.domain.values import check_day
+from tracker.domain.words import day, moment, say
 from tracker.models import Document, Settings
 
 _KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -49,7 +50,15 @@ class AlreadySubmitted(DomainError):
     def __init__(self, document_id: int, *, kind: str = "document"):
         self.document_id = document_id
         self.kind = kind
-        super().__init__(f"This form was already sent: it made {kind} #{document_id}.")
+        if kind == "document":
+            message = say("This form was already sent: it made document #%(id)s.", id=document_id)
+        elif kind == "event":
+            message = say("This form was already sent: it made event #%(id)s.", id=document_id)
+        else:
+            message = say(
+                "This form was already sent: it made %(kind)s #%(id)s.", kind=kind, id=document_id
+            )
+        super().__init__(message)
 
 
 class KeyReused(DomainError):
@@ -60,7 +69,12 @@ class KeyReused(DomainError):
 
     def __init__(self, document_id: int, kind: str):
         self.document_id = document_id
-        super().__init__(f"This key was already used for a different {kind.replace('_', ' ')}.")
+        super().__init__(
+            say(
+                "This key was already used for a different %(kind)s.",
+                kind=kind.replace("_", " "),
+            )
+        )
 
 
 def new_key() -> str:
@@ -70,7 +84,7 @@ def new_key() -> str:
 def valid_key(key: str | None) -> str | None:
     """The key as sent, if it has the shape of one (None: the form carries none)."""
     if key is not None and not _KEY.match(key):
-        raise DomainError("This form is damaged or out of date: open it again and resend it.")
+        raise DomainError(say("This form is damaged or out of date: open it again and resend it."))
     return key
 
 
@@ -80,7 +94,10 @@ def program_key(value: object) -> str:
     if not isinstance(value, str) or not _UUID.fullmatch(value):
         shown = repr(value) if len(repr(value)) <= 45 else repr(value)[:45] + "..."
         raise DomainError(
-            f"{shown} is not a key: send a UUID, 32 hex digits with or without dashes."
+            say(
+                "%(value)s is not a key: send a UUID, 32 hex digits with or without dashes.",
+                value=shown,
+            )
         )
     return value.replace("-", "").lower()
 
@@ -285,31 +302,36 @@ def occurred_at(session: Session, when: date | datetime | None) -> datetime:
         return now
     check_day(when, "The date")
     if isinstance(when, datetime):
-        moment = when if when.tzinfo else when.replace(tzinfo=UTC)
-        if moment > now:
-            raise DomainError(f"{moment:%d %b %Y %H:%M} is in the future.")
+        at = when if when.tzinfo else when.replace(tzinfo=UTC)
+        if at > now:
+            raise DomainError(say("%(moment)s is in the future.", moment=moment(at)))
     elif when > now.date():
-        raise DomainError(f"{when:%d %b %Y} is in the future.")
+        raise DomainError(say("%(day)s is in the future.", day=day(when)))
     elif when == now.date():
         return now
     else:
-        moment = day_end(when)
-    if moment.date() < now.date():
-        _within_limit(session, moment, now)
-    return moment
+        at = day_end(when)
+    if at.date() < now.date():
+        _within_limit(session, at, now)
+    return at
 
 
 _settings = table_of(Settings)
 _BACKDATE_DAYS = select(_settings.c.backdate_days).where(_settings.c.id == 1)
 
 
-def _within_limit(session: Session, moment: datetime, now: datetime) -> None:
+def _within_limit(session: Session, at: datetime, now: datetime) -> None:
     days = session.scalar(_BACKDATE_DAYS)
     if days is None:
         return
     earliest = (now - timedelta(days=days)).date()
-    if moment.date() < earliest:
+    if at.date() < earliest:
         raise DomainError(
-            f"{moment:%d %b %Y} is too far back: documents may be dated up to {days} days "
-            f"ago (from {earliest:%d %b %Y}). An admin can change the limit."
+            say(
+                "%(day)s is too far back: documents may be dated up to %(days)s days ago (from "
+                "%(earliest)s). An admin can change the limit.",
+                days=days,
+                day=day(at.date()),
+                earliest=day(earliest),
+            )
         )

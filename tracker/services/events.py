@@ -18,6 +18,7 @@ from tracker.domain.money import to_minor
 from tracker.domain.places import LocationKind
 from tracker.domain.text import clean
 from tracker.domain.values import check_day
+from tracker.domain.words import moment, say
 from tracker.ledger import past
 from tracker.models import Balance, Event, Location, Section
 from tracker.queries.stock import expected_stock
@@ -26,18 +27,21 @@ from tracker.services.movements import Copies, transfer
 from tracker.services.places import get_section, store_of
 
 MAX_ATTENDANCE = 1_000_000
-RUNNERS_ONLY = "Only a section's treasurer (or an admin) runs its events and sales."
 
 
 def may_run(actor: Actor | None) -> None:
     """Events, sales and signings are the sections' own work (and the admins')."""
-    require_role(actor, SECTION_RUNNERS, RUNNERS_ONLY)
+    require_role(
+        actor,
+        SECTION_RUNNERS,
+        say("Only a section's treasurer (or an admin) runs its events and sales."),
+    )
 
 
 def get_event(session: Session, actor: Actor | None, event_id: int) -> Event:
     event = session.get(Event, event_id)
     if event is None:
-        raise NotFound(f"There is no event {event_id}.")
+        raise NotFound(say("There is no event %(id)s.", id=event_id))
     require_section(actor, event.section_id, f"event {event_id}")
     return event
 
@@ -61,31 +65,39 @@ def _kind(value: str) -> EventKind:
         return EventKind(value)
     except ValueError:
         known = ", ".join(k.label for k in EventKind)
-        raise DomainError(f"{value!r} is not a kind of event ({known}).") from None
+        raise DomainError(
+            say("%(value)s is not a kind of event (%(known)s).", value=repr(value), known=known)
+        ) from None
 
 
 def _days(details: EventDetails) -> tuple[date, date]:
     if details.starts_on is None:
-        raise DomainError("Give the date the event starts.")
+        raise DomainError(say("Give the date the event starts."))
     check_day(details.starts_on, "The day the event starts")
     check_day(details.ends_on, "The day the event ends")
     ends_on = details.ends_on or details.starts_on
     if ends_on < details.starts_on:
-        raise DomainError("The event cannot end before it starts.")
+        raise DomainError(say("The event cannot end before it starts."))
     return details.starts_on, ends_on
 
 
-def _attendance(value: int | None, what: str) -> int | None:
+def _attendance(value: int | None, *, expected: bool) -> int | None:
+    """An attendance as given (None: none), checked: the expected one or the actual one."""
     if value is not None and not 0 <= value <= MAX_ATTENDANCE:
-        raise DomainError(f"The {what} must be a number from 0 to {MAX_ATTENDANCE:,}.")
+        most = f"{MAX_ATTENDANCE:,}"
+        if expected:
+            message = say("The expected attendance must be a number from 0 to %(most)s.", most=most)
+        else:
+            message = say("The attendance must be a number from 0 to %(most)s.", most=most)
+        raise DomainError(message)
     return value
 
 
 def _apply(event: Event, details: EventDetails) -> None:
     kind = _kind(details.kind)
     event.starts_on, event.ends_on = _days(details)
-    event.expected_attendance = _attendance(details.expected_attendance, "expected attendance")
-    event.actual_attendance = _attendance(details.actual_attendance, "attendance")
+    event.expected_attendance = _attendance(details.expected_attendance, expected=True)
+    event.actual_attendance = _attendance(details.actual_attendance, expected=False)
     event.name = clean(details.name, "event's name", 200, required=True)
     event.kind = kind.value
     event.city = clean(details.city, "city", 100)
@@ -174,9 +186,9 @@ def _counted_cash(counted: object, currency: str) -> int | None:
     try:
         minor = to_minor(counted, currency, what="The cash counted")
     except DomainError as error:
-        raise DomainError(f"Cash counted: {error.message}") from None
+        raise DomainError(say("Cash counted: %(problem)s", problem=error.message)) from None
     if minor < 0:
-        raise DomainError("The cash counted cannot be negative.")
+        raise DomainError(say("The cash counted cannot be negative."))
     return minor
 
 
@@ -201,8 +213,12 @@ def close_event(
     )
     if last is not None and at < last:
         raise DomainError(
-            f"Copies moved at {event.name}'s table until {last:%d %b %Y %H:%M}: it cannot have "
-            "closed before that."
+            say(
+                "Copies moved at %(event)s's table until %(moment)s: it cannot have closed "
+                "before that.",
+                event=event.name,
+                moment=moment(last),
+            )
         )
     closed = change_once(
         session,
@@ -212,7 +228,7 @@ def close_event(
         "closed",
     )
     if not closed:
-        raise DomainError(f"{event.name} is already closed.")
+        raise DomainError(say("%(event)s is already closed.", event=event.name))
     left = [
         Copies(edition_id, qty, condition)
         for (edition_id, condition), qty in sorted(
@@ -248,7 +264,7 @@ def reopen_event(session: Session, actor: Actor | None, event_id: int) -> Event:
         "reopened",
     )
     if not reopened:
-        raise DomainError(f"{event.name} is open already.")
+        raise DomainError(say("%(event)s is open already.", event=event.name))
     event.location.active = True
     session.flush()
     return event

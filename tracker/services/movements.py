@@ -16,6 +16,7 @@ from tracker.domain.errors import DomainError
 from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, MoveKind, check_quantity
 from tracker.domain.text import clean
+from tracker.domain.words import say
 from tracker.ledger import MoveLine, past
 from tracker.models import (
     Balance,
@@ -43,7 +44,7 @@ class Copies:
 def _lines(copies: list[Copies]) -> list[Copies]:
     wanted = [c for c in copies if c.qty]
     if not wanted:
-        raise DomainError("Give a number of copies for at least one edition.")
+        raise DomainError(say("Give a number of copies for at least one edition."))
     return wanted
 
 
@@ -61,11 +62,11 @@ def record_print_run(
 ) -> Document:
     """A delivery from the printer into the warehouse."""
     if not is_staff(actor):
-        raise DomainError("Only distribution staff record deliveries from the printer.")
+        raise DomainError(say("Only distribution staff record deliveries from the printer."))
     if not (reference or "").strip():
-        raise DomainError("Give the delivery's reference: the print run or invoice number.")
+        raise DomainError(say("Give the delivery's reference: the print run or invoice number."))
     if session.get(Edition, edition_id) is None:
-        raise DomainError(f"There is no edition {edition_id}.")
+        raise DomainError(say("There is no edition %(id)s.", id=edition_id))
     at = documents.occurred_at(session, when)
     document = documents.start(
         session, actor, "print_run", key=key, reference=reference, note=note, occurred_at=at
@@ -104,15 +105,27 @@ def transfer(
     """Copies from one of a section's places to another (a store and an event table),
     or between two sections' places (distribution staff only). The warehouse sends and
     receives by shipments."""
-    source = physical_place(session, actor, from_location_id, "take copies from")
-    target = physical_place(session, actor, to_location_id, "put copies in")
+    source = physical_place(
+        session,
+        actor,
+        from_location_id,
+        say("There is no location %(id)s to take copies from.", id=from_location_id),
+    )
+    target = physical_place(
+        session,
+        actor,
+        to_location_id,
+        say("There is no location %(id)s to put copies in.", id=to_location_id),
+    )
     for place in (source, target):
         if place.kind == LocationKind.WAREHOUSE:
-            raise DomainError("Copies leave and enter the warehouse by shipments, not transfers.")
+            raise DomainError(
+                say("Copies leave and enter the warehouse by shipments, not transfers.")
+            )
     if source.id == target.id:
-        raise DomainError("Choose two different places: copies cannot go where they are.")
+        raise DomainError(say("Choose two different places: copies cannot go where they are."))
     if source.section_id != target.section_id and not is_staff(actor):
-        raise DomainError("Only distribution staff move copies from one section to another.")
+        raise DomainError(say("Only distribution staff move copies from one section to another."))
     at = documents.occurred_at(session, when)
     document = documents.start(session, actor, "transfer", key=key, note=note, occurred_at=at)
     record = Transfer(document_id=document.id, from_location_id=source.id, to_location_id=target.id)
@@ -145,14 +158,26 @@ def write_off(
     when: date | datetime | None = None,
 ) -> WriteOff:
     """Copies that leave stock without a sale: damaged, lost, given, sent for review."""
-    place = physical_place(session, actor, location_id, "write copies off from")
+    place = physical_place(
+        session,
+        actor,
+        location_id,
+        say("There is no location %(id)s to write copies off from.", id=location_id),
+    )
     try:
         why = WriteOffReason(reason)
     except ValueError:
         known = ", ".join(r.label for r in WriteOffReason)
-        raise DomainError(f"Say why the copies are written off ({known}).") from None
+        raise DomainError(
+            say("Say why the copies are written off (%(known)s).", known=known)
+        ) from None
     if why in (WriteOffReason.DAMAGED, WriteOffReason.LOST) and not (note or "").strip():
-        raise DomainError(f"Copies written off as {why.label} need a note saying what happened.")
+        raise DomainError(
+            say(
+                "Copies written off as %(reason)s need a note saying what happened.",
+                reason=why.label,
+            )
+        )
     at = documents.occurred_at(session, when)
     document = documents.start(session, actor, "write_off", key=key, note=note, occurred_at=at)
     record = WriteOff(document_id=document.id, location_id=place.id, reason=why.value)
@@ -183,16 +208,23 @@ def write_off(
 
 def _check_counts(session: Session, counts: list[Copies]) -> None:
     if not counts:
-        raise DomainError("Count at least one edition.")
+        raise DomainError(say("Count at least one edition."))
     for count in counts:
         check_quantity(count.qty, zero=True, what="the count")
         if session.get(Edition, count.edition_id) is None:
-            raise DomainError(f"There is no edition {count.edition_id}.")
+            raise DomainError(say("There is no edition %(id)s.", id=count.edition_id))
         if count.condition not in (Condition.UNSIGNED, Condition.SIGNED):
-            raise DomainError(f"{count.condition!r} is not a condition (unsigned or signed).")
+            raise DomainError(
+                say(
+                    "%(condition)s is not a condition (unsigned or signed).",
+                    condition=repr(count.condition),
+                )
+            )
     keys = [(c.edition_id, str(c.condition)) for c in counts]
     if len(set(keys)) != len(keys):
-        raise DomainError("An edition and condition was counted twice: give one count for each.")
+        raise DomainError(
+            say("An edition and condition was counted twice: give one count for each.")
+        )
 
 
 def _locked_stock(session: Session, place: Location) -> dict[tuple[int, str], int]:
@@ -249,7 +281,9 @@ def stocktake(
     """Book a count of a location. The expected figures are the ledger's at the moment
     it was counted; each difference becomes a move from or to stocktake differences, explained by
     ``reason``."""
-    place = physical_place(session, actor, location_id, "count")
+    place = physical_place(
+        session, actor, location_id, say("There is no location %(id)s to count.", id=location_id)
+    )
     _check_counts(session, counts)
     at = documents.occurred_at(session, when)
     expected = _locked_stock(session, place)
@@ -271,7 +305,9 @@ def stocktake(
         reason,
     )
     if moves and not reason:
-        raise DomainError("The count differs from the ledger: give a reason for the difference.")
+        raise DomainError(
+            say("The count differs from the ledger: give a reason for the difference.")
+        )
     document = documents.start(session, actor, "stocktake", key=key, note=note, occurred_at=at)
     record = Stocktake(document_id=document.id, location_id=place.id, blind=blind, reason=reason)
     for count in counts:

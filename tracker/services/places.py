@@ -12,7 +12,8 @@ from tracker.domain.accounts import Actor, may_see
 from tracker.domain.errors import DomainError, NotFound
 from tracker.domain.money import check_currency
 from tracker.domain.places import PHYSICAL_KINDS, SECTION_VIRTUAL_KINDS, LocationKind
-from tracker.domain.text import a, clean
+from tracker.domain.text import clean
+from tracker.domain.words import say
 from tracker.models import Country, Location, Section
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
@@ -45,7 +46,12 @@ def ensure_country(session: Session, code: str) -> Country:
     normalized = (code or "").strip().upper()
     name = country_name(normalized)
     if name is None:
-        raise DomainError(f"{code!r} is not an ISO 3166-1 alpha-2 country code (such as GB, SE).")
+        raise DomainError(
+            say(
+                "%(code)s is not an ISO 3166-1 alpha-2 country code (such as GB, SE).",
+                code=repr(code),
+            )
+        )
     country = session.get(Country, normalized)
     if country is None:
         country = Country(code=normalized, name=name)
@@ -58,7 +64,10 @@ def check_code(code: str) -> str:
     normalized = (code or "").strip().upper()
     if not _CODE.match(normalized):
         raise DomainError(
-            f"Location code {code!r} must be 1 to 40 capital letters, digits or hyphens."
+            say(
+                "Location code %(code)s must be 1 to 40 capital letters, digits or hyphens.",
+                code=repr(code),
+            )
         )
     return normalized
 
@@ -75,17 +84,21 @@ def create_location(
         kind = LocationKind(kind)
     except ValueError:
         known = ", ".join(k.value for k in LocationKind)
-        raise DomainError(f"{kind!r} is not a kind of location ({known}).") from None
+        raise DomainError(
+            say("%(kind)s is not a kind of location (%(known)s).", kind=repr(kind), known=known)
+        ) from None
     code = check_code(code)
     name = clean(name, "location's name", 200) or ""
     if not name:
-        raise DomainError("A location needs a name.")
-    if kind in (LocationKind.SECTION_STORE, LocationKind.EVENT_TABLE) and section is None:
-        raise DomainError(f"{a(kind.label)} belongs to a section: say which.")
+        raise DomainError(say("A location needs a name."))
+    if kind == LocationKind.SECTION_STORE and section is None:
+        raise DomainError(say("A section store belongs to a section: say which."))
+    if kind == LocationKind.EVENT_TABLE and section is None:
+        raise DomainError(say("An event table belongs to a section: say which."))
     if kind == LocationKind.WAREHOUSE and section is not None:
-        raise DomainError("The warehouse is the publisher's; it belongs to no section.")
+        raise DomainError(say("The warehouse is the publisher's; it belongs to no section."))
     if session.scalar(select(Location.id).where(Location.code == code)) is not None:
-        raise DomainError(f"There is already a location with the code {code}.")
+        raise DomainError(say("There is already a location with the code %(code)s.", code=code))
     location = Location(kind=kind.value, code=code, name=name, section=section, active=True)
     session.add(location)
     session.flush()
@@ -121,9 +134,9 @@ def create_section(
     """
     name = clean(name, "section's name", 200) or ""
     if not name:
-        raise DomainError("A section needs a name.")
+        raise DomainError(say("A section needs a name."))
     if session.scalar(select(Section.id).where(Section.name == name)) is not None:
-        raise DomainError(f"There is already a section called {name}.")
+        raise DomainError(say("There is already a section called %(name)s.", name=name))
     country = ensure_country(session, country_code)
     prefix = check_code(code or country.code)
     section = Section(name=name, country=country, currency=check_currency(currency))
@@ -159,7 +172,10 @@ def publisher_location(session: Session, kind: LocationKind) -> Location:
     )
     if location is None:
         raise DomainError(
-            f"The publisher has no open {kind.label} location: add one with `tracker places`."
+            say(
+                "The publisher has no open %(kind)s location: add one with `tracker places`.",
+                kind=kind.label,
+            )
         )
     return location
 
@@ -169,7 +185,7 @@ def get_section(session: Session, actor: Actor | None, section_id: int | None) -
     another section does not exist)."""
     section = session.get(Section, section_id) if section_id is not None else None
     if section is None or not may_see(actor, section.id):
-        raise NotFound(f"There is no section {section_id}.")
+        raise NotFound(say("There is no section %(id)s.", id=section_id))
     return section
 
 
@@ -179,25 +195,31 @@ def store_of(section: Section, location_id: int | None = None) -> Location:
         loc for loc in section.locations if loc.kind == LocationKind.SECTION_STORE and loc.active
     ]
     if not stores:
-        raise DomainError(f"Section {section.name} has no open store.")
+        raise DomainError(say("Section %(section)s has no open store.", section=section.name))
     if location_id is None:
         return stores[0]
     for store in stores:
         if store.id == location_id:
             return store
-    raise DomainError(f"Location {location_id} is not an open store of section {section.name}.")
+    raise DomainError(
+        say(
+            "Location %(id)s is not an open store of section %(section)s.",
+            id=location_id,
+            section=section.name,
+        )
+    )
 
 
 def physical_place(
-    session: Session, actor: Actor | None, location_id: int | None, what: str
+    session: Session, actor: Actor | None, location_id: int | None, missing: str
 ) -> Location:
     """A place where copies are kept that the actor may act on (a treasurer: only their
-    section's); ``what`` says what for, in the message when there is none."""
+    section's); ``missing`` is the message when there is none (it says what for)."""
     place = session.get(Location, location_id) if location_id is not None else None
     if place is None or not may_see(actor, place.section_id):
-        raise NotFound(f"There is no location {location_id} to {what}.")
+        raise NotFound(missing)
     if place.kind not in PHYSICAL_KINDS:
-        raise DomainError(f"{place.name} is not a place where copies are kept.")
+        raise DomainError(say("%(place)s is not a place where copies are kept.", place=place.name))
     return place
 
 
@@ -217,7 +239,7 @@ def location_by_code(session: Session, code: str) -> Location:
         else None
     )
     if location is None:
-        raise NotFound(f"There is no location with the code {code!r}.")
+        raise NotFound(say("There is no location with the code %(code)s.", code=repr(code)))
     return location
 
 
