@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from tracker.domain.errors import DomainError, NotFound
+from tracker.domain.words import say, say_mark
 
 
 class Role(StrEnum):
@@ -21,14 +22,15 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return ROLE_LABELS[self]
+        return say(ROLE_LABELS[self])
 
 
+# Each role's name in English; ``label`` says it in the reader's language.
 ROLE_LABELS = {
-    Role.ADMIN: "Admin",
-    Role.DISTRIBUTOR: "Distribution staff",
-    Role.TREASURER: "Section treasurer",
-    Role.COORDINATOR: "Coordinator",
+    Role.ADMIN: say_mark("Admin"),
+    Role.DISTRIBUTOR: say_mark("Distribution staff"),
+    Role.TREASURER: say_mark("Section treasurer"),
+    Role.COORDINATOR: say_mark("Coordinator"),
 }
 
 
@@ -84,7 +86,7 @@ def require_section(actor: Actor | None, section_id: int | None, what: str) -> N
     """NotFound ("There is no ...") when the record is another section's: to a
     treasurer, another section's records do not exist."""
     if not may_see(actor, section_id):
-        raise NotFound(f"There is no {what}.")
+        raise NotFound(say("There is no %(what)s.", what=what))
 
 
 def require_role(actor: Actor | None, roles: frozenset[Role], message: str) -> None:

@@ -15,7 +15,8 @@ from typing import Protocol
 
 from tracker.domain.accounts import Actor, Role, is_staff
 from tracker.domain.errors import DomainError
-from tracker.domain.text import Words
+from tracker.domain.text import Words, join_or
+from tracker.domain.words import day, say, say_mark
 
 
 class ShipmentStatus(Words):
@@ -45,6 +46,24 @@ class WriteOffReason(Words):
     REVIEW_COPY = "review_copy"
 
 
+# The labels of the Words enums here, for the catalogues (``Words.label`` says them).
+_LABELS = (
+    say_mark("draft"),
+    say_mark("dispatched"),
+    say_mark("partly received"),
+    say_mark("received"),
+    say_mark("cancelled"),
+    say_mark("damaged in transit"),
+    say_mark("missing"),
+    say_mark("held by customs"),
+    say_mark("other"),
+    say_mark("damaged"),
+    say_mark("lost"),
+    say_mark("gift"),
+    say_mark("review copy"),
+)
+
+
 class WrongState(DomainError):
     status_code = 409
 
@@ -59,16 +78,43 @@ CAN = {
 # Shipments whose copies are on their way: dispatched and not all accounted for.
 IN_TRANSIT = CAN["received"]
 
+# What the shipment is and what it would have to be, by action.
+_WRONG_STATE = {
+    "edited": say_mark(
+        "Shipment #%(id)s is %(status)s: only a shipment that is %(allowed)s can be edited."
+    ),
+    "dispatched": say_mark(
+        "Shipment #%(id)s is %(status)s: only a shipment that is %(allowed)s can be dispatched."
+    ),
+    "cancelled": say_mark(
+        "Shipment #%(id)s is %(status)s: only a shipment that is %(allowed)s can be cancelled."
+    ),
+    "received": say_mark(
+        "Shipment #%(id)s is %(status)s: only a shipment that is %(allowed)s can be received."
+    ),
+}
+
 
 def check_state(
     shipment_id: int, status: str, wanted: Collection[ShipmentStatus], action: str
 ) -> None:
     """WrongState, saying what the shipment is, unless it is in one of ``wanted``."""
     if ShipmentStatus(status) not in wanted:
-        allowed = " or ".join(sorted(s.label for s in wanted))
+        values = {
+            "id": shipment_id,
+            "status": ShipmentStatus(status).label,
+            "allowed": join_or(sorted(s.label for s in wanted)),
+        }
+        message = _WRONG_STATE.get(action)
         raise WrongState(
-            f"Shipment #{shipment_id} is {ShipmentStatus(status).label}: only a shipment "
-            f"that is {allowed} can be {action}."
+            say(message, **values)
+            if message
+            else say(
+                "Shipment #%(id)s is %(status)s: only a shipment that is %(allowed)s can be "
+                "%(action)s.",
+                action=action,
+                **values,
+            )
         )
 
 
@@ -126,6 +172,11 @@ def received_at(
     if day_only and at.date() == dispatched_at.date():
         return dispatched_at
     raise DomainError(
-        f"Shipment #{shipment_id} was dispatched on {dispatched_at:%d %b %Y}: it cannot have "
-        f"been received before that, on {at:%d %b %Y}."
+        say(
+            "Shipment #%(id)s was dispatched on %(dispatched)s: it cannot have been received "
+            "before that, on %(received)s.",
+            id=shipment_id,
+            dispatched=day(dispatched_at),
+            received=day(at),
+        )
     )

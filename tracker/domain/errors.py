@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from tracker.domain.words import day, moment, say_n
+
 
 class DomainError(Exception):
     """A rule of the tracker refused an action; nothing was written."""
@@ -59,10 +61,18 @@ class InsufficientStock(DomainError):
         self.condition = condition
         self.there = there
         self.asked = asked
-        copies = "copy" if there == 1 else "copies"
         super().__init__(
-            f"Not enough stock at {location}: {edition}, {condition}: "
-            f"{there} {copies} there, {asked} asked."
+            say_n(
+                "Not enough stock at %(location)s: %(edition)s, %(condition)s: "
+                "%(n)s copy there, %(asked)s asked.",
+                "Not enough stock at %(location)s: %(edition)s, %(condition)s: "
+                "%(n)s copies there, %(asked)s asked.",
+                there,
+                location=location,
+                edition=edition,
+                condition=condition,
+                asked=asked,
+            )
         )
 
 
@@ -90,18 +100,28 @@ class NotThereThen(DomainError):
         self.on = on
         self.arrived = arrived
         self.arrived_on = arrived_on
-        copies = "copy" if there == 1 else "copies"
-        were = "was" if there == 1 else "were"
-        message = (
-            f"Only {there} {condition} {copies} of {edition} {were} at {location} on {on:%d %b %Y}"
-        )
+        values = {"condition": condition, "edition": edition, "location": location, "on": day(on)}
         if arrived and arrived_on is not None:
-            message += (
-                f"; {arrived} arrived there on {arrived_on:%d %b %Y}. Date it on or after "
-                f"{arrived_on:%d %b %Y %H:%M}, or first record where the copies came from."
+            message = say_n(
+                "Only %(n)s %(condition)s copy of %(edition)s was at %(location)s on %(on)s; "
+                "%(arrived)s arrived there on %(arrived_on)s. Date it on or after "
+                "%(arrived_at)s, or first record where the copies came from.",
+                "Only %(n)s %(condition)s copies of %(edition)s were at %(location)s on "
+                "%(on)s; %(arrived)s arrived there on %(arrived_on)s. Date it on or after "
+                "%(arrived_at)s, or first record where the copies came from.",
+                there,
+                arrived=arrived,
+                arrived_on=day(arrived_on),
+                arrived_at=moment(arrived_on),
+                **values,
             )
         else:
-            message += "."
+            message = say_n(
+                "Only %(n)s %(condition)s copy of %(edition)s was at %(location)s on %(on)s.",
+                "Only %(n)s %(condition)s copies of %(edition)s were at %(location)s on %(on)s.",
+                there,
+                **values,
+            )
         super().__init__(message)
 
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from tracker.domain.text import Words
+from tracker.domain.words import say_mark
 
 
 class EventKind(Words):
@@ -18,6 +19,23 @@ class EventKind(Words):
     BOOKSTALL = "bookstall"
     READING_CIRCLE = "reading_circle"
     OTHER = "other"
+
+
+# The labels of the Words enums here, for the catalogues (``Words.label`` says them).
+_LABELS = (
+    say_mark("launch"),
+    say_mark("school"),
+    say_mark("festival"),
+    say_mark("public meeting"),
+    say_mark("bookstall"),
+    say_mark("reading circle"),
+    say_mark("other"),
+    say_mark("cash"),
+    say_mark("card"),
+    say_mark("bank transfer"),
+    say_mark("sales"),
+    say_mark("signings"),
+)
 
 
 class EventStatus(StrEnum):

@@ -28,6 +28,8 @@ from typing import Any
 from tracker.domain.periods import RECENT_WEEKS
 from tracker.domain.places import PHYSICAL_KINDS, LocationKind
 from tracker.domain.stock import FlowMetric
+from tracker.domain.text import short_day
+from tracker.domain.words import say, say_n
 
 K = LocationKind
 M = FlowMetric
@@ -259,9 +261,16 @@ def stock_alerts(row: Row, limits: Thresholds, period_end: date) -> list[Alert]:
         alerts.append(
             Alert(
                 "low_cover",
-                f"{section.name}: {cover} weeks of cover at the last four weeks' pace "
-                f"({f.on_hand:,} on hand, {f.weekly_sales:.1f} sold a week); the "
-                f"threshold is {limits.weeks_of_cover}.",
+                say(
+                    "%(section)s: %(cover)s weeks of cover at the last four weeks' pace "
+                    "(%(on_hand)s on hand, %(weekly)s sold a week); the threshold is "
+                    "%(threshold)s.",
+                    section=section.name,
+                    cover=cover,
+                    on_hand=f"{f.on_hand:,}",
+                    weekly=f"{f.weekly_sales:.1f}",
+                    threshold=limits.weeks_of_cover,
+                ),
                 section,
                 link,
             )
@@ -270,9 +279,15 @@ def stock_alerts(row: Row, limits: Thresholds, period_end: date) -> list[Alert]:
         alerts.append(
             Alert(
                 "low_stock",
-                f"{section.name}: {f.on_hand:,} "
-                f"{'copy' if f.on_hand == 1 else 'copies'} on hand at "
-                f"{period_end:%-d %b %Y}; the threshold is {limits.copies:,}.",
+                say_n(
+                    "%(section)s: %(n)s copy on hand at %(day)s; the threshold is %(threshold)s.",
+                    "%(section)s: %(n)s copies on hand at %(day)s; the threshold is %(threshold)s.",
+                    f.on_hand,
+                    n=f"{f.on_hand:,}",
+                    section=section.name,
+                    day=short_day(period_end),
+                    threshold=f"{limits.copies:,}",
+                ),
                 section,
                 link,
             )

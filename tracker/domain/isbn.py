@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tracker.domain.errors import DomainError
+from tracker.domain.words import say
 
 
 def check_digit(first_twelve: str) -> str:
@@ -21,14 +22,21 @@ def normalize_isbn13(raw: str) -> str:
     if text.upper().startswith("ISBN"):
         digits = digits[4:].lstrip(":")
     if not digits.isdigit() or len(digits) != 13 or not digits.isascii():
-        raise DomainError(f"ISBN {raw!r} must have 13 digits (hyphens and spaces allowed).")
+        raise DomainError(
+            say("ISBN %(isbn)s must have 13 digits (hyphens and spaces allowed).", isbn=repr(raw))
+        )
     if not digits.startswith(("978", "979")):
-        raise DomainError(f"ISBN {raw!r} must start with 978 or 979.")
+        raise DomainError(say("ISBN %(isbn)s must start with 978 or 979.", isbn=repr(raw)))
     expected = check_digit(digits[:12])
     if digits[12] != expected:
         raise DomainError(
-            f"ISBN {raw!r} has a wrong check digit: it ends in {digits[12]}, "
-            f"the first twelve digits give {expected}."
+            say(
+                "ISBN %(isbn)s has a wrong check digit: it ends in %(last)s, the first twelve "
+                "digits give %(expected)s.",
+                isbn=repr(raw),
+                last=digits[12],
+                expected=expected,
+            )
         )
     return digits
 

@@ -17,13 +17,19 @@ from babel import Locale
 from babel.numbers import NumberPattern, get_currency_precision, is_currency
 
 from tracker.domain.errors import DomainError
+from tracker.domain.words import say
 
 
 def check_currency(code: str) -> str:
     """The ISO 4217 code, upper-cased, or a DomainError saying it is not one."""
     normalized = (code or "").strip().upper()
     if len(normalized) != 3 or not is_currency(normalized):
-        raise DomainError(f"{code!r} is not an ISO 4217 currency code (such as GBP, EUR, SEK).")
+        raise DomainError(
+            say(
+                "%(code)s is not an ISO 4217 currency code (such as GBP, EUR, SEK).",
+                code=repr(code),
+            )
+        )
     return normalized
 
 
@@ -53,19 +59,22 @@ def _decimal(amount: object, shown: str) -> Decimal:
     """The amount as a finite decimal of at most 40 digits, written with ASCII digits and
     a decimal point (an exponent is read: 1.5e3)."""
     if isinstance(amount, bool):
-        raise DomainError(f"{amount!r} is not an amount of money.")
+        raise DomainError(say("%(amount)s is not an amount of money.", amount=repr(amount)))
     if isinstance(amount, Decimal | int):
         value = Decimal(amount)
     else:
         text = str(amount).strip()
         if len(text) > _MAX_DIGITS or not _AMOUNT.fullmatch(text):
             raise DomainError(
-                f"{shown!r} is not an amount of money. Write it with digits and a decimal "
-                "point, such as 12.50."
+                say(
+                    "%(amount)s is not an amount of money. Write it with digits and a decimal "
+                    "point, such as 12.50.",
+                    amount=repr(shown),
+                )
             )
         value = Decimal(text)
     if not value.is_finite() or len(value.as_tuple().digits) > _MAX_DIGITS:
-        raise DomainError(f"{shown!r} is not an amount of money.")
+        raise DomainError(say("%(amount)s is not an amount of money.", amount=repr(shown)))
     return value
 
 
@@ -88,13 +97,14 @@ def to_minor(
     currency: str,
     *,
     limit: int = MAX_AMOUNT_MINOR,
-    what: str = "An amount",
+    what: str | None = None,
 ) -> int:
     """Minor units of ``amount`` (as typed, or a number); a DomainError saying what is
     wrong when it is not an amount of ``currency``: not written with ASCII digits and a
     decimal point (an exponent is read: 1.5e3), not a number (NaN, Infinity), finer than
     the currency's minor unit however it is written, or beyond ``limit`` minor units
-    either way."""
+    either way. ``what``: the amount's name, as a sentence starts (An amount)."""
+    what = say("An amount") if what is None else what
     places = precision(currency)
     shown = str(amount).strip()
     shown = shown if len(shown) <= 30 else shown[:30] + "..."
@@ -108,12 +118,23 @@ def to_minor(
     if too_large or (minor is not None and abs(minor) > limit):
         largest = from_minor(limit, currency)
         raise DomainError(
-            f"{shown} {currency} is too large: {what.lower()} can be at most "
-            f"{largest:,f} {currency}."
+            say(
+                "%(amount)s %(currency)s is too large: %(what)s can be at most %(largest)s "
+                "%(currency)s.",
+                amount=shown,
+                currency=currency,
+                what=what.lower(),
+                largest=f"{largest:,f}",
+            )
         )
     if minor is None:
         raise DomainError(
-            f"{shown} {currency} has more decimals than {currency} allows ({places})."
+            say(
+                "%(amount)s %(currency)s has more decimals than %(currency)s allows (%(places)s).",
+                amount=shown,
+                currency=currency,
+                places=places,
+            )
         )
     return minor
 
@@ -142,14 +163,14 @@ def parse_rate(value: str | Decimal) -> Decimal:
     text = str(value).strip()
     if len(text) > 40 or not _RATE.fullmatch(text):
         shown = text if len(text) <= 30 else text[:30] + "..."
-        raise DomainError(f"{shown!r} is not a rate (such as 0.0734).")
+        raise DomainError(say("%(rate)s is not a rate (such as 0.0734).", rate=repr(shown)))
     rate = Decimal(text)
     if rate <= 0:
-        raise DomainError("A rate is a number above zero.")
+        raise DomainError(say("A rate is a number above zero."))
     if rate > MAX_RATE:
-        raise DomainError(f"A rate is at most {MAX_RATE:,}.")
+        raise DomainError(say("A rate is at most %(max)s.", max=f"{MAX_RATE:,}"))
     if rate.adjusted() < -10 or rate != rate.quantize(Decimal("1e-10")):
-        raise DomainError("A rate has at most ten decimals.")
+        raise DomainError(say("A rate has at most ten decimals."))
     return rate
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from tracker.domain.words import say
+
 # Weeks of sales that weeks of cover are reckoned from.
 RECENT_WEEKS = 4
 # The longest period a report shows, week by week (about five years).
@@ -114,8 +116,9 @@ def requested_period(start: date | None, end: date | None, default: Period) -> P
 def period_problem(period: Period) -> str | None:
     """Why a report cannot show ``period`` week by week, or None."""
     if len(period.weeks) > MAX_WEEKS:
-        return (
-            f"Choose a period of at most {MAX_WEEKS} weeks (about five years); "
-            f"this one has {len(period.weeks)}."
+        return say(
+            "Choose a period of at most %(max)s weeks (about five years); this one has %(weeks)s.",
+            max=MAX_WEEKS,
+            weeks=len(period.weeks),
         )
     return None

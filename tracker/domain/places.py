@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from tracker.domain.words import say, say_mark
+
 
 class LocationKind(StrEnum):
     WAREHOUSE = "warehouse"
@@ -22,18 +24,19 @@ class LocationKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self]
+        return say(KIND_LABELS[self])
 
 
+# Each kind's name in English; ``label`` says it in the reader's language.
 KIND_LABELS = {
-    LocationKind.WAREHOUSE: "warehouse",
-    LocationKind.SECTION_STORE: "section store",
-    LocationKind.EVENT_TABLE: "event table",
-    LocationKind.PRINTER: "printer",
-    LocationKind.IN_TRANSIT: "in transit",
-    LocationKind.CUSTOMERS: "customers",
-    LocationKind.WRITTEN_OFF: "written off",
-    LocationKind.STOCKTAKE_DIFFERENCES: "stocktake differences",
+    LocationKind.WAREHOUSE: say_mark("warehouse"),
+    LocationKind.SECTION_STORE: say_mark("section store"),
+    LocationKind.EVENT_TABLE: say_mark("event table"),
+    LocationKind.PRINTER: say_mark("printer"),
+    LocationKind.IN_TRANSIT: say_mark("in transit"),
+    LocationKind.CUSTOMERS: say_mark("customers"),
+    LocationKind.WRITTEN_OFF: say_mark("written off"),
+    LocationKind.STOCKTAKE_DIFFERENCES: say_mark("stocktake differences"),
 }
 
 PHYSICAL_KINDS = frozenset(

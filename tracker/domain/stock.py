@@ -14,8 +14,9 @@ from enum import StrEnum
 from typing import Protocol
 
 from tracker.domain.errors import DomainError
-from tracker.domain.places import PHYSICAL_KINDS, SECTION_BOUND_KINDS, LocationKind
-from tracker.domain.text import Words, a, join_or
+from tracker.domain.places import KIND_LABELS, PHYSICAL_KINDS, SECTION_BOUND_KINDS, LocationKind
+from tracker.domain.text import Words, join_or
+from tracker.domain.words import say, say_mark
 
 # No single move carries more copies than this: a larger number is a typing mistake.
 MAX_QTY = 1_000_000
@@ -39,6 +40,23 @@ class MoveKind(Words):
     STOCKTAKE_GAIN = "stocktake_gain"  # stocktake differences -> physical
     STOCKTAKE_LOSS = "stocktake_loss"  # physical -> stocktake differences
     REVERSAL = "reversal"  # the opposite of an earlier move
+
+
+# The kinds of move as people read them (``MoveKind.label``), for the catalogues.
+_LABELS = (
+    say_mark("print run"),
+    say_mark("dispatch"),
+    say_mark("receipt"),
+    say_mark("transit loss"),
+    say_mark("transfer"),
+    say_mark("sale"),
+    say_mark("customer return"),
+    say_mark("signing"),
+    say_mark("write off"),
+    say_mark("stocktake gain"),
+    say_mark("stocktake loss"),
+    say_mark("reversal"),
+)
 
 
 class FlowMetric(StrEnum):
@@ -104,31 +122,37 @@ RULES: dict[MoveKind, tuple[frozenset[LocationKind], frozenset[LocationKind]]] =
 }
 
 
-def quantity_problem(qty: object, *, zero: bool = False, what: str = "the quantity") -> str | None:
+def quantity_problem(qty: object, *, zero: bool = False, what: str | None = None) -> str | None:
     """Why ``qty`` is no number of copies, or None: copies are a whole number from 1 (or
     from 0 where a count may be nought, ``zero``) to ``MAX_QTY``. The one rule for
-    every number of copies the tracker takes: moves, lines, counts, sales."""
+    every number of copies the tracker takes: moves, lines, counts, sales. ``what``:
+    what the number is, as the sentence names it (the quantity)."""
+    what = say("the quantity") if what is None else what
     low = 0 if zero else 1
     number = qty if isinstance(qty, int) and not isinstance(qty, bool) else None
     if zero and (number is None or number < 0):
-        return f"{what} must be a whole number, 0 or more."
+        return say("%(what)s must be a whole number, 0 or more.", what=what)
     if number is None:
-        return f"{what} must be a whole number, not {qty!r}."
+        return say("%(what)s must be a whole number, not %(value)s.", what=what, value=repr(qty))
     if number < low:
-        return f"{what} must be at least {low}, not {number}."
+        return say("%(what)s must be at least %(low)s, not %(n)s.", what=what, low=low, n=number)
     if number > MAX_QTY:
-        return f"{number} copies in one move is more than {MAX_QTY:,}."
+        return say("%(n)s copies in one move is more than %(max)s.", n=number, max=f"{MAX_QTY:,}")
     return None
 
 
 def check_quantity(
-    qty: object, where: str = "", *, zero: bool = False, what: str = "the quantity"
+    qty: object, where: str = "", *, zero: bool = False, what: str | None = None
 ) -> int:
     """``qty`` when it is a number of copies; else a DomainError saying why, after
     ``where`` (an edition, a line) when given."""
     problem = quantity_problem(qty, zero=zero, what=what)
     if problem:
-        raise DomainError(f"{where}: {problem}" if where else problem[0].upper() + problem[1:])
+        raise DomainError(
+            say("%(where)s: %(problem)s", where=where, problem=problem)
+            if where
+            else problem[0].upper() + problem[1:]
+        )
     assert isinstance(qty, int)
     return qty
 
@@ -163,28 +187,51 @@ def _ends_problem(
     closed_ok: Collection[int] = (),
 ) -> str | None:
     if source.id == target.id and source_condition == target_condition:
-        return f"copies cannot move from {source.label} to itself."
+        return say("copies cannot move from %(place)s to itself.", place=source.label)
     for place in (source, target):
         if not place.active and place.id not in closed_ok:
-            return f"{place.label} is closed: no copies move in or out of it."
+            return say("%(place)s is closed: no copies move in or out of it.", place=place.label)
     return None
 
 
 def _kinds_problem(kind: MoveKind, source: Place, target: Place) -> str | None:
     sources, targets = RULES[kind]
     if source.kind not in sources:
-        return (
-            f"a {kind.label} cannot take copies from {source.label}, "
-            f"{a(LocationKind(source.kind).label + ' location')}; it takes them from "
-            f"{_kinds(sources)}."
+        message = (
+            "a %(kind)s cannot take copies from %(place)s, an %(place_kind)s location; it "
+            "takes them from %(kinds)s."
+            if _vowel(source.kind)
+            else "a %(kind)s cannot take copies from %(place)s, a %(place_kind)s location; it "
+            "takes them from %(kinds)s."
+        )
+        return say(
+            message,
+            kind=kind.label,
+            place=source.label,
+            place_kind=LocationKind(source.kind).label,
+            kinds=_kinds(sources),
         )
     if target.kind not in targets:
-        return (
-            f"a {kind.label} cannot put copies in {target.label}, "
-            f"{a(LocationKind(target.kind).label + ' location')}; it puts them in "
-            f"{_kinds(targets)}."
+        message = (
+            "a %(kind)s cannot put copies in %(place)s, an %(place_kind)s location; it puts "
+            "them in %(kinds)s."
+            if _vowel(target.kind)
+            else "a %(kind)s cannot put copies in %(place)s, a %(place_kind)s location; it "
+            "puts them in %(kinds)s."
+        )
+        return say(
+            message,
+            kind=kind.label,
+            place=target.label,
+            place_kind=LocationKind(target.kind).label,
+            kinds=_kinds(targets),
         )
     return None
+
+
+def _vowel(kind: str) -> bool:
+    """Whether the kind of place's English name starts with a vowel (an event table)."""
+    return KIND_LABELS[LocationKind(kind)][:1].lower() in "aeiou"
 
 
 def _condition_problem(
@@ -196,24 +243,31 @@ def _condition_problem(
 ) -> str | None:
     if kind == MoveKind.SIGNING:
         if source.id != target.id:
-            return "copies are signed where they are: a signing stays at one location."
+            return say("copies are signed where they are: a signing stays at one location.")
         if (source_condition, target_condition) != (Condition.UNSIGNED, Condition.SIGNED):
-            return "a signing turns unsigned copies into signed ones."
+            return say("a signing turns unsigned copies into signed ones.")
     elif source_condition != target_condition:
-        return f"a {kind.label} keeps the condition of the copies; only a signing changes it."
+        return say(
+            "a %(kind)s keeps the condition of the copies; only a signing changes it.",
+            kind=kind.label,
+        )
     return None
 
 
 def _owners_problem(kind: MoveKind, source: Place, target: Place) -> str | None:
     if kind == MoveKind.RECEIPT and source.section_id != target.section_id:
-        return (
-            f"copies in {source.label} can only be received by {source.owner}, "
-            f"not at {target.label}."
+        return say(
+            "copies in %(place)s can only be received by %(owner)s, not at %(target)s.",
+            place=source.label,
+            owner=source.owner,
+            target=target.label,
         )
     if kind == MoveKind.TRANSIT_LOSS and source.section_id != target.section_id:
-        return (
-            f"copies lost from {source.label} are written off by {source.owner}, "
-            f"not into {target.label}."
+        return say(
+            "copies lost from %(place)s are written off by %(owner)s, not into %(target)s.",
+            place=source.label,
+            owner=source.owner,
+            target=target.label,
         )
     for virtual, physical in ((source, target), (target, source)):
         if (
@@ -221,9 +275,12 @@ def _owners_problem(kind: MoveKind, source: Place, target: Place) -> str | None:
             and physical.kind in PHYSICAL_KINDS
             and virtual.section_id != physical.section_id
         ):
-            return (
-                f"{virtual.label} belongs to {virtual.owner}; it cannot deal "
-                f"with {physical.label} of {physical.owner}."
+            return say(
+                "%(place)s belongs to %(owner)s; it cannot deal with %(other)s of %(other_owner)s.",
+                place=virtual.label,
+                owner=virtual.owner,
+                other=physical.label,
+                other_owner=physical.owner,
             )
     return None
 
@@ -238,11 +295,15 @@ def back_to_problem(move_id: int, move_kind: str, sold_at: Place, place: Place) 
     physical place of the section they were sold in: all a sale counts lies at the
     customers' end, so every figure of the roll-up still adds up."""
     if place.kind not in PHYSICAL_KINDS or not place.active:
-        return f"{place.label} is not an open place to put copies back in."
+        return say("%(place)s is not an open place to put copies back in.", place=place.label)
     if move_kind != MoveKind.SALE:
-        return f"Move {move_id} is not a sale: it goes back where it came from."
+        return say("Move %(id)s is not a sale: it goes back where it came from.", id=move_id)
     if sold_at.section_id != place.section_id:
-        return f"Move {move_id} was a sale of another section than {place.label}'s."
+        return say(
+            "Move %(id)s was a sale of another section than %(place)s's.",
+            id=move_id,
+            place=place.label,
+        )
     return None
 
 

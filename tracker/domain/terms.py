@@ -21,6 +21,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from tracker.domain.words import say, say_mark
+
 
 class Terms(StrEnum):
     FIRM_SALE = "firm_sale"  # owed on receipt
@@ -28,7 +30,11 @@ class Terms(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"firm_sale": "firm sale", "sale_or_return": "sale or return"}[self.value]
+        return say(_TERMS_LABELS[self.value])
+
+
+# Each kind of terms in English; ``label`` says it in the reader's language.
+_TERMS_LABELS = {"firm_sale": say_mark("firm sale"), "sale_or_return": say_mark("sale or return")}
 
 
 def round_minor(value: Decimal) -> int:

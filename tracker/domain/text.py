@@ -2,8 +2,11 @@
 people type into it."""
 
 import re
+from datetime import date
 from enum import StrEnum
 from typing import Literal, overload
+
+from tracker.domain.words import day, say, say_n
 
 
 def a(noun: str) -> str:
@@ -13,11 +16,19 @@ def a(noun: str) -> str:
 
 def join_or(words: list[str]) -> str:
     """'x', 'x or y', 'x, y or z'."""
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    if len(words) == 1:
+        return words[0]
+    return say("%(some)s or %(last)s", some=", ".join(words[:-1]), last=words[-1])
+
+
+def short_day(value: date) -> str:
+    """A day as the reader's language writes it, without a leading nought (5 Feb 2024)."""
+    return day(value).lstrip("0")
 
 
 def copies(n: int) -> str:
-    return f"{n:,} {'copy' if n == 1 else 'copies'}"
+    """'1 copy', '1,200 copies'."""
+    return say_n("%(n)s copy", "%(n)s copies", n, n=f"{n:,}")
 
 
 # Characters no text the tracker keeps may hold: the C0 controls (NUL among them, which
@@ -66,22 +77,41 @@ def clean(
 
     text = (value or "").strip()
     if required and not text:
-        raise DomainError(f"The {what} is required.")
+        raise DomainError(say("The %(what)s is required.", what=what))
     bad = control_character(text, multiline=multiline)
+    if bad and multiline:
+        raise DomainError(
+            say(
+                "The %(what)s holds a control character (%(bad)s): only tabs and line "
+                "breaks may be typed.",
+                what=what,
+                bad=bad,
+            )
+        )
     if bad:
         raise DomainError(
-            f"The {what} holds a control character ({bad}): "
-            + ("only tabs and line breaks may be typed." if multiline else "type plain text.")
+            say(
+                "The %(what)s holds a control character (%(bad)s): type plain text.",
+                what=what,
+                bad=bad,
+            )
         )
     if limit is not None and len(text) > limit:
-        raise DomainError(f"The {what} is longer than {limit:,} characters.")
+        raise DomainError(
+            say(
+                "The %(what)s is longer than %(limit)s characters.",
+                what=what,
+                limit=f"{limit:,}",
+            )
+        )
     return text or None
 
 
 class Words(StrEnum):
     """An enumeration of words the tracker keeps (``bank_transfer``) and says
-    (``bank transfer``)."""
+    (``bank transfer``), in the reader's language. Each module that defines one marks
+    its labels for the catalogues (``say_mark``)."""
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ")
+        return say(self.value.replace("_", " "))

@@ -16,6 +16,8 @@ import re
 from datetime import date
 
 from tracker.domain.errors import DomainError
+from tracker.domain.text import short_day
+from tracker.domain.words import say
 
 MAX_ID = 2**31 - 1  # ids of most tables: PostgreSQL's INTEGER
 MAX_BIG_ID = 2**63 - 1  # moves and audit entries: BIGINT
@@ -52,7 +54,12 @@ def parse_whole(value: object) -> int | None:
 
 def id_problem(name: str, value: str) -> str:
     shown = value if len(value) <= 30 else value[:30] + "..."
-    return f"{name}={shown!r} is not an id: ids are whole numbers from 1 to {MAX_ID:,}."
+    return say(
+        "%(name)s=%(value)s is not an id: ids are whole numbers from 1 to %(max)s.",
+        name=name,
+        value=repr(shown),
+        max=f"{MAX_ID:,}",
+    )
 
 
 def latest_day(today: date | None = None) -> date:
@@ -63,17 +70,28 @@ def latest_day(today: date | None = None) -> date:
         return today.replace(year=today.year + YEARS_AHEAD, day=28)
 
 
-def day_problem(day: date, what: str = "The date") -> str | None:
-    """Why ``day`` is no date the tracker takes, or None."""
+def day_problem(day: date, what: str | None = None) -> str | None:
+    """Why ``day`` is no date the tracker takes, or None. ``what``: the date's name, as
+    the sentence starts (The date)."""
+    what = say("The date") if what is None else what
     if day < EARLIEST_DAY:
-        return f"{what} ({day.isoformat()}) is too long ago: give a date from 1900 on."
+        return say(
+            "%(what)s (%(day)s) is too long ago: give a date from 1900 on.",
+            what=what,
+            day=day.isoformat(),
+        )
     latest = latest_day()
     if day > latest:
-        return f"{what} ({day.isoformat()}) is too far ahead: give a date up to {latest:%-d %b %Y}."
+        return say(
+            "%(what)s (%(day)s) is too far ahead: give a date up to %(latest)s.",
+            what=what,
+            day=day.isoformat(),
+            latest=short_day(latest),
+        )
     return None
 
 
-def check_day(day: date | None, what: str = "The date") -> date | None:
+def check_day(day: date | None, what: str | None = None) -> date | None:
     """``day`` when it is one the tracker takes; a DomainError saying why not."""
     if day is not None:
         problem = day_problem(day.date() if hasattr(day, "date") else day, what)

@@ -76,3 +76,9 @@ def day(value: date) -> str:
 def moment(value: datetime) -> str:
     """A moment as the reader writes it, in their zone (English: 05 Feb 2024 10:00)."""
     return _speaker.moment(value)
+
+
+def say_mark(message: str) -> str:
+    """``message`` as it is: marks a text that is said later (``say(value)``, a label
+    kept in a table) for the catalogues."""
+    return message

@@ -18,6 +18,7 @@ from tracker.domain.places import SOURCE_KINDS
 from tracker.domain.stock import (
     flows_of,
 )
+from tracker.domain.words import day, say
 from tracker.ledger.posting import edition_label
 from tracker.models import Balance, Edition, Location, Move, Receipt, Shipment, WeeklyFlow
 
@@ -34,9 +35,30 @@ class Discrepancy:
     where: str = "balances"
 
     def __str__(self) -> str:
-        return (
-            f"{self.location}, {self.edition}, {self.condition}: moves give "
-            f"{self.from_moves}, {self.where} say {self.in_balances}"
+        values = {
+            "location": self.location,
+            "edition": self.edition,
+            "condition": self.condition,
+            "from_moves": self.from_moves,
+            "kept": self.in_balances,
+        }
+        if self.where == "balances":
+            return say(
+                "%(location)s, %(edition)s, %(condition)s: moves give %(from_moves)s, "
+                "balances say %(kept)s",
+                **values,
+            )
+        if self.where == "the weekly roll-up":
+            return say(
+                "%(location)s, %(edition)s, %(condition)s: moves give %(from_moves)s, "
+                "the weekly roll-up say %(kept)s",
+                **values,
+            )
+        return say(
+            "%(location)s, %(edition)s, %(condition)s: moves give %(from_moves)s, "
+            "%(where)s say %(kept)s",
+            where=self.where,
+            **values,
         )
 
 
@@ -71,10 +93,10 @@ def check(session: Session) -> list[Problem]:
     editions = {ed.id: ed for ed in session.scalars(select(Edition))}
 
     def place(loc: int) -> str:
-        return locations[loc].label if loc in locations else f"location {loc}"
+        return locations[loc].label if loc in locations else say("location %(id)s", id=loc)
 
     def book(ed: int) -> str:
-        return edition_label(editions[ed]) if ed in editions else f"edition {ed}"
+        return edition_label(editions[ed]) if ed in editions else say("edition %(id)s", id=ed)
 
     return (
         [
@@ -85,7 +107,7 @@ def check(session: Session) -> list[Problem]:
             Discrepancy(
                 place(loc),
                 book(ed),
-                f"{metric} in the week of {week:%d %b %Y}",
+                say("%(metric)s in the week of %(week)s", metric=metric, week=day(week)),
                 from_moves,
                 in_rollup,
                 where="the weekly roll-up",
@@ -163,8 +185,13 @@ def _past_problems(
         if kept[key] != last:
             problems.append(
                 PastProblem(
-                    f"{_names(session, key)} last moved on {_when(last)} as its moves say, "
-                    f"but the balance says {_when(kept[key])}."
+                    say(
+                        "%(balance)s last moved on %(last)s as its moves say, but the balance "
+                        "says %(kept)s.",
+                        balance=_names(session, key),
+                        last=_when(last),
+                        kept=_when(kept[key]),
+                    )
                 )
             )
     original = aliased(Move)
@@ -176,8 +203,14 @@ def _past_problems(
     ):
         problems.append(
             PastProblem(
-                f"Move {move_id}, dated {_when(at)}, reverses move {reverses}, dated later "
-                f"({_when(before)})."
+                say(
+                    "Move %(id)s, dated %(at)s, reverses move %(reverses)s, dated later "
+                    "(%(before)s).",
+                    id=move_id,
+                    at=_when(at),
+                    reverses=reverses,
+                    before=_when(before),
+                )
             )
         )
     for receipt_id, shipment_id, received, dispatched in session.execute(
@@ -190,8 +223,14 @@ def _past_problems(
     ):
         problems.append(
             PastProblem(
-                f"Receipt #{receipt_id} is dated {_when(received)}, before shipment "
-                f"#{shipment_id} was dispatched ({_when(dispatched)})."
+                say(
+                    "Receipt #%(receipt)s is dated %(received)s, before shipment "
+                    "#%(shipment)s was dispatched (%(dispatched)s).",
+                    receipt=receipt_id,
+                    received=_when(received),
+                    shipment=shipment_id,
+                    dispatched=_when(dispatched),
+                )
             )
         )
     return problems
@@ -243,8 +282,13 @@ def _first_short_moment(session: Session) -> PastProblem | None:
     if row is None:
         return None
     return PastProblem(
-        f"Replayed in the order things happened, {_names(session, row)} held {row.held} "
-        f"copies on {_when(_aware(row.occurred_at))}: the first moment the past does not add up."
+        say(
+            "Replayed in the order things happened, %(balance)s held %(held)s copies on "
+            "%(at)s: the first moment the past does not add up.",
+            balance=_names(session, row),
+            held=row.held,
+            at=_when(_aware(row.occurred_at)),
+        )
     )
 
 
@@ -253,9 +297,11 @@ def _names(session: Session, key) -> str:
     location_id, edition_id, condition = key[0], key[1], key[2]
     location = session.get(Location, location_id)
     edition = session.get(Edition, edition_id)
-    return (
-        f"{location.label if location else f'location {location_id}'}, "
-        f"{edition_label(edition) if edition else f'edition {edition_id}'}, {condition},"
+    return say(
+        "%(location)s, %(edition)s, %(condition)s,",
+        location=location.label if location else say("location %(id)s", id=location_id),
+        edition=edition_label(edition) if edition else say("edition %(id)s", id=edition_id),
+        condition=condition,
     )
 
 
@@ -267,7 +313,8 @@ def _aware(moment: datetime | str) -> datetime:
 
 
 def _when(moment: datetime | None) -> str:
-    return f"{moment:%d %b %Y %H:%M:%S}" if moment else "never"
+    """A moment to the second (what a check compares), or never."""
+    return f"{moment:%d %b %Y %H:%M:%S}" if moment else say("never")
 
 
 def _kept_balances(session: Session) -> dict[tuple[int, int, str], int]:

@@ -43,6 +43,7 @@ from tracker.domain.stock import (
     quantity_problem,
     rule_problem,
 )
+from tracker.domain.words import moment, say
 from tracker.ledger import past
 from tracker.models import Balance, Document, Edition, Location, Move, WeeklyFlow
 
@@ -109,7 +110,7 @@ def post(
     """
     lines = list(lines)
     if not lines:
-        raise InvalidMove("A posting needs at least one move.")
+        raise InvalidMove(say("A posting needs at least one move."))
     legs = _resolve(session, lines, closed_ok)
     return _apply(
         session,
@@ -170,7 +171,7 @@ def post_together(
     written = []
     for posting in postings:
         if not posting.lines:
-            raise InvalidMove("A posting needs at least one move.")
+            raise InvalidMove(say("A posting needs at least one move."))
         legs = _resolve(session, list(posting.lines), closed_ok)
         written.append(
             _Posting(
@@ -211,8 +212,12 @@ def reverse(
     latest = max(move.occurred_at for move in moves)
     if occurred_at is not None and occurred_at < latest:
         raise InvalidMove(
-            f"A correction cannot be dated before what it corrects: {occurred_at:%d %b %Y %H:%M} "
-            f"is before {latest:%d %b %Y %H:%M}."
+            say(
+                "A correction cannot be dated before what it corrects: %(at)s is before "
+                "%(latest)s.",
+                at=moment(occurred_at),
+                latest=moment(latest),
+            )
         )
     legs = [
         _Leg(
@@ -242,7 +247,7 @@ def reverse(
     except IntegrityError as exc:
         # Another transaction reversed one of them first: the unique reverses_id says so.
         if "reverses_id" in str(exc.orig):
-            raise AlreadyReversed("The move was reversed by someone else just now.") from None
+            raise AlreadyReversed(say("The move was reversed by someone else just now.")) from None
         raise
 
 
@@ -253,15 +258,17 @@ def _reversible(session: Session, ids: list[int], back_to: Location | None) -> l
     """The moves, in the order asked, once sure each may be reversed (and its copies
     put back at ``back_to`` when asked)."""
     if not ids:
-        raise InvalidMove("Nothing to reverse: no moves given.")
+        raise InvalidMove(say("Nothing to reverse: no moves given."))
     found = {m.id: m for m in session.scalars(select(Move).where(Move.id.in_(ids)))}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise NotFound(f"No move {', '.join(map(str, missing))} in the ledger.")
+        raise NotFound(say("No move %(ids)s in the ledger.", ids=", ".join(map(str, missing))))
     moves = [found[i] for i in ids]
     for move in moves:
         if move.kind == MoveKind.REVERSAL:
-            raise InvalidMove(f"Move {move.id} is itself a reversal and cannot be reversed.")
+            raise InvalidMove(
+                say("Move %(id)s is itself a reversal and cannot be reversed.", id=move.id)
+            )
         problem = back_to and back_to_problem(move.id, move.kind, move.from_location, back_to)
         if problem:
             raise InvalidMove(problem)
@@ -269,7 +276,9 @@ def _reversible(session: Session, ids: list[int], back_to: Location | None) -> l
     if done:
         # None of them NULL: each matched one of the ids.
         reversed_ids = sorted(i for i in done if i is not None)
-        raise AlreadyReversed(f"Move {', '.join(map(str, reversed_ids))} was already reversed.")
+        raise AlreadyReversed(
+            say("Move %(ids)s was already reversed.", ids=", ".join(map(str, reversed_ids)))
+        )
     return moves
 
 
@@ -301,7 +310,9 @@ def _each(lines: list[MoveLine], step: Callable[[MoveLine], _T], many: bool) -> 
         try:
             done.append(step(line))
         except _LineProblem as problem:
-            raise InvalidMove(f"Move {i + 1}: {problem}" if many else str(problem)) from None
+            raise InvalidMove(
+                say("Move %(n)s: %(problem)s", n=i + 1, problem=problem) if many else str(problem)
+            ) from None
     return done
 
 
@@ -315,9 +326,9 @@ def _enums(line: MoveLine) -> tuple[MoveKind, Condition, Condition]:
     try:
         kind = MoveKind(line.kind)
     except ValueError:
-        raise _LineProblem(f"{line.kind!r} is not a kind of move.") from None
+        raise _LineProblem(say("%(kind)s is not a kind of move.", kind=repr(line.kind))) from None
     if kind == MoveKind.REVERSAL:
-        raise _LineProblem("reversals are made by reversing a move, not posted directly.")
+        raise _LineProblem(say("reversals are made by reversing a move, not posted directly."))
     try:
         return (
             kind,
@@ -325,20 +336,27 @@ def _enums(line: MoveLine) -> tuple[MoveKind, Condition, Condition]:
             Condition(line.to_condition or line.from_condition),
         )
     except ValueError:
-        raise _LineProblem("the condition must be 'unsigned' or 'signed'.") from None
+        raise _LineProblem(say("the condition must be 'unsigned' or 'signed'.")) from None
 
 
 def _leg(line: MoveLine, editions: dict, locations: dict, closed_ok: Collection[int] = ()) -> _Leg:
     kind, source_condition, target_condition = _enums(line)
     edition = editions.get(line.edition_id)
     if edition is None:
-        raise _LineProblem(f"there is no edition {line.edition_id!r}.")
+        raise _LineProblem(say("there is no edition %(id)s.", id=repr(line.edition_id)))
     source = locations.get(line.from_location_id)
     if source is None:
-        raise _LineProblem(f"there is no location {line.from_location_id!r} to take copies from.")
+        raise _LineProblem(
+            say(
+                "there is no location %(id)s to take copies from.",
+                id=repr(line.from_location_id),
+            )
+        )
     target = locations.get(line.to_location_id)
     if target is None:
-        raise _LineProblem(f"there is no location {line.to_location_id!r} to put copies in.")
+        raise _LineProblem(
+            say("there is no location %(id)s to put copies in.", id=repr(line.to_location_id))
+        )
     problem = rule_problem(
         kind, source, source_condition, target, target_condition, closed_ok=closed_ok
     )
@@ -406,7 +424,7 @@ def _apply(
 def _dated(when: datetime, now: datetime) -> None:
     if when > now:
         raise InvalidMove(
-            f"{when:%d %b %Y %H:%M} is in the future: moves are dated when they happened."
+            say("%(at)s is in the future: moves are dated when they happened.", at=moment(when))
         )
 
 
