@@ -14,7 +14,7 @@ from pathlib import Path
 
 from babel.dates import format_date, format_datetime
 from flask import Flask, flash, has_request_context, redirect, request
-from flask_babel import Babel, get_locale, get_timezone, gettext, ngettext
+from flask_babel import Babel, get_locale, get_timezone, get_translations, gettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
     )
     app.add_url_rule("/language", "language", choose_language, methods=["POST"])
     # What the rules say (tracker.domain.words), in the reader's language.
-    words.speak(gettext=gettext, ngettext=ngettext, day=_day, moment=_moment)
+    words.speak(gettext=gettext, ngettext=_ngettext, day=_day, moment=_moment)
     # Globals, not a context processor: the macros imported by templates see them too.
     from tracker.web.forms import payment_word
 
@@ -50,6 +50,12 @@ def init_app(app: Flask) -> None:
         text_direction=text_direction,
         payment_word=payment_word,
     )
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    """The form for ``n``, its values not yet put in (Flask-Babel's ``ngettext`` puts in
+    ``num`` only, and fails on the rules' named values)."""
+    return get_translations().ngettext(singular, plural, n)
 
 
 def _day(value: date) -> str:
