@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from tracker.domain.accounts import SECTION_RUNNERS, Actor, require_role
 from tracker.domain.errors import DomainError
 from tracker.domain.money import MAX_PRICE_MINOR, to_minor
+from tracker.domain.words import say
 from tracker.models import Edition, SectionPrice
 from tracker.services import atomic
 from tracker.services.places import get_section
@@ -25,12 +26,12 @@ def set_price(
 ) -> SectionPrice | None:
     """Set (or, with an empty price, drop) the section's price for an edition."""
     require_role(
-        actor, SECTION_RUNNERS, "Only the section's treasurer (or an admin) sets its prices."
+        actor, SECTION_RUNNERS, say("Only the section's treasurer (or an admin) sets its prices.")
     )
     section = get_section(session, actor, section_id)
     edition = session.get(Edition, edition_id)
     if edition is None:
-        raise DomainError(f"There is no edition {edition_id}.")
+        raise DomainError(say("There is no edition %(id)s.", id=edition_id))
     existing = session.get(SectionPrice, (section.id, edition.id))
     if price is None or str(price).strip() == "":
         if existing is not None:
@@ -40,9 +41,11 @@ def set_price(
     try:
         minor = to_minor(price, section.currency, limit=MAX_PRICE_MINOR, what="A price")
     except DomainError as error:
-        raise DomainError(f"{edition.label}: {error.message}") from None
+        raise DomainError(
+            say("%(edition)s: %(message)s", edition=edition.label, message=error.message)
+        ) from None
     if minor < 0:
-        raise DomainError(f"{edition.label}: the price cannot be negative.")
+        raise DomainError(say("%(edition)s: the price cannot be negative.", edition=edition.label))
     if existing is None:
         existing = SectionPrice(section_id=section.id, edition_id=edition.id, price_minor=minor)
         session.add(existing)

@@ -13,6 +13,7 @@ from tracker.domain.accounts import RATE_KEEPERS, Actor, require_role
 from tracker.domain.errors import DomainError
 from tracker.domain.money import check_currency, parse_rate
 from tracker.domain.values import check_day
+from tracker.domain.words import say
 from tracker.models import ExchangeRate
 from tracker.services import atomic
 
@@ -29,12 +30,14 @@ def set_rate(
 ) -> ExchangeRate:
     """How much of the publisher's currency one unit of ``currency`` is worth, from
     ``valid_on`` until a later rate."""
-    require_role(actor, RATE_KEEPERS, "Only an admin enters exchange rates.")
+    require_role(actor, RATE_KEEPERS, say("Only an admin enters exchange rates."))
     currency = check_currency(currency)
     if currency == publisher_currency:
-        raise DomainError(f"{currency} is the publisher's own currency: its rate is 1.")
+        raise DomainError(
+            say("%(currency)s is the publisher's own currency: its rate is 1.", currency=currency)
+        )
     if valid_on is None:
-        raise DomainError("Give the date the rate applies from.")
+        raise DomainError(say("Give the date the rate applies from."))
     check_day(valid_on, "The date the rate applies from")
     value = parse_rate(rate)
     existing = session.scalar(

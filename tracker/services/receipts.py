@@ -27,7 +27,8 @@ from tracker.domain.distribution import (
 from tracker.domain.errors import DomainError
 from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, MoveKind, check_quantity
-from tracker.domain.text import clean, copies
+from tracker.domain.text import clean
+from tracker.domain.words import say, say_n
 from tracker.ledger import MoveLine
 from tracker.models import Location, Receipt, ReceiptLine, Shipment, ShipmentLine
 from tracker.services import atomic, documents
@@ -59,11 +60,16 @@ def _reason(label: str, entry: ReceiptInput) -> str | None:
         reason = DiscrepancyReason(entry.reason or "")
     except ValueError:
         raise DomainError(
-            f"{label}: say why copies are damaged or missing (damaged in transit, "
-            "missing, held by customs, or other with a note)."
+            say(
+                "%(edition)s: say why copies are damaged or missing (damaged in transit, "
+                "missing, held by customs, or other with a note).",
+                edition=label,
+            )
         ) from None
     if reason == DiscrepancyReason.OTHER and not (entry.note or "").strip():
-        raise DomainError(f"{label}: 'other' needs a note saying what happened.")
+        raise DomainError(
+            say("%(edition)s: 'other' needs a note saying what happened.", edition=label)
+        )
     return reason.value
 
 
@@ -75,8 +81,17 @@ def _check_entry(line: ShipmentLine, entry: ReceiptInput) -> str | None:
         check_quantity(getattr(entry, field), label, zero=True, what=f"copies {field}")
     if entry.total > line.outstanding:
         raise DomainError(
-            f"{label}: {entry.total:,} counted, but only {copies(line.outstanding)} of the "
-            f"{line.qty:,} sent are still to be accounted for."
+            say_n(
+                "%(edition)s: %(total)s counted, but only %(n)s copy of the %(sent)s sent are "
+                "still to be accounted for.",
+                "%(edition)s: %(total)s counted, but only %(n)s copies of the %(sent)s sent are "
+                "still to be accounted for.",
+                line.outstanding,
+                edition=label,
+                total=f"{entry.total:,}",
+                n=f"{line.outstanding:,}",
+                sent=f"{line.qty:,}",
+            )
         )
     return _reason(label, entry)
 
@@ -102,12 +117,12 @@ def receive(
     """Count what arrived, line by line."""
     shipment = get(session, actor, shipment_id)
     if not may_receive(actor, shipment.direction):
-        raise DomainError("Only distribution staff receive returns.")
+        raise DomainError(say("Only distribution staff receive returns."))
     documents.check_key(session, key)
     check_state(shipment.id, shipment.status, CAN["received"], "received")
     counted = [entry for entry in lines if entry.received or entry.damaged or entry.missing]
     if not counted:
-        raise DomainError("Nothing to receive: give the copies received, damaged or missing.")
+        raise DomainError(say("Nothing to receive: give the copies received, damaged or missing."))
     at = received_at(
         shipment.id,
         shipment.dispatched_at,
@@ -121,7 +136,13 @@ def receive(
     for entry in counted:
         line = by_id.get(entry.line_id)
         if line is None:
-            raise DomainError(f"Line {entry.line_id} is not on shipment #{shipment.id}.")
+            raise DomainError(
+                say(
+                    "Line %(line)s is not on shipment #%(shipment)s.",
+                    line=entry.line_id,
+                    shipment=shipment.id,
+                )
+            )
         reasons[entry.line_id] = _check_entry(line, entry)
         moves += _moves(shipment, line, entry, written_off.id, reasons[entry.line_id])
     document = documents.start(session, actor, "receipt", key=key, note=note, occurred_at=at)
@@ -215,6 +236,13 @@ def _count_in(session: Session, line: ShipmentLine, entry: ReceiptInput) -> None
     if rowcount(result) != 1:
         session.refresh(line)
         raise WrongState(
-            f"{line.edition.label}: these copies were counted by someone else meanwhile; "
-            f"{copies(line.outstanding)} are still to be accounted for."
+            say_n(
+                "%(edition)s: these copies were counted by someone else meanwhile; "
+                "%(n)s copy are still to be accounted for.",
+                "%(edition)s: these copies were counted by someone else meanwhile; "
+                "%(n)s copies are still to be accounted for.",
+                line.outstanding,
+                edition=line.edition.label,
+                n=f"{line.outstanding:,}",
+            )
         )

@@ -14,6 +14,7 @@ from tracker.domain.errors import DomainError, NotFound
 from tracker.domain.events import PaymentMethod
 from tracker.domain.money import check_currency, format_money, to_minor
 from tracker.domain.values import check_day
+from tracker.domain.words import say
 from tracker.ledger import past
 from tracker.models import Remittance
 from tracker.services import atomic, change_once, documents
@@ -38,22 +39,27 @@ def record_remittance(
     require_role(
         actor,
         SECTION_RUNNERS,
-        "Only the section's treasurer (or an admin) records its remittances.",
+        say("Only the section's treasurer (or an admin) records its remittances."),
     )
     section = get_section(session, actor, section_id)
     if check_currency(currency) != section.currency:
         raise DomainError(
-            f"{section.name} pays the publisher in {section.currency}, not {currency.upper()}."
+            say(
+                "%(section)s pays the publisher in %(currency)s, not %(sent)s.",
+                section=section.name,
+                currency=section.currency,
+                sent=currency.upper(),
+            )
         )
     minor = to_minor(amount, section.currency, what="A remittance")
     if minor <= 0:
-        raise DomainError("The amount must be more than zero.")
+        raise DomainError(say("The amount must be more than zero."))
     try:
         method = PaymentMethod(method)
     except ValueError:
-        raise DomainError("Choose how the money was sent.") from None
+        raise DomainError(say("Choose how the money was sent.")) from None
     if sent_on is None:
-        raise DomainError("Give the date the money was sent.")
+        raise DomainError(say("Give the date the money was sent."))
     check_day(sent_on, "The day the money was sent")
     at = documents.occurred_at(session, sent_on)
     past.refuse_closed(session, [section.id], at)
@@ -78,10 +84,10 @@ def record_remittance(
 def confirm_remittance(session: Session, actor: Actor | None, remittance_id: int) -> Remittance:
     """Distribution staff say the money arrived."""
     if not is_staff(actor):
-        raise DomainError("Only distribution staff confirm that money arrived.")
+        raise DomainError(say("Only distribution staff confirm that money arrived."))
     remittance = session.get(Remittance, remittance_id)
     if remittance is None:
-        raise NotFound(f"There is no remittance {remittance_id}.")
+        raise NotFound(say("There is no remittance %(id)s.", id=remittance_id))
     confirmed = change_once(
         session,
         remittance,
@@ -91,7 +97,9 @@ def confirm_remittance(session: Session, actor: Actor | None, remittance_id: int
     )
     if not confirmed:
         raise DomainError(
-            f"The remittance of {format_money(remittance.amount_minor, remittance.currency)} "
-            "was already confirmed."
+            say(
+                "The remittance of %(amount)s was already confirmed.",
+                amount=format_money(remittance.amount_minor, remittance.currency),
+            )
         )
     return remittance

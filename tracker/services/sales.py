@@ -35,6 +35,7 @@ from tracker.domain.money import (
 from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, MoveKind, check_quantity
 from tracker.domain.text import clean
+from tracker.domain.words import moment, say
 from tracker.ledger import MoveLine
 from tracker.models import (
     Document,
@@ -146,13 +147,15 @@ class Till:
 
     def refuse_closed(self) -> None:
         if self.event is not None and not self.event.is_open:
-            raise EventClosed(f"{self.event.name} is closed: reopen it to sell there.")
+            raise EventClosed(
+                say("%(event)s is closed: reopen it to sell there.", event=self.event.name)
+            )
 
 
 def get_sale(session: Session, actor: Actor | None, sale_id: int) -> Sale:
     sale = session.get(Sale, sale_id)
     if sale is None:
-        raise NotFound(f"There is no sale {sale_id}.")
+        raise NotFound(say("There is no sale %(id)s.", id=sale_id))
     require_section(actor, sale.section_id, f"sale {sale_id}")
     return sale
 
@@ -199,7 +202,7 @@ def till(
         or place.section is None
         or place.kind not in (LocationKind.SECTION_STORE, LocationKind.EVENT_TABLE)
     ):
-        raise NotFound(f"There is no store or event table {location_id} to sell from.")
+        raise NotFound(say("There is no store or event table %(id)s to sell from.", id=location_id))
     require_section(actor, place.section.id, f"place {location_id}")
     (customers,) = (p for p in found.values() if p.kind == LocationKind.CUSTOMERS)
     event = None
@@ -216,7 +219,7 @@ def payment(method: str) -> PaymentMethod:
         return PaymentMethod(method)
     except ValueError:
         raise DomainError(
-            "Choose how the reader paid: cash, card, bank transfer or other."
+            say("Choose how the reader paid: cash, card, bank transfer or other.")
         ) from None
 
 
@@ -229,13 +232,17 @@ def _price(session: Session, till: Till, edition: Edition, typed: object) -> int
         price = till.prices[edition.id]
         if price is None:
             raise DomainError(
-                f"{edition.label} has no price in {section.currency} yet: type the price, "
-                "or set it on the section's prices page."
+                say(
+                    "%(edition)s has no price in %(currency)s yet: type the price, or set it "
+                    "on the section's prices page.",
+                    edition=edition.label,
+                    currency=section.currency,
+                )
             )
         return price
     price = to_minor(typed, section.currency, limit=MAX_PRICE_MINOR, what="A price per copy")
     if price < 0:
-        raise DomainError("The price cannot be negative.")
+        raise DomainError(say("The price cannot be negative."))
     return price
 
 
@@ -243,7 +250,7 @@ def sale_lines(session: Session, till: Till, items: list[SaleItem]) -> list[Sold
     """A sale's lines, each checked: the edition, the copies, the condition, the price."""
     if not items:
         with about("lines"):
-            raise DomainError("Choose what was sold.")
+            raise DomainError(say("Choose what was sold."))
     lines = []
     for index, item in enumerate(items):
         with about(f"lines[{index}]"):
@@ -255,12 +262,17 @@ def _sale_line(session: Session, till: Till, item: SaleItem) -> SoldLine:
     with about("edition"):
         edition = till.edition(session, item.edition_id)
         if edition is None:
-            raise DomainError(f"There is no edition {item.edition_id}.")
+            raise DomainError(say("There is no edition %(id)s.", id=item.edition_id))
     with about("qty"):
         check_quantity(item.qty, edition.label)
     with about("condition"):
         if item.condition not in (Condition.UNSIGNED, Condition.SIGNED):
-            raise DomainError(f"{item.condition!r} is not a condition (unsigned or signed).")
+            raise DomainError(
+                say(
+                    "%(value)s is not a condition (unsigned or signed).",
+                    value=repr(item.condition),
+                )
+            )
     with about("price"):
         price = _price(session, till, edition, item.unit_price)
     return SoldLine(edition, str(Condition(item.condition)), item.qty, price)
@@ -275,14 +287,20 @@ def _tendered(
         return None
     if method != PaymentMethod.CASH:
         raise DomainError(
-            f"Cash handed over goes with a cash sale, not with one paid by {method.label}."
+            say(
+                "Cash handed over goes with a cash sale, not with one paid by %(method)s.",
+                method=method.label,
+            )
         )
     handed = to_minor(tendered, currency, what="The cash handed over")
     total = sum(line.qty * line.unit_price_minor for line in lines)
     if handed < total:
         raise DomainError(
-            f"{format_money(handed, currency)} handed over is less than the "
-            f"{format_money(total, currency)} to pay."
+            say(
+                "%(handed)s handed over is less than the %(total)s to pay.",
+                handed=format_money(handed, currency),
+                total=format_money(total, currency),
+            )
         )
     return handed
 
@@ -305,7 +323,14 @@ def new_sale(
     till.refuse_closed()
     section = till.section
     if currency is not None and check_currency(currency) != section.currency:
-        raise DomainError(f"Sales of {section.name} are in {section.currency}, not {currency}.")
+        raise DomainError(
+            say(
+                "Sales of %(section)s are in %(currency)s, not %(sent)s.",
+                section=section.name,
+                currency=section.currency,
+                sent=currency,
+            )
+        )
     with about("payment"):
         method = payment(payment_method)
     with about("buyer"):
@@ -596,12 +621,15 @@ def void_sale(
     at = documents.occurred_at(session, when)
     if at < sale.sold_at:
         raise DomainError(
-            f"Sale #{sale.id} was made on {sale.sold_at:%d %b %Y %H:%M}: it cannot have been "
-            "voided before that."
+            say(
+                "Sale #%(id)s was made on %(made)s: it cannot have been voided before that.",
+                id=sale.id,
+                made=moment(sale.sold_at),
+            )
         )
     reason = clean(reason, "reason", 500, multiline=True)
     if not reason:
-        raise DomainError("Say why the sale is voided.")
+        raise DomainError(say("Say why the sale is voided."))
     voided = change_once(
         session,
         sale,
@@ -611,7 +639,7 @@ def void_sale(
         audited=False,  # the reversal's audit entry says it, with the moves
     )
     if not voided:
-        raise AlreadyVoided(f"Sale #{sale.id} was already voided.")
+        raise AlreadyVoided(say("Sale #%(id)s was already voided.", id=sale.id))
     moves = session.scalars(select(Move.id).where(Move.document_id == sale.id)).all()
     document = documents.start(
         session, actor, "void", note=f"Void of sale #{sale.id}: {reason}", occurred_at=at
@@ -647,25 +675,29 @@ def undo_sale(session: Session, actor: Actor | None, location_id: int, sale_id: 
     within ``UNDO_MINUTES`` of its recording: later, a sale is voided with a reason."""
     selling_place(session, actor, location_id)
     if sale_id is None:
-        raise DomainError("Say which sale to undo: reload the sale screen and try again.")
+        raise DomainError(say("Say which sale to undo: reload the sale screen and try again."))
     sale = session.get(Sale, sale_id)
     if (
         sale is None
         or sale.location_id != location_id
         or (actor is not None and sale.document.created_by_id != actor_id(actor))
     ):
-        raise DomainError(f"There is no sale #{sale_id} of yours here to undo.")
+        raise DomainError(say("There is no sale #%(id)s of yours here to undo.", id=sale_id))
     if sale.voided_at is not None:
-        raise AlreadyUndone(f"Sale #{sale.id} was already undone.")
+        raise AlreadyUndone(say("Sale #%(id)s was already undone.", id=sale.id))
     if utcnow() > undo_until(sale.document.created_at):
         raise DomainError(
-            f"Sale #{sale.id} was recorded more than {UNDO_MINUTES} minutes ago: it can no "
-            "longer be undone here. Void it instead, saying why, from its Void page."
+            say(
+                "Sale #%(id)s was recorded more than %(minutes)s minutes ago: it can no longer "
+                "be undone here. Void it instead, saying why, from its Void page.",
+                id=sale.id,
+                minutes=UNDO_MINUTES,
+            )
         )
     try:
         return void_sale(session, actor, sale.id, "Undone at the table")
     except AlreadyVoided:
-        raise AlreadyUndone(f"Sale #{sale.id} was already undone.") from None
+        raise AlreadyUndone(say("Sale #%(id)s was already undone.", id=sale.id)) from None
 
 
 # -- sales a program sends ---------------------------------------------------------------------

@@ -32,8 +32,9 @@ from tracker.domain.money import MAX_PRICE_MINOR, to_minor
 from tracker.domain.places import LocationKind
 from tracker.domain.stock import MoveKind, check_quantity
 from tracker.domain.terms import Terms
-from tracker.domain.text import clean, copies
+from tracker.domain.text import clean
 from tracker.domain.values import check_day
+from tracker.domain.words import say, say_n
 from tracker.ledger import MoveLine
 from tracker.models import Edition, Location, Section, Shipment, ShipmentLine
 from tracker.queries.statements import returnable, sor_price
@@ -56,7 +57,7 @@ class LineInput:
 def get(session: Session, actor: Actor | None, shipment_id: int) -> Shipment:
     shipment = session.get(Shipment, shipment_id)
     if shipment is None or not may_see(actor, shipment.section_id):
-        raise NotFound(f"There is no shipment #{shipment_id}.")
+        raise NotFound(say("There is no shipment #%(id)s.", id=shipment_id))
     return shipment
 
 
@@ -84,7 +85,9 @@ def transition(
     ):
         # Someone else moved it first: say where it is now.
         check_state(shipment.id, shipment.status, wanted, action)
-        raise WrongState(f"Shipment #{shipment.id} changed meanwhile: look at it again.")
+        raise WrongState(
+            say("Shipment #%(id)s changed meanwhile: look at it again.", id=shipment.id)
+        )
 
 
 # -- lines -------------------------------------------------------------------------------------
@@ -93,14 +96,18 @@ def transition(
 def _price(edition: Edition, typed: object, currency: str, default: int | None) -> int:
     if typed is None or str(typed).strip() == "":
         if default is None:
-            raise DomainError(f"{edition.label}: give the price per copy.")
+            raise DomainError(say("%(edition)s: give the price per copy.", edition=edition.label))
         return default
     try:
         price = to_minor(typed, currency, limit=MAX_PRICE_MINOR, what="A price per copy")
     except DomainError as error:
-        raise DomainError(f"{edition.label}: {error.message}") from None
+        raise DomainError(
+            say("%(edition)s: %(message)s", edition=edition.label, message=error.message)
+        ) from None
     if price < 0:
-        raise DomainError(f"{edition.label}: the price per copy cannot be negative.")
+        raise DomainError(
+            say("%(edition)s: the price per copy cannot be negative.", edition=edition.label)
+        )
     return price
 
 
@@ -111,15 +118,22 @@ def _check_lines(
     which line is wrong and why. On a return (``returning``: the section sending copies
     back) a line without a price takes the price the section received them at."""
     if not lines:
-        raise DomainError("A shipment needs at least one line: an edition and a number of copies.")
+        raise DomainError(
+            say("A shipment needs at least one line: an edition and a number of copies.")
+        )
     checked = []
     seen: set[int] = set()
     for line in lines:
         edition = session.get(Edition, line.edition_id)
         if edition is None:
-            raise DomainError(f"There is no edition {line.edition_id}.")
+            raise DomainError(say("There is no edition %(id)s.", id=line.edition_id))
         if edition.id in seen:
-            raise DomainError(f"{edition.label} is on two lines: put all its copies on one.")
+            raise DomainError(
+                say(
+                    "%(edition)s is on two lines: put all its copies on one.",
+                    edition=edition.label,
+                )
+            )
         seen.add(edition.id)
         qty = check_quantity(line.qty, edition.label)
         default = sor_price(session, returning.id, edition.id) if returning else None
@@ -142,8 +156,17 @@ def _check_returnable(
             ).scalar_one()
         if qty > room:
             raise DomainError(
-                f"{edition.label}: section {section.name} can send back {copies(room)} on "
-                f"sale or return, not {qty:,}. Firm-sale copies stay with the section."
+                say_n(
+                    "%(edition)s: section %(section)s can send back %(n)s copy on sale or "
+                    "return, not %(qty)s. Firm-sale copies stay with the section.",
+                    "%(edition)s: section %(section)s can send back %(n)s copies on sale or "
+                    "return, not %(qty)s. Firm-sale copies stay with the section.",
+                    room,
+                    edition=edition.label,
+                    section=section.name,
+                    n=f"{room:,}",
+                    qty=f"{qty:,}",
+                )
             )
 
 
@@ -154,7 +177,9 @@ def _direction(value: str) -> Direction:
     try:
         return Direction(value)
     except ValueError:
-        raise DomainError(f"{value!r} is not a direction (outbound or return).") from None
+        raise DomainError(
+            say("%(value)s is not a direction (outbound or return).", value=repr(value))
+        ) from None
 
 
 def _terms(value: str) -> Terms:
@@ -162,7 +187,7 @@ def _terms(value: str) -> Terms:
         return Terms(value)
     except ValueError:
         raise DomainError(
-            f"{value!r} is not a kind of terms (firm sale, sale or return)."
+            say("%(value)s is not a kind of terms (firm sale, sale or return).", value=repr(value))
         ) from None
 
 
@@ -195,7 +220,7 @@ def create(
 ) -> Shipment:
     """A draft shipment: outbound (warehouse -> a section's store) or a return."""
     way = _direction(direction)
-    _may_manage(actor, way, "Only distribution staff send shipments to sections.")
+    _may_manage(actor, way, say("Only distribution staff send shipments to sections."))
     section = get_section(session, actor, section_id)
     kind = _terms(Terms.SALE_OR_RETURN if way == Direction.RETURN else terms)
     checked = _check_lines(
@@ -243,7 +268,7 @@ def update_draft(
     note: str | None = None,
 ) -> Shipment:
     shipment = get(session, actor, shipment_id)
-    _may_manage(actor, shipment.direction, "Only distribution staff change this shipment.")
+    _may_manage(actor, shipment.direction, say("Only distribution staff change this shipment."))
     # Lock the draft: a dispatch at the same moment waits, then sees the new lines.
     transition(session, shipment, S.DRAFT, "edited")
     section = shipment.section
@@ -281,7 +306,7 @@ def dispatch(
 ) -> Shipment:
     """The copies leave: origin -> in transit. Nothing moves if the origin lacks any."""
     shipment = get(session, actor, shipment_id)
-    _may_manage(actor, shipment.direction, "Only distribution staff dispatch this shipment.")
+    _may_manage(actor, shipment.direction, say("Only distribution staff dispatch this shipment."))
     now = documents.occurred_at(session, when)
     transition(
         session,
@@ -314,6 +339,6 @@ def dispatch(
 @atomic
 def cancel(session: Session, actor: Actor | None, shipment_id: int) -> Shipment:
     shipment = get(session, actor, shipment_id)
-    _may_manage(actor, shipment.direction, "Only distribution staff cancel this shipment.")
+    _may_manage(actor, shipment.direction, say("Only distribution staff cancel this shipment."))
     transition(session, shipment, S.CANCELLED, "cancelled", cancelled_at=utcnow())
     return shipment

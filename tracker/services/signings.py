@@ -11,7 +11,8 @@ from tracker import ledger
 from tracker.domain.accounts import Actor, actor_id
 from tracker.domain.errors import DomainError
 from tracker.domain.stock import Condition, MoveKind
-from tracker.domain.text import clean, copies
+from tracker.domain.text import clean
+from tracker.domain.words import say, say_n
 from tracker.ledger import MoveLine
 from tracker.models import Author, Dedication, Document, Edition, Event, Signing
 from tracker.services import atomic, documents
@@ -22,7 +23,7 @@ def authors_of(session: Session, author_ids: list[int] | None) -> list[Author]:
     wanted = dict.fromkeys(author_ids or [])
     authors = [author for a in wanted if (author := session.get(Author, a)) is not None]
     if not authors or len(authors) != len(wanted):
-        raise DomainError("Choose who signed: one author or more.")
+        raise DomainError(say("Choose who signed: one author or more."))
     return authors
 
 
@@ -30,7 +31,13 @@ def _dedications(names: list[str] | None, qty: object) -> list[str]:
     kept = [clean(d, "dedication", 200) or "" for d in (names or []) if d and d.strip()]
     if isinstance(qty, int) and not isinstance(qty, bool) and len(kept) > qty:
         raise DomainError(
-            f"{len(kept)} dedications for {copies(qty)}: one dedication per copy at most."
+            say_n(
+                "%(dedications)s dedications for %(n)s copy: one dedication per copy at most.",
+                "%(dedications)s dedications for %(n)s copies: one dedication per copy at most.",
+                qty,
+                dedications=len(kept),
+                n=f"{qty:,}",
+            )
         )
     return kept
 
@@ -52,11 +59,13 @@ def sign(
     may_run(actor)
     event = get_event(session, actor, event_id)
     if not event.is_open:
-        raise DomainError(f"{event.name} is closed: reopen it to record a signing.")
+        raise DomainError(
+            say("%(event)s is closed: reopen it to record a signing.", event=event.name)
+        )
     authors = authors_of(session, author_ids)
     names = _dedications(dedications, qty)
     if session.get(Edition, edition_id) is None:
-        raise DomainError(f"There is no edition {edition_id}.")
+        raise DomainError(say("There is no edition %(id)s.", id=edition_id))
     at = documents.occurred_at(session, when)
     document = documents.start(
         session, actor, "signing", key=key, note=signed_by(authors), occurred_at=at

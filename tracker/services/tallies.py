@@ -31,6 +31,7 @@ from tracker.domain.errors import DomainError, NotFound, NotThereThen
 from tracker.domain.events import TALLY_DOCUMENTS, PaymentMethod, TallyKind
 from tracker.domain.stock import MAX_QTY, Condition, MoveKind, check_quantity
 from tracker.domain.text import clean
+from tracker.domain.words import moment, say
 from tracker.ledger import MoveLine, edition_label, past
 from tracker.models import Document, Edition, Event, Location, Move, Sale, Tally
 from tracker.services import atomic, documents, sales, signings
@@ -71,7 +72,7 @@ class SignedCopies:
 def get_tally(session: Session, actor: Actor | None, tally_id: int) -> Tally:
     tally = session.get(Tally, tally_id)
     if tally is None:
-        raise NotFound(f"There is no paper tally {tally_id}.")
+        raise NotFound(say("There is no paper tally %(id)s.", id=tally_id))
     require_section(actor, tally.section_id, f"paper tally {tally_id}")
     return tally
 
@@ -187,17 +188,17 @@ def void_tally(
     tally = get_tally(session, actor, tally_id)
     if tally.kind != TallyKind.SALES:
         raise DomainError(
-            f"Paper tally #{tally.id} counted signings: only a sales tally is voided."
+            say("Paper tally #%(id)s counted signings: only a sales tally is voided.", id=tally.id)
         )
     if not clean(reason, "reason", 500, multiline=True):
-        raise DomainError("Say why the tally is voided.")
+        raise DomainError(say("Say why the tally is voided."))
     standing = session.scalars(
         select(Sale.document_id)
         .where(Sale.tally_id == tally.id, Sale.voided_at.is_(None))
         .order_by(Sale.document_id)
     ).all()
     if not standing:
-        raise AlreadyVoided(f"Paper tally #{tally.id} was already voided.")
+        raise AlreadyVoided(say("Paper tally #%(id)s was already voided.", id=tally.id))
     for sale_id in standing:
         sales.void_sale(session, actor, sale_id, reason, when=when)
     return tally
@@ -228,11 +229,14 @@ def _tally(
 
 def _count(lines: list) -> None:
     if not lines:
-        raise DomainError("The tally has no lines: type what the paper says, a line each.")
+        raise DomainError(say("The tally has no lines: type what the paper says, a line each."))
     if len(lines) > MAX_TALLY_LINES:
         raise DomainError(
-            f"The tally has {len(lines):,} lines; it takes at most {MAX_TALLY_LINES}: "
-            "type it in two parts."
+            say(
+                "The tally has %(lines)s lines; it takes at most %(most)s: type it in two parts.",
+                lines=f"{len(lines):,}",
+                most=MAX_TALLY_LINES,
+            )
         )
 
 
@@ -249,7 +253,9 @@ def _sales_by_method(
             item = sales.SaleItem(line.edition_id, line.qty, line.condition, line.unit_price)
             grouped[method] += sales.sale_lines(session, till, [item])
         except DomainError as error:
-            raise DomainError(f"Line {number}: {error.message}") from None
+            raise DomainError(
+                say("Line %(number)s: %(message)s", number=number, message=error.message)
+            ) from None
     return {method: grouped[method] for method in PaymentMethod if method in grouped}
 
 
@@ -260,7 +266,13 @@ def _signed(session: Session, lines: list[SignedCopies]) -> dict[int, int]:
     for number, line in enumerate(lines, 1):
         edition = session.get(Edition, line.edition_id)
         if edition is None:
-            raise DomainError(f"Line {number}: there is no edition {line.edition_id}.")
+            raise DomainError(
+                say(
+                    "Line %(number)s: there is no edition %(id)s.",
+                    number=number,
+                    id=line.edition_id,
+                )
+            )
         check_quantity(line.qty, f"Line {number}, {edition.label}")
         signed[edition.id] += line.qty
     _check_totals(session, {(e, Condition.UNSIGNED.value): q for e, q in signed.items()})
@@ -279,9 +291,12 @@ def _signed_before_close(event: Event, at: datetime) -> None:
     assert event.closed_at is not None
     if at > event.closed_at:
         raise DomainError(
-            f"{event.name} closed on {event.closed_at:%d %b %Y %H:%M}: its copies were back "
-            "in the store after that. Date the signing when the event was open, or reopen "
-            "the event first."
+            say(
+                "%(event)s closed on %(closed)s: its copies were back in the store after that. "
+                "Date the signing when the event was open, or reopen the event first.",
+                event=event.name,
+                closed=moment(event.closed_at),
+            )
         )
 
 
