@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     FormField,
@@ -28,23 +30,26 @@ from tracker.web.forms import (
 
 class PrintRunForm(KeyedForm):
     edition_id = SelectField(
-        "Edition",
+        _l("Edition"),
         coerce=optional_int,
         choices=[],
-        validators=[DataRequired(message="Choose the edition.")],
+        validators=[DataRequired(message=_l("Choose the edition."))],
     )
-    qty = copies_field("Copies delivered")
-    received_on = WhenDayField("Delivered on", default=today)
+    qty = copies_field(_l("Copies delivered"))
+    received_on = WhenDayField(_l("Delivered on"), default=today)
     reference = StringField(
-        "Reference",
-        description="The print run or invoice number.",
-        validators=[DataRequired(message="Give the print run or invoice number."), Length(max=120)],
+        _l("Reference"),
+        description=_l("The print run or invoice number."),
+        validators=[
+            DataRequired(message=_l("Give the print run or invoice number.")),
+            Length(max=120),
+        ],
     )
-    note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
     def validate_qty(self, field) -> None:
         if field.data is None and not field.errors:
-            raise ValueError("Give the number of copies delivered.")
+            raise ValueError(_("Give the number of copies delivered."))
 
 
 class CopiesLine(Form):
@@ -58,38 +63,43 @@ class CopiesLine(Form):
 
 class TransferForm(KeyedForm):
     from_location_id = SelectField(
-        "From",
+        _l("From"),
         coerce=optional_int,
         choices=[],
-        validators=[DataRequired(message="Choose where from.")],
+        validators=[DataRequired(message=_l("Choose where from."))],
     )
     to_location_id = SelectField(
-        "To", coerce=optional_int, choices=[], validators=[DataRequired(message="Choose where to.")]
+        _l("To"),
+        coerce=optional_int,
+        choices=[],
+        validators=[DataRequired(message=_l("Choose where to."))],
     )
     # Copies brought to an event's table and back: the time matters there.
-    moved_at = WhenField("Moved at")
-    note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    moved_at = WhenField(_l("Moved at"))
+    note = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     lines = Lines(FormField(CopiesLine), max_entries=2 * MAX_LINES)
 
 
 class WriteOffForm(KeyedForm):
     location_id = SelectField(
-        "From",
+        _l("From"),
         coerce=optional_int,
         choices=[],
-        validators=[DataRequired(message="Choose the place.")],
+        validators=[DataRequired(message=_l("Choose the place."))],
     )
     reason = SelectField(
-        "Reason",
-        choices=choices([("", "Choose a reason")] + [(r.value, r.label) for r in WriteOffReason]),
-        validators=[InputRequired(message="Choose a reason.")],
+        _l("Reason"),
+        choices=choices(
+            [("", _l("Choose a reason"))] + [(r.value, r.label) for r in WriteOffReason]
+        ),
+        validators=[InputRequired(message=_l("Choose a reason."))],
     )
     note = TextAreaField(
-        "Notes",
-        description="What happened: required for damaged and lost copies.",
+        _l("Notes"),
+        description=_l("What happened: required for damaged and lost copies."),
         validators=[Optional(), Length(max=2000)],
     )
-    written_off_on = WhenDayField("Written off on")
+    written_off_on = WhenDayField(_l("Written off on"))
     lines = Lines(FormField(CopiesLine), max_entries=2 * MAX_LINES)
 
 
@@ -99,7 +109,7 @@ class CountLine(Form):
 
     edition_id = IdField()
     condition = HiddenField()
-    counted = copies_field("Counted", zero=True)
+    counted = copies_field(_l("Counted"), zero=True)
 
 
 class StocktakeStartForm(Form):
@@ -107,21 +117,23 @@ class StocktakeStartForm(Form):
         csrf = False
 
     location_id = SelectField(
-        "Location",
+        _l("Location"),
         coerce=optional_int,
         choices=[],
-        validators=[DataRequired(message="Choose a location.")],
+        validators=[DataRequired(message=_l("Choose a location."))],
     )
-    blind = BooleanField("Blind count: do not show what the ledger expects")
+    blind = BooleanField(_l("Blind count: do not show what the ledger expects"))
 
 
 class StocktakeForm(KeyedForm):
     blind = HiddenField()
     counted_on = WhenDayField(
-        "Counted on",
+        _l("Counted on"),
         default=today,
-        description="The count is set against what the ledger held at the end of that day.",
+        description=_l("The count is set against what the ledger held at the end of that day."),
     )
-    reason = TextAreaField("Reason for any difference", validators=[Optional(), Length(max=2000)])
-    note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(
+        _l("Reason for any difference"), validators=[Optional(), Length(max=2000)]
+    )
+    note = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     lines = Lines(FormField(CountLine), max_entries=2 * MAX_LINES)

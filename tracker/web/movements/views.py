@@ -15,6 +15,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from tracker.db import db
@@ -50,9 +52,10 @@ def _places(*, warehouse: bool) -> list[Location]:
 
 
 def _place_choices(rows: list[Location]) -> list:
+    publisher = _("Publisher")
     return choices(
-        [("", "Choose a place")]
-        + [(p.id, f"{p.section.name if p.section else 'Publisher'} · {p.name}") for p in rows]
+        [("", _("Choose a place"))]
+        + [(p.id, f"{p.section.name if p.section else publisher} · {p.name}") for p in rows]
     )
 
 
@@ -263,12 +266,20 @@ def _moved(transfer: Transfer):
     if event is None:
         return _done(
             transfer.document_id,
-            f"Transfer #{transfer.document_id} recorded: "
-            f"{transfer.from_location.name} → {transfer.to_location.name}.",
+            _(
+                "Transfer #%(id)s recorded: %(source)s → %(destination)s.",
+                id=transfer.document_id,
+                source=transfer.from_location.name,
+                destination=transfer.to_location.name,
+            ),
         )
     flash(
-        f"Transfer #{transfer.document_id} recorded: copies from "
-        f"{transfer.from_location.name} are on the table of {event.name}.",
+        _(
+            "Transfer #%(id)s recorded: copies from %(source)s are on the table of %(event)s.",
+            id=transfer.document_id,
+            source=transfer.from_location.name,
+            event=event.name,
+        ),
         "success",
     )
     return redirect(url_for("events.detail", event_id=event.id))
@@ -309,7 +320,7 @@ def new_write_off():
             key=form.submission_key.data,
             when=form.written_off_on.when,
         ),
-        lambda w: _done(w.document_id, f"Write-off #{w.document_id} recorded."),
+        lambda w: _done(w.document_id, _("Write-off #%(id)s recorded.", id=w.document_id)),
     )
     return response or (
         render_template("movements/write_off_form.html", form=form, editions=_editions()),
@@ -355,7 +366,7 @@ def new_stocktake():
     location_id = query_id("location_id")
     place = get_location(db.session, location_id) if location_id else None
     if place is None or not place.is_physical:
-        flash("Choose the location to count.", "error")
+        flash(_("Choose the location to count."), "error")
         return redirect(url_for("movements.stocktakes"))
     require_section(place.section_id)
     blind = request.args.get("blind") in ("y", "1", "on", "true")
@@ -382,7 +393,14 @@ def new_stocktake():
         ),
         lambda s: _done(
             s.document_id,
-            f"Stocktake #{s.document_id} booked: {s.difference:+,} copies against the ledger.",
+            # English says "copies" for one copy too; other languages have their plurals.
+            ngettext(
+                "Stocktake #%(id)s booked: %(difference)s copies against the ledger.",
+                "Stocktake #%(id)s booked: %(difference)s copies against the ledger.",
+                abs(s.difference),
+                id=s.document_id,
+                difference=f"{s.difference:+,}",
+            ),
         ),
     )
     return response or (
@@ -452,7 +470,7 @@ def print_runs():
 def new_print_run():
     form = PrintRunForm()
     form.edition_id.choices = choices(
-        [("", "Choose an edition")]
+        [("", _("Choose an edition"))]
         + [(e.id, f"{e.label} · {e.isbn_display}") for e in catalogue.list_editions(db.session)]
     )
     response = submit(
@@ -468,7 +486,15 @@ def new_print_run():
             key=form.submission_key.data,
         ),
         lambda d: _done(
-            d.id, f"Delivery #{d.id} recorded: {form.qty.data:,} copies in the warehouse."
+            d.id,
+            # English says "copies" for one copy too; other languages have their plurals.
+            ngettext(
+                "Delivery #%(id)s recorded: %(copies)s copies in the warehouse.",
+                "Delivery #%(id)s recorded: %(copies)s copies in the warehouse.",
+                form.qty.data,
+                id=d.id,
+                copies=f"{form.qty.data:,}",
+            ),
         ),
     )
     return response or (

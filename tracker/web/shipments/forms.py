@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     FormField,
@@ -34,24 +36,26 @@ class LineForm(Form):
     edition_id = IdField()
     qty = copies_field()
     # Read by the shipment's service, which says what is wrong with an amount.
-    unit_price = AmountField("Price per copy", validators=[Optional(), Length(max=30)])
+    unit_price = AmountField(_l("Price per copy"), validators=[Optional(), Length(max=30)])
 
 
 class ShipmentForm(KeyedForm):
     section_id = SelectField(
-        "Section",
+        _l("Section"),
         coerce=optional_int,
         choices=[],
-        validators=[DataRequired(message="Choose a section.")],
+        validators=[DataRequired(message=_l("Choose a section."))],
     )
     terms = SelectField(
-        "Terms", choices=choices((t.value, t.label) for t in Terms), default=Terms.FIRM_SALE.value
+        _l("Terms"),
+        choices=choices((t.value, t.label) for t in Terms),
+        default=Terms.FIRM_SALE.value,
     )
 
-    carrier = StringField("Carrier", validators=[Optional(), Length(max=100)])
-    tracking_number = StringField("Tracking number", validators=[Optional(), Length(max=100)])
-    expected_on = DateField("Expected arrival", validators=[Optional()])
-    note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    carrier = StringField(_l("Carrier"), validators=[Optional(), Length(max=100)])
+    tracking_number = StringField(_l("Tracking number"), validators=[Optional(), Length(max=100)])
+    expected_on = DateField(_l("Expected arrival"), validators=[Optional()])
+    note = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     lines = Lines(FormField(LineForm))
 
     # A return's lines may leave the price empty: the copies go back at the price they
@@ -68,7 +72,10 @@ class ShipmentForm(KeyedForm):
                     and not (line.unit_price.data or "").strip()
                     and not line.unit_price.errors
                 ):
-                    line.unit_price.errors = [*line.unit_price.errors, "Give the price per copy."]
+                    line.unit_price.errors = [
+                        *line.unit_price.errors,
+                        _("Give the price per copy."),
+                    ]
                     ok = False
         return ok
 
@@ -77,7 +84,7 @@ class DispatchForm(FlaskForm):
     """Dispatch a draft: now, or on the day it left (a shipment sent before it was
     recorded)."""
 
-    dispatched_on = WhenDayField("Dispatched on")
+    dispatched_on = WhenDayField(_l("Dispatched on"))
 
 
 class ReceiptLineForm(Form):
@@ -85,20 +92,20 @@ class ReceiptLineForm(Form):
         csrf = False
 
     line_id = IdField()
-    received = copies_field("Received", zero=True)
-    damaged = copies_field("Damaged", zero=True)
-    missing = copies_field("Missing", zero=True)
+    received = copies_field(_l("Received"), zero=True)
+    damaged = copies_field(_l("Damaged"), zero=True)
+    missing = copies_field(_l("Missing"), zero=True)
     reason = SelectField(
-        "Reason",
+        _l("Reason"),
         choices=choices([("", "—")] + [(r.value, r.label) for r in DiscrepancyReason]),
         validators=[Optional()],
     )
-    note = StringField("Note", validators=[Optional(), Length(max=500)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 
 class ReceiptForm(KeyedForm):
-    received_on = WhenDayField("Received on")
-    note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    received_on = WhenDayField(_l("Received on"))
+    note = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     lines = Lines(FormField(ReceiptLineForm))
 
 
@@ -107,16 +114,18 @@ class ShipmentFilterForm(Form):
         csrf = False
 
     status = SelectField(
-        "Status",
-        choices=choices([("", "Any status")] + [(s.value, s.label) for s in ShipmentStatus]),
+        _l("Status"),
+        choices=choices([("", _l("Any status"))] + [(s.value, s.label) for s in ShipmentStatus]),
         validators=[Optional()],
     )
     direction = SelectField(
-        "Direction",
-        choices=choices([("", "Both ways"), ("outbound", "to sections"), ("return", "returns")]),
+        _l("Direction"),
+        choices=choices(
+            [("", _l("Both ways")), ("outbound", _l("to sections")), ("return", _l("returns"))]
+        ),
         validators=[Optional()],
     )
-    section = SelectField("Section", coerce=optional_int, choices=[], validators=[Optional()])
-    country = SelectField("Country", choices=[], validators=[Optional()])
-    since = DateField("From", validators=[Optional()])
-    until = DateField("To", validators=[Optional()])
+    section = SelectField(_l("Section"), coerce=optional_int, choices=[], validators=[Optional()])
+    country = SelectField(_l("Country"), choices=[], validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from tracker.db import db
 from tracker.domain.accounts import STAFF, Role
@@ -40,10 +42,10 @@ SENDERS = (*STAFF, Role.TREASURER)
 def index():
     form = ShipmentFilterForm(request.args)
     form.section.choices = choices(
-        [("", "Any section")] + [(s.id, s.name) for s in scoped_sections()]
+        [("", _("Any section"))] + [(s.id, s.name) for s in scoped_sections()]
     )
     countries = list_countries(db.session)
-    form.country.choices = choices([("", "Any country")] + [(c.code, c.name) for c in countries])
+    form.country.choices = choices([("", _("Any country"))] + [(c.code, c.name) for c in countries])
     filters = {}
     if form.validate():
         filters = {
@@ -195,7 +197,7 @@ def _new(direction: str):
     form = ShipmentForm()
     form.prices_required = direction != "return"
     form.section_id.choices = choices(
-        [("", "Choose a section")] + [(s.id, s.name) for s in scoped_sections()]
+        [("", _("Choose a section"))] + [(s.id, s.name) for s in scoped_sections()]
     )
     if direction == "return" and section_scope() is not None and not form.is_submitted():
         form.section_id.data = section_scope()
@@ -216,14 +218,15 @@ def _new(direction: str):
             key=form.submission_key.data,
         ),
         lambda shipment: _saved(
-            shipment, "Draft shipment #{id} saved: check it, then dispatch it."
+            shipment,
+            _("Draft shipment #%(id)s saved: check it, then dispatch it.", id=shipment.id),
         ),
     )
     return response or _form_page(form, direction=direction)
 
 
 def _saved(shipment, message: str):
-    flash(message.format(id=shipment.id), "success")
+    flash(message, "success")
     return redirect(url_for("shipments.detail", shipment_id=shipment.id))
 
 
@@ -260,7 +263,7 @@ def _refuse(shipment, wanted: Collection[ShipmentStatus], action: str):
 def edit(shipment_id: int):
     shipment = service.get(db.session, actor(), shipment_id)
     if not may_manage(actor(), shipment.direction):
-        flash("Only distribution staff change this shipment.", "error")
+        flash(_("Only distribution staff change this shipment."), "error")
         return redirect(url_for("shipments.detail", shipment_id=shipment.id))
     refused = _refuse(shipment, CAN["edited"], "edited")
     if refused:
@@ -286,19 +289,20 @@ def edit(shipment_id: int):
             expected_on=form.expected_on.data,
             note=form.note.data,
         ),
-        lambda saved: _saved(saved, "Draft shipment #{id} saved."),
+        lambda saved: _saved(saved, _("Draft shipment #%(id)s saved.", id=saved.id)),
     )
     return response or _form_page(form, direction=shipment.direction, shipment=shipment)
 
 
-def _action(shipment_id: int, act, message: str):
+def _action(shipment_id: int, act, message: Callable[..., str]):
+    """Do ``act`` to the shipment; ``message(shipment)`` says it is done."""
     try:
         shipment = act(db.session, actor(), shipment_id)
     except DomainError as error:
         db.rollback()
         flash(error.message, "error")
     else:
-        flash(message.format(id=shipment.id, copies=f"{shipment.copies:,}"), "success")
+        flash(message(shipment), "success")
     return redirect(url_for("shipments.detail", shipment_id=shipment_id))
 
 
@@ -314,14 +318,25 @@ def dispatch(shipment_id: int):
         lambda session, who, shipment_id: service.dispatch(
             session, who, shipment_id, when=form.dispatched_on.when
         ),
-        "Shipment #{id} dispatched: {copies} copies are in transit.",
+        # English says "copies" for one copy too; other languages have their plurals.
+        lambda shipment: ngettext(
+            "Shipment #%(id)s dispatched: %(copies)s copies are in transit.",
+            "Shipment #%(id)s dispatched: %(copies)s copies are in transit.",
+            shipment.copies,
+            id=shipment.id,
+            copies=f"{shipment.copies:,}",
+        ),
     )
 
 
 @bp.post("/<int:shipment_id>/cancel")
 @allow(*SENDERS)
 def cancel(shipment_id: int):
-    return _action(shipment_id, service.cancel, "Shipment #{id} cancelled.")
+    return _action(
+        shipment_id,
+        service.cancel,
+        lambda shipment: _("Shipment #%(id)s cancelled.", id=shipment.id),
+    )
 
 
 @bp.get("/<int:shipment_id>/packing-slip")
@@ -372,7 +387,10 @@ def receive(shipment_id: int):
             note=form.note.data,
             when=form.received_on.when,
         ),
-        lambda receipt: _saved(receipt.shipment, "Receipt recorded for shipment #{id}."),
+        lambda receipt: _saved(
+            receipt.shipment,
+            _("Receipt recorded for shipment #%(id)s.", id=receipt.shipment.id),
+        ),
     )
     if response:
         return response
