@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -27,32 +28,32 @@ from tracker.web.forms import (
 
 class EventForm(KeyedForm):
     section_id = SelectField(
-        "Section",
+        _l("Section"),
         coerce=optional_int,
         choices=[],
-        validators=[DataRequired(message="Choose the section.")],
+        validators=[DataRequired(message=_l("Choose the section."))],
     )
     name = StringField(
-        "Name", validators=[DataRequired(message="Give the event a name."), Length(max=200)]
+        _l("Name"), validators=[DataRequired(message=_l("Give the event a name.")), Length(max=200)]
     )
     kind = SelectField(
-        "Kind",
+        _l("Kind"),
         choices=choices((k.value, k.label) for k in EventKind),
         default=EventKind.PUBLIC_MEETING.value,
     )
-    city = StringField("City", validators=[Optional(), Length(max=100)])
-    venue = StringField("Venue", validators=[Optional(), Length(max=200)])
-    starts_on = DateField("Starts on", validators=[DataRequired(message="Give the date.")])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    starts_on = DateField(_l("Starts on"), validators=[DataRequired(message=_l("Give the date."))])
     ends_on = DateField(
-        "Ends on", validators=[Optional()], description="Leave empty for a one-day event."
+        _l("Ends on"), validators=[Optional()], description=_l("Leave empty for a one-day event.")
     )
     expected_attendance = WholeNumberField(
-        "Expected attendance", validators=[Optional(), NumberRange(min=0, max=1_000_000)]
+        _l("Expected attendance"), validators=[Optional(), NumberRange(min=0, max=1_000_000)]
     )
     actual_attendance = WholeNumberField(
-        "Actual attendance", validators=[Optional(), NumberRange(min=0, max=1_000_000)]
+        _l("Actual attendance"), validators=[Optional(), NumberRange(min=0, max=1_000_000)]
     )
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
 
 
 class SaleForm(KeyedForm):
@@ -83,35 +84,36 @@ class SaleForm(KeyedForm):
 
 class VoidForm(KeyedForm):
     reason = TextAreaField(
-        "Why is this sale voided?", validators=[DataRequired(message="Say why."), Length(max=500)]
+        _l("Why is this sale voided?"),
+        validators=[DataRequired(message=_l("Say why.")), Length(max=500)],
     )
-    voided_at = WhenField("Voided at")
+    voided_at = WhenField(_l("Voided at"))
 
 
 class SigningForm(KeyedForm):
     edition_id = SelectField(
-        "Edition",
+        _l("Edition"),
         coerce=optional_int,
         choices=[],
-        validators=[DataRequired(message="Choose the edition.")],
+        validators=[DataRequired(message=_l("Choose the edition."))],
     )
     authors = SelectMultipleField(
-        "Signed by",
+        _l("Signed by"),
         coerce=strict_int,
         choices=[],
-        validators=[DataRequired(message="Choose who signed.")],
+        validators=[DataRequired(message=_l("Choose who signed."))],
     )
-    qty = copies_field("Copies signed")
+    qty = copies_field(_l("Copies signed"))
     dedications = TextAreaField(
-        "Dedications (optional)",
+        _l("Dedications (optional)"),
         validators=[Optional(), Length(max=4000)],
-        description="One name per line, for the copies signed to someone.",
+        description=_l("One name per line, for the copies signed to someone."),
     )
-    signed_at = WhenField("Signed at")
+    signed_at = WhenField(_l("Signed at"))
 
     def validate_qty(self, field) -> None:
         if field.data is None and not field.errors:
-            raise ValueError("Give the number of copies signed.")
+            raise ValueError(_("Give the number of copies signed."))
 
 
 class CloseEventForm(FlaskForm):

@@ -4,11 +4,12 @@ signings; a tally's page and its void."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from tracker.db import db
 from tracker.domain.accounts import SECTION_RUNNERS
 from tracker.domain.errors import BadRequest, DomainError
-from tracker.domain.text import copies
 from tracker.domain.values import parse_whole
 from tracker.models import Event, Location, Section, Tally
 from tracker.queries import events as event_queries
@@ -50,8 +51,11 @@ def _lines_asked() -> int:
     if number is None or not 1 <= number <= tallies.MAX_TALLY_LINES:
         shown = raw if len(raw) <= 20 else raw[:20] + "..."
         raise BadRequest(
-            f"In the address, lines={shown!r} is not a number of lines from 1 to "
-            f"{tallies.MAX_TALLY_LINES}."
+            _(
+                "In the address, lines=%(shown)s is not a number of lines from 1 to %(most)s.",
+                shown=repr(shown),
+                most=tallies.MAX_TALLY_LINES,
+            )
         )
     return number
 
@@ -61,9 +65,9 @@ def _sales_tally(place: Location, section: Section, event: Event | None):
     shown = len(form.lines.entries)
     if not form.is_submitted():
         shown = _lines_asked()
-        for _ in range(shown):
+        for _line in range(shown):
             form.lines.append_entry()
-    editions = choices([("", "Choose")] + [(e.id, e.label) for e in list_editions(db.session)])
+    editions = choices([("", _("Choose"))] + [(e.id, e.label) for e in list_editions(db.session)])
     for entry in form.lines:
         entry.edition_id.choices = editions
     response = submit(
@@ -104,11 +108,25 @@ def _sales_tally(place: Location, section: Section, event: Event | None):
 
 def _recorded(tally: Tally):
     made = tally_queries.contents(db.session, tally)
+    number = f"{made.copies:,}"
     if tally.kind == "signings":
-        what = f"{copies(made.copies)} signed"
+        message = ngettext(
+            "Paper tally #%(id)s recorded: %(copies)s copy signed.",
+            "Paper tally #%(id)s recorded: %(copies)s copies signed.",
+            made.copies,
+            id=tally.id,
+            copies=number,
+        )
     else:
-        what = f"{len(made.sales)} sales, {copies(made.copies)}"
-    flash(f"Paper tally #{tally.id} recorded: {what}.", "success")
+        message = ngettext(
+            "Paper tally #%(id)s recorded: %(sales)s sales, %(copies)s copy.",
+            "Paper tally #%(id)s recorded: %(sales)s sales, %(copies)s copies.",
+            made.copies,
+            id=tally.id,
+            sales=len(made.sales),
+            copies=number,
+        )
+    flash(message, "success")
     if tally.event_id is not None:
         return redirect(url_for("events.report", event_id=tally.event_id))
     return redirect(url_for("events.tally", tally_id=tally.id))
@@ -186,5 +204,5 @@ def void_tally(tally_id: int):
 
 
 def _voided(record: Tally):
-    flash(f"Paper tally #{record.id} voided: its copies are back.", "success")
+    flash(_("Paper tally #%(id)s voided: its copies are back.", id=record.id), "success")
     return redirect(url_for("events.tally", tally_id=record.id))

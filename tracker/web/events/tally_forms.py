@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     FormField,
@@ -28,24 +31,30 @@ from tracker.web.forms import (
     choices,
     copies_field,
     optional_int,
+    payment_word,
     strict_int,
     today,
 )
+
+
+def _capitalized_payment(method: PaymentMethod) -> LazyString:
+    """How a line was paid, capitalized, in the reader's language when shown."""
+    return LazyString(lambda: payment_word(method).capitalize())
 
 
 class _WhenMixin:
     """The day a tally's copies changed hands, and the time if it is known."""
 
     day = DateField(
-        "Day",
+        _l("Day"),
         default=today,
         # Not DataRequired, which would hide why a day sent could not be read.
-        validators=[InputRequired(message="Give the day, as the paper tally says.")],
+        validators=[InputRequired(message=_l("Give the day, as the paper tally says."))],
     )
     time = TimeField(
-        "Time (optional, UTC)",
+        _l("Time (optional, UTC)"),
         validators=[Optional()],
-        description="Empty: the end of that day (today: now).",
+        description=_l("Empty: the end of that day (today: now)."),
     )
 
     def when(self) -> date | datetime | None:
@@ -62,22 +71,24 @@ class SaleTallyLine(Form):
     class Meta:
         csrf = False
 
-    edition_id = SelectField("Edition", coerce=optional_int, choices=[], validators=[Optional()])
+    edition_id = SelectField(
+        _l("Edition"), coerce=optional_int, choices=[], validators=[Optional()]
+    )
     condition = SelectField(
-        "Signed?",
+        _l("Signed?"),
         choices=choices(
-            [(Condition.UNSIGNED.value, "Unsigned"), (Condition.SIGNED.value, "Signed")]
+            [(Condition.UNSIGNED.value, _l("Unsigned")), (Condition.SIGNED.value, _l("Signed"))]
         ),
         default=Condition.UNSIGNED.value,
     )
     payment = SelectField(
-        "Paid by",
-        choices=choices((m.value, m.label.capitalize()) for m in PaymentMethod),
+        _l("Paid by"),
+        choices=choices((m.value, _capitalized_payment(m)) for m in PaymentMethod),
         default=PaymentMethod.CASH.value,
     )
-    qty = copies_field("Copies")
+    qty = copies_field(_l("Copies"))
     # Read by the sales service, which says what is wrong with an amount.
-    price = AmountField("Price per copy", validators=[Optional(), Length(max=20)])
+    price = AmountField(_l("Price per copy"), validators=[Optional(), Length(max=20)])
 
     @property
     def used(self) -> bool:
@@ -92,16 +103,16 @@ class SaleTallyLine(Form):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if self.used and self.edition_id.data is None and not self.edition_id.errors:
-            self.edition_id.errors = [*self.edition_id.errors, "Choose the edition."]
+            self.edition_id.errors = [*self.edition_id.errors, _("Choose the edition.")]
             ok = False
         if self.used and self.qty.data is None and not self.qty.errors:
-            self.qty.errors = [*self.qty.errors, "Give the number of copies."]
+            self.qty.errors = [*self.qty.errors, _("Give the number of copies.")]
             ok = False
         return ok
 
 
 class SalesTallyForm(_WhenMixin, KeyedForm):
-    note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     lines = Lines(FormField(SaleTallyLine), max_entries=MAX_TALLY_LINES)
 
 
@@ -110,22 +121,22 @@ class SignedLine(Form):
         csrf = False
 
     edition_id = IdField()
-    qty = copies_field("Copies signed")
+    qty = copies_field(_l("Copies signed"))
 
 
 class SigningTallyForm(_WhenMixin, KeyedForm):
     authors = SelectMultipleField(
-        "Signed by",
+        _l("Signed by"),
         coerce=strict_int,
         choices=[],
-        validators=[InputRequired(message="Choose who signed.")],
+        validators=[InputRequired(message=_l("Choose who signed."))],
     )
-    note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     lines = Lines(FormField(SignedLine), max_entries=MAX_TALLY_LINES)
 
 
 class VoidTallyForm(FlaskForm):
     reason = TextAreaField(
-        "Why is this tally voided?",
-        validators=[DataRequired(message="Say why."), Length(max=500)],
+        _l("Why is this tally voided?"),
+        validators=[DataRequired(message=_l("Say why.")), Length(max=500)],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -16,6 +17,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session, joinedload
 
 from tracker.db import db
@@ -81,7 +84,7 @@ def index():
 def new():
     form = EventForm()
     form.section_id.choices = choices(
-        [("", "Choose a section")] + [(s.id, s.name) for s in scoped_sections()]
+        [("", _("Choose a section"))] + [(s.id, s.name) for s in scoped_sections()]
     )
     if not form.is_submitted() and section_scope() is not None:
         form.section_id.data = section_scope()
@@ -94,7 +97,9 @@ def new():
             _details(form),
             key=form.submission_key.data,
         ),
-        lambda event: _to_event(event, f"Event {event.name} created: bring copies to its table."),
+        lambda event: _to_event(
+            event, _("Event %(name)s created: bring copies to its table.", name=event.name)
+        ),
     )
     return response or (
         render_template("events/form.html", form=form, event=None),
@@ -117,7 +122,7 @@ def edit(event_id: int):
     response = submit(
         form,
         lambda: service.update_event(db.session, actor(), event.id, _details(form)),
-        lambda saved: _to_event(saved, "Event saved."),
+        lambda saved: _to_event(saved, _("Event saved.")),
     )
     return response or (
         render_template("events/form.html", form=form, event=event),
@@ -140,7 +145,8 @@ def detail(event_id: int):
     )
 
 
-def _post_action(event_id: int, act, message: str):
+def _post_action(event_id: int, act, message: Callable[[str], str]):
+    """Do ``act`` to the event; ``message`` says it was done, given the event's name."""
     event = event_or_404(event_id)
     try:
         act(db.session, actor(), event.id)
@@ -148,7 +154,7 @@ def _post_action(event_id: int, act, message: str):
         db.rollback()
         flash(error.message, "error")
     else:
-        flash(message.format(name=event.name), "success")
+        flash(message(event.name), "success")
     return redirect(url_for("events.detail", event_id=event_id))
 
 
@@ -173,14 +179,16 @@ def close(event_id: int):
         lambda session, who, event_id: service.close_event(
             session, who, event_id, when=form.closed_at.when, counted_cash=form.counted_cash.data
         ),
-        "{name} is closed: the leftovers are back in the store.",
+        lambda name: _("%(name)s is closed: the leftovers are back in the store.", name=name),
     )
 
 
 @bp.post("/events/<int:event_id>/reopen")
 @allow(*SECTION_RUNNERS)
 def reopen(event_id: int):
-    return _post_action(event_id, service.reopen_event, "{name} is open again.")
+    return _post_action(
+        event_id, service.reopen_event, lambda name: _("%(name)s is open again.", name=name)
+    )
 
 
 # -- signings ----------------------------------------------------------------------------------
@@ -194,7 +202,17 @@ def signing(event_id: int):
     stock = expected_stock(db.session, event.location_id)
     editions = [e for e in list_editions(db.session) if stock.get((e.id, Condition.UNSIGNED.value))]
     form.edition_id.choices = choices(
-        [(e.id, f"{e.label} · {stock[(e.id, 'unsigned')]} unsigned on the table") for e in editions]
+        [
+            (
+                e.id,
+                _(
+                    "%(edition)s · %(n)s unsigned on the table",
+                    edition=e.label,
+                    n=stock[(e.id, "unsigned")],
+                ),
+            )
+            for e in editions
+        ]
     )
     form.authors.choices = choices((a.id, a.name) for a in event_queries.list_authors(db.session))
 
@@ -216,7 +234,16 @@ def signing(event_id: int):
     response = submit(
         form,
         signed,
-        lambda s: _to_event(event, f"{s.author_names} signed {s.qty} copies."),
+        lambda s: _to_event(
+            event,
+            # The English says "copies" whatever the number; other languages say it right.
+            ngettext(
+                "%(authors)s signed %(num)s copies.",
+                "%(authors)s signed %(num)s copies.",
+                s.qty,
+                authors=s.author_names,
+            ),
+        ),
     )
     return response or (
         render_template("events/signing.html", form=form, event=event),
