@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import flask_wtf
 import wtforms
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -112,15 +113,23 @@ def _plain_text(form: object, field: StringField) -> None:
     value = field.data if isinstance(field.data, str) else ""
     bad = control_character(value.strip(), multiline=isinstance(field, TextAreaField))
     if bad:
-        allowed = "tabs and line breaks only" if isinstance(field, TextAreaField) else "none"
-        raise StopValidation(
-            f"This holds a control character ({bad}); control characters allowed: {allowed}."
-        )
+        if isinstance(field, TextAreaField):
+            message = _(
+                "This holds a control character (%(character)s); control characters "
+                "allowed: tabs and line breaks only.",
+                character=bad,
+            )
+        else:
+            message = _(
+                "This holds a control character (%(character)s); control characters allowed: none.",
+                character=bad,
+            )
+        raise StopValidation(message)
 
 
 def _sane_day(form: object, field: DateField) -> None:
     if field.data is not None:
-        problem = day_problem(field.data, "The date")
+        problem = day_problem(field.data, _("The date"))
         if problem:
             raise StopValidation(problem)
 
@@ -147,7 +156,11 @@ def _hidden_errors(form: wtforms.Form) -> Iterator[str]:
             yield from _hidden_errors(field.form)
         elif isinstance(field, HiddenField) and field.name != "csrf_token":
             for error in field.errors:
-                yield f"This form is damaged (its field {field.name}: {error}): open it again."
+                yield _(
+                    "This form is damaged (its field %(field)s: %(error)s): open it again.",
+                    field=field.name,
+                    error=error,
+                )
 
 
 # The mixin below is only ever mixed into a WTForms form, which it extends.
@@ -198,7 +211,12 @@ class IdField(HiddenField):
         raw = valuelist[0] if valuelist else ""
         self.data = parse_id(raw)
         if self.data is None:
-            raise BadRequest(f"This form is damaged: {id_problem(self.name, raw)} Open it again.")
+            raise BadRequest(
+                _(
+                    "This form is damaged: %(problem)s Open it again.",
+                    problem=id_problem(self.name, raw),
+                )
+            )
 
 
 class Lines(FieldList):
@@ -219,8 +237,12 @@ class Lines(FieldList):
             sent = len(set(indices))
             if sent > self.max_entries:
                 raise BadRequest(
-                    f"This form was sent with {sent:,} lines; it takes at most "
-                    f"{self.max_entries:,}. Open it again."
+                    _(
+                        "This form was sent with %(sent)s lines; it takes at most %(most)s. "
+                        "Open it again.",
+                        sent=f"{sent:,}",
+                        most=f"{self.max_entries:,}",
+                    )
                 )
         super().process(formdata, data, extra_filters)
 
@@ -254,21 +276,25 @@ class WholeNumberField(IntegerField):
         self.data = parse_whole(valuelist[0])
         if self.data is None:
             shown = valuelist[0] if len(valuelist[0]) <= 20 else valuelist[0][:20] + "..."
-            raise ValueError(f"{shown!r} is not a whole number.")
+            raise ValueError(_("%(value)s is not a whole number.", value=repr(shown)))
 
 
 def copies_field(
-    label: str = "Copies", *, zero: bool = False, default: int | None = None
+    label: str | None = None, *, zero: bool = False, default: int | None = None
 ) -> WholeNumberField:
     """Copies: empty or a whole number from 1 (or 0) to a million."""
     low = 0 if zero else 1
     return WholeNumberField(
-        label,
+        _l("Copies") if label is None else label,
         default=default,
         validators=[
             Optional(),
             NumberRange(
-                min=low, max=MAX_COPIES, message=f"From {low} to {MAX_COPIES:,} copies, please."
+                min=low,
+                max=MAX_COPIES,
+                message=_l(
+                    "From %(low)s to %(most)s copies, please.", low=low, most=f"{MAX_COPIES:,}"
+                ),
             ),
         ],
     )
@@ -293,17 +319,21 @@ def _happened_problem(label: str, when: date | datetime) -> str | None:
     if isinstance(when, datetime):
         moment = when if when.tzinfo else when.replace(tzinfo=UTC)
         if moment > now:
-            return (
-                f"{label}: {moment:%d %b %Y %H:%M} UTC is in the future. Give when it "
-                "happened, or leave it empty for now."
+            return _(
+                "%(label)s: %(moment)s UTC is in the future. Give when it happened, or leave "
+                "it empty for now.",
+                label=label,
+                moment=f"{moment:%d %b %Y %H:%M}",
             )
         day = moment.date()
     else:
         day = when
         if day > now.date():
-            return (
-                f"{label}: {day:%d %b %Y} is in the future. Give the day it happened, or "
-                "leave it empty for today."
+            return _(
+                "%(label)s: %(day)s is in the future. Give the day it happened, or leave it "
+                "empty for today.",
+                label=label,
+                day=f"{day:%d %b %Y}",
             )
     return day_problem(day, label)
 
@@ -321,7 +351,10 @@ class _Happened(_FieldBase):
     before 1900, and give the services their ``when`` (None: now)."""
 
     _pattern: re.Pattern[str]
-    _example: str
+
+    def _not_read(self, shown: str) -> str:
+        """What is said of a value that is not one this field reads."""
+        raise NotImplementedError
 
     def _read(self, raw: str) -> date | datetime:
         raise NotImplementedError
@@ -337,7 +370,7 @@ class _Happened(_FieldBase):
                 return
             except ValueError:
                 pass
-        raise ValueError(f"{self.label.text}: {_shown(raw)} is not {self._example}.")
+        raise ValueError(self._not_read(_shown(raw)))
 
     def pre_validate(self, form: object) -> None:
         if self.process_errors:
@@ -360,11 +393,19 @@ class WhenField(_Happened, DateTimeLocalField):
     until places have their time zones): empty is now."""
 
     _pattern = _MOMENT
-    _example = "a date and a time (such as 2024-03-01T14:30)"
 
-    def __init__(self, label: str, *, description: str = "UTC. Leave empty for now.", **kw):
+    def __init__(self, label: str, *, description: str | None = None, **kw):
+        if description is None:
+            description = _l("UTC. Leave empty for now.")
         super().__init__(
             label, validators=[Optional()], format=MOMENT_FORMAT, description=description, **kw
+        )
+
+    def _not_read(self, shown: str) -> str:
+        return _(
+            "%(label)s: %(value)s is not a date and a time (such as 2024-03-01T14:30).",
+            label=self.label.text,
+            value=shown,
         )
 
     def _read(self, raw: str) -> datetime:
@@ -376,7 +417,6 @@ class WhenDayField(_Happened, DateField):
     today is now, an earlier day is its last second (UTC)."""
 
     _pattern = _DAY
-    _example = "a date (such as 2024-03-01)"
 
     def __init__(
         self,
@@ -386,10 +426,17 @@ class WhenDayField(_Happened, DateField):
         description: str | None = None,
         **kw,
     ):
-        validators = [DataRequired(message="Give the date.")] if required else [Optional()]
+        validators = [DataRequired(message=_l("Give the date."))] if required else [Optional()]
         if description is None:
-            description = "" if required else "Leave empty for today."
+            description = "" if required else _l("Leave empty for today.")
         super().__init__(label, validators=validators, description=description, **kw)
+
+    def _not_read(self, shown: str) -> str:
+        return _(
+            "%(label)s: %(value)s is not a date (such as 2024-03-01).",
+            label=self.label.text,
+            value=shown,
+        )
 
     def _read(self, raw: str) -> date:
         return date.fromisoformat(raw)

@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -13,18 +15,20 @@ from tracker.web.forms import FlaskForm, WholeNumberField, choices, optional_int
 
 
 class UserForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    name = StringField("Name", validators=[Optional(), Length(max=200)])
-    role = SelectField("Role", choices=choices((r.value, r.label) for r in Role))
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=choices((r.value, r.label) for r in Role))
     section_id = SelectField(
-        "Section",
+        _l("Section"),
         coerce=optional_int,
         choices=[],
-        description="Treasurers only: the one section whose stock and money they keep.",
+        description=_l("Treasurers only: the one section whose stock and money they keep."),
     )
 
     def set_sections(self, sections: list) -> None:
-        self.section_id.choices = choices([("", "No section")] + [(s.id, s.name) for s in sections])
+        self.section_id.choices = choices(
+            [("", _("No section"))] + [(s.id, s.name) for s in sections]
+        )
 
 
 def parse_month(value: object) -> date | None:
@@ -41,18 +45,20 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 class BackdateForm(FlaskForm):
     days = WholeNumberField(
-        "Days back",
+        _l("Days back"),
         validators=[Optional(), NumberRange(min=1, max=MAX_BACKDATE_DAYS)],
-        description="Documents typed in may be dated at most this many days ago. "
-        "Empty: no limit but the closed months.",
+        description=_l(
+            "Documents typed in may be dated at most this many days ago. "
+            "Empty: no limit but the closed months."
+        ),
     )
 
 
 class CloseMonthForm(FlaskForm):
-    section_id = SelectField("Section", coerce=optional_int, choices=[])
+    section_id = SelectField(_l("Section"), coerce=optional_int, choices=[])
     month = StringField(
-        "Month",
-        validators=[DataRequired(message="Give the month, such as 2024-02.")],
+        _l("Month"),
+        validators=[DataRequired(message=_l("Give the month, such as 2024-02."))],
         render_kw={"type": "month", "placeholder": "2024-02"},
     )
 
@@ -62,7 +68,9 @@ class CloseMonthForm(FlaskForm):
     def validate_month(self, field: StringField) -> None:
         first = parse_month(field.data)
         if first is None:
-            raise ValidationError(f"{field.data!r} is not a month such as 2024-02.")
-        problem = day_problem(first, "The month")
+            raise ValidationError(
+                _("%(value)s is not a month such as 2024-02.", value=repr(field.data))
+            )
+        problem = day_problem(first, _("The month"))
         if problem:
             raise ValidationError(problem)

@@ -4,6 +4,7 @@ password), and how far back documents may be dated (a limit in days, closed mont
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from tracker.db import db
 from tracker.domain.accounts import Role
@@ -57,7 +58,7 @@ def new_user():
 
 
 def _saved(user: User):
-    flash(f"Account {user.email} saved.", "success")
+    flash(_("Account %(email)s saved.", email=user.email), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -93,8 +94,13 @@ def _set_active(user_id: int, active: bool):
         db.rollback()
         flash(error.message, "error")
     else:
-        state = "reactivated" if active else "deactivated; its sessions have ended"
-        flash(f"Account {user.email} {state}.", "success")
+        if active:
+            flash(_("Account %(email)s reactivated.", email=user.email), "success")
+        else:
+            flash(
+                _("Account %(email)s deactivated; its sessions have ended.", email=user.email),
+                "success",
+            )
     return redirect(url_for("admin.users"))
 
 
@@ -151,9 +157,9 @@ def dating():
     def saved(_result: None):
         days = limit.days.data
         flash(
-            f"Documents may now be dated up to {days:,} days back."
+            _("Documents may now be dated up to %(days)s days back.", days=f"{days:,}")
             if days
-            else "Documents may now be dated any day back, but not into a closed month.",
+            else _("Documents may now be dated any day back, but not into a closed month."),
             "success",
         )
         return redirect(url_for("admin.dating"))
@@ -170,7 +176,14 @@ def close_month():
     form = _close_form()
 
     def closed(row):
-        flash(f"{row.section.name}: {row.month:%B %Y} is closed.", "success")
+        flash(
+            _(
+                "%(section)s: %(month)s is closed.",
+                section=row.section.name,
+                month=f"{row.month:%B %Y}",
+            ),
+            "success",
+        )
         return redirect(url_for("admin.dating"))
 
     response = submit(
@@ -195,5 +208,5 @@ def reopen_month(section_id: int, month: str):
         db.rollback()
         flash(error.message, "error")
     else:
-        flash(f"{first:%B %Y} is open again.", "success")
+        flash(_("%(month)s is open again.", month=f"{first:%B %Y}"), "success")
     return redirect(url_for("admin.dating"))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
@@ -12,9 +13,9 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    user = SelectField("Who", coerce=optional_int, choices=[], validators=[Optional()])
-    section = SelectField("Section", coerce=optional_int, choices=[], validators=[Optional()])
-    kind = SelectField("What", choices=[], validators=[Optional()])
+    user = SelectField(_l("Who"), coerce=optional_int, choices=[], validators=[Optional()])
+    section = SelectField(_l("Section"), coerce=optional_int, choices=[], validators=[Optional()])
+    kind = SelectField(_l("What"), choices=[], validators=[Optional()])
 
-    since = DateField("From", validators=[Optional()])
-    until = DateField("To", validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
 
 from tracker.db import db
 from tracker.queries.accounts import users_by_email
@@ -23,9 +24,9 @@ def index():
     form = AuditFilterForm(request.args)
     users = users_by_email(db.session)
     sections = list_sections(db.session)
-    form.user.choices = choices([("", "Anyone")] + [(u.id, u.email) for u in users])
-    form.section.choices = choices([("", "Any section")] + [(s.id, s.name) for s in sections])
-    form.kind.choices = choices([("", "Any change")] + [(k, k) for k in audit_kinds(db.session)])
+    form.user.choices = choices([("", _("Anyone"))] + [(u.id, u.email) for u in users])
+    form.section.choices = choices([("", _("Any section"))] + [(s.id, s.name) for s in sections])
+    form.kind.choices = choices([("", _("Any change"))] + [(k, k) for k in audit_kinds(db.session)])
     filters = {}
     if form.validate():
         filters = {

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     FormField,
@@ -26,27 +27,27 @@ from tracker.web.forms import (
 
 class RemittanceForm(KeyedForm):
     section_id = SelectField(
-        "Section",
+        _l("Section"),
         coerce=optional_int,
         choices=[],
-        validators=[DataRequired(message="Choose the section.")],
+        validators=[DataRequired(message=_l("Choose the section."))],
     )
     amount = AmountField(
-        "Amount", validators=[DataRequired(message="Give the amount."), Length(max=20)]
+        _l("Amount"), validators=[DataRequired(message=_l("Give the amount.")), Length(max=20)]
     )
     currency = StringField(
-        "Currency",
+        _l("Currency"),
         validators=[DataRequired(), Length(max=3)],
-        description="The section's currency.",
+        description=_l("The section's currency."),
     )
-    sent_on = WhenDayField("Sent on", default=today, required=True)
+    sent_on = WhenDayField(_l("Sent on"), default=today, required=True)
     method = SelectField(
-        "Sent by",
+        _l("Sent by"),
         choices=choices((m.value, m.label) for m in PaymentMethod),
         default=PaymentMethod.BANK_TRANSFER.value,
     )
-    reference = StringField("Reference", validators=[Optional(), Length(max=120)])
-    note = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=120)])
+    note = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
 
 class PriceLine(Form):
@@ -54,7 +55,7 @@ class PriceLine(Form):
         csrf = False
 
     edition_id = IdField()
-    price = AmountField("Price", validators=[Optional(), Length(max=20)])
+    price = AmountField(_l("Price"), validators=[Optional(), Length(max=20)])
 
 
 class PricesForm(FlaskForm):
@@ -63,7 +64,11 @@ class PricesForm(FlaskForm):
 
 class RateForm(FlaskForm):
     currency = StringField(
-        "Currency", validators=[DataRequired(message="Give the currency."), Length(max=3)]
+        _l("Currency"), validators=[DataRequired(message=_l("Give the currency.")), Length(max=3)]
     )
-    valid_on = DateField("From", default=today, validators=[DataRequired(message="Give the date.")])
-    rate = AmountField("Rate", validators=[DataRequired(message="Give the rate."), Length(max=30)])
+    valid_on = DateField(
+        _l("From"), default=today, validators=[DataRequired(message=_l("Give the date."))]
+    )
+    rate = AmountField(
+        _l("Rate"), validators=[DataRequired(message=_l("Give the rate.")), Length(max=30)]
+    )

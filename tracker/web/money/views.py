@@ -13,11 +13,13 @@ from flask import (
     render_template,
     url_for,
 )
+from flask_babel import gettext as _
 
 from tracker.db import db
 from tracker.domain.accounts import RATE_KEEPERS, SECTION_RUNNERS, Role
 from tracker.domain.errors import DomainError
 from tracker.domain.money import from_minor, plain
+from tracker.domain.words import day
 from tracker.models import ExchangeRate, Remittance, Section
 from tracker.queries import statements
 from tracker.queries.catalogue import list_editions
@@ -146,7 +148,7 @@ def prices(section_id: int):
 
 
 def _saved(section: Section):
-    flash(f"Prices of {section.name} saved.", "success")
+    flash(_("Prices of %(section)s saved.", section=section.name), "success")
     return redirect(url_for("money.prices", section_id=section.id))
 
 
@@ -191,7 +193,7 @@ def new_remittance():
     sections = scoped_sections()
 
     form.section_id.choices = choices(
-        [("", "Choose the section")] + [(s.id, f"{s.name} ({s.currency})") for s in sections]
+        [("", _("Choose the section"))] + [(s.id, f"{s.name} ({s.currency})") for s in sections]
     )
     if not form.is_submitted() and len(sections) == 1:
         form.section_id.data, form.currency.data = sections[0].id, sections[0].currency
@@ -215,7 +217,9 @@ def new_remittance():
 
 
 def _remitted(remittance: Remittance):
-    flash("Remittance recorded: distribution staff confirm it when the money arrives.", "success")
+    flash(
+        _("Remittance recorded: distribution staff confirm it when the money arrives."), "success"
+    )
     return redirect(url_for("money.remittances"))
 
 
@@ -230,7 +234,7 @@ def confirm(remittance_id: int):
             abort(404)
         flash(error.message, "error")
     else:
-        flash("Remittance confirmed: the money arrived.", "success")
+        flash(_("Remittance confirmed: the money arrived."), "success")
     return redirect(url_for("money.remittances"))
 
 
@@ -303,5 +307,13 @@ def rates():
 
 
 def _rate_saved(rate: ExchangeRate):
-    flash(f"Rate saved: 1 {rate.currency} = {rate.rate} from {rate.valid_on:%d %b %Y}.", "success")
+    flash(
+        _(
+            "Rate saved: 1 %(currency)s = %(rate)s from %(day)s.",
+            currency=rate.currency,
+            rate=rate.rate,
+            day=day(rate.valid_on),
+        ),
+        "success",
+    )
     return redirect(url_for("money.rates"))
