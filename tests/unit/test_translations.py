@@ -16,7 +16,14 @@ from tracker.domain.languages import LANGUAGES
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = ROOT / "tracker" / "translations"
 # Babel's own keywords (gettext, ngettext, pgettext...) and the lazy ones of the forms.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "say": None, "say_n": (1, 2)}
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "_l": None,
+    "lazy_gettext": None,
+    "say": None,
+    "say_n": (1, 2),
+    "say_mark": None,
+}
 
 
 def _method_map() -> tuple[list[tuple[str, str]], dict]:

@@ -18,7 +18,9 @@ from babel.dates import format_date, format_datetime
 from flask import Flask, flash, has_request_context, redirect, request
 from flask_babel import Babel, get_locale, get_timezone, get_translations
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
@@ -31,6 +33,16 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 # The language chosen with the switch before logging in (a year).
 COOKIE = "tracker_language"
 COOKIE_AGE = 365 * 24 * 3600
+
+
+def _escaped(self: LazyString) -> Markup:
+    return escape(str(self))
+
+
+# A label or message made with lazy_gettext is text, not HTML: escaped in templates like
+# any value (Flask-Babel's own lazy strings would go into the page as they are, and a
+# translation with an apostrophe or a quote would break the markup around it).
+LazyString.__html__ = _escaped
 
 
 def init_app(app: Flask) -> None:
