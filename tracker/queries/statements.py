@@ -28,6 +28,7 @@ from tracker.domain.money import convert
 from tracker.domain.places import PHYSICAL_KINDS, LocationKind
 from tracker.domain.stock import Condition
 from tracker.domain.terms import AGES, Debt, EditionTerms, Terms, aged
+from tracker.domain.words import say
 from tracker.models import (
     Balance,
     Edition,
@@ -350,7 +351,11 @@ def _received(session: Session, section_id: int, figures: _Figures) -> list[Debt
             row.received_firm += qty
             row.terms.firm += qty
             row.owed_firm_minor += qty * price
-            what = f"{qty:,} × {row.edition.label} received (firm sale)"  # noqa: RUF001
+            what = say(
+                "%(qty)s × %(edition)s received (firm sale)",  # noqa: RUF001
+                qty=f"{qty:,}",
+                edition=row.edition.label,
+            )
             debts.append(Debt(at, what, qty * price))
         else:
             row.received_sor += qty
@@ -424,14 +429,16 @@ def _sold(session: Session, section: Section, figures: _Figures) -> list[Debt]:
         amount = row.terms.sor_owed(sold[edition_id]) - row.terms.sor_owed(before)
         if amount:
             row.owed_sor_minor += amount
-            what = "sold" if change > 0 else "returned by customers or voided"
-            debts.append(
-                Debt(
-                    datetime.combine(when, time(), tzinfo=UTC),
-                    f"{abs(change):,} × {row.edition.label} {what} (sale or return)",  # noqa: RUF001
-                    amount,
+            values = {"qty": f"{abs(change):,}", "edition": row.edition.label}
+            what = (
+                say("%(qty)s × %(edition)s sold (sale or return)", **values)  # noqa: RUF001
+                if change > 0
+                else say(
+                    "%(qty)s × %(edition)s returned by customers or voided (sale or return)",  # noqa: RUF001
+                    **values,
                 )
             )
+            debts.append(Debt(datetime.combine(when, time(), tzinfo=UTC), what, amount))
     return debts
 
 

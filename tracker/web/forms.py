@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import flask_wtf
 import wtforms
@@ -99,6 +99,14 @@ def reader_locale() -> str:
     from flask_babel import get_locale
 
     return str(get_locale() or "en")
+
+
+def enum_choices(words: Iterable[Any], first: list[tuple[str, Any]] | None = None) -> list:
+    """Select options of an enumeration's words, each label said in the reader's language
+    when the form is shown (a form class is made once, before anyone reads it)."""
+    from flask_babel.speaklater import LazyString
+
+    return choices((first or []) + [(w.value, LazyString(lambda w=w: str(w.label))) for w in words])
 
 
 def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:

@@ -11,13 +11,13 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from tracker.domain.accounts import Role
 from tracker.domain.values import day_problem
 from tracker.services.closing import MAX_BACKDATE_DAYS
-from tracker.web.forms import FlaskForm, WholeNumberField, choices, optional_int
+from tracker.web.forms import FlaskForm, WholeNumberField, choices, enum_choices, optional_int
 
 
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=choices((r.value, r.label) for r in Role))
+    role = SelectField(_l("Role"), choices=enum_choices(Role))
     section_id = SelectField(
         _l("Section"),
         coerce=optional_int,

@@ -21,6 +21,7 @@ from tracker.web.forms import (
     WholeNumberField,
     choices,
     copies_field,
+    enum_choices,
     optional_int,
     strict_int,
 )
@@ -38,7 +39,7 @@ class EventForm(KeyedForm):
     )
     kind = SelectField(
         _l("Kind"),
-        choices=choices((k.value, k.label) for k in EventKind),
+        choices=enum_choices(EventKind),
         default=EventKind.PUBLIC_MEETING.value,
     )
     city = StringField(_l("City"), validators=[Optional(), Length(max=100)])

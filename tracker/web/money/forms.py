@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.domain.events import PaymentMethod
 from tracker.web.forms import (
+    PAYMENT_WORDS,
     AmountField,
     FlaskForm,
     Form,
@@ -43,7 +44,7 @@ class RemittanceForm(KeyedForm):
     sent_on = WhenDayField(_l("Sent on"), default=today, required=True)
     method = SelectField(
         _l("Sent by"),
-        choices=choices((m.value, m.label) for m in PaymentMethod),
+        choices=choices((m.value, PAYMENT_WORDS[m]) for m in PaymentMethod),
         default=PaymentMethod.BANK_TRANSFER.value,
     )
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=120)])

@@ -21,8 +21,8 @@ from tracker.web.forms import (
     Lines,
     WhenDayField,
     WhenField,
-    choices,
     copies_field,
+    enum_choices,
     optional_int,
     today,
 )
@@ -89,9 +89,7 @@ class WriteOffForm(KeyedForm):
     )
     reason = SelectField(
         _l("Reason"),
-        choices=choices(
-            [("", _l("Choose a reason"))] + [(r.value, r.label) for r in WriteOffReason]
-        ),
+        choices=enum_choices(WriteOffReason, [("", _l("Choose a reason"))]),
         validators=[InputRequired(message=_l("Choose a reason."))],
     )
     note = TextAreaField(

@@ -23,6 +23,7 @@ from tracker.web.forms import (
     WhenDayField,
     choices,
     copies_field,
+    enum_choices,
     optional_int,
 )
 
@@ -48,7 +49,7 @@ class ShipmentForm(KeyedForm):
     )
     terms = SelectField(
         _l("Terms"),
-        choices=choices((t.value, t.label) for t in Terms),
+        choices=enum_choices(Terms),
         default=Terms.FIRM_SALE.value,
     )
 
@@ -97,7 +98,7 @@ class ReceiptLineForm(Form):
     missing = copies_field(_l("Missing"), zero=True)
     reason = SelectField(
         _l("Reason"),
-        choices=choices([("", "—")] + [(r.value, r.label) for r in DiscrepancyReason]),
+        choices=enum_choices(DiscrepancyReason, [("", "—")]),
         validators=[Optional()],
     )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
@@ -115,7 +116,7 @@ class ShipmentFilterForm(Form):
 
     status = SelectField(
         _l("Status"),
-        choices=choices([("", _l("Any status"))] + [(s.value, s.label) for s in ShipmentStatus]),
+        choices=enum_choices(ShipmentStatus, [("", _l("Any status"))]),
         validators=[Optional()],
     )
     direction = SelectField(
