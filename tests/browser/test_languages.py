@@ -58,3 +58,32 @@ def test_the_sale_screen_in_the_readers_language(
         full_page=False,
     )
     context.close()
+
+
+@pytest.mark.parametrize(("code", "direction"), [("sv", "ltr"), ("ur", "rtl")])
+def test_the_dashboard_and_a_packing_slip_in_the_readers_language(
+    browser, live_demo, database, code, direction
+):
+    engine = "postgresql" if database.is_postgresql else "sqlite"
+    for width, height, kind in ((360, 740, "phone"), (1280, 900, "wide")):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        log_in(page, live_demo, "distribution@example.org")
+        page.goto(live_demo + "/shipments/")
+        switch = page.locator("form.language-switch")
+        switch.locator("select").select_option(code)
+        switch.locator("button").click()
+        expect(page.locator(f"html[lang={code}][dir={direction}]")).to_have_count(1)
+        page.goto(live_demo + "/dashboard")
+        expect(page.locator("main h1")).to_have_count(1)
+        assert "Dashboard" not in page.locator("main h1").inner_text()
+        screenshot(page, f"dashboard-{code}-{kind}-{engine}", full_page=False)
+        # A packing slip: the first shipment's, from the list.
+        page.goto(live_demo + "/shipments/")
+        first = page.locator("a[href*='/shipments/']").filter(has_text=re.compile(r"#\d+"))
+        href = first.first.get_attribute("href")
+        page.goto(live_demo + href.rstrip("/") + "/packing-slip")
+        expect(page.locator(f"html[lang={code}]")).to_have_count(1)
+        assert "Delivery note" not in page.locator("body").inner_text()
+        screenshot(page, f"packing-slip-{code}-{kind}-{engine}", full_page=False)
+        context.close()

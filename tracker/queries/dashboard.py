@@ -38,6 +38,8 @@ from tracker.domain.money import convert
 from tracker.domain.periods import Period, default_period, week_start
 from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, FlowMetric
+from tracker.domain.text import short_day
+from tracker.domain.words import say, say_n
 from tracker.models import (
     AuditLink,
     Balance,
@@ -428,13 +430,29 @@ def _overdue(
     ):
         assert shipment.expected_on is not None  # the query asked for a day before today
         days = (today - shipment.expected_on).days
-        towards = "to" if shipment.direction == Direction.OUTBOUND else "back from"
+        values = {
+            "id": shipment.document_id,
+            "section": sections[shipment.section_id].name,
+            "day": short_day(shipment.expected_on),
+        }
         alerts.append(
             Alert(
                 "overdue_shipment",
-                f"Shipment {shipment.document_id} {towards} {sections[shipment.section_id].name} "
-                f"was expected on {shipment.expected_on:%-d %b %Y}: "
-                f"{days} {'day' if days == 1 else 'days'} overdue.",
+                say_n(
+                    "Shipment %(id)s to %(section)s was expected on %(day)s: %(n)s day overdue.",
+                    "Shipment %(id)s to %(section)s was expected on %(day)s: %(n)s days overdue.",
+                    days,
+                    **values,
+                )
+                if shipment.direction == Direction.OUTBOUND
+                else say_n(
+                    "Shipment %(id)s back from %(section)s was expected on %(day)s: %(n)s day "
+                    "overdue.",
+                    "Shipment %(id)s back from %(section)s was expected on %(day)s: %(n)s days "
+                    "overdue.",
+                    days,
+                    **values,
+                ),
                 sections[shipment.section_id],
                 ("shipments.detail", {"shipment_id": shipment.document_id}),
             )
@@ -459,12 +477,28 @@ def _events_without_stock(
         ).order_by(Event.starts_on)
     ):
         days = (event.starts_on - today).days
-        when = "today" if days == 0 else f"in {days} {'day' if days == 1 else 'days'}"
+        values = {
+            "event": event.name,
+            "section": sections[event.section_id].name,
+            "day": short_day(event.starts_on),
+        }
         alerts.append(
             Alert(
                 "event_without_stock",
-                f"{event.name} ({sections[event.section_id].name}) starts {when}, on "
-                f"{event.starts_on:%-d %b %Y}, and no copies have been sent to it.",
+                say(
+                    "%(event)s (%(section)s) starts today, on %(day)s, and no copies have been "
+                    "sent to it.",
+                    **values,
+                )
+                if days == 0
+                else say_n(
+                    "%(event)s (%(section)s) starts in %(n)s day, on %(day)s, and no copies "
+                    "have been sent to it.",
+                    "%(event)s (%(section)s) starts in %(n)s days, on %(day)s, and no copies "
+                    "have been sent to it.",
+                    days,
+                    **values,
+                ),
                 sections[event.section_id],
                 ("events.detail", {"event_id": event.id}),
             )
