@@ -23,6 +23,7 @@ from tracker.models import (
     Move,
     Remittance,
     Sale,
+    Section,
     Shipment,
 )
 from tracker.services import events, movements, sales, shipments
@@ -549,3 +550,23 @@ def test_the_shipment_page_shows_a_receipt_when_it_arrived(scene, session):
     ):
         assert facts[name].find("span").get_text() == shown
         assert facts[name].find("small", class_="recorded") is not None
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
+def test_a_date_is_typed_in_the_readers_time_zone(scene, session, case):
+    """Britain's people in Karachi's time (UTC+5): what they type is their local time;
+    a day alone is its last second there. People of no section type UTC."""
+    section = session.get(Section, scene["gb"])
+    section.time_zone = "Asia/Karachi"
+    session.commit()
+    since = _high_water(session)
+    response = _post(scene, session, case, PAST_MOMENT if case.moment else PAST_DAY)
+    assert response.status_code == case.done, errors(response)
+    local = scene[case.role].user.section_id is not None
+    shift = timedelta(hours=5) if local else timedelta(0)
+    expected = (PAST_MOMENT_AT if case.moment else PAST_DAY_AT) - shift
+    documents, moves = _made(session, since)
+    for document in documents:
+        assert document.occurred_at == expected, (document.kind, document.occurred_at)
+    for move in moves:
+        assert move.occurred_at == expected, (move.kind, move.occurred_at)

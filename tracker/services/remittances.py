@@ -3,7 +3,7 @@ distribution staff when it arrives (once: two confirmations at once make one).""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -34,8 +34,11 @@ def record_remittance(
     reference: str | None = None,
     note: str | None = None,
     key: str | None = None,
+    when: datetime | None = None,
 ) -> Remittance:
-    """Money a section sent the publisher, in the section's currency."""
+    """Money a section sent the publisher, in the section's currency. ``when``: the
+    moment that day stands for, where the reader's day is not UTC's (else its end,
+    UTC; today: now)."""
     require_role(
         actor,
         SECTION_RUNNERS,
@@ -61,7 +64,7 @@ def record_remittance(
     if sent_on is None:
         raise DomainError(say("Give the date the money was sent."))
     check_day(sent_on, "The day the money was sent")
-    at = documents.occurred_at(session, sent_on)
+    at = documents.occurred_at(session, when or sent_on)
     past.refuse_closed(session, [section.id], at)
     document = documents.start(
         session, actor, "remittance", key=key, reference=reference, note=note, occurred_at=at

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import flask_wtf
 import wtforms
@@ -60,9 +61,55 @@ from tracker.services.documents import new_key
 MAX_LINES = 200
 
 
+def reader_zone() -> tzinfo:
+    """The reader's time zone (their section's; UTC for people of no section, and
+    outside a request)."""
+    from flask import has_request_context
+    from flask_babel import get_timezone
+
+    if not has_request_context():
+        return UTC
+    # Flask-Babel gives a pytz zone, whose offset is only right through its own methods:
+    # the same zone from the standard library is right with plain datetime arithmetic.
+    zone = get_timezone()
+    name = getattr(zone, "zone", None)
+    return ZoneInfo(name) if name else zone
+
+
 def today() -> date:
-    """A date field's default: today, when the form is shown."""
-    return date.today()
+    """A date field's default: the reader's today, when the form is shown."""
+    return datetime.now(reader_zone()).date()
+
+
+def as_typed(day: date, at: time | None = None) -> datetime | date | None:
+    """What the services take as ``when`` for a day (and a time) typed by the reader, in
+    the reader's zone: a moment in UTC; for a day alone, the reader's today is now (None)
+    and an earlier day its last second there (whatever else happened that day first); a
+    later day is left as it is, for the rules to refuse as the future."""
+    zone = reader_zone()
+    if at is not None:
+        return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+    reader_today = today()
+    if day == reader_today:
+        return None
+    if day > reader_today:
+        return day
+    return datetime.combine(day, time(23, 59, 59), tzinfo=zone).astimezone(UTC)
+
+
+def zone_name() -> str:
+    """The reader's zone as people name it: UTC, Asia/Karachi."""
+    zone = reader_zone()
+    name = str(getattr(zone, "zone", None) or getattr(zone, "key", None) or zone)
+    return "UTC" if name in ("UTC", "Etc/UTC") else name
+
+
+def _zone_hint() -> str:
+    """What a moment's field says of its zone: UTC, or the reader's zone, named."""
+    name = zone_name()
+    if name == "UTC":
+        return str(_l("UTC. Leave empty for now."))
+    return str(_l("Time in %(zone)s. Leave empty for now.", zone=name))
 
 
 def optional_int(value: object) -> int | None:
@@ -322,21 +369,31 @@ def _shown(raw: str) -> str:
 
 def _happened_problem(label: str, when: date | datetime) -> str | None:
     """Why ``when`` cannot be when something happened (in the future, before 1900), or
-    None. A moment without a zone is UTC."""
+    None. A moment without a zone is in the reader's zone, a day is the reader's day."""
     now = utcnow()
     if isinstance(when, datetime):
-        moment = when if when.tzinfo else when.replace(tzinfo=UTC)
+        zone = reader_zone()
+        moment = when if when.tzinfo else when.replace(tzinfo=zone)
         if moment > now:
+            local = moment.astimezone(zone)
+            if local.utcoffset() == timedelta(0) and local.tzname() in ("UTC", None):
+                return _(
+                    "%(label)s: %(moment)s UTC is in the future. Give when it happened, or "
+                    "leave it empty for now.",
+                    label=label,
+                    moment=f"{local:%d %b %Y %H:%M}",
+                )
             return _(
-                "%(label)s: %(moment)s UTC is in the future. Give when it happened, or leave "
-                "it empty for now.",
+                "%(label)s: %(moment)s (%(zone)s) is in the future. Give when it happened, "
+                "or leave it empty for now.",
                 label=label,
-                moment=f"{moment:%d %b %Y %H:%M}",
+                moment=f"{local:%d %b %Y %H:%M}",
+                zone=local.tzname(),
             )
-        day = moment.date()
+        day = moment.astimezone(zone).date()
     else:
         day = when
-        if day > now.date():
+        if day > today():
             return _(
                 "%(label)s: %(day)s is in the future. Give the day it happened, or leave it "
                 "empty for today.",
@@ -390,9 +447,14 @@ class _Happened(_FieldBase):
 
     @property
     def when(self) -> date | datetime | None:
-        """What the services take as ``when``: a day, a moment in UTC, or None (now)."""
+        """What the services take as ``when``: a moment in UTC (one typed without a zone
+        is in the reader's), a day's (``as_typed``), or None (now)."""
         if isinstance(self.data, datetime):
-            return self.data.replace(tzinfo=UTC) if self.data.tzinfo is None else self.data
+            if self.data.tzinfo is not None:
+                return self.data
+            return self.data.replace(tzinfo=reader_zone()).astimezone(UTC)
+        if isinstance(self.data, date):
+            return as_typed(self.data)
         return self.data
 
 
@@ -404,7 +466,9 @@ class WhenField(_Happened, DateTimeLocalField):
 
     def __init__(self, label: str, *, description: str | None = None, **kw):
         if description is None:
-            description = _l("UTC. Leave empty for now.")
+            from flask_babel.speaklater import LazyString
+
+            description = LazyString(_zone_hint)
         super().__init__(
             label, validators=[Optional()], format=MOMENT_FORMAT, description=description, **kw
         )

@@ -16,7 +16,7 @@ from babel import Locale
 from babel.core import UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from flask import Flask, flash, has_request_context, redirect, request
-from flask_babel import Babel, get_locale, get_timezone, get_translations
+from flask_babel import Babel, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -28,6 +28,7 @@ from tracker.db import db
 from tracker.domain import words
 from tracker.domain.languages import DEFAULT, LANGUAGES, language, right_to_left
 from tracker.web.access import public
+from tracker.web.forms import reader_zone
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 # The language chosen with the switch before logging in (a year).
@@ -91,7 +92,7 @@ def _moment(value: datetime) -> str:
     """In the reader's zone, named unless it is UTC (as the rules' English says it)."""
     if not has_request_context():
         return value.strftime("%d %b %Y %H:%M")
-    zone = get_timezone()
+    zone = reader_zone()
     local = value.astimezone(zone) if value.tzinfo else value
     text = format_datetime(local, "dd MMM y HH:mm", locale=current_language())
     name = local.tzname()

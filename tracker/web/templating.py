@@ -9,7 +9,7 @@ from typing import Any
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import Flask
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -91,7 +91,9 @@ def _datetime(value: Any) -> str:
     2026-12-01 04:05 PKT. (Digits in this order read the same in every language.)"""
     if value is None:
         return ""
-    moment = value.astimezone(get_timezone())
+    from tracker.web.forms import reader_zone
+
+    moment = value.astimezone(reader_zone())
     return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}"
 
 

@@ -3,7 +3,7 @@ copies, price), a signing tally's copies per edition, and the void of a tally.""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 from flask_babel import LazyString
 from flask_babel import gettext as _
@@ -28,12 +28,14 @@ from tracker.web.forms import (
     IdField,
     KeyedForm,
     Lines,
+    as_typed,
     choices,
     copies_field,
     optional_int,
     payment_word,
     strict_int,
     today,
+    zone_name,
 )
 
 
@@ -52,17 +54,24 @@ class _WhenMixin:
         validators=[InputRequired(message=_l("Give the day, as the paper tally says."))],
     )
     time = TimeField(
-        _l("Time (optional, UTC)"),
+        LazyString(
+            lambda: (
+                _l("Time (optional, UTC)")
+                if zone_name() == "UTC"
+                else _l("Time (optional, %(zone)s)", zone=zone_name())
+            )
+        ),
         validators=[Optional()],
         description=_l("Empty: the end of that day (today: now)."),
     )
 
     def when(self) -> date | datetime | None:
+        """The day (and time) in the reader's zone, as the services take it."""
         day: date | None = self.day.data
         at: time | None = self.time.data
-        if day is None or at is None:
-            return day
-        return datetime.combine(day, at, tzinfo=UTC)
+        if day is None:
+            return None
+        return as_typed(day, at)
 
 
 class SaleTallyLine(Form):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import (
     Blueprint,
@@ -205,7 +205,10 @@ def new_remittance():
             section_id=form.section_id.data,
             amount=form.amount.data,
             currency=form.currency.data,
-            sent_on=form.sent_on.when,
+            # The day itself: a remittance keeps the day the money was sent; its
+            # document is dated by that day in the reader's zone.
+            sent_on=form.sent_on.data,
+            when=when if isinstance(when := form.sent_on.when, datetime) else None,
             method=form.method.data,
             reference=form.reference.data,
             note=form.note.data,
