@@ -23,6 +23,7 @@ KEYWORDS = {
     "say": None,
     "say_n": (1, 2),
     "say_mark": None,
+    "column": None,
 }
 
 

@@ -87,3 +87,18 @@ def test_a_price_typed_with_a_decimal_comma_in_swedish(login, session, world):
         )
     )
     assert price == 25000
+
+
+def test_a_spreadsheet_speaks_the_readers_language_and_csv_keeps_its_keys(login, world):
+    """XLSX headings are the reader's; CSV keeps the same column keys for everyone."""
+    import io
+
+    from openpyxl import load_workbook
+
+    client = login("distributor")
+    _switch(client, "sv", "/shipments/")
+    workbook = load_workbook(io.BytesIO(client.get("/shipments/?format=xlsx").data))
+    headings = [c.value for c in next(workbook.active.iter_rows(max_row=1))]
+    assert "spårningsnummer" in headings and "tracking number" not in headings
+    csv_header = client.get("/shipments/?format=csv").get_data(as_text=True).splitlines()[0]
+    assert "tracking number" in csv_header

@@ -41,6 +41,29 @@ from sqlalchemy.orm import Session
 from tracker.db import Database, db
 from tracker.domain.errors import BadRequest
 
+
+class Heading(str):
+    """A column's name: its key in CSV, the same for every reader (``sent on``); in
+    XLSX, said in the reader's language. ``column`` makes one."""
+
+    message: str
+    values: dict[str, object]
+
+    def said(self) -> str:
+        from flask_babel import gettext
+
+        text = gettext(self.message)
+        return text % self.values if self.values else text
+
+
+def column(message: str, /, **values: object) -> Heading:
+    """A column's name (``%(name)s`` values put in), marked for the catalogues."""
+    heading = Heading(message % values if values else message)
+    heading.message = message
+    heading.values = values
+    return heading
+
+
 # The rows of an export: the rows, or a function that reads them from a session.
 Rows = Iterable[Sequence[object]] | Callable[[Session], Iterable[Sequence[object]]]
 
@@ -199,7 +222,8 @@ def write_xlsx(
     bold = Font(bold=True)
     heading = []
     for name in header:
-        c = WriteOnlyCell(sheet, value=text(str(name)))
+        said = name.said() if isinstance(name, Heading) else str(name)
+        c = WriteOnlyCell(sheet, value=text(said))
         c.font = bold
         heading.append(c)
     sheet.append(heading)

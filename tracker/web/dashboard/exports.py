@@ -12,34 +12,34 @@ from flask_babel import gettext as _
 from tracker.domain.errors import BadRequest
 from tracker.domain.money import from_minor
 from tracker.queries.dashboard import Dashboard, Figures
-from tracker.web.exports import export
+from tracker.web.exports import column, export
 
 TABLES = ("rows", "weekly", "alerts", "world")
 
 
 ROW_HEADER = [
-    "country",
-    "section",
-    "received",
-    "in transit",
-    "on hand, unsigned",
-    "on hand, signed",
-    "on hand",
-    "sold, unsigned",
-    "sold, signed",
-    "sold",
-    "signed",
-    "written off",
-    "sell-through %",
-    "sold in the last 4 weeks",
-    "weeks of cover",
-    "outstanding",
-    "currency",
-    "lost in transit",
-    "on hand at the start",
-    "sent back",
-    "from other sections, net",
-    "stocktake differences, net",
+    column("country"),
+    column("section"),
+    column("received"),
+    column("in transit"),
+    column("on hand, unsigned"),
+    column("on hand, signed"),
+    column("on hand"),
+    column("sold, unsigned"),
+    column("sold, signed"),
+    column("sold"),
+    column("signed"),
+    column("written off"),
+    column("sell-through %"),
+    column("sold in the last 4 weeks"),
+    column("weeks of cover"),
+    column("outstanding"),
+    column("currency"),
+    column("lost in transit"),
+    column("on hand at the start"),
+    column("sent back"),
+    column("from other sections, net"),
+    column("stocktake differences, net"),
 ]
 
 
@@ -112,7 +112,7 @@ def _rows(data: Dashboard, stem: str):
 
 
 def _weekly(data: Dashboard, stem: str):
-    header = ["week starting"] + [r.name for r in data.rows] + ["total"]
+    header = [column("week starting")] + [r.name for r in data.rows] + [column("total")]
     weekly_total = data.weekly_total
     rows = [
         [week] + [r.weekly[i] for r in data.rows] + [weekly_total[i]]

@@ -36,7 +36,7 @@ from tracker.services.places import store_of
 from tracker.services.signings import sign
 from tracker.web.access import allow, section_scope, signed_in
 from tracker.web.events.forms import CloseEventForm, EventForm, SigningForm
-from tracker.web.exports import export, requested_format
+from tracker.web.exports import column, export, requested_format
 from tracker.web.forms import choices
 from tracker.web.helpers import actor, form_status, keyset_page, scoped_sections, submit
 from tracker.web.inputs import query_id
@@ -269,7 +269,7 @@ def report(event_id: int):
     if requested_format():
         return export(
             f"event-{event.id}",
-            ["what", "detail", "value"],
+            [column("what"), column("detail"), column("value")],
             functools.partial(_report_rows, event_id=event.id),
             title=event.name,
         )

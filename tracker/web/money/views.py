@@ -28,7 +28,7 @@ from tracker.services import prices as prices_service
 from tracker.services import rates as rates_service
 from tracker.services import remittances as remittances_service
 from tracker.web.access import READERS, allow, has_role, section_scope, signed_in
-from tracker.web.exports import export, requested_format
+from tracker.web.exports import column, export, requested_format
 from tracker.web.forms import choices
 from tracker.web.helpers import actor, form_status, scoped_sections, section_or_404, submit
 from tracker.web.money.forms import PricesForm, RateForm, RemittanceForm
@@ -57,7 +57,7 @@ def statement(section_id: int):
     if requested_format():
         return export(
             f"statement-{section.name}",
-            ["part", "item", "value", "currency"],
+            [column("part"), column("item"), column("value"), column("currency")],
             _statement_rows(data),
         )
     return render_template(
@@ -160,14 +160,14 @@ def remittances():
         return export(
             "remittances",
             [
-                "remittance",
-                "section",
-                "sent on",
-                "amount",
-                "currency",
-                "method",
-                "reference",
-                "confirmed",
+                column("remittance"),
+                column("section"),
+                column("sent on"),
+                column("amount"),
+                column("currency"),
+                column("method"),
+                column("reference"),
+                column("confirmed"),
             ],
             (
                 [
@@ -250,13 +250,13 @@ def balances():
         return export(
             "balances",
             [
-                "section",
-                "currency",
-                "outstanding",
-                "awaiting confirmation",
-                "rate",
-                "rate from",
-                f"outstanding in {currency}",
+                column("section"),
+                column("currency"),
+                column("outstanding"),
+                column("awaiting confirmation"),
+                column("rate"),
+                column("rate from"),
+                column("outstanding in %(currency)s", currency=currency),
             ],
             (
                 [

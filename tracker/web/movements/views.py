@@ -29,7 +29,7 @@ from tracker.queries import stock as stock_queries
 from tracker.queries.places import get_location, get_stocktake
 from tracker.services import movements as service
 from tracker.web.access import allow, has_role, require_section, section_scope, signed_in
-from tracker.web.exports import export, requested_format
+from tracker.web.exports import column, export, requested_format
 from tracker.web.forms import choices
 from tracker.web.helpers import actor, document_url, form_status, keyset_page, submit
 from tracker.web.inputs import query_id
@@ -220,7 +220,17 @@ def transfers():
     return _listing(
         "movements/transfers.html",
         "transfers",
-        ["document", "date", "from", "to", "copies", "what", "by", "note", "recorded"],
+        [
+            column("document"),
+            column("date"),
+            column("from"),
+            column("to"),
+            column("copies"),
+            column("what"),
+            column("by"),
+            column("note"),
+            column("recorded"),
+        ],
         _transfer_rows,
         distribution.transfers,
     )
@@ -294,7 +304,17 @@ def write_offs():
     return _listing(
         "movements/write_offs.html",
         "write-offs",
-        ["document", "date", "place", "reason", "copies", "what", "by", "note", "recorded"],
+        [
+            column("document"),
+            column("date"),
+            column("place"),
+            column("reason"),
+            column("copies"),
+            column("what"),
+            column("by"),
+            column("note"),
+            column("recorded"),
+        ],
         _write_off_rows,
         distribution.write_offs,
     )
@@ -340,18 +360,18 @@ def stocktakes():
         "movements/stocktakes.html",
         "stocktakes",
         [
-            "document",
-            "date",
-            "place",
-            "edition",
-            "condition",
-            "expected",
-            "counted",
-            "difference",
-            "blind",
-            "reason",
-            "by",
-            "recorded",
+            column("document"),
+            column("date"),
+            column("place"),
+            column("edition"),
+            column("condition"),
+            column("expected"),
+            column("counted"),
+            column("difference"),
+            column("blind"),
+            column("reason"),
+            column("by"),
+            column("recorded"),
         ],
         _stocktake_rows,
         distribution.stocktakes,
@@ -450,15 +470,15 @@ def print_runs():
         "movements/print_runs.html",
         "print-runs",
         [
-            "document",
-            "delivered",
-            "edition",
-            "isbn",
-            "copies",
-            "reference",
-            "by",
-            "note",
-            "recorded",
+            column("document"),
+            column("delivered"),
+            column("edition"),
+            column("isbn"),
+            column("copies"),
+            column("reference"),
+            column("by"),
+            column("note"),
+            column("recorded"),
         ],
         lambda session, section_scope: _print_run_rows(session),
         lambda session, section_scope, **page: distribution.print_runs(session, **page),

@@ -21,7 +21,7 @@ from tracker.queries.stock import warehouse_stock
 from tracker.services import receipts
 from tracker.services import shipments as service
 from tracker.web.access import allow, section_scope, signed_in
-from tracker.web.exports import export, requested_format
+from tracker.web.exports import column, export, requested_format
 from tracker.web.forms import choices
 from tracker.web.helpers import actor, form_status, keyset_page, other_args, scoped_sections, submit
 from tracker.web.inputs import query_id
@@ -85,29 +85,29 @@ def index():
 
 
 CSV_HEADER = [
-    "shipment",
-    "direction",
-    "status",
-    "section",
-    "country",
-    "from",
-    "to",
-    "terms",
-    "copies",
-    "value",
-    "currency",
-    "carrier",
-    "tracking number",
-    "created",
-    "dispatched",
-    "expected",
-    "received",
-    "days in transit",
-    "overdue",
-    "received copies",
-    "damaged",
-    "missing",
-    "still in transit",
+    column("shipment"),
+    column("direction"),
+    column("status"),
+    column("section"),
+    column("country"),
+    column("from"),
+    column("to"),
+    column("terms"),
+    column("copies"),
+    column("value"),
+    column("currency"),
+    column("carrier"),
+    column("tracking number"),
+    column("created"),
+    column("dispatched"),
+    column("expected"),
+    column("received"),
+    column("days in transit"),
+    column("overdue"),
+    column("received copies"),
+    column("damaged"),
+    column("missing"),
+    column("still in transit"),
 ]
 
 
