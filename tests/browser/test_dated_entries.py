@@ -72,7 +72,8 @@ def test_the_launch_paper_tally_typed_in_afterwards(page, live_demo, database):
     page.get_by_role("button", name="Type in a paper tally").click()
     expect(page.locator("h1")).to_have_text("Type in a paper tally")
     page.get_by_label("Day", exact=True).fill("2024-01-21")
-    page.get_by_label("Time (optional, UTC)").fill("20:15")
+    # Britain keeps London time: the field says so.
+    page.get_by_label("Time (optional, Europe/London)").fill("20:15")
     page.get_by_label("Edition, line 1", exact=True).select_option(label=EDITION)
     page.get_by_label("Copies, line 1", exact=True).fill("2")
     page.get_by_label("Edition, line 2", exact=True).select_option(label=EDITION)
