@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
+from tracker.domain.money import LineSums
 from tracker.domain.text import Words
 from tracker.domain.words import say_mark
 
@@ -50,36 +50,17 @@ class PaymentMethod(Words):
     OTHER = "other"
 
 
-class _Line(Protocol):
-    @property
-    def qty(self) -> int: ...
-
-    @property
-    def unit_price_minor(self) -> int: ...
-
-
-class SaleSums:
+class SaleSums(LineSums):
     """What a sale comes to, from its lines and the cash handed over: the same for a
     sale read from the database and one just written."""
 
     if TYPE_CHECKING:
 
         @property
-        def lines(self) -> Sequence[_Line]: ...
-
-        @property
         def tendered_minor(self) -> int | None: ...
 
         @property
         def payment_method(self) -> str: ...
-
-    @property
-    def copies(self) -> int:
-        return sum(line.qty for line in self.lines)
-
-    @property
-    def total_minor(self) -> int:
-        return sum(line.qty * line.unit_price_minor for line in self.lines)
 
     @property
     def payment_label(self) -> str:

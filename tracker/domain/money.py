@@ -8,16 +8,41 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from babel import Locale
 from babel.numbers import NumberPattern, get_currency_precision, is_currency
 
 from tracker.domain.errors import DomainError
 from tracker.domain.words import say
+
+
+class _Line(Protocol):
+    @property
+    def qty(self) -> int: ...
+
+    @property
+    def unit_price_minor(self) -> int: ...
+
+
+class LineSums:
+    """What lines of copies at a price each come to (a sale's, a shipment's)."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def lines(self) -> Sequence[_Line]: ...
+
+    @property
+    def copies(self) -> int:
+        return sum(line.qty for line in self.lines)
+
+    @property
+    def total_minor(self) -> int:
+        return sum(line.qty * line.unit_price_minor for line in self.lines)
 
 
 def check_currency(code: str) -> str:

@@ -29,6 +29,7 @@ from tracker.domain.distribution import (
     days_in_transit,
     is_overdue,
 )
+from tracker.domain.money import LineSums
 from tracker.domain.stock import Condition
 from tracker.domain.terms import Terms
 from tracker.models.catalogue import Edition
@@ -36,7 +37,7 @@ from tracker.models.places import Location, Section
 from tracker.models.stock import Document
 
 
-class Shipment(Base):
+class Shipment(LineSums, Base):
     """Copies sent from one store to another through transit, with what they cost."""
 
     __tablename__ = "shipments"
@@ -94,14 +95,6 @@ class Shipment(Base):
     @property
     def terms_label(self) -> str:
         return Terms(self.terms).label
-
-    @property
-    def copies(self) -> int:
-        return sum(line.qty for line in self.lines)
-
-    @property
-    def total_minor(self) -> int:
-        return sum(line.qty * line.unit_price_minor for line in self.lines)
 
     @property
     def outstanding(self) -> int:

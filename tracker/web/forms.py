@@ -143,6 +143,7 @@ def payment_word(method: str) -> str:
 
 
 def reader_locale() -> str:
+    """The reader's language (``sv``), as Flask-Babel chose it for this request."""
     from flask_babel import get_locale
 
     return str(get_locale() or "en")
@@ -311,9 +312,7 @@ class AmountField(StringField):
     def process_formdata(self, valuelist: list) -> None:
         super().process_formdata(valuelist)
         if isinstance(self.data, str) and self.data.strip():
-            from flask_babel import get_locale
-
-            self.data = plain_amount(self.data, str(get_locale() or "en"))
+            self.data = plain_amount(self.data, reader_locale())
 
 
 class WholeNumberField(IntegerField):

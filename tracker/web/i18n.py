@@ -16,7 +16,7 @@ from babel import Locale
 from babel.core import UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from flask import Flask, flash, has_request_context, redirect, request
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, get_translations
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -28,7 +28,7 @@ from tracker.db import db
 from tracker.domain import words
 from tracker.domain.languages import DEFAULT, LANGUAGES, language, right_to_left
 from tracker.web.access import public
-from tracker.web.forms import reader_zone
+from tracker.web.forms import reader_locale, reader_zone
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 # The language chosen with the switch before logging in (a year).
@@ -108,8 +108,7 @@ def language_name(code: str) -> str:
     return name or code
 
 
-def current_language() -> str:
-    return str(get_locale() or DEFAULT)
+current_language = reader_locale
 
 
 def text_direction() -> str:

@@ -6,16 +6,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import Flask
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from tracker.domain import words
 from tracker.domain.accounts import RATE_KEEPERS
 from tracker.domain.money import format_money, from_minor
 from tracker.web import access
+from tracker.web.forms import reader_locale, reader_zone
 
 
 def init_app(app: Flask) -> None:
@@ -73,17 +73,13 @@ def nav_links() -> list[tuple[str, Any]]:
     return [(endpoint, label) for endpoint, label in NAV if can_use(endpoint)]
 
 
-def _locale() -> str:
-    return str(get_locale() or "en")
-
-
 def _number(value: int | None) -> str:
-    return "" if value is None else format_decimal(value, locale=_locale())
+    return "" if value is None else format_decimal(value, locale=reader_locale())
 
 
 def _money(minor: int, currency: str) -> str:
     """Money in the reader's locale, in its own currency."""
-    return format_money(minor, currency, _locale())
+    return format_money(minor, currency, reader_locale())
 
 
 def _datetime(value: Any) -> str:
@@ -91,15 +87,14 @@ def _datetime(value: Any) -> str:
     2026-12-01 04:05 PKT. (Digits in this order read the same in every language.)"""
     if value is None:
         return ""
-    from tracker.web.forms import reader_zone
-
     moment = value.astimezone(reader_zone())
     return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}"
 
 
 def _date(value: Any) -> str:
-    """A day as the reader's language writes it: 01 Mar 2024, 01 mars 2024."""
-    return "" if value is None else format_date(value, "dd MMM y", locale=_locale())
+    """A day as the reader's language writes it: 01 Mar 2024, 01 mars 2024 (as the
+    rules' messages write it: ``words.day``)."""
+    return "" if value is None else words.day(value)
 
 
 # A document recorded this much after it happened says so where it is listed.
