@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "e707d14bb50321788061d7cb7325af324b5acc86eb0dc39e7de2b14566d847ca",
+        "a84bcc8dbc4ece5bb3c448e9c211420e66df16637b2e16371324190731780d39",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "12e70a4bbbc891c024a657470dd20475d296a66fae2e2148a04fe4bc6773cc18",
+        "3bb744d1fea3e09dc1cf4c1c80de0e87928ec48ba0836625783c28ec3a4671d6",
     ),
 }
 

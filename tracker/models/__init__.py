@@ -27,6 +27,7 @@ from tracker.models.events import (
     Tally,
     signing_authors,
 )
+from tracker.models.mail import MailMessage
 from tracker.models.places import ClosedMonth, Country, Location, Section
 from tracker.models.settings import Settings
 from tracker.models.stock import Balance, Document, Move, WeeklyFlow
@@ -52,6 +53,7 @@ __all__ = [
     "Event",
     "ExchangeRate",
     "Location",
+    "MailMessage",
     "Move",
     "Receipt",
     "ReceiptLine",
