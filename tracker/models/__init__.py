@@ -27,6 +27,7 @@ from tracker.models.events import (
     Tally,
     signing_authors,
 )
+from tracker.models.notifications import NotificationSetting
 from tracker.models.places import ClosedMonth, Country, Location, Section
 from tracker.models.settings import Settings
 from tracker.models.stock import Balance, Document, Move, WeeklyFlow
@@ -53,6 +54,7 @@ __all__ = [
     "ExchangeRate",
     "Location",
     "Move",
+    "NotificationSetting",
     "Receipt",
     "ReceiptLine",
     "Remittance",
