@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "e707d14bb50321788061d7cb7325af324b5acc86eb0dc39e7de2b14566d847ca",
+        "45539f27c825a285e9149fa236b046bc9b2c63084479e2634ca6601c6875f5ee",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "12e70a4bbbc891c024a657470dd20475d296a66fae2e2148a04fe4bc6773cc18",
+        "86bb902c7670668ac5f9fca9f78043283f2d6f813c646403d2b5a89815fa0d31",
     ),
 }
 
