@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "45539f27c825a285e9149fa236b046bc9b2c63084479e2634ca6601c6875f5ee",
+        "f0e0b4d53a94023c09a53337f9aaaa8387d654eab064ff4b4803b7aa34d5d6a6",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "86bb902c7670668ac5f9fca9f78043283f2d6f813c646403d2b5a89815fa0d31",
+        "1ed49bc7792759810dba85d93da954a8bcb11a0a79d39ceebf3388387ecb38cc",
     ),
 }
 

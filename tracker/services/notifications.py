@@ -15,8 +15,9 @@ kind's role (a treasurer: of the section concerned) who did not switch it off in
 account (``save_switches``). Each mail is written in its reader's language (their own,
 else their section's), its days in their section's zone.
 
-Queuing never stands in the way of the work that causes it: a mail that cannot be
-queued is logged and left out (a savepoint of its own), and the dispatch or receipt
+Mails go into the outbox (``services.mail.enqueue``), sent later by ``tracker mail
+send``. Queuing never stands in the way of the work that causes it: a mail that cannot
+be queued is logged and left out (a savepoint of its own), and the dispatch or receipt
 goes on. With ``NOTIFICATIONS`` off in the configuration, nothing is queued.
 """
 
@@ -25,7 +26,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -52,7 +53,8 @@ from tracker.domain.words import say
 from tracker.models import NotificationSetting, Receipt, ReceiptLine, Section, Shipment, User
 from tracker.queries.distribution import overdue_shipments
 from tracker.queries.notifications import Digest, digest_week, recipients, weekly_digest
-from tracker.services import atomic
+from tracker.services import atomic, mail
+from tracker.services.mail import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +91,6 @@ def save_switches(session: Session, actor: Actor, wanted: dict[str, bool]) -> No
 # -- queuing -----------------------------------------------------------------------------------
 
 
-def enqueue(session: Session, **message: Any) -> object | None:
-    """Queue one mail (``tracker.services.mail``): rendered now, sent by its worker."""
-    from tracker.services import mail  # type: ignore[attr-defined]  # the mail core's
-
-    return mail.enqueue(session, **message)
-
-
 # Set on a session whose work tells nobody (``silenced``).
 _SILENT = "notifications_silent"
 
@@ -114,13 +109,9 @@ def silenced(session: Session) -> Iterator[None]:
 def _on(session: Session) -> bool:
     """Whether mail is queued at all: only within the app (not a bare script), only
     when the configuration says so, and not while the session is ``silenced``."""
-    from flask import current_app, has_app_context
+    from flask import has_app_context
 
-    return (
-        has_app_context()
-        and bool(current_app.config.get("NOTIFICATIONS", True))
-        and not session.info.get(_SILENT, False)
-    )
+    return has_app_context() and mail.enabled() and not session.info.get(_SILENT, False)
 
 
 def reader_language(user: User) -> str:
@@ -143,18 +134,12 @@ def _their_day(user: User, moment: datetime | None) -> date | None:
     return None if moment is None else moment.astimezone(_zone(user)).date()
 
 
-@contextmanager
-def speaking(code: str) -> Iterator[None]:
-    """Say what the rules say (``words.say``) in ``code`` meanwhile: what is built from
-    those sentences before it goes into a mail (the digest's alerts)."""
-    from flask import current_app, has_request_context
-    from flask_babel import force_locale
+def speaking(code: str) -> AbstractContextManager[None]:
+    """Say what the rules say (``words.say``) in ``code`` meanwhile, as a mail does: the
+    mail's context is made in its reader's language (the dashboard's alerts, labels)."""
+    from tracker.web.i18n import speaking as mail_speaking
 
-    with ExitStack() as stack:
-        if not has_request_context():  # a command: the translator speaks in requests
-            stack.enter_context(current_app.test_request_context())
-        stack.enter_context(force_locale(code))
-        yield
+    return mail_speaking(code)
 
 
 @dataclass
