@@ -339,6 +339,7 @@ def _digest_context(digest: Digest) -> dict[str, Any]:
             {"country": c.name, "sold": c.sold, "sold_signed": c.sold_signed} for c in digest.sales
         ],
         "sold": digest.sold,
+        "sold_signed": sum(c.sold_signed for c in digest.sales),
     }
 
 
