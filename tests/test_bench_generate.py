@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "a84bcc8dbc4ece5bb3c448e9c211420e66df16637b2e16371324190731780d39",
+        "f0e0b4d53a94023c09a53337f9aaaa8387d654eab064ff4b4803b7aa34d5d6a6",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "3bb744d1fea3e09dc1cf4c1c80de0e87928ec48ba0836625783c28ec3a4671d6",
+        "1ed49bc7792759810dba85d93da954a8bcb11a0a79d39ceebf3388387ecb38cc",
     ),
 }
 

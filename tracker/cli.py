@@ -104,6 +104,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_group)
     app.cli.add_command(mail_group)
+    app.cli.add_command(notify_group)
 
 
 # -- tracker db ------------------------------------------------------------------------
@@ -646,3 +647,47 @@ def users_list() -> None:
         state = "active" if user.active else "deactivated"
         section = f" ({user.section.name})" if user.section else ""
         click.echo(f"{user.email:<32} {user.role_label}{section}, {state}")
+
+
+# -- tracker notify ----------------------------------------------------------------------
+
+
+@click.group("notify", cls=AppGroup)
+def notify_group() -> None:
+    """Mail what needs people: run from cron (README, "Notifications")."""
+
+
+def _sent(what: str, sent: Any) -> str:
+    line = f"{what}: {sent.queued} queued"
+    if sent.already:
+        line += f", {sent.already} sent before and left out"
+    if sent.failed:
+        line += f", {sent.failed} could not be queued (see the log)"
+    return line + "."
+
+
+@notify_group.command("weekly")
+@transactional
+def notify_weekly() -> str:
+    """Queue the weekly digest for each coordinator: the last whole week (UTC) before
+    today. Run again in the same week, it sends nothing more."""
+    from flask import current_app
+
+    from tracker.services import mail, notifications
+
+    if not mail.enabled():
+        return "Notifications are off (NOTIFICATIONS): nothing queued."
+    sent = notifications.send_weekly(db.session, current_app.config["PUBLISHER_CURRENCY"])
+    return _sent("Weekly digests", sent)
+
+
+@notify_group.command("overdue")
+@transactional
+def notify_overdue() -> str:
+    """Queue a notice to the treasurers of each shipment to their section that is past
+    its expected day; each shipment is told of once."""
+    from tracker.services import mail, notifications
+
+    if not mail.enabled():
+        return "Notifications are off (NOTIFICATIONS): nothing queued."
+    return _sent("Overdue notices", notifications.send_overdue(db.session))

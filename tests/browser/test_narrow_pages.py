@@ -150,6 +150,7 @@ def test_every_treasurer_page_fits_a_phone(browser, live_demo, database):
         "remittances": "/remittances",
         "new remittance": "/remittances/new",
         "password": "/account/password",
+        "account": "/account",
     }
     found = {}
     for name, path in pages.items():
@@ -171,6 +172,8 @@ def test_every_treasurer_page_fits_a_phone(browser, live_demo, database):
     screenshot(page, f"narrow-statement-{database.engine_name}")
     page.goto(live_demo + f"/sections/{gb}/prices")
     screenshot(page, f"narrow-prices-{database.engine_name}")
+    page.goto(live_demo + "/account")
+    screenshot(page, f"narrow-account-{database.engine_name}")
 
     # The event's sales: Void in view; the table scrolls in its box, which the keyboard
     # reaches, and its first column stays put.

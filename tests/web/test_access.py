@@ -64,6 +64,10 @@ def expectations(ctx: dict) -> dict[str, Expect]:
             {"anonymous": 200, **dict.fromkeys(ALL, R)},
         ),
         "auth.password": Expect("/account/password", signed_in_get, {"anonymous": R, **ALL}),
+        # An empty form switches off every mail of the role: saved, back to the page.
+        "auth.account": Expect(
+            "/account", signed_in_get, {"anonymous": R, **dict.fromkeys(ALL, R)}
+        ),
         "stock.home": Expect("/", signed_in_get, no_post),
         "dashboard.index": Expect("/dashboard", signed_in_get, no_post),
         "dashboard.section": Expect(f"/dashboard/sections/{ctx['gb']}", signed_in_get, no_post),

@@ -28,6 +28,7 @@ from tracker.models.events import (
     signing_authors,
 )
 from tracker.models.mail import MailMessage
+from tracker.models.notifications import NotificationSetting
 from tracker.models.places import ClosedMonth, Country, Location, Section
 from tracker.models.settings import Settings
 from tracker.models.stock import Balance, Document, Move, WeeklyFlow
@@ -55,6 +56,7 @@ __all__ = [
     "Location",
     "MailMessage",
     "Move",
+    "NotificationSetting",
     "Receipt",
     "ReceiptLine",
     "Remittance",

@@ -21,7 +21,7 @@ from typing import TypeVar
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from tracker.domain.distribution import Direction, ShipmentStatus
+from tracker.domain.distribution import Direction
 from tracker.domain.events import EventStatus
 from tracker.domain.figures import (
     COUNTS,
@@ -56,6 +56,7 @@ from tracker.models import (
     ShipmentLine,
     WeeklyFlow,
 )
+from tracker.queries.distribution import overdue_shipments
 from tracker.queries.places import list_sections
 from tracker.queries.prices import rates_on
 from tracker.queries.statements import owed_by_section
@@ -418,16 +419,7 @@ def _overdue(
     session: Session, sections: dict[int, Section], section_ids: list[int] | None, today: date
 ) -> list[Alert]:
     alerts = []
-    for shipment in session.scalars(
-        _of_sections(
-            select(Shipment).where(
-                Shipment.status.in_([ShipmentStatus.DISPATCHED, ShipmentStatus.PARTLY_RECEIVED]),
-                Shipment.expected_on < today,
-            ),
-            Shipment.section_id,
-            section_ids,
-        ).order_by(Shipment.expected_on)
-    ):
+    for shipment in overdue_shipments(session, today, section_ids=section_ids):
         assert shipment.expected_on is not None  # the query asked for a day before today
         days = (today - shipment.expected_on).days
         values = {

@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
+from tracker.domain.distribution import IN_TRANSIT
 from tracker.domain.stock import Condition, MoveKind
 from tracker.models import (
     Document,
@@ -37,6 +38,26 @@ def shipment_moves(session: Session, shipment: Shipment) -> list[Move]:
     """The moves of a shipment's dispatch and of its receipts, in order."""
     ids = [shipment.document_id, *(r.document_id for r in shipment.receipts)]
     return moves_of_documents(session, ids)
+
+
+def overdue_shipments(
+    session: Session,
+    today: date,
+    *,
+    section_ids: Sequence[int] | None = None,
+    direction: str | None = None,
+) -> list[Shipment]:
+    """Shipments still on their way after the day they were expected, as of ``today``
+    (``domain.distribution.is_overdue``, in SQL), the longest overdue first; of some
+    sections only, or of one direction, when asked."""
+    query = select(Shipment).where(
+        Shipment.status.in_([s.value for s in IN_TRANSIT]), Shipment.expected_on < today
+    )
+    if section_ids is not None:
+        query = query.where(Shipment.section_id.in_(section_ids))
+    if direction is not None:
+        query = query.where(Shipment.direction == direction)
+    return list(session.scalars(query.order_by(Shipment.expected_on, Shipment.document_id)))
 
 
 def shipments(

@@ -31,7 +31,7 @@ from tracker.domain.text import clean
 from tracker.domain.words import say, say_n
 from tracker.ledger import MoveLine
 from tracker.models import Location, Receipt, ReceiptLine, Shipment, ShipmentLine
-from tracker.services import atomic, documents
+from tracker.services import atomic, documents, notifications
 from tracker.services.places import publisher_location
 from tracker.services.shipments import get, transition
 
@@ -156,6 +156,8 @@ def receive(
         session, document, moves, created_by_id=actor_id(actor), savepoint=False, occurred_at=at
     )
     _move_on(session, shipment, at)
+    # Damaged or missing copies: distribution staff hear of it (queued with the receipt).
+    notifications.receipt_counted(session, actor, receipt)
     return receipt
 
 

@@ -38,7 +38,7 @@ from tracker.domain.words import say, say_n
 from tracker.ledger import MoveLine
 from tracker.models import Edition, Location, Section, Shipment, ShipmentLine
 from tracker.queries.statements import returnable, sor_price
-from tracker.services import atomic, change_once, documents
+from tracker.services import atomic, change_once, documents, notifications
 from tracker.services.places import get_section, publisher_location, store_of
 
 __all__ = ["LineInput", "WrongState", "cancel", "create", "dispatch", "get", "update_draft"]
@@ -333,6 +333,8 @@ def dispatch(
         savepoint=False,
         occurred_at=now,
     )
+    # The section's treasurers hear of it (queued with the dispatch, never stopping it).
+    notifications.shipment_dispatched(session, shipment)
     return shipment
 
 

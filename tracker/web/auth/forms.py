@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField
+from flask_babel.speaklater import LazyString
+from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from tracker.domain.notifications import NotificationKind
 from tracker.passwords import MAX_LENGTH
 from tracker.web.forms import FlaskForm
 
@@ -21,3 +23,18 @@ class PasswordForm(FlaskForm):
         description=_l("At least 12 characters. A few words you will remember work well."),
     )
     confirm = PasswordField(_l("New password again"), validators=[DataRequired()])
+
+
+class NotificationsForm(FlaskForm):
+    """A checkbox per kind of mail, named by the kind; the account page keeps those of
+    the reader's role."""
+
+
+def _switch(kind: NotificationKind) -> BooleanField:
+    return BooleanField(
+        LazyString(lambda: kind.caption), description=LazyString(lambda: kind.description)
+    )
+
+
+for _kind in NotificationKind:
+    setattr(NotificationsForm, _kind.value, _switch(_kind))

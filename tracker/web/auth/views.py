@@ -1,4 +1,5 @@
-"""Logging in and out, and changing one's own password."""
+"""Logging in and out, one's own account (the mails one gets), and changing one's own
+password."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from flask_login import current_user
 
 from tracker.db import db
 from tracker.domain.errors import DomainError
-from tracker.services import accounts
+from tracker.domain.notifications import NotificationKind
+from tracker.queries.notifications import switches
+from tracker.services import accounts, notifications
 from tracker.web.access import public, signed_in
 from tracker.web.auth import throttle
-from tracker.web.auth.forms import LoginForm, PasswordForm
-from tracker.web.helpers import actor
+from tracker.web.auth.forms import LoginForm, NotificationsForm, PasswordForm
+from tracker.web.helpers import actor, form_status, submit
 from tracker.web.security import end_session, hasher, limiter, record_apart, start_session
 
 bp = Blueprint("auth", __name__)
@@ -208,3 +211,34 @@ def password():
             flash(_("Your password is changed. Your other sessions have ended."), "success")
             return redirect(url_for("dashboard.index"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@signed_in
+def account():
+    """Who one is, the way to change one's password and language, and a switch for
+    each kind of mail one's role gets."""
+    user = actor()
+    current = switches(db.session, user)
+    form = NotificationsForm()
+    for kind in NotificationKind:
+        if kind not in current:
+            del form[kind.value]
+    if not form.is_submitted():
+        for kind, enabled in current.items():
+            form[kind.value].data = enabled
+
+    def saved(_result: None):
+        flash(_("Your choice of mails is saved."), "success")
+        return redirect(url_for("auth.account"))
+
+    response = submit(
+        form,
+        lambda: notifications.save_switches(
+            db.session, user, {kind.value: bool(form[kind.value].data) for kind in current}
+        ),
+        saved,
+    )
+    if response:
+        return response
+    return render_template("auth/account.html", form=form, kinds=list(current)), form_status(form)
