@@ -167,6 +167,35 @@ def test_times_are_written_as_postgresql_writes_them():
     )
 
 
+def test_sqlite_timestamps_take_the_short_way_to_the_same_text():
+    """SQLite's stored text of a timestamp becomes the backup's text, and back, without a
+    datetime in between: the same text as the long way, through SQLAlchemy's types."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.dialects import sqlite
+
+    from tracker.db import UTCDateTime
+
+    dialect = sqlite.dialect()
+    stored = backup.storage_type(UTCDateTime()).dialect_impl(dialect)
+    to_sqlite = stored.bind_processor(dialect)
+    from_sqlite = stored.result_processor(dialect, None)
+    write, read = backup._WRITE["timestamp"], backup._READ["timestamp"]
+    out = backup._stored_timestamp(from_sqlite, lambda v: write(from_sqlite(v)))
+    back = backup._sqlite_timestamp(to_sqlite, lambda t: to_sqlite(read(t)))
+    for moment in (
+        datetime(2024, 1, 21, 19, 30, tzinfo=UTC),
+        datetime(2024, 1, 21, 19, 30, 10, tzinfo=UTC),
+        datetime(2024, 1, 21, 19, 30, 10, 100000, tzinfo=UTC),
+        datetime(2024, 1, 21, 19, 30, 10, 1, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ):
+        kept = to_sqlite(moment.replace(tzinfo=None))
+        assert out(kept) == write(moment)
+        assert back(write(moment)) == kept
+    assert out("2024-01-21 19:30:00") == "2024-01-21 19:30:00+00"  # written by hand
+
+
 # -- round trips -----------------------------------------------------------------------------
 
 

@@ -64,9 +64,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
-    Text,
     select,
-    type_coerce,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
@@ -636,27 +634,71 @@ def _write_postgresql(connection: Connection, table: TablePlan, out: _Hashed, ba
 
 
 def _write_sqlite(connection: Connection, table: TablePlan, out: _Hashed, bar: Any) -> int:
-    # What is stored, read as the storage type: a timestamp is naive (UTC, as UTCDateTime
-    # keeps it), JSON its text.
-    columns = [
-        type_coerce(
-            table.table.c[name],
-            Text() if kind == "json" else storage_type(table.table.c[name].type),
-        )
-        for name, kind in table.columns
+    """The rows as SQLite keeps them, read through the driver and written a column at a
+    time: most columns need no conversion per value but a loop in C."""
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    writers = [
+        _column_writer(table.table.c[name].type, kind, dialect) for name, kind in table.columns
     ]
-    writers = [_nullable(_WRITE[kind], None, NULL) for _, kind in table.columns]
-    result = connection.execute(select(*columns).order_by(*table.order_by()))
+    statement = (  # names from the models' metadata, quoted by the dialect
+        f"SELECT {', '.join(quote(name) for name, _ in table.columns)} "  # noqa: S608
+        f"FROM {dialect.identifier_preparer.format_table(table.table)} "
+        f"ORDER BY {', '.join(quote(column.name) for column in table.order_by())}"
+    )
+    cursor = _driver(connection).cursor()
     rows = 0
-    for batch in result.partitions(_ROWS):
-        lines = [
-            "\t".join([write(value) for write, value in zip(writers, row, strict=True)])
-            for row in batch
-        ]
-        out.write(("\n".join(lines) + "\n").encode())
-        rows += len(batch)
-        bar.update(len(batch))
+    try:
+        cursor.execute(statement)
+        while batch := cursor.fetchmany(_ROWS):
+            columns = zip(*batch, strict=True)
+            written = [write(values) for write, values in zip(writers, columns, strict=True)]
+            out.write(("\n".join(map("\t".join, zip(*written, strict=True))) + "\n").encode())
+            rows += len(batch)
+            bar.update(len(batch))
+    finally:
+        cursor.close()
     return rows
+
+
+def _column_writer(
+    type_: TypeEngine[Any], kind: str, dialect: Any
+) -> Callable[[Sequence[Any]], Sequence[str]]:
+    """From a column's values as SQLite keeps them to their text: through the column's
+    storage type as SQLAlchemy reads it, then as the format writes it (JSON as stored)."""
+    stored = storage_type(type_)
+    processor = (
+        None if kind == "json" else stored.dialect_impl(dialect).result_processor(dialect, None)
+    )
+    write = _WRITE[kind]
+    one: Callable[[Any], str] = write if processor is None else lambda v: write(processor(v))
+    if kind == "timestamp" and processor is not None:
+        one = _stored_timestamp(processor, one)
+    as_stored = kind in ("text", "json")
+
+    def written(values: Sequence[Any]) -> Sequence[str]:
+        if None in values:
+            return [NULL if value is None else one(value) for value in values]
+        if as_stored and not _NEEDS_ESCAPE.search("".join(values)):
+            return values
+        return list(map(one, values))
+
+    return written
+
+
+def _stored_timestamp(processor: Callable[[Any], Any], slow: Callable[[Any], str]):
+    """A timestamp's text straight from SQLite's, when SQLAlchemy keeps them as
+    ``2001-02-03 04:05:06.000007`` (its default): the reverse of ``_sqlite_timestamp``."""
+    if processor("2001-02-03 04:05:06.000007") != datetime(2001, 2, 3, 4, 5, 6, 7):
+        return slow
+
+    def fast(value: Any) -> str:
+        if not (isinstance(value, str) and len(value) == 26 and value[19] == "."):
+            return slow(value)
+        datetime.fromisoformat(value)  # checks it
+        return value.rstrip("0").removesuffix(".") + "+00"
+
+    return fast
 
 
 # -- reading a backup ---------------------------------------------------------------------------
