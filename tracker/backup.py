@@ -571,10 +571,17 @@ def _refused_by_database(outcome: str) -> Iterator[None]:
 
     try:
         yield
-    except DBAPIError as error:
-        raise BackupRefused(f"The database refused: {_first_line(error.orig)} {outcome}") from None
-    except psycopg.Error as error:
-        raise BackupRefused(f"The database refused: {_first_line(error)} {outcome}") from None
+    except (DBAPIError, psycopg.Error) as error:
+        orig = error.orig if isinstance(error, DBAPIError) else error
+        said = f"The database refused: {_first_line(orig)} {outcome}"
+        if getattr(orig, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE:
+            said += (
+                " Run it as the role that owns the tables (the one that runs `tracker db upgrade`)."
+            )
+        raise BackupRefused(said) from None
+
+
+_INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def _first_line(error: object) -> str:
