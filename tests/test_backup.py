@@ -529,6 +529,7 @@ def test_paths_that_cannot_be_written_or_read(database, demo_url, tmp_path):
     forced = _run(demo_url, "backup", "--force", str(kept))
     assert forced.exit_code == 0, forced.output
     assert backup.verify(kept).rows > 0
+    assert kept.stat().st_mode & 0o777 == 0o600  # it holds the password hashes
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a file", "kept.zip"]  # no leftovers
 
     folder = _run(demo_url, "backup", str(tmp_path))
