@@ -1,7 +1,8 @@
 """The ``tracker`` command: Flask's command line for this app, and the tracker's own.
 
 ``tracker run`` serves the app, ``tracker db upgrade`` migrates, ``tracker demo`` loads the
-demo campaign, ``tracker ledger check`` checks the ledger against itself. Errors the user
+demo campaign, ``tracker ledger check`` checks the ledger against itself, ``tracker backup``
+and ``tracker restore`` write the whole database to a file and load it back. Errors the user
 can fix are printed on one line, without a traceback, with a non-zero exit status.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -105,6 +107,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(mail_group)
     app.cli.add_command(notify_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 # -- tracker db ------------------------------------------------------------------------
@@ -342,6 +346,78 @@ def _queue_test(address: str, language: str | None) -> str:
     if queued is None:
         raise DomainError("Notifications are off (NOTIFICATIONS=off): no mail was queued.")
     return f"Queued a test mail to {queued.to_address}."
+
+
+# -- tracker backup / restore -------------------------------------------------------------
+
+
+def _progress():
+    """A progress bar on stderr when it is a terminal; None (nothing shown) otherwise."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+
+    def bar(total: int, label: str):
+        return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+
+    return bar
+
+
+def _backup_step(action: Callable[[], Any]) -> Any:
+    from tracker.backup import BackupRefused
+
+    try:
+        return action()
+    except BackupRefused as error:
+        raise click.ClickException(error.message) from None
+    except (OperationalError, ProgrammingError) as error:
+        raise click.ClickException(_database_problem(error)) from None
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@with_appcontext
+def backup_command(file: Path, force: bool) -> None:
+    """Write every table of the database, the audit trail and its chain included, to
+    FILE: a zip of a manifest (schema revision, rows, SHA-256 of each member) and one
+    tab-separated file per table.
+
+    Reads one snapshot of the database; the app may go on working meanwhile. FILE is
+    written under a temporary name and renamed when complete.
+    """
+    from tracker import backup
+
+    summary = _backup_step(
+        lambda: backup.backup(db.engine, file, overwrite=force, progress=_progress())
+    )
+    click.echo(
+        f"Backed up {summary.rows:,} rows of {summary.tables} tables to {file} "
+        f"(schema revision {summary.manifest.revision})."
+    )
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(file: Path) -> None:
+    """Load a backup made by `tracker backup` into an empty database, SQLite or
+    PostgreSQL, migrated first with `tracker db upgrade`.
+
+    Checks every member's checksum before anything is written, then loads all the
+    rows in one transaction: on any error (a damaged file, a backup of another schema
+    revision, a database that holds data) nothing is written.
+    """
+    from tracker import backup
+
+    summary = _backup_step(lambda: backup.restore(db.engine, file, progress=_progress()))
+    made = summary.manifest
+    click.echo(
+        f"Restored {summary.rows:,} rows into {summary.tables} tables from {file} "
+        f"(made on {made.engine} at {made.created_at}, schema revision {made.revision}). "
+        "Check it with `tracker ledger check` and `tracker audit verify`."
+    )
 
 
 # -- tracker demo ----------------------------------------------------------------------

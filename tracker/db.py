@@ -267,6 +267,10 @@ def _setup_postgresql(
         if settings:
             # Sent with the connection's start-up: no extra round trip.
             cparams["options"] = " ".join([cparams.get("options", ""), *settings]).strip()
+        if not reply_timeout:
+            # Nothing to watch for: a plain connection, which a COPY (a wait per row)
+            # goes through faster.
+            return psycopg.Connection.connect(*cargs, **cparams)
         connection = _PatientConnection.connect(*cargs, **cparams)
         connection.reply_timeout = reply_timeout
         return connection
