@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.db import Base, MinorUnits, sql_in
 from tracker.domain.catalogue import EditionFormat
 from tracker.domain.money import from_minor
+from tracker.domain.words import language_name, say
 
 title_authors = Table(
     "title_authors",
@@ -89,18 +90,32 @@ class Edition(Base):
 
     @property
     def language_name(self) -> str:
-        """The edition's language in English: 'English', 'Urdu'..."""
-        from babel import Locale
+        """The edition's language in the reader's language: English, engelska, انگریزی."""
+        return language_name(self.language)
 
-        try:
-            return Locale.parse(self.language).get_display_name("en") or self.language
-        except (ValueError, LookupError):
-            return self.language
+    @property
+    def format_label(self) -> str:
+        """The edition's format in the reader's language: paperback, pocketbok."""
+        return EditionFormat(self.format).label
 
     @property
     def label(self) -> str:
-        """How people name the edition: title, language and format."""
-        return f"{self.title.name} ({self.language_name} {self.format})"
+        """How people name the edition: its title, language and format, in one pattern
+        of the reader's language (which orders them as it needs): "In Defence of Lenin
+        (English paperback)". The title is the title's own (as the publisher lists it);
+        ``own_title`` is the edition's, in its language and script."""
+        return say(
+            "%(title)s (%(language)s %(format)s)",
+            title=self.title.name,
+            language=self.language_name,
+            format=self.format_label,
+        )
+
+    @property
+    def own_name(self) -> str | None:
+        """The edition's own title when it differs from the title's (shown beside it)."""
+        own = (self.own_title or "").strip()
+        return own if own and own != self.title.name else None
 
     def __repr__(self) -> str:
         return f"<Edition {self.isbn}>"

@@ -162,6 +162,25 @@ def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in pairs]
 
 
+# Unicode's isolates: a text of either direction kept whole inside another's, where no
+# markup can say so (a select's options). First strong, left to right, pop.
+_ISOLATE, _LEFT_TO_RIGHT, _POP = "\u2068", "\u2066", "\u2069"
+
+
+def edition_choice(edition: Any, *, compare: bool = False, isbn: bool = True) -> str:
+    """An edition as an option names it (plain text): its label in the reader's
+    language, its own title (in its language and script) when it has one of its own,
+    its ISBN (left to right); ``compare``: the own title first, the label beside it,
+    where people compare across countries (as the ``edition_name`` macro shows it)."""
+    parts = [edition.label]
+    own = edition.own_name
+    if own:
+        parts.insert(0 if compare else 1, f"{_ISOLATE}{own}{_POP}")
+    if isbn:
+        parts.append(f"{_LEFT_TO_RIGHT}{edition.isbn_display}{_POP}")
+    return " · ".join(parts)
+
+
 # -- the rules every field gets ----------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from tracker.domain import words
 from tracker.domain.accounts import RATE_KEEPERS
 from tracker.domain.money import format_money, from_minor
 from tracker.web import access
-from tracker.web.forms import reader_locale, reader_zone
+from tracker.web.forms import edition_choice, reader_locale, reader_zone
 
 
 def init_app(app: Flask) -> None:
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["percent"] = _percent
     app.jinja_env.tests["recorded_later"] = recorded_later
+    app.jinja_env.globals["edition_choice"] = edition_choice
     app.context_processor(
         lambda: {
             "nav_links": nav_links,

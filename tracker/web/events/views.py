@@ -37,7 +37,7 @@ from tracker.services.signings import sign
 from tracker.web.access import allow, section_scope, signed_in
 from tracker.web.events.forms import CloseEventForm, EventForm, SigningForm
 from tracker.web.exports import column, export, requested_format
-from tracker.web.forms import choices
+from tracker.web.forms import choices, edition_choice
 from tracker.web.helpers import actor, form_status, keyset_page, scoped_sections, submit
 from tracker.web.inputs import query_id
 
@@ -207,7 +207,7 @@ def signing(event_id: int):
                 e.id,
                 _(
                     "%(edition)s · %(n)s unsigned on the table",
-                    edition=e.label,
+                    edition=edition_choice(e, isbn=False),
                     n=stock[(e.id, "unsigned")],
                 ),
             )
