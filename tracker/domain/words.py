@@ -6,7 +6,7 @@ singular and a plural), which marks it for the catalogues (``babel.cfg``'s keywo
 translates it when it is said: through the translator the web installs for each request
 (``speak``), else in English (the CLI, the tests). Values are put in after translation,
 so a translation may order them as its language needs; dates and moments are written
-by ``day`` and ``moment``, months by ``month``, languages' names by ``language_name``,
+by ``day`` and ``moment``, months by ``month_name``, languages' names by ``language_name``,
 as the reader's language writes them.
 
 A value put into a sentence is never English text: a name of something the sentence is
@@ -23,7 +23,7 @@ from typing import Any
 
 from babel import Locale
 from babel.core import UnknownLocaleError
-from babel.dates import format_skeleton
+from babel.dates import format_datetime, format_skeleton
 
 
 def _english(message: str) -> str:
@@ -96,9 +96,15 @@ def moment(value: datetime) -> str:
     return _speaker.moment(value)
 
 
-def month(value: date) -> str:
-    """A month as the reader's language names it (CLDR): February 2024, februari 2024,
-    febrero de 2024, فروری 2024."""
+def clock(value: datetime) -> str:
+    """A moment as the reader's language writes it, at the time of day it is given in
+    (no zone put in, none named: the sentence names it): 05 Feb 2024 10:00."""
+    return format_datetime(value, "dd MMM y HH:mm", locale=_speaker.locale())
+
+
+def month_name(value: date) -> str:
+    """A month and its year as the reader's language names them (CLDR): February 2024,
+    februari 2024, febrero de 2024, فروری 2024."""
     return format_skeleton("yMMMM", value, locale=_speaker.locale())
 
 

@@ -54,6 +54,8 @@ from tracker.domain.languages import plain_amount
 from tracker.domain.stock import MAX_QTY as MAX_COPIES
 from tracker.domain.text import control_character
 from tracker.domain.values import day_problem, id_problem, parse_id, parse_whole
+from tracker.domain.words import clock
+from tracker.domain.words import day as written_day
 from tracker.services.documents import new_key
 
 # Lines a repeating part of a form takes at most: one per edition (or section), or two
@@ -399,13 +401,13 @@ def _happened_problem(label: str, when: date | datetime) -> str | None:
                     "%(label)s: %(moment)s UTC is in the future. Give when it happened, or "
                     "leave it empty for now.",
                     label=label,
-                    moment=f"{local:%d %b %Y %H:%M}",
+                    moment=clock(local),
                 )
             return _(
                 "%(label)s: %(moment)s (%(zone)s) is in the future. Give when it happened, "
                 "or leave it empty for now.",
                 label=label,
-                moment=f"{local:%d %b %Y %H:%M}",
+                moment=clock(local),
                 zone=local.tzname(),
             )
         day = moment.astimezone(zone).date()
@@ -416,7 +418,7 @@ def _happened_problem(label: str, when: date | datetime) -> str | None:
                 "%(label)s: %(day)s is in the future. Give the day it happened, or leave it "
                 "empty for today.",
                 label=label,
-                day=f"{day:%d %b %Y}",
+                day=written_day(day),
             )
     return day_problem(day, label)
 

@@ -65,7 +65,7 @@ def init_app(app: Flask) -> None:
         text_direction=text_direction,
         payment_word=payment_word,
         language_name=words.language_name,
-        month=words.month,
+        month_name=words.month_name,
     )
 
 
