@@ -53,9 +53,7 @@ def init_app(app: Flask) -> None:
     )
     app.add_url_rule("/language", "language", choose_language, methods=["POST"])
     # What the rules say (tracker.domain.words), in the reader's language.
-    words.speak(
-        gettext=_gettext, ngettext=_ngettext, day=_day, moment=_moment, locale=reader_locale
-    )
+    words.speak(gettext=_gettext, ngettext=_ngettext, day=_day, moment=_moment, locale=_locale)
     # Globals, not a context processor: the macros imported by templates see them too.
     from tracker.web.forms import payment_word
 
@@ -81,6 +79,11 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     if not has_request_context():
         return singular if n == 1 else plural
     return get_translations().ngettext(singular, plural, n)
+
+
+def _locale() -> str:
+    """The reader's language (English for no reader: a command)."""
+    return reader_locale() if has_request_context() else DEFAULT
 
 
 def _day(value: date) -> str:
