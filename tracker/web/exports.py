@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from tracker.db import Database, db
 from tracker.domain.errors import BadRequest
+from tracker.domain.words import say
 
 
 class Heading(str):
@@ -266,7 +267,12 @@ def requested_format() -> str | None:
     if fmt is None or fmt == "":
         return None
     if fmt not in FORMATS:
-        raise BadRequest(f"There is no export as {fmt!r}: ask for format=csv or format=xlsx.")
+        raise BadRequest(
+            say(
+                "There is no export as %(format)s: ask for format=csv or format=xlsx.",
+                format=repr(fmt),
+            )
+        )
     return fmt
 
 

@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 from tracker.domain.errors import BadRequest
 from tracker.domain.text import control_character
 from tracker.domain.values import MAX_ID, id_problem, parse_id
+from tracker.domain.words import say
 
 
 def query_id(name: str, *, big: bool = False) -> int | None:
@@ -26,7 +27,7 @@ def query_id(name: str, *, big: bool = False) -> int | None:
         return None
     number = parse_id(raw, big=big)
     if number is None:
-        raise BadRequest(f"In the address, {id_problem(name, raw)}")
+        raise BadRequest(say("In the address, %(problem)s", problem=id_problem(name, raw)))
     return number
 
 
