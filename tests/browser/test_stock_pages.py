@@ -24,8 +24,8 @@ def test_home_page_and_drill_down_to_a_location(page, live_demo, database):
     # Its own title first (where countries are compared), kept whole by Unicode isolates.
     page.select_option(
         "#edition",
-        label="\u2068En defensa de Lenin\u2069 · In Defence of Lenin (Spanish paperback)"
-        " · \u2066978-1913026875\u2069",
+        label="\u2068En defensa de Lenin\u2069 · \u2068In Defence of Lenin\u2069 (Spanish "
+        "paperback) · \u2066978-1913026875\u2069",
     )
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**/?edition=*")

@@ -11,7 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.db import Base, MinorUnits, sql_in
 from tracker.domain.catalogue import EditionFormat
 from tracker.domain.money import from_minor
-from tracker.domain.words import language_name, say
+from tracker.domain.words import language_name, say, say_mark
+
+# How people name an edition: one pattern of the reader's language, which orders the
+# title, the language and the format as it needs.
+EDITION_LABEL = say_mark("%(title)s (%(language)s %(format)s)")
 
 title_authors = Table(
     "title_authors",
@@ -99,17 +103,21 @@ class Edition(Base):
         return EditionFormat(self.format).label
 
     @property
+    def label_values(self) -> dict[str, str]:
+        """What ``EDITION_LABEL`` puts in: the title (as the publisher lists it), the
+        edition's language and its format, in the reader's language."""
+        return {
+            "title": self.title.name,
+            "language": self.language_name,
+            "format": self.format_label,
+        }
+
+    @property
     def label(self) -> str:
-        """How people name the edition: its title, language and format, in one pattern
-        of the reader's language (which orders them as it needs): "In Defence of Lenin
-        (English paperback)". The title is the title's own (as the publisher lists it);
-        ``own_title`` is the edition's, in its language and script."""
-        return say(
-            "%(title)s (%(language)s %(format)s)",
-            title=self.title.name,
-            language=self.language_name,
-            format=self.format_label,
-        )
+        """How people name the edition: "In Defence of Lenin (English paperback)", in the
+        reader's language (``EDITION_LABEL``). ``own_title`` is the edition's title in
+        its language and script."""
+        return say(EDITION_LABEL, **self.label_values)
 
     @property
     def own_name(self) -> str | None:

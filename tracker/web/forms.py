@@ -54,8 +54,9 @@ from tracker.domain.languages import plain_amount
 from tracker.domain.stock import MAX_QTY as MAX_COPIES
 from tracker.domain.text import control_character
 from tracker.domain.values import day_problem, id_problem, parse_id, parse_whole
-from tracker.domain.words import clock
+from tracker.domain.words import clock, say
 from tracker.domain.words import day as written_day
+from tracker.models.catalogue import EDITION_LABEL
 from tracker.services.documents import new_key
 
 # Lines a repeating part of a form takes at most: one per edition (or section), or two
@@ -172,9 +173,12 @@ _ISOLATE, _LEFT_TO_RIGHT, _POP = "\u2068", "\u2066", "\u2069"
 def edition_choice(edition: Any, *, compare: bool = False, isbn: bool = True) -> str:
     """An edition as an option names it (plain text): its label in the reader's
     language, its own title (in its language and script) when it has one of its own,
-    its ISBN (left to right); ``compare``: the own title first, the label beside it,
+    its ISBN (left to right), each part isolated from the others' direction (a title in
+    Latin letters in an Urdu label); ``compare``: the own title first, the label beside it,
     where people compare across countries (as the ``edition_name`` macro shows it)."""
-    parts = [edition.label]
+    values = edition.label_values
+    title = f"{_ISOLATE}{values['title']}{_POP}"
+    parts = [say(EDITION_LABEL, **{**values, "title": title})]
     own = edition.own_name
     if own:
         parts.insert(0 if compare else 1, f"{_ISOLATE}{own}{_POP}")

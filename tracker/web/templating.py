@@ -10,10 +10,12 @@ from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from tracker.domain import words
 from tracker.domain.accounts import RATE_KEEPERS
 from tracker.domain.money import format_money, from_minor
+from tracker.models.catalogue import EDITION_LABEL
 from tracker.web import access
 from tracker.web.forms import edition_choice, reader_locale, reader_zone
 
@@ -29,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["percent"] = _percent
     app.jinja_env.tests["recorded_later"] = recorded_later
     app.jinja_env.globals["edition_choice"] = edition_choice
+    app.jinja_env.globals["edition_label"] = edition_label
     app.context_processor(
         lambda: {
             "nav_links": nav_links,
@@ -72,6 +75,15 @@ def nav_links() -> list[tuple[str, Any]]:
     if not current_user.is_authenticated:
         return []
     return [(endpoint, label) for endpoint, label in NAV if can_use(endpoint)]
+
+
+def edition_label(edition: Any) -> Markup:
+    """An edition's label as a page shows it (``Edition.label``), its title (data, in
+    letters of either direction) isolated from the words around it: a title in Latin
+    letters keeps its place in an Urdu label."""
+    values = edition.label_values
+    title = Markup("<bdi>%s</bdi>") % values["title"]
+    return escape(words.say(EDITION_LABEL)) % {**values, "title": title}
 
 
 def _number(value: int | None) -> str:
