@@ -344,5 +344,24 @@ def test_the_words_are_marked_for_the_catalogues():
         "copies received",
         "There is no sale %(id)s.",
         "%(language)s %(format)s",
+        "section %(name)s",
+        "the publisher",
+        "%(edition)s, ISBN %(isbn)s",
     ]:
         assert message in SOURCES, message
+
+
+# -- the address a request came to -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "where"),
+    [("/stock?edition=%01", "edition= argument"), ("/stock?%01=1", "query"), ("/st%01ock", "path")],
+)
+def test_a_control_character_in_the_address_is_named_by_where_it_is(login, address, where):
+    response = login(Role.COORDINATOR).get(address)
+    assert response.status_code == 400
+    assert (
+        f"The address holds a control character (U+0001) in its {where}: check the link or "
+        "what was typed into it."
+    ) in response.get_data(as_text=True)

@@ -43,18 +43,35 @@ class IdConverter(IntegerConverter):
 
 
 def _refuse_control_characters() -> None:
-    places = [("path", request.path)]
-    for key, values in request.args.lists():
-        named = "query" if control_character(key) else f"{key}= argument"
-        places += [(named, text) for text in [key, *values]]
-    for where, value in places:
+    places: list[tuple[str | None, str]] = [(None, request.path)]
+    for name, values in request.args.lists():
+        named = None if control_character(name) else name
+        places += [(named, text) for text in [name, *values]]
+    for index, (key, value) in enumerate(places):
         # Tabs and line breaks are harmless in an address (and come in pasted links).
-        bad = control_character(value, multiline=where != "path")
-        if bad:
-            raise BadRequest(
-                f"The address holds a control character ({bad}) in its {where}: "
-                "check the link or what was typed into it."
+        bad = control_character(value, multiline=index > 0)
+        if not bad:
+            continue
+        if index == 0:
+            problem = say(
+                "The address holds a control character (%(bad)s) in its path: check the link "
+                "or what was typed into it.",
+                bad=bad,
             )
+        elif key is None:
+            problem = say(
+                "The address holds a control character (%(bad)s) in its query: check the "
+                "link or what was typed into it.",
+                bad=bad,
+            )
+        else:
+            problem = say(
+                "The address holds a control character (%(bad)s) in its %(key)s= argument: "
+                "check the link or what was typed into it.",
+                bad=bad,
+                key=key,
+            )
+        raise BadRequest(problem)
 
 
 def init_app(app: Flask) -> None:
