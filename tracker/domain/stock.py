@@ -22,7 +22,7 @@ from tracker.domain.words import say, say_mark, sentence
 MAX_QTY = 1_000_000
 
 
-class Condition(StrEnum):
+class Condition(Words):
     UNSIGNED = "unsigned"
     SIGNED = "signed"
 
@@ -56,6 +56,9 @@ _LABELS = (
     say_mark("stocktake gain"),
     say_mark("stocktake loss"),
     say_mark("reversal"),
+    # The conditions (``Condition.label``).
+    say_mark("unsigned"),
+    say_mark("signed"),
 )
 
 

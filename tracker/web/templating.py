@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from tracker.domain import words
 from tracker.domain.accounts import RATE_KEEPERS
 from tracker.domain.money import format_money, from_minor
+from tracker.domain.stock import Condition
 from tracker.models.catalogue import EDITION_LABEL
 from tracker.web import access
 from tracker.web.forms import edition_choice, reader_locale, reader_zone
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.tests["recorded_later"] = recorded_later
     app.jinja_env.globals["edition_choice"] = edition_choice
     app.jinja_env.globals["edition_label"] = edition_label
+    app.jinja_env.globals["condition_word"] = condition_word
     app.context_processor(
         lambda: {
             "nav_links": nav_links,
@@ -84,6 +86,11 @@ def edition_label(edition: Any) -> Markup:
     values = edition.label_values
     title = Markup("<bdi>%s</bdi>") % values["title"]
     return escape(words.say(EDITION_LABEL)) % {**values, "title": title}
+
+
+def condition_word(condition: str) -> str:
+    """A copy's condition (``signed``) in the reader's language."""
+    return Condition(condition).label
 
 
 def _number(value: int | None) -> str:
