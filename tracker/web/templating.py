@@ -89,8 +89,12 @@ def edition_label(edition: Any) -> Markup:
 
 
 def condition_word(condition: str) -> str:
-    """A copy's condition (``signed``) in the reader's language."""
-    return Condition(condition).label
+    """A copy's condition (``signed``) in the reader's language; what is no condition
+    (a form sent back spoiled) as it was sent."""
+    try:
+        return Condition(condition).label
+    except ValueError:
+        return str(condition)
 
 
 def _number(value: int | None) -> str:
