@@ -24,6 +24,7 @@ from tracker.db import db
 from tracker.domain.errors import DomainError
 from tracker.domain.text import clean
 from tracker.domain.values import check_day, parse_id, parse_whole
+from tracker.domain.words import say
 
 
 class MoveId(click.ParamType):
@@ -595,7 +596,7 @@ def catalogue_add_edition(
     from tracker.models import Title
     from tracker.services import catalogue
 
-    title = clean(title, "title", 300, required=True)
+    title = clean(title, say("the title"), 300, required=True)
     existing = db.session.scalar(select(Title).where(Title.name == title))
     if existing is None:
         existing = catalogue.create_title(db.session, name=title, authors=list(authors))
@@ -647,7 +648,7 @@ def places_add_location(kind: str, code: str, name: str, section_name: str) -> s
     from tracker.services import places
 
     section = db.session.scalar(
-        select(Section).where(Section.name == clean(section_name, "section's name", 200))
+        select(Section).where(Section.name == clean(section_name, say("the section's name"), 200))
     )
     if section is None:
         raise NotFound(f"There is no section called {section_name!r}.")
@@ -684,7 +685,9 @@ def users_create(email: str, role: str, name: str | None, section_name: str | No
     section_id = None
     if section_name:
         section = db.session.scalar(
-            select(Section).where(Section.name == clean(section_name, "section's name", 200))
+            select(Section).where(
+                Section.name == clean(section_name, say("the section's name"), 200)
+            )
         )
         if section is None:
             raise NotFound(f"There is no section called {section_name!r}.")

@@ -32,7 +32,7 @@ def test_a_treasurer_sees_only_their_section():
     assert may_see(TREASURER, 10) and not may_see(TREASURER, 11)
     assert may_see(COORDINATOR, 11) and may_see(None, 11)
     with pytest.raises(NotFound, match="There is no sale 7."):
-        require_section(TREASURER, 11, "sale 7")
+        require_section(TREASURER, 11, "There is no sale 7.")
 
 
 def test_who_sends_and_receives_shipments():

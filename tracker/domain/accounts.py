@@ -82,11 +82,12 @@ def may_see(actor: Actor | None, section_id: int | None) -> bool:
     return fence is None or section_id == fence
 
 
-def require_section(actor: Actor | None, section_id: int | None, what: str) -> None:
-    """NotFound ("There is no ...") when the record is another section's: to a
-    treasurer, another section's records do not exist."""
+def require_section(actor: Actor | None, section_id: int | None, missing: str) -> None:
+    """NotFound, saying ``missing`` (what is said when there is no such record: "There
+    is no sale 7."), when the record is another section's: to a treasurer, another
+    section's records do not exist."""
     if not may_see(actor, section_id):
-        raise NotFound(say("There is no %(what)s.", what=what))
+        raise NotFound(missing)
 
 
 def require_role(actor: Actor | None, roles: frozenset[Role], message: str) -> None:

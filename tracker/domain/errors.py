@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from tracker.domain.words import day, moment, say_n
+from tracker.domain.words import day, moment, say, say_n
 
 
 class DomainError(Exception):
@@ -70,7 +70,8 @@ class InsufficientStock(DomainError):
                 there,
                 location=location,
                 edition=edition,
-                condition=condition,
+                # The condition's word (``Condition.label``: marked in tracker.domain.stock).
+                condition=say(condition),
                 asked=asked,
             )
         )
@@ -100,7 +101,12 @@ class NotThereThen(DomainError):
         self.on = on
         self.arrived = arrived
         self.arrived_on = arrived_on
-        values = {"condition": condition, "edition": edition, "location": location, "on": day(on)}
+        values = {
+            "condition": say(condition),  # its word (``Condition.label``)
+            "edition": edition,
+            "location": location,
+            "on": day(on),
+        }
         if arrived and arrived_on is not None:
             message = say_n(
                 "Only %(n)s %(condition)s copy of %(edition)s was at %(location)s on %(on)s; "

@@ -128,8 +128,9 @@ def to_minor(
     wrong when it is not an amount of ``currency``: not written with ASCII digits and a
     decimal point (an exponent is read: 1.5e3), not a number (NaN, Infinity), finer than
     the currency's minor unit however it is written, or beyond ``limit`` minor units
-    either way. ``what``: the amount's name, as a sentence starts (An amount)."""
-    what = say("An amount") if what is None else what
+    either way. ``what``: what the amount is, as the sentence names it (an amount), said
+    where it is written: ``say("a price per copy")``."""
+    what = say("an amount") if what is None else what
     places = precision(currency)
     shown = str(amount).strip()
     shown = shown if len(shown) <= 30 else shown[:30] + "..."
@@ -148,7 +149,7 @@ def to_minor(
                 "%(currency)s.",
                 amount=shown,
                 currency=currency,
-                what=what.lower(),
+                what=what,
                 largest=f"{largest:,f}",
             )
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from tracker.domain.text import short_day
 from tracker.domain.words import say
 
 # Weeks of sales that weeks of cover are reckoned from.
@@ -89,7 +90,8 @@ class Period:
         return day_start(self.last + timedelta(days=1))
 
     def __str__(self) -> str:
-        return f"{self.first:%-d %b %Y} – {self.last:%-d %b %Y}"  # noqa: RUF001
+        """The days it runs, as the reader's language writes them."""
+        return f"{short_day(self.first)} – {short_day(self.last)}"  # noqa: RUF001
 
 
 def default_period(latest_week: date | None, today: date) -> Period:

@@ -16,13 +16,13 @@ from typing import Protocol
 from tracker.domain.errors import DomainError
 from tracker.domain.places import KIND_LABELS, PHYSICAL_KINDS, SECTION_BOUND_KINDS, LocationKind
 from tracker.domain.text import Words, join_or
-from tracker.domain.words import say, say_mark
+from tracker.domain.words import say, say_mark, sentence
 
 # No single move carries more copies than this: a larger number is a typing mistake.
 MAX_QTY = 1_000_000
 
 
-class Condition(StrEnum):
+class Condition(Words):
     UNSIGNED = "unsigned"
     SIGNED = "signed"
 
@@ -56,6 +56,9 @@ _LABELS = (
     say_mark("stocktake gain"),
     say_mark("stocktake loss"),
     say_mark("reversal"),
+    # The conditions (``Condition.label``).
+    say_mark("unsigned"),
+    say_mark("signed"),
 )
 
 
@@ -126,7 +129,8 @@ def quantity_problem(qty: object, *, zero: bool = False, what: str | None = None
     """Why ``qty`` is no number of copies, or None: copies are a whole number from 1 (or
     from 0 where a count may be nought, ``zero``) to ``MAX_QTY``. The one rule for
     every number of copies the tracker takes: moves, lines, counts, sales. ``what``:
-    what the number is, as the sentence names it (the quantity)."""
+    what the number is, as the sentence names it (the quantity), said where it is
+    written: ``say("the count")``."""
     what = say("the quantity") if what is None else what
     low = 0 if zero else 1
     number = qty if isinstance(qty, int) and not isinstance(qty, bool) else None
@@ -145,13 +149,13 @@ def check_quantity(
     qty: object, where: str = "", *, zero: bool = False, what: str | None = None
 ) -> int:
     """``qty`` when it is a number of copies; else a DomainError saying why, after
-    ``where`` (an edition, a line) when given."""
+    ``where`` (an edition, a line, said in the reader's language) when given."""
     problem = quantity_problem(qty, zero=zero, what=what)
     if problem:
         raise DomainError(
             say("%(where)s: %(problem)s", where=where, problem=problem)
             if where
-            else problem[0].upper() + problem[1:]
+            else sentence(problem)
         )
     assert isinstance(qty, int)
     return qty

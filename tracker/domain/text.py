@@ -6,12 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal, overload
 
-from tracker.domain.words import day, say, say_n
-
-
-def a(noun: str) -> str:
-    """The noun with its indefinite article: 'an event table', 'a warehouse'."""
-    return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
+from tracker.domain.words import day, say, say_n, sentence
 
 
 def join_or(words: list[str]) -> str:
@@ -72,36 +67,44 @@ def clean(
     required: bool = False,
 ) -> str | None:
     """A text as the tracker keeps it: stripped, None when empty; a DomainError when it
-    holds a control character, is longer than ``limit`` or is required and missing."""
+    holds a control character, is longer than ``limit`` or is required and missing.
+    ``what``: what the text is, as the sentence names it (its subject, with its article),
+    said where it is written: ``say("the buyer's name")``."""
     from tracker.domain.errors import DomainError
 
     text = (value or "").strip()
     if required and not text:
-        raise DomainError(say("The %(what)s is required.", what=what))
+        raise DomainError(sentence(say("%(what)s is required.", what=what)))
     bad = control_character(text, multiline=multiline)
     if bad and multiline:
         raise DomainError(
-            say(
-                "The %(what)s holds a control character (%(bad)s): only tabs and line "
-                "breaks may be typed.",
-                what=what,
-                bad=bad,
+            sentence(
+                say(
+                    "%(what)s holds a control character (%(bad)s): only tabs and line "
+                    "breaks may be typed.",
+                    what=what,
+                    bad=bad,
+                )
             )
         )
     if bad:
         raise DomainError(
-            say(
-                "The %(what)s holds a control character (%(bad)s): type plain text.",
-                what=what,
-                bad=bad,
+            sentence(
+                say(
+                    "%(what)s holds a control character (%(bad)s): type plain text.",
+                    what=what,
+                    bad=bad,
+                )
             )
         )
     if limit is not None and len(text) > limit:
         raise DomainError(
-            say(
-                "The %(what)s is longer than %(limit)s characters.",
-                what=what,
-                limit=f"{limit:,}",
+            sentence(
+                say(
+                    "%(what)s is longer than %(limit)s characters.",
+                    what=what,
+                    limit=f"{limit:,}",
+                )
             )
         )
     return text or None

@@ -72,7 +72,8 @@ def latest_day(today: date | None = None) -> date:
 
 def day_problem(day: date, what: str | None = None) -> str | None:
     """Why ``day`` is no date the tracker takes, or None. ``what``: the date's name, as
-    the sentence starts (The date)."""
+    the sentence starts (The date), said where it is written: ``say("The expected
+    arrival")``."""
     what = say("The date") if what is None else what
     if day < EARLIEST_DAY:
         return say(

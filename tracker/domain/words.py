@@ -6,7 +6,13 @@ singular and a plural), which marks it for the catalogues (``babel.cfg``'s keywo
 translates it when it is said: through the translator the web installs for each request
 (``speak``), else in English (the CLI, the tests). Values are put in after translation,
 so a translation may order them as its language needs; dates and moments are written
-by ``day`` and ``moment``, as the reader's language writes them.
+by ``day`` and ``moment``, months by ``month_name``, languages' names by ``language_name``,
+as the reader's language writes them.
+
+A value put into a sentence is never English text: a name of something the sentence is
+about ("the buyer's name", "a price per copy") is said where it is written
+(``say("the buyer's name")``), and a sentence that begins with such a value gets its
+capital after it is put in (``sentence``), as the reader's language has it.
 """
 
 from __future__ import annotations
@@ -14,6 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
+
+from babel import Locale
+from babel.core import UnknownLocaleError
+from babel.dates import format_datetime, format_skeleton
 
 
 def _english(message: str) -> str:
@@ -32,11 +42,16 @@ def _english_moment(value: datetime) -> str:
     return value.strftime("%d %b %Y %H:%M")
 
 
+def _english_locale() -> str:
+    return "en"
+
+
 class _Speaker:
     gettext: Callable[[str], str] = staticmethod(_english)
     ngettext: Callable[[str, str, int], str] = staticmethod(_english_n)
     day: Callable[[date], str] = staticmethod(_english_day)
     moment: Callable[[datetime], str] = staticmethod(_english_moment)
+    locale: Callable[[], str] = staticmethod(_english_locale)
 
 
 _speaker = _Speaker()
@@ -48,13 +63,16 @@ def speak(
     ngettext: Callable[[str, str, int], str],
     day: Callable[[date], str],
     moment: Callable[[datetime], str],
+    locale: Callable[[], str],
 ) -> None:
     """Install the translator (the web's: the reader's language, per request). Each
-    function must fall back to English where there is no reader."""
+    function must fall back to English where there is no reader; ``locale`` gives the
+    reader's language (``sv``)."""
     _speaker.gettext = gettext
     _speaker.ngettext = ngettext
     _speaker.day = day
     _speaker.moment = moment
+    _speaker.locale = locale
 
 
 def say(message: str, /, **values: Any) -> str:
@@ -76,6 +94,34 @@ def day(value: date) -> str:
 def moment(value: datetime) -> str:
     """A moment as the reader writes it, in their zone (English: 05 Feb 2024 10:00)."""
     return _speaker.moment(value)
+
+
+def clock(value: datetime) -> str:
+    """A moment as the reader's language writes it, at the time of day it is given in
+    (no zone put in, none named: the sentence names it): 05 Feb 2024 10:00."""
+    return format_datetime(value, "dd MMM y HH:mm", locale=_speaker.locale())
+
+
+def month_name(value: date) -> str:
+    """A month and its year as the reader's language names them (CLDR): February 2024,
+    februari 2024, febrero de 2024, فروری 2024."""
+    return format_skeleton("yMMMM", value, locale=_speaker.locale())
+
+
+def language_name(code: str) -> str:
+    """A language's name in the reader's language: English, engelska, انگریزی (the code
+    as it is when Babel knows no such language)."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(_speaker.locale())
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name or code
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter a capital: a sentence that begins with a value put
+    in ("%(what)s is required." with "the buyer's name")."""
+    return text[:1].upper() + text[1:]
 
 
 def say_mark(message: str) -> str:

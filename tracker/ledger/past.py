@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from tracker.db import UTCDateTime, table_of, utcnow
 from tracker.domain.errors import NotThereThen, PeriodClosed
 from tracker.domain.periods import month_of
-from tracker.domain.words import say
+from tracker.domain.words import month_name, say
 from tracker.models import Balance, ClosedMonth, Move, Section
 
 Key = tuple[int, int, str]
@@ -222,6 +222,6 @@ def refuse_closed(session: Session, section_ids: Iterable[int | None], when: dat
                 "The books of %(section)s for %(month)s are closed: nothing may be dated "
                 "into that month. An admin can reopen it.",
                 section=section.name,
-                month=f"{when:%B %Y}",
+                month=month_name(when),
             )
         )

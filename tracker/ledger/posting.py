@@ -83,7 +83,8 @@ class _Leg:
 
 
 def edition_label(edition: Edition) -> str:
-    return f"{edition.label}, ISBN {edition.isbn}"
+    """An edition as a message names it: its label and its ISBN."""
+    return say("%(edition)s, ISBN %(isbn)s", edition=edition.label, isbn=edition.isbn)
 
 
 def post(

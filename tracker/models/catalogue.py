@@ -11,6 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.db import Base, MinorUnits, sql_in
 from tracker.domain.catalogue import EditionFormat
 from tracker.domain.money import from_minor
+from tracker.domain.words import language_name, say, say_mark
+
+# How people name an edition: one pattern of the reader's language, which orders the
+# title, the language and the format as it needs.
+EDITION_LABEL = say_mark("%(title)s (%(language)s %(format)s)")
 
 title_authors = Table(
     "title_authors",
@@ -89,18 +94,36 @@ class Edition(Base):
 
     @property
     def language_name(self) -> str:
-        """The edition's language in English: 'English', 'Urdu'..."""
-        from babel import Locale
+        """The edition's language in the reader's language: English, engelska, انگریزی."""
+        return language_name(self.language)
 
-        try:
-            return Locale.parse(self.language).get_display_name("en") or self.language
-        except (ValueError, LookupError):
-            return self.language
+    @property
+    def format_label(self) -> str:
+        """The edition's format in the reader's language: paperback, pocketbok."""
+        return EditionFormat(self.format).label
+
+    @property
+    def label_values(self) -> dict[str, str]:
+        """What ``EDITION_LABEL`` puts in: the title (as the publisher lists it), the
+        edition's language and its format, in the reader's language."""
+        return {
+            "title": self.title.name,
+            "language": self.language_name,
+            "format": self.format_label,
+        }
 
     @property
     def label(self) -> str:
-        """How people name the edition: title, language and format."""
-        return f"{self.title.name} ({self.language_name} {self.format})"
+        """How people name the edition: "In Defence of Lenin (English paperback)", in the
+        reader's language (``EDITION_LABEL``). ``own_title`` is the edition's title in
+        its language and script."""
+        return say(EDITION_LABEL, **self.label_values)
+
+    @property
+    def own_name(self) -> str | None:
+        """The edition's own title when it differs from the title's (shown beside it)."""
+        own = (self.own_title or "").strip()
+        return own if own and own != self.title.name else None
 
     def __repr__(self) -> str:
         return f"<Edition {self.isbn}>"

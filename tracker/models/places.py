@@ -21,6 +21,7 @@ from tracker.domain.places import (
     SOURCE_KINDS,
     LocationKind,
 )
+from tracker.domain.words import say
 
 if TYPE_CHECKING:
     from tracker.models.accounts import User
@@ -134,8 +135,10 @@ class Location(Base):
 
     @property
     def owner(self) -> str:
-        """Whose place it is, as messages say it."""
-        return f"section {self.section.name}" if self.section else "the publisher"
+        """Whose place it is, as messages say it, in the reader's language."""
+        if self.section:
+            return say("section %(name)s", name=self.section.name)
+        return say("the publisher")
 
     def __repr__(self) -> str:
         return f"<Location {self.code}>"

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selecti
 
 from tracker.domain.distribution import IN_TRANSIT
 from tracker.domain.stock import Condition, MoveKind
+from tracker.domain.words import say
 from tracker.models import (
     Document,
     Edition,
@@ -136,8 +137,12 @@ def _movement_rows(session: Session, records: Sequence[_Detail]) -> list[Movemen
         .options(joinedload(Move.edition).joinedload(Edition.title))
     ):
         totals[move.document_id] += move.qty
-        signed = " (signed)" if move.from_condition == Condition.SIGNED else ""
-        label = f"{move.qty:,} × {move.edition.label}{signed}"  # noqa: RUF001
+        values = {"qty": f"{move.qty:,}", "edition": move.edition.label}
+        label = (
+            say("%(qty)s × %(edition)s (signed)", **values)  # noqa: RUF001
+            if move.from_condition == Condition.SIGNED
+            else say("%(qty)s × %(edition)s", **values)  # noqa: RUF001
+        )
 
         names[move.document_id].append(label)
     return [

@@ -63,7 +63,7 @@ def _section_for(session: Session, role: Role, section_id: int | None) -> int | 
 
 
 def _name(name: str | None, email: str) -> str:
-    return clean(name, "name", 200) or email.split("@")[0]
+    return clean(name, say("the name"), 200) or email.split("@")[0]
 
 
 def check_new_password(password: str, confirm: str | None = None, *, email: str) -> None:

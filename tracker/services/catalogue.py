@@ -20,11 +20,12 @@ from tracker.models import Author, Edition, Title, title_authors
 
 
 def _required(value: str | None, what: str, limit: int) -> str:
+    """A text that must be given; ``what`` as ``clean`` takes it: ``say("the title")``."""
     return clean(value, what, limit, required=True)
 
 
 def get_or_create_author(session: Session, name: str) -> Author:
-    name = _required(name, "author's name", 200)
+    name = _required(name, say("the author's name"), 200)
     author = session.scalar(select(Author).where(Author.name == name))
     if author is None:
         author = Author(name=name)
@@ -41,13 +42,13 @@ def create_title(
     subtitle: str | None = None,
     publisher: str = "Wellred Books",
 ) -> Title:
-    name = _required(name, "title", 300)
+    name = _required(name, say("the title"), 300)
     if not authors:
         raise DomainError(say("The title %(name)s needs at least one author.", name=repr(name)))
     title = Title(
         name=name,
-        subtitle=clean(subtitle, "subtitle", 300),
-        publisher=_required(publisher, "publisher", 200),
+        subtitle=clean(subtitle, say("the subtitle"), 300),
+        publisher=_required(publisher, say("the publisher"), 200),
     )
     session.add(title)
     session.flush()
@@ -103,8 +104,8 @@ def create_edition(
             )
         ) from None
     currency = check_currency(currency)
-    minor = to_minor(list_price, currency, limit=MAX_PRICE_MINOR, what="A list price")
-    check_day(published_on, "The publication date")
+    minor = to_minor(list_price, currency, limit=MAX_PRICE_MINOR, what=say("a list price"))
+    check_day(published_on, say("The publication date"))
     if minor < 0:
         raise DomainError(
             say(

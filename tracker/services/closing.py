@@ -14,7 +14,7 @@ from tracker.db import utcnow
 from tracker.domain.accounts import Actor, Role, actor_id, require_role
 from tracker.domain.errors import DomainError
 from tracker.domain.periods import month_ended, month_of
-from tracker.domain.words import say
+from tracker.domain.words import month_name, say, sentence
 from tracker.models import ClosedMonth, Section
 from tracker.services import atomic
 from tracker.services.alerts import settings
@@ -56,17 +56,21 @@ def close_month(session: Session, actor: Actor | None, section_id: int, month: d
     first = month_of(month)
     if not month_ended(first, utcnow().date()):
         raise DomainError(
-            say(
-                "%(month)s is not over yet: only a past month can be closed.",
-                month=f"{first:%B %Y}",
+            sentence(
+                say(
+                    "%(month)s is not over yet: only a past month can be closed.",
+                    month=month_name(first),
+                )
             )
         )
     if session.get(ClosedMonth, (section.id, first)) is not None:
         raise DomainError(
-            say(
-                "%(month)s is already closed for %(section)s.",
-                month=f"{first:%B %Y}",
-                section=section.name,
+            sentence(
+                say(
+                    "%(month)s is already closed for %(section)s.",
+                    month=month_name(first),
+                    section=section.name,
+                )
             )
         )
     row = ClosedMonth(
@@ -87,10 +91,12 @@ def reopen_month(session: Session, actor: Actor | None, section_id: int, month: 
     row = session.get(ClosedMonth, (section.id, first))
     if row is None:
         raise DomainError(
-            say(
-                "%(month)s is not closed for %(section)s.",
-                month=f"{first:%B %Y}",
-                section=section.name,
+            sentence(
+                say(
+                    "%(month)s is not closed for %(section)s.",
+                    month=month_name(first),
+                    section=section.name,
+                )
             )
         )
     session.delete(row)

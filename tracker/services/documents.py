@@ -175,8 +175,8 @@ def start(
     now = utcnow()
     values = {
         "kind": kind,
-        "reference": clean(reference, "reference", 120),
-        "note": clean(note, "note", multiline=True),
+        "reference": clean(reference, say("the reference"), 120),
+        "note": clean(note, say("the note"), multiline=True),
         "created_by_id": actor_id(actor),
         "occurred_at": occurred_at or now,
         "created_at": now,
@@ -300,7 +300,7 @@ def occurred_at(session: Session, when: date | datetime | None) -> datetime:
     now = utcnow()
     if when is None:
         return now
-    check_day(when, "The date")
+    check_day(when, say("The date"))
     if isinstance(when, datetime):
         at = when if when.tzinfo else when.replace(tzinfo=UTC)
         if at > now:

@@ -42,7 +42,7 @@ def get_event(session: Session, actor: Actor | None, event_id: int) -> Event:
     event = session.get(Event, event_id)
     if event is None:
         raise NotFound(say("There is no event %(id)s.", id=event_id))
-    require_section(actor, event.section_id, f"event {event_id}")
+    require_section(actor, event.section_id, say("There is no event %(id)s.", id=event_id))
     return event
 
 
@@ -73,8 +73,8 @@ def _kind(value: str) -> EventKind:
 def _days(details: EventDetails) -> tuple[date, date]:
     if details.starts_on is None:
         raise DomainError(say("Give the date the event starts."))
-    check_day(details.starts_on, "The day the event starts")
-    check_day(details.ends_on, "The day the event ends")
+    check_day(details.starts_on, say("The day the event starts"))
+    check_day(details.ends_on, say("The day the event ends"))
     ends_on = details.ends_on or details.starts_on
     if ends_on < details.starts_on:
         raise DomainError(say("The event cannot end before it starts."))
@@ -98,11 +98,11 @@ def _apply(event: Event, details: EventDetails) -> None:
     event.starts_on, event.ends_on = _days(details)
     event.expected_attendance = _attendance(details.expected_attendance, expected=True)
     event.actual_attendance = _attendance(details.actual_attendance, expected=False)
-    event.name = clean(details.name, "event's name", 200, required=True)
+    event.name = clean(details.name, say("the event's name"), 200, required=True)
     event.kind = kind.value
-    event.city = clean(details.city, "city", 100)
-    event.venue = clean(details.venue, "venue", 200)
-    event.notes = clean(details.notes, "note", 4000, multiline=True)
+    event.city = clean(details.city, say("the city"), 100)
+    event.venue = clean(details.venue, say("the venue"), 200)
+    event.notes = clean(details.notes, say("the note"), 4000, multiline=True)
 
 
 def _table_code(session: Session, section: Section, day: date) -> str:
@@ -184,7 +184,7 @@ def _counted_cash(counted: object, currency: str) -> int | None:
     if counted is None or str(counted).strip() == "":
         return None
     try:
-        minor = to_minor(counted, currency, what="The cash counted")
+        minor = to_minor(counted, currency, what=say("the cash counted"))
     except DomainError as error:
         raise DomainError(say("Cash counted: %(problem)s", problem=error.message)) from None
     if minor < 0:

@@ -210,7 +210,7 @@ def _check_counts(session: Session, counts: list[Copies]) -> None:
     if not counts:
         raise DomainError(say("Count at least one edition."))
     for count in counts:
-        check_quantity(count.qty, zero=True, what="the count")
+        check_quantity(count.qty, zero=True, what=say("the count"))
         if session.get(Edition, count.edition_id) is None:
             raise DomainError(say("There is no edition %(id)s.", id=count.edition_id))
         if count.condition not in (Condition.UNSIGNED, Condition.SIGNED):
@@ -296,7 +296,7 @@ def stocktake(
         # Counted earlier than the place's latest moves: the count is against what the
         # ledger held then.
         expected = past.holdings_at(session, place.id, at)
-    reason = clean(reason, "reason for the difference", 2000, multiline=True)
+    reason = clean(reason, say("the reason for the difference"), 2000, multiline=True)
     moves = _difference_moves(
         counts,
         expected,

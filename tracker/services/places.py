@@ -88,7 +88,7 @@ def create_location(
             say("%(kind)s is not a kind of location (%(known)s).", kind=repr(kind), known=known)
         ) from None
     code = check_code(code)
-    name = clean(name, "location's name", 200) or ""
+    name = clean(name, say("the location's name"), 200) or ""
     if not name:
         raise DomainError(say("A location needs a name."))
     if kind == LocationKind.SECTION_STORE and section is None:
@@ -132,7 +132,7 @@ def create_section(
     ``code`` prefixes its location codes (default: the country code): ``GB-STORE``,
     ``GB-TRANSIT``, ``GB-CUSTOMERS``...
     """
-    name = clean(name, "section's name", 200) or ""
+    name = clean(name, say("the section's name"), 200) or ""
     if not name:
         raise DomainError(say("A section needs a name."))
     if session.scalar(select(Section.id).where(Section.name == name)) is not None:

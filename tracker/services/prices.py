@@ -39,7 +39,7 @@ def set_price(
             session.flush()
         return None
     try:
-        minor = to_minor(price, section.currency, limit=MAX_PRICE_MINOR, what="A price")
+        minor = to_minor(price, section.currency, limit=MAX_PRICE_MINOR, what=say("a price"))
     except DomainError as error:
         raise DomainError(
             say("%(edition)s: %(message)s", edition=edition.label, message=error.message)

@@ -38,7 +38,7 @@ def set_rate(
         )
     if valid_on is None:
         raise DomainError(say("Give the date the rate applies from."))
-    check_day(valid_on, "The date the rate applies from")
+    check_day(valid_on, say("The date the rate applies from"))
     value = parse_rate(rate)
     existing = session.scalar(
         select(ExchangeRate).where(

@@ -76,9 +76,13 @@ def _reason(label: str, entry: ReceiptInput) -> str | None:
 def _check_entry(line: ShipmentLine, entry: ReceiptInput) -> str | None:
     """The entry's reason, once its counts fit what is still to be accounted for."""
     label = line.edition.label
-    clean(entry.note, f"note on {label}", 500)
-    for field in ("received", "damaged", "missing"):
-        check_quantity(getattr(entry, field), label, zero=True, what=f"copies {field}")
+    clean(entry.note, say("the note on %(edition)s", edition=label), 500)
+    for field, what in (
+        ("received", say("copies received")),
+        ("damaged", say("copies damaged")),
+        ("missing", say("copies missing")),
+    ):
+        check_quantity(getattr(entry, field), label, zero=True, what=what)
     if entry.total > line.outstanding:
         raise DomainError(
             say_n(

@@ -54,7 +54,7 @@ def record_remittance(
                 sent=currency.upper(),
             )
         )
-    minor = to_minor(amount, section.currency, what="A remittance")
+    minor = to_minor(amount, section.currency, what=say("a remittance"))
     if minor <= 0:
         raise DomainError(say("The amount must be more than zero."))
     try:
@@ -63,7 +63,7 @@ def record_remittance(
         raise DomainError(say("Choose how the money was sent.")) from None
     if sent_on is None:
         raise DomainError(say("Give the date the money was sent."))
-    check_day(sent_on, "The day the money was sent")
+    check_day(sent_on, say("The day the money was sent"))
     at = documents.occurred_at(session, when or sent_on)
     past.refuse_closed(session, [section.id], at)
     document = documents.start(

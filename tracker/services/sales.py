@@ -156,7 +156,7 @@ def get_sale(session: Session, actor: Actor | None, sale_id: int) -> Sale:
     sale = session.get(Sale, sale_id)
     if sale is None:
         raise NotFound(say("There is no sale %(id)s.", id=sale_id))
-    require_section(actor, sale.section_id, f"sale {sale_id}")
+    require_section(actor, sale.section_id, say("There is no sale %(id)s.", id=sale_id))
     return sale
 
 
@@ -203,7 +203,7 @@ def till(
         or place.kind not in (LocationKind.SECTION_STORE, LocationKind.EVENT_TABLE)
     ):
         raise NotFound(say("There is no store or event table %(id)s to sell from.", id=location_id))
-    require_section(actor, place.section.id, f"place {location_id}")
+    require_section(actor, place.section.id, say("There is no place %(id)s.", id=location_id))
     (customers,) = (p for p in found.values() if p.kind == LocationKind.CUSTOMERS)
     event = None
     if place.kind == LocationKind.EVENT_TABLE:  # a store holds no event
@@ -240,7 +240,7 @@ def _price(session: Session, till: Till, edition: Edition, typed: object) -> int
                 )
             )
         return price
-    price = to_minor(typed, section.currency, limit=MAX_PRICE_MINOR, what="A price per copy")
+    price = to_minor(typed, section.currency, limit=MAX_PRICE_MINOR, what=say("a price per copy"))
     if price < 0:
         raise DomainError(say("The price cannot be negative."))
     return price
@@ -292,7 +292,7 @@ def _tendered(
                 method=method.label,
             )
         )
-    handed = to_minor(tendered, currency, what="The cash handed over")
+    handed = to_minor(tendered, currency, what=say("the cash handed over"))
     total = sum(line.qty * line.unit_price_minor for line in lines)
     if handed < total:
         raise DomainError(
@@ -334,7 +334,7 @@ def new_sale(
     with about("payment"):
         method = payment(payment_method)
     with about("buyer"):
-        buyer = clean(buyer_name, "buyer's name", 200)
+        buyer = clean(buyer_name, say("the buyer's name"), 200)
     lines = sale_lines(session, till, items)
     with about("tendered"):
         tendered_minor = _tendered(tendered, method, lines, section.currency)
@@ -627,7 +627,7 @@ def void_sale(
                 made=moment(sale.sold_at),
             )
         )
-    reason = clean(reason, "reason", 500, multiline=True)
+    reason = clean(reason, say("the reason"), 500, multiline=True)
     if not reason:
         raise DomainError(say("Say why the sale is voided."))
     voided = change_once(

@@ -99,7 +99,7 @@ def _price(edition: Edition, typed: object, currency: str, default: int | None) 
             raise DomainError(say("%(edition)s: give the price per copy.", edition=edition.label))
         return default
     try:
-        price = to_minor(typed, currency, limit=MAX_PRICE_MINOR, what="A price per copy")
+        price = to_minor(typed, currency, limit=MAX_PRICE_MINOR, what=say("a price per copy"))
     except DomainError as error:
         raise DomainError(
             say("%(edition)s: %(message)s", edition=edition.label, message=error.message)
@@ -240,9 +240,9 @@ def create(
         transit_location_id=transit.id,
         terms=kind.value,
         currency=section.currency,
-        carrier=clean(carrier, "carrier", 100),
-        tracking_number=clean(tracking_number, "tracking number", 100),
-        expected_on=check_day(expected_on, "The expected arrival"),
+        carrier=clean(carrier, say("the carrier"), 100),
+        tracking_number=clean(tracking_number, say("the tracking number"), 100),
+        expected_on=check_day(expected_on, say("The expected arrival")),
         lines=[
             ShipmentLine(edition_id=edition.id, qty=qty, unit_price_minor=price)
             for edition, qty, price in checked
@@ -288,10 +288,10 @@ def update_draft(
         line.qty, line.unit_price_minor = qty, price
         kept.append(line)
     shipment.lines = kept
-    shipment.carrier = clean(carrier, "carrier", 100)
-    shipment.tracking_number = clean(tracking_number, "tracking number", 100)
-    shipment.expected_on = check_day(expected_on, "The expected arrival")
-    shipment.document.note = clean(note, "note", 2000, multiline=True)
+    shipment.carrier = clean(carrier, say("the carrier"), 100)
+    shipment.tracking_number = clean(tracking_number, say("the tracking number"), 100)
+    shipment.expected_on = check_day(expected_on, say("The expected arrival"))
+    shipment.document.note = clean(note, say("the note"), 2000, multiline=True)
     session.flush()
     return shipment
 

@@ -28,7 +28,7 @@ def authors_of(session: Session, author_ids: list[int] | None) -> list[Author]:
 
 
 def _dedications(names: list[str] | None, qty: object) -> list[str]:
-    kept = [clean(d, "dedication", 200) or "" for d in (names or []) if d and d.strip()]
+    kept = [clean(d, say("the dedication"), 200) or "" for d in (names or []) if d and d.strip()]
     if isinstance(qty, int) and not isinstance(qty, bool) and len(kept) > qty:
         raise DomainError(
             say_n(

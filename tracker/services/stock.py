@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from tracker import ledger
 from tracker.domain.text import clean
+from tracker.domain.words import say
 from tracker.ledger import MoveLine
 from tracker.models import Document
 
@@ -32,8 +33,8 @@ def post_document(
     """A new document of ``kind`` and its moves, all or none."""
     document = Document(
         kind=kind,
-        reference=clean(reference, "reference", REFERENCE_MAX),
-        note=clean(note, "note", multiline=True),
+        reference=clean(reference, say("the reference"), REFERENCE_MAX),
+        note=clean(note, say("the note"), multiline=True),
         created_by_id=created_by_id,
     )
     # The ledger writes the document and its moves together, or neither.
@@ -51,7 +52,7 @@ def reverse_moves(
     """A reversal document undoing ``move_ids`` with opposite moves."""
     document = Document(
         kind="reversal",
-        note=clean(note, "note", multiline=True),
+        note=clean(note, say("the note"), multiline=True),
         created_by_id=created_by_id,
     )
     ledger.reverse(session, move_ids, document, created_by_id=created_by_id, note=note)

@@ -73,7 +73,7 @@ def get_tally(session: Session, actor: Actor | None, tally_id: int) -> Tally:
     tally = session.get(Tally, tally_id)
     if tally is None:
         raise NotFound(say("There is no paper tally %(id)s.", id=tally_id))
-    require_section(actor, tally.section_id, f"paper tally {tally_id}")
+    require_section(actor, tally.section_id, say("There is no paper tally %(id)s.", id=tally_id))
     return tally
 
 
@@ -190,7 +190,7 @@ def void_tally(
         raise DomainError(
             say("Paper tally #%(id)s counted signings: only a sales tally is voided.", id=tally.id)
         )
-    if not clean(reason, "reason", 500, multiline=True):
+    if not clean(reason, say("the reason"), 500, multiline=True):
         raise DomainError(say("Say why the tally is voided."))
     standing = session.scalars(
         select(Sale.document_id)
@@ -273,7 +273,9 @@ def _signed(session: Session, lines: list[SignedCopies]) -> dict[int, int]:
                     id=line.edition_id,
                 )
             )
-        check_quantity(line.qty, f"Line {number}, {edition.label}")
+        check_quantity(
+            line.qty, say("Line %(number)s, %(edition)s", number=number, edition=edition.label)
+        )
         signed[edition.id] += line.qty
     _check_totals(session, {(e, Condition.UNSIGNED.value): q for e, q in signed.items()})
     return dict(signed)
@@ -284,7 +286,7 @@ def _check_totals(session: Session, wanted: Wanted) -> None:
     for (edition_id, _condition), qty in wanted.items():
         if qty > MAX_QTY:
             edition = session.get_one(Edition, edition_id)
-            check_quantity(qty, f"{edition.label}, all lines together")
+            check_quantity(qty, say("%(edition)s, all lines together", edition=edition.label))
 
 
 def _signed_before_close(event: Event, at: datetime) -> None:

@@ -21,6 +21,11 @@ Every text cell, headers included, in both formats:
   and spaces, control characters), or it starts with a tab or a carriage return.
 
 Numbers, dates and times are left as they are (a negative number stays a number).
+
+Words are the reader's in XLSX and the same for everyone in CSV: a column's name, or a
+word in a table's cells (the figures of an event's report: "brought", "takings"), is a
+``Heading`` (made by ``column``, or ``worded`` for a sentence a function says), which CSV
+writes as its key (``brought``) and XLSX says in the reader's language.
 """
 
 from __future__ import annotations
@@ -40,27 +45,45 @@ from sqlalchemy.orm import Session
 
 from tracker.db import Database, db
 from tracker.domain.errors import BadRequest
+from tracker.domain.words import say
 
 
 class Heading(str):
-    """A column's name: its key in CSV, the same for every reader (``sent on``); in
-    XLSX, said in the reader's language. ``column`` makes one."""
+    """A column's name, or a word of a table's cells: its key in CSV, the same for every
+    reader (``sent on``, ``brought``); in XLSX, said in the reader's language. ``column``
+    makes one, ``worded`` one that a function says."""
 
     message: str
     values: dict[str, object]
+    speak: Callable[[], str] | None = None
 
     def said(self) -> str:
+        if self.speak is not None:
+            return self.speak()
         from flask_babel import gettext
 
         text = gettext(self.message)
-        return text % self.values if self.values else text
+        if not self.values:
+            return text
+        return text % {k: v.said() if isinstance(v, Heading) else v for k, v in self.values.items()}
 
 
 def column(message: str, /, **values: object) -> Heading:
-    """A column's name (``%(name)s`` values put in), marked for the catalogues."""
+    """A column's name, or a word of the cells (``%(name)s`` values put in, themselves
+    headings or not), marked for the catalogues."""
     heading = Heading(message % values if values else message)
     heading.message = message
     heading.values = values
+    return heading
+
+
+def worded(key: str, speak: Callable[[], str]) -> Heading:
+    """A cell that CSV writes as ``key`` and XLSX as ``speak()`` says it, in the
+    reader's language (a sentence with a plural, money as the reader writes it)."""
+    heading = Heading(key)
+    heading.message = key
+    heading.values = {}
+    heading.speak = speak
     return heading
 
 
@@ -139,13 +162,15 @@ def _xlsx_cell(value: object) -> object:
     """A value as an XLSX cell: numbers and dates keep their type, text is neutralised."""
     if value is None:
         return None
+    if isinstance(value, Heading):
+        return text(value.said())
     if isinstance(value, str):
         return text(value)
     if isinstance(value, datetime):
         # Spreadsheets know no time zones: UTC, as the pages show it.
         return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return say("yes") if value else say("no")
     if isinstance(value, int | float | Decimal | date):
         return value
     return text(str(value))
@@ -266,7 +291,12 @@ def requested_format() -> str | None:
     if fmt is None or fmt == "":
         return None
     if fmt not in FORMATS:
-        raise BadRequest(f"There is no export as {fmt!r}: ask for format=csv or format=xlsx.")
+        raise BadRequest(
+            say(
+                "There is no export as %(format)s: ask for format=csv or format=xlsx.",
+                format=repr(fmt),
+            )
+        )
     return fmt
 
 

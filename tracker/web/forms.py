@@ -55,6 +55,9 @@ from tracker.domain.languages import plain_amount
 from tracker.domain.stock import MAX_QTY as MAX_COPIES
 from tracker.domain.text import control_character
 from tracker.domain.values import day_problem, id_problem, parse_id, parse_whole
+from tracker.domain.words import clock, say
+from tracker.domain.words import day as written_day
+from tracker.models.catalogue import EDITION_LABEL
 from tracker.services.documents import new_key
 
 # Lines a repeating part of a form takes at most: one per edition (or section), or two
@@ -166,6 +169,28 @@ def enum_choices(words: Iterable[Any], first: list[tuple[str, Any]] | None = Non
 def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
     return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+# Unicode's isolates: a text of either direction kept whole inside another's, where no
+# markup can say so (a select's options). First strong, left to right, pop.
+_ISOLATE, _LEFT_TO_RIGHT, _POP = "\u2068", "\u2066", "\u2069"
+
+
+def edition_choice(edition: Any, *, compare: bool = False, isbn: bool = True) -> str:
+    """An edition as an option names it (plain text): its label in the reader's
+    language, its own title (in its language and script) when it has one of its own,
+    its ISBN (left to right), each part isolated from the others' direction (a title in
+    Latin letters in an Urdu label); ``compare``: the own title first, the label beside it,
+    where people compare across countries (as the ``edition_name`` macro shows it)."""
+    values = edition.label_values
+    title = f"{_ISOLATE}{values['title']}{_POP}"
+    parts = [say(EDITION_LABEL, **{**values, "title": title})]
+    own = edition.own_name
+    if own:
+        parts.insert(0 if compare else 1, f"{_ISOLATE}{own}{_POP}")
+    if isbn:
+        parts.append(f"{_LEFT_TO_RIGHT}{edition.isbn_display}{_POP}")
+    return " · ".join(parts)
 
 
 # -- the rules every field gets ----------------------------------------------------------------
@@ -386,13 +411,13 @@ def _happened_problem(label: str, when: date | datetime) -> str | None:
                     "%(label)s: %(moment)s UTC is in the future. Give when it happened, or "
                     "leave it empty for now.",
                     label=label,
-                    moment=f"{local:%d %b %Y %H:%M}",
+                    moment=clock(local),
                 )
             return _(
                 "%(label)s: %(moment)s (%(zone)s) is in the future. Give when it happened, "
                 "or leave it empty for now.",
                 label=label,
-                moment=f"{local:%d %b %Y %H:%M}",
+                moment=clock(local),
                 zone=local.tzname(),
             )
         day = moment.astimezone(zone).date()
@@ -403,7 +428,7 @@ def _happened_problem(label: str, when: date | datetime) -> str | None:
                 "%(label)s: %(day)s is in the future. Give the day it happened, or leave it "
                 "empty for today.",
                 label=label,
-                day=f"{day:%d %b %Y}",
+                day=written_day(day),
             )
     return day_problem(day, label)
 

@@ -14,8 +14,6 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
-from babel import Locale
-from babel.core import UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from flask import Flask, flash, has_request_context, redirect, request
 from flask_babel import Babel, force_locale, get_translations
@@ -57,7 +55,7 @@ def init_app(app: Flask) -> None:
     )
     app.add_url_rule("/language", "language", choose_language, methods=["POST"])
     # What the rules say (tracker.domain.words), in the reader's language.
-    words.speak(gettext=_gettext, ngettext=_ngettext, day=_day, moment=_moment)
+    words.speak(gettext=_gettext, ngettext=_ngettext, day=_day, moment=_moment, locale=_locale)
     # Globals, not a context processor: the macros imported by templates see them too.
     from tracker.web.forms import payment_word
 
@@ -66,7 +64,8 @@ def init_app(app: Flask) -> None:
         reader_language=current_language,
         text_direction=text_direction,
         payment_word=payment_word,
-        language_name=language_name,
+        language_name=words.language_name,
+        month_name=words.month_name,
     )
 
 
@@ -101,6 +100,11 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return get_translations().ngettext(singular, plural, n)
 
 
+def _locale() -> str:
+    """The reader's language (English for no reader: a command)."""
+    return reader_locale() if has_request_context() else DEFAULT
+
+
 def _day(value: date) -> str:
     if not _has_reader():
         return value.strftime("%d %b %Y")
@@ -116,15 +120,6 @@ def _moment(value: datetime) -> str:
     text = format_datetime(local, "dd MMM y HH:mm", locale=current_language())
     name = local.tzname()
     return text if name in (None, "UTC") else f"{text} {name}"
-
-
-def language_name(code: str) -> str:
-    """A language's name in the reader's language: "English", "engelska", "انگریزی"."""
-    try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(current_language())
-    except (ValueError, UnknownLocaleError):
-        return code
-    return name or code
 
 
 current_language = reader_locale

@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 from tracker.domain.errors import BadRequest
 from tracker.domain.text import control_character
 from tracker.domain.values import MAX_ID, id_problem, parse_id
+from tracker.domain.words import say
 
 
 def query_id(name: str, *, big: bool = False) -> int | None:
@@ -26,7 +27,7 @@ def query_id(name: str, *, big: bool = False) -> int | None:
         return None
     number = parse_id(raw, big=big)
     if number is None:
-        raise BadRequest(f"In the address, {id_problem(name, raw)}")
+        raise BadRequest(say("In the address, %(problem)s", problem=id_problem(name, raw)))
     return number
 
 
@@ -42,18 +43,35 @@ class IdConverter(IntegerConverter):
 
 
 def _refuse_control_characters() -> None:
-    places = [("path", request.path)]
-    for key, values in request.args.lists():
-        named = "query" if control_character(key) else f"{key}= argument"
-        places += [(named, text) for text in [key, *values]]
-    for where, value in places:
+    places: list[tuple[str | None, str]] = [(None, request.path)]
+    for name, values in request.args.lists():
+        named = None if control_character(name) else name
+        places += [(named, text) for text in [name, *values]]
+    for index, (key, value) in enumerate(places):
         # Tabs and line breaks are harmless in an address (and come in pasted links).
-        bad = control_character(value, multiline=where != "path")
-        if bad:
-            raise BadRequest(
-                f"The address holds a control character ({bad}) in its {where}: "
-                "check the link or what was typed into it."
+        bad = control_character(value, multiline=index > 0)
+        if not bad:
+            continue
+        if index == 0:
+            problem = say(
+                "The address holds a control character (%(bad)s) in its path: check the link "
+                "or what was typed into it.",
+                bad=bad,
             )
+        elif key is None:
+            problem = say(
+                "The address holds a control character (%(bad)s) in its query: check the "
+                "link or what was typed into it.",
+                bad=bad,
+            )
+        else:
+            problem = say(
+                "The address holds a control character (%(bad)s) in its %(key)s= argument: "
+                "check the link or what was typed into it.",
+                bad=bad,
+                key=key,
+            )
+        raise BadRequest(problem)
 
 
 def init_app(app: Flask) -> None:

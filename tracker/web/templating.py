@@ -10,13 +10,16 @@ from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from tracker.domain import words
 from tracker.domain.accounts import RATE_KEEPERS
 from tracker.domain.money import format_money, from_minor
+from tracker.domain.stock import Condition
+from tracker.models.catalogue import EDITION_LABEL
 from tracker.services import mail
 from tracker.web import access
-from tracker.web.forms import reader_locale, reader_zone
+from tracker.web.forms import edition_choice, reader_locale, reader_zone
 
 
 def init_app(app: Flask) -> None:
@@ -31,6 +34,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.tests["recorded_later"] = recorded_later
     # Absolute addresses from PUBLIC_BASE_URL, for mails.
     app.jinja_env.globals["link"] = mail.link
+    app.jinja_env.globals["edition_choice"] = edition_choice
+    app.jinja_env.globals["edition_label"] = edition_label
+    app.jinja_env.globals["condition_word"] = condition_word
     app.context_processor(
         lambda: {
             "nav_links": nav_links,
@@ -75,6 +81,24 @@ def nav_links() -> list[tuple[str, Any]]:
     if not current_user.is_authenticated:
         return []
     return [(endpoint, label) for endpoint, label in NAV if can_use(endpoint)]
+
+
+def edition_label(edition: Any) -> Markup:
+    """An edition's label as a page shows it (``Edition.label``), its title (data, in
+    letters of either direction) isolated from the words around it: a title in Latin
+    letters keeps its place in an Urdu label."""
+    values = edition.label_values
+    title = Markup("<bdi>%s</bdi>") % values["title"]
+    return escape(words.say(EDITION_LABEL)) % {**values, "title": title}
+
+
+def condition_word(condition: str) -> str:
+    """A copy's condition (``signed``) in the reader's language; what is no condition
+    (a form sent back spoiled) as it was sent."""
+    try:
+        return Condition(condition).label
+    except ValueError:
+        return str(condition)
 
 
 def _number(value: int | None) -> str:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from tracker.db import db
 from tracker.domain.accounts import Role
 from tracker.domain.errors import DomainError
+from tracker.domain.words import month_name, sentence
 from tracker.models import User
 from tracker.queries.accounts import list_users
 from tracker.queries.places import list_sections
@@ -180,7 +181,7 @@ def close_month():
             _(
                 "%(section)s: %(month)s is closed.",
                 section=row.section.name,
-                month=f"{row.month:%B %Y}",
+                month=month_name(row.month),
             ),
             "success",
         )
@@ -208,5 +209,5 @@ def reopen_month(section_id: int, month: str):
         db.rollback()
         flash(error.message, "error")
     else:
-        flash(_("%(month)s is open again.", month=f"{first:%B %Y}"), "success")
+        flash(sentence(_("%(month)s is open again.", month=month_name(first))), "success")
     return redirect(url_for("admin.dating"))

@@ -17,6 +17,7 @@ from tracker.web.forms import (
     Lines,
     WholeNumberField,
     choices,
+    edition_choice,
     optional_int,
 )
 
@@ -37,7 +38,7 @@ class DashboardFilterForm(Form):
         self.edition_choices = editions
         self.edition.choices = choices(
             [("", _("All titles and editions"))]
-            + [(e.id, f"{e.label} · {e.isbn}") for e in editions]
+            + [(e.id, edition_choice(e, compare=True)) for e in editions]
         )
         self.country.choices = choices(
             [("", _("All countries"))] + [(c.code, c.name) for c in countries]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import UTC
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -23,6 +24,7 @@ from tracker.domain.accounts import SECTION_RUNNERS
 from tracker.domain.errors import DomainError
 from tracker.domain.money import format_money
 from tracker.domain.values import parse_id
+from tracker.domain.words import clock
 from tracker.models import Event, Location, Sale, Section
 from tracker.queries import events as event_queries
 from tracker.queries.stock import StockRow, expected_stock, priced_stock
@@ -257,10 +259,11 @@ def _record_sale(form: SaleForm, place: Location) -> tuple[int, str, str, Sale |
         "total": format_money(sale.total_minor, sale.currency, reader_locale()),
         "payment": payment_word(sale.payment_method),
     }
+    sold_at = sale.sold_at.astimezone(UTC) if sale.sold_at.tzinfo else sale.sold_at
     message = (
         _(
             "Sold %(copies)s for %(total)s, %(payment)s (sold %(when)s UTC).",
-            when=f"{sale.sold_at:%d %b %Y %H:%M}",
+            when=clock(sold_at),
             **values,
         )
         if form.sold_at.when

@@ -20,7 +20,7 @@ from tracker.services.places import store_of
 from tracker.web.access import allow
 from tracker.web.events.tally_forms import SalesTallyForm, SigningTallyForm, VoidTallyForm
 from tracker.web.events.views import bp, event_or_404
-from tracker.web.forms import choices
+from tracker.web.forms import choices, edition_choice
 from tracker.web.helpers import actor, form_status, section_or_404, submit
 from tracker.web.inputs import query_id
 
@@ -67,7 +67,10 @@ def _sales_tally(place: Location, section: Section, event: Event | None):
         shown = _lines_asked()
         for _line in range(shown):
             form.lines.append_entry()
-    editions = choices([("", _("Choose"))] + [(e.id, e.label) for e in list_editions(db.session)])
+    editions = choices(
+        [("", _("Choose"))]
+        + [(e.id, edition_choice(e, isbn=False)) for e in list_editions(db.session)]
+    )
     for entry in form.lines:
         entry.edition_id.choices = editions
     response = submit(

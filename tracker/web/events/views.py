@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
+from babel.numbers import format_currency, format_decimal
 from flask import (
     Blueprint,
     abort,
@@ -36,8 +37,8 @@ from tracker.services.places import store_of
 from tracker.services.signings import sign
 from tracker.web.access import allow, section_scope, signed_in
 from tracker.web.events.forms import CloseEventForm, EventForm, SigningForm
-from tracker.web.exports import column, export, requested_format
-from tracker.web.forms import choices
+from tracker.web.exports import Heading, column, export, requested_format, worded
+from tracker.web.forms import choices, edition_choice, payment_word, reader_locale
 from tracker.web.helpers import actor, form_status, keyset_page, scoped_sections, submit
 from tracker.web.inputs import query_id
 
@@ -207,7 +208,7 @@ def signing(event_id: int):
                 e.id,
                 _(
                     "%(edition)s · %(n)s unsigned on the table",
-                    edition=e.label,
+                    edition=edition_choice(e, isbn=False),
                     n=stock[(e.id, "unsigned")],
                 ),
             )
@@ -291,27 +292,92 @@ def report(event_id: int):
     )
 
 
-_PAYMENT_LABELS = {m.value: m.label for m in PaymentMethod}
+# How a sale was paid, in the CSV's words (the same for every reader).
+_PAYMENT_KEYS = {m.value: m.value.replace("_", " ") for m in PaymentMethod}
+
+
+def _payment(method: str) -> Heading:
+    """How a sale was paid: its key in CSV (``bank_transfer``), its word in XLSX."""
+    return worded(method, lambda: payment_word(method))
+
+
+def _sale_detail(
+    copies: int,
+    total: Decimal,
+    currency: str,
+    method: str,
+    buyer: str | None,
+    reason: str | None,
+    voided: bool,
+) -> Heading:
+    """A sale of the export: in CSV as it always was ("2 copies, 50.00 GBP, cash, bought
+    by ..., voided: ..."), in XLSX one sentence of the reader's language."""
+    key = f"{copies} copies, {total} {currency}, {_PAYMENT_KEYS[method]}"
+    if buyer:
+        key += f", bought by {buyer}"
+    if voided:
+        key += f", voided: {reason}"
+
+    def speak() -> str:
+        locale = reader_locale()
+        values = {
+            "n": format_decimal(copies, locale=locale),
+            "total": format_currency(total, currency, locale=locale),
+            "payment": payment_word(method),
+            "buyer": buyer,
+            "reason": reason or "",
+        }
+        if buyer and voided:
+            return ngettext(
+                "%(n)s copy, %(total)s, %(payment)s, bought by %(buyer)s, voided: %(reason)s",
+                "%(n)s copies, %(total)s, %(payment)s, bought by %(buyer)s, voided: %(reason)s",
+                copies,
+                **values,
+            )
+        if buyer:
+            return ngettext(
+                "%(n)s copy, %(total)s, %(payment)s, bought by %(buyer)s",
+                "%(n)s copies, %(total)s, %(payment)s, bought by %(buyer)s",
+                copies,
+                **values,
+            )
+        if voided:
+            return ngettext(
+                "%(n)s copy, %(total)s, %(payment)s, voided: %(reason)s",
+                "%(n)s copies, %(total)s, %(payment)s, voided: %(reason)s",
+                copies,
+                **values,
+            )
+        return ngettext(
+            "%(n)s copy, %(total)s, %(payment)s",
+            "%(n)s copies, %(total)s, %(payment)s",
+            copies,
+            **values,
+        )
+
+    return worded(key, speak)
 
 
 def _report_rows(session: Session, event_id: int):
     """The report as the export's rows: the figures, then every sale in the order they
-    happened, read as they are written out."""
+    happened, read as they are written out. The words of the first column (and of the
+    sales) are the same keys for everyone in CSV, the reader's words in XLSX."""
     event = session.get_one(Event, event_id, options=[joinedload(Event.section)])
     data = event_queries.event_report(session, event)
     currency = event.section.currency
-    yield ["brought", "", data.brought]
-    yield ["returned to the store", "", data.returned]
-    yield ["sold unsigned", "", data.sold_unsigned]
-    yield ["sold signed", "", data.sold_signed]
-    yield ["signed", "", data.signed]
-    yield ["attendance", "", data.attendance or ""]
-    yield ["copies sold per attendee", "", data.per_attendee or ""]
+    yield [column("brought"), "", data.brought]
+    yield [column("returned to the store"), "", data.returned]
+    yield [column("sold unsigned"), "", data.sold_unsigned]
+    yield [column("sold signed"), "", data.sold_signed]
+    yield [column("signed"), "", data.signed]
+    yield [column("attendance"), "", data.attendance or ""]
+    yield [column("copies sold per attendee"), "", data.per_attendee or ""]
     for method, amount in data.takings.items():
-        yield ["takings", method, from_minor(amount, currency)]
+        yield [column("takings"), _payment(method), from_minor(amount, currency)]
     if data.counted_cash is not None and data.cash_difference is not None:
-        yield ["cash counted", "", from_minor(data.counted_cash, currency)]
-        yield ["cash over or short", "", from_minor(data.cash_difference, currency)]
+        yield [column("cash counted"), "", from_minor(data.counted_cash, currency)]
+        yield [column("cash over or short"), "", from_minor(data.cash_difference, currency)]
+    sale = column("sale")
     scales: dict[str, int] = {}
     for (
         number,
@@ -327,10 +393,8 @@ def _report_rows(session: Session, event_id: int):
         scale = scales.get(cur)
         if scale is None:
             scale = scales[cur] = -precision(cur)
-        detail = f"{sold} copies, {Decimal(total).scaleb(scale)} {cur}, {_PAYMENT_LABELS[method]}"
-        if buyer:
-            detail += f", bought by {buyer}"
-        if voided_at:
-            detail += f", voided: {reason}"
+        detail = _sale_detail(
+            sold, Decimal(total).scaleb(scale), cur, method, buyer, reason, voided_at is not None
+        )
         # The time to the minute, in UTC (isoformat is much quicker than strftime).
-        yield ["sale", f"#{number} {sold_at.isoformat(' ', 'minutes')[:16]}", detail]
+        yield [sale, f"#{number} {sold_at.isoformat(' ', 'minutes')[:16]}", detail]

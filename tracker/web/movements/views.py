@@ -30,7 +30,7 @@ from tracker.queries.places import get_location, get_stocktake
 from tracker.services import movements as service
 from tracker.web.access import allow, has_role, require_section, section_scope, signed_in
 from tracker.web.exports import column, export, requested_format
-from tracker.web.forms import choices
+from tracker.web.forms import choices, edition_choice
 from tracker.web.helpers import actor, document_url, form_status, keyset_page, submit
 from tracker.web.inputs import query_id
 from tracker.web.movements.forms import (
@@ -491,7 +491,7 @@ def new_print_run():
     form = PrintRunForm()
     form.edition_id.choices = choices(
         [("", _("Choose an edition"))]
-        + [(e.id, f"{e.label} · {e.isbn_display}") for e in catalogue.list_editions(db.session)]
+        + [(e.id, edition_choice(e)) for e in catalogue.list_editions(db.session)]
     )
     response = submit(
         form,
