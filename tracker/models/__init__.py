@@ -28,6 +28,7 @@ from tracker.models.events import (
     signing_authors,
 )
 from tracker.models.places import ClosedMonth, Country, Location, Section
+from tracker.models.resets import PasswordReset
 from tracker.models.settings import Settings
 from tracker.models.stock import Balance, Document, Move, WeeklyFlow
 from tracker.models.triggers import APPEND_ONLY, attach
@@ -53,6 +54,7 @@ __all__ = [
     "ExchangeRate",
     "Location",
     "Move",
+    "PasswordReset",
     "Receipt",
     "ReceiptLine",
     "Remittance",
