@@ -64,6 +64,14 @@ def expectations(ctx: dict) -> dict[str, Expect]:
             {"anonymous": 200, **dict.fromkeys(ALL, R)},
         ),
         "auth.password": Expect("/account/password", signed_in_get, {"anonymous": R, **ALL}),
+        # Forgotten passwords: for anyone (an empty form is shown again with its errors;
+        # a link that is not one is said so).
+        "auth.forgot_password": Expect(
+            "/password/forgot", dict.fromkeys(ROLES, 200), dict.fromkeys(ROLES, 422)
+        ),
+        "auth.reset_password": Expect(
+            "/password/reset/not-a-token", dict.fromkeys(ROLES, 404), dict.fromkeys(ROLES, 404)
+        ),
         "stock.home": Expect("/", signed_in_get, no_post),
         "dashboard.index": Expect("/dashboard", signed_in_get, no_post),
         "dashboard.section": Expect(f"/dashboard/sections/{ctx['gb']}", signed_in_get, no_post),

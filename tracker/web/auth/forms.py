@@ -21,3 +21,26 @@ class PasswordForm(FlaskForm):
         description=_l("At least 12 characters. A few words you will remember work well."),
     )
     confirm = PasswordField(_l("New password again"), validators=[DataRequired()])
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l("The email address of your account."),
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class ResetForm(FlaskForm):
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        description=_l("At least 12 characters. A few words you will remember work well."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "new-password"},
+    )
