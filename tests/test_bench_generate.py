@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "e707d14bb50321788061d7cb7325af324b5acc86eb0dc39e7de2b14566d847ca",
+        "426a03ae64974116f48abb5b7ea9954c3f0742c510ebff3020af9d10719776c0",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "12e70a4bbbc891c024a657470dd20475d296a66fae2e2148a04fe4bc6773cc18",
+        "69f3228c60abc1bb8c527f6de3e3b239fd7679a5de3bebf5904b060dcec59af5",
     ),
 }
 
