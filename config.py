@@ -72,6 +72,18 @@ def _env_seconds(name: str, default: float) -> float:
     return value
 
 
+def _env_flag(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in ("on", "true", "yes", "1"):
+        return True
+    if word in ("off", "false", "no", "0"):
+        return False
+    raise RuntimeError(f"{name} must be on or off, not {raw!r}")
+
+
 def _env_int(name: str, default: int) -> int:
     raw = _env(name)
     if raw is None:
@@ -166,6 +178,25 @@ class Config:
     # Strict-Transport-Security: only where TLS is certain (production).
     HSTS = False
 
+    # Mail (tracker.services.mail, tracker.mailer): queued with the change that causes
+    # it, sent later by `tracker mail send`. NOTIFICATIONS off: the tracker queues no
+    # mail at all. Without SMTP_HOST, development and the tests write each mail to the
+    # log instead of sending it; production refuses to start with notifications on and
+    # no SMTP_HOST, MAIL_FROM or PUBLIC_BASE_URL.
+    SMTP_HOST = _env("SMTP_HOST")
+    # starttls (port 587 unless SMTP_PORT says), ssl (465) or none (25).
+    SMTP_TLS = _env("SMTP_TLS", "starttls").lower()
+    SMTP_PORT = _env_int("SMTP_PORT", {"ssl": 465, "none": 25}.get(SMTP_TLS, 587))
+    SMTP_USER = _env("SMTP_USER")
+    SMTP_PASSWORD = _env("SMTP_PASSWORD")
+    # Seconds to wait for the mail server at each step.
+    SMTP_TIMEOUT = _env_seconds("SMTP_TIMEOUT", 30)
+    # The sender of every mail: an address, or "Name <address>".
+    MAIL_FROM: str | None = _env("MAIL_FROM", "tracker@localhost")
+    # Where people reach the tracker: links in mails start with it.
+    PUBLIC_BASE_URL: str | None = _env("PUBLIC_BASE_URL", "http://localhost:5000")
+    NOTIFICATIONS = _env_flag("NOTIFICATIONS", True)
+
 
 class TestConfig(Config):
     NAME = "test"
@@ -179,6 +210,11 @@ class TestConfig(Config):
     ARGON2_PARALLELISM = 1
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_RESET_ANSWER_SECONDS = 0.0
+    # Mails go to the log unless a test gives a server; links point nowhere real.
+    SMTP_HOST: str | None = None
+    MAIL_FROM = "tracker@tracker.test"
+    PUBLIC_BASE_URL = "https://tracker.test"
+    NOTIFICATIONS = True
 
 
 class ProductionConfig(Config):
@@ -189,6 +225,11 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    # No guessed sender or address: both must be set for mail to go out.
+    MAIL_FROM = _env("MAIL_FROM")
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
+    # Unset: on when a mail server is given.
+    NOTIFICATIONS = _env_flag("NOTIFICATIONS", Config.SMTP_HOST is not None)
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -240,6 +240,19 @@ def committed_app(database: TestDatabase):
 
 
 @pytest.fixture
+def mail_server():
+    """A real SMTP server on a free local port (``tests.mail_server.MailServer``): its
+    ``config()`` points an app at it, ``messages`` are the mails it accepted."""
+    from tests.mail_server import MailServer
+
+    server = MailServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def runner(committed_app):
     return committed_app.test_cli_runner()
 

@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "426a03ae64974116f48abb5b7ea9954c3f0742c510ebff3020af9d10719776c0",
+        "79e9a7058de94fd0bd309e547bdb1fa5b22658a4a581b49d1614520e2540d17f",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "69f3228c60abc1bb8c527f6de3e3b239fd7679a5de3bebf5904b060dcec59af5",
+        "3d8f7bce7d686817a46fe305ce874129848e0b0583a2edacd42116d9cb28b602",
     ),
 }
 

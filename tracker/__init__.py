@@ -34,6 +34,7 @@ def create_app(
     app.config.from_object(config_class)
     app.config.update(overrides)
     _secret_key(app)
+    _mail_settings(app)
 
     from tracker import web
     from tracker.db import db
@@ -60,3 +61,13 @@ def _secret_key(app: Flask) -> None:
     if key:
         return
     app.config["SECRET_KEY"] = secret_key.load_or_make(Path(app.instance_path) / "secret_key")
+
+
+def _mail_settings(app: Flask) -> None:
+    """Mail settings that cannot work are refused at start, not at the first mail;
+    production with notifications on refuses to start without a way to send them."""
+    from tracker import mailer
+
+    problem = mailer.settings_problem(app.config)
+    if problem:
+        raise RuntimeError(problem)

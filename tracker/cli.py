@@ -103,6 +103,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(places_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_group)
+    app.cli.add_command(mail_group)
 
 
 # -- tracker db ------------------------------------------------------------------------
@@ -230,6 +231,116 @@ def audit_verify() -> None:
         raise click.exceptions.Exit(1)
     newest = f"; newest hash {verdict.head}" if verdict.head else ""
     click.echo(f"{verdict.rows:,} rows, chain intact{newest}.")
+
+
+# -- tracker mail ----------------------------------------------------------------------
+
+
+@click.group("mail", cls=AppGroup)
+def mail_group() -> None:
+    """The mail queue: send it, or check the settings with a test mail."""
+
+
+def _mail_log() -> None:
+    """What the sender logs (each mail, without a mail server) goes to stderr at INFO,
+    unless the process configured its logging already."""
+    import logging
+
+    from flask import current_app
+
+    from tracker import mailer
+
+    current_app.logger  # noqa: B018 - Flask gives the "tracker" logger its handler
+    if not mailer.log.isEnabledFor(logging.INFO):
+        mailer.log.setLevel(logging.INFO)
+
+
+def _send_queue() -> str:
+    from flask import current_app
+
+    from tracker import mailer
+
+    _mail_log()
+    settings = mailer.Settings.of(current_app.config)
+    report = mailer.send_due(db.session_factory, settings)
+    if report.unavailable:
+        raise click.ClickException(f"Mail through {settings.server}: {report}.")
+    return f"Mail through {settings.server}: {report}."
+
+
+@mail_group.command("send")
+@click.option("--loop", is_flag=True, help="Keep sending, as a service, until stopped.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=1, max=3600),
+    default=30,
+    show_default=True,
+    help="With --loop: seconds between rounds.",
+)
+def mail_send(loop: bool, interval: float) -> None:
+    """Send the mails that are due, oldest first.
+
+    Run it from cron every minute, or once with --loop as a service (SIGTERM or Ctrl-C
+    stops it after the mail under way). A server that is down loses nothing: the mails
+    wait for the next run. Exits with status 1 when the server could not be used.
+    """
+    if not loop:
+        click.echo(_send_queue())
+        return
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from tracker import mailer
+
+    settings = mailer.Settings.of(current_app.config)
+    _mail_log()
+    stop = threading.Event()
+
+    def stopping(_signum: int, _frame: Any) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, stopping) for sig in (signal.SIGTERM, signal.SIGINT)}
+    click.echo(f"Sending mail through {settings.server} every {interval:g} s until stopped.")
+    try:
+        mailer.run(db.session_factory, settings, interval=interval, stop=stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("Stopped.")
+
+
+@mail_group.command("test")
+@click.argument("address")
+@click.option("--language", default=None, help="Write it in this language: sv, es, ur...")
+def mail_test(address: str, language: str | None) -> None:
+    """Queue a test mail to ADDRESS and send the queue now: checks the mail settings."""
+    _queue_test(address, language)
+    click.echo(_send_queue())
+
+
+@transactional
+def _queue_test(address: str, language: str | None) -> str:
+    from flask import current_app
+
+    from tracker import mailer
+    from tracker.services import mail
+
+    queued = mail.enqueue(
+        db.session,
+        to=address,
+        kind="test",
+        template="test",
+        language=language,
+        context={
+            "server": mailer.Settings.of(current_app.config).server,
+            "queued_at": datetime.now(UTC),
+        },
+    )
+    if queued is None:
+        raise DomainError("Notifications are off (NOTIFICATIONS=off): no mail was queued.")
+    return f"Queued a test mail to {queued.to_address}."
 
 
 # -- tracker demo ----------------------------------------------------------------------

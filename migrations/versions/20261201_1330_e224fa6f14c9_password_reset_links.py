@@ -2,7 +2,7 @@
 made, when it expires, when it was used).
 
 Revision ID: e224fa6f14c9
-Revises: a8c2e4f61b07
+Revises: 5d1c3e7a9b24
 Create Date: 2026-12-01 13:30:00+00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e224fa6f14c9"
-down_revision: str | Sequence[str] | None = "a8c2e4f61b07"
+down_revision: str | Sequence[str] | None = "5d1c3e7a9b24"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

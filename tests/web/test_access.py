@@ -110,6 +110,7 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         "admin.dating": Expect(
             "/admin/dating", admin_get, {"anonymous": R, **_only(("admin",), R)}
         ),
+        "admin.mail": Expect("/admin/mail", admin_get, no_post),
         "admin.close_month": Expect(
             "/admin/dating/close", no_post, {"anonymous": R, **_only(("admin",), 422)}
         ),

@@ -27,6 +27,7 @@ from tracker.models.events import (
     Tally,
     signing_authors,
 )
+from tracker.models.mail import MailMessage
 from tracker.models.places import ClosedMonth, Country, Location, Section
 from tracker.models.resets import PasswordReset
 from tracker.models.settings import Settings
@@ -53,6 +54,7 @@ __all__ = [
     "Event",
     "ExchangeRate",
     "Location",
+    "MailMessage",
     "Move",
     "PasswordReset",
     "Receipt",

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
 
 
 def _blueprints() -> list:
+    from tracker.web.admin import mail  # noqa: F401  (its route is on admin)
     from tracker.web.admin.views import bp as admin
     from tracker.web.audit.views import bp as audit
     from tracker.web.auth.views import bp as auth

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -61,13 +62,18 @@ from tracker.services.documents import new_key
 MAX_LINES = 200
 
 
+# True while a mail is written (``tracker.web.i18n.speaking``): its reader is not the
+# request's, their language is forced, and its times are in UTC, named.
+writing_mail: ContextVar[bool] = ContextVar("writing_mail", default=False)
+
+
 def reader_zone() -> tzinfo:
-    """The reader's time zone (their section's; UTC for people of no section, and
-    outside a request)."""
+    """The reader's time zone (their section's; UTC for people of no section, outside a
+    request, and in mails)."""
     from flask import has_request_context
     from flask_babel import get_timezone
 
-    if not has_request_context():
+    if not has_request_context() or writing_mail.get():
         return UTC
     # Flask-Babel gives a pytz zone, whose offset is only right through its own methods:
     # the same zone from the standard library is right with plain datetime arithmetic.

@@ -9,6 +9,8 @@ zone: the person's section's (``sections.time_zone``), UTC for people of no sect
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from babel import Locale
 from babel.core import UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from flask import Flask, flash, has_request_context, redirect, request
-from flask_babel import Babel, get_translations
+from flask_babel import Babel, force_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -28,7 +30,7 @@ from tracker.db import db
 from tracker.domain import words
 from tracker.domain.languages import DEFAULT, LANGUAGES, language, right_to_left
 from tracker.web.access import public
-from tracker.web.forms import reader_locale, reader_zone
+from tracker.web.forms import reader_locale, reader_zone, writing_mail
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 # The language chosen with the switch before logging in (a year).
@@ -68,29 +70,46 @@ def init_app(app: Flask) -> None:
     )
 
 
+@contextmanager
+def speaking(code: str) -> Iterator[None]:
+    """Words, numbers and days in ``code``'s language, and times in UTC, for a reader who
+    is not the request's (or where there is no request): what a mail says."""
+    token = writing_mail.set(True)
+    try:
+        with force_locale(code):
+            yield
+    finally:
+        writing_mail.reset(token)
+
+
+def _has_reader() -> bool:
+    """Whether someone reads what is said: a request's person, or a mail's reader."""
+    return has_request_context() or writing_mail.get()
+
+
 def _gettext(message: str) -> str:
     """The message in the reader's language (as written, for no reader: a command)."""
-    if not has_request_context():
+    if not _has_reader():
         return message
     return get_translations().gettext(message)
 
 
 def _ngettext(singular: str, plural: str, n: int) -> str:
     """The form for ``n``, with nothing put in yet (``words.say_n`` puts the values)."""
-    if not has_request_context():
+    if not _has_reader():
         return singular if n == 1 else plural
     return get_translations().ngettext(singular, plural, n)
 
 
 def _day(value: date) -> str:
-    if not has_request_context():
+    if not _has_reader():
         return value.strftime("%d %b %Y")
     return format_date(value, "dd MMM y", locale=current_language())
 
 
 def _moment(value: datetime) -> str:
     """In the reader's zone, named unless it is UTC (as the rules' English says it)."""
-    if not has_request_context():
+    if not _has_reader():
         return value.strftime("%d %b %Y %H:%M")
     zone = reader_zone()
     local = value.astimezone(zone) if value.tzinfo else value

@@ -14,6 +14,7 @@ from flask_login import current_user
 from tracker.domain import words
 from tracker.domain.accounts import RATE_KEEPERS
 from tracker.domain.money import format_money, from_minor
+from tracker.services import mail
 from tracker.web import access
 from tracker.web.forms import reader_locale, reader_zone
 
@@ -28,6 +29,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["percent"] = _percent
     app.jinja_env.tests["recorded_later"] = recorded_later
+    # Absolute addresses from PUBLIC_BASE_URL, for mails.
+    app.jinja_env.globals["link"] = mail.link
     app.context_processor(
         lambda: {
             "nav_links": nav_links,
@@ -49,6 +52,7 @@ NAV = [
     ("audit.index", _l("Audit trail")),
     ("admin.users", _l("Accounts")),
     ("admin.dating", _l("Dates")),
+    ("admin.mail", _l("Mail")),
 ]
 
 
