@@ -4,6 +4,7 @@ an hour, throttled asking, every other session ended, the audit trail."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 from datetime import timedelta
 
@@ -11,9 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import PASSWORD, csrf_token, log_in
+from tests.mail_server import send_queue
 from tracker.db import utcnow
 from tracker.domain.accounts import Role
-from tracker.models import AuditEntry, PasswordReset, User
+from tracker.models import AuditEntry, MailMessage, PasswordReset, User
 from tracker.services import resets
 
 NEW = "a brand new passphrase"
@@ -21,18 +23,25 @@ ANSWER = "a link to choose a new password is on its way there"
 THROTTLED = "Too many requests for a link to reset a password"
 
 
+LINK = re.compile(r"https://tracker\.test/password/reset/([A-Za-z0-9_-]+)")
+
+
 @pytest.fixture
-def outbox(monkeypatch) -> list[dict]:
-    """The links mailed: who to, the token, the language (the queue itself is the mail
-    module's)."""
-    sent: list[dict] = []
+def outbox(session):
+    """``outbox()``: the reset mails queued so far (who to, the link's token, the
+    language), read from the mail queue."""
 
-    def send(session, user, reset, token):
-        language = user.language or (user.section.language if user.section else None)
-        sent.append({"to": user.email, "token": token, "language": language})
+    def queued() -> list[dict]:
+        session.expire_all()
+        mails = session.scalars(
+            select(MailMessage).where(MailMessage.kind == "password_reset").order_by(MailMessage.id)
+        )
+        return [
+            {"to": m.to_address, "token": LINK.search(m.text_body)[1], "language": m.language}
+            for m in mails
+        ]
 
-    monkeypatch.setattr(resets, "_send_link", send)
-    return sent
+    return queued
 
 
 def _client(app, address: str = "203.0.113.9"):
@@ -104,15 +113,15 @@ def test_every_email_gets_the_same_answer(app, make_user, session, outbox, case)
     assert "no account" not in page.lower() and "not active" not in page.lower()
     links = session.scalars(select(PasswordReset)).all()
     if case == "active":
-        assert [m["to"] for m in outbox] == [user.email]
+        assert [m["to"] for m in outbox()] == [user.email]
         assert len(links) == 1 and links[0].user_id == user.id
         assert links[0].expires_at - links[0].created_at == timedelta(hours=1)
         # Only the token's hash is kept.
-        assert links[0].token_hash == resets.token_hash(outbox[0]["token"])
-        assert outbox[0]["token"] not in links[0].token_hash
+        assert links[0].token_hash == resets.token_hash(outbox()[0]["token"])
+        assert outbox()[0]["token"] not in links[0].token_hash
         assert _kinds(session, user.id)[-1] == "user.password_reset_requested"
     else:
-        assert outbox == [] and links == []
+        assert outbox() == [] and links == []
         assert "user.password_reset_requested" not in _kinds(session, user.id)
 
 
@@ -124,18 +133,22 @@ def test_a_blank_or_odd_email_is_said_on_the_field(app, outbox):
     response = _ask(client, "not an address")
     assert response.status_code == 422
     assert "is not an email address" in response.get_data(as_text=True)
-    assert outbox == []
+    assert outbox() == []
 
 
 def test_a_post_without_its_csrf_token_is_refused(app, make_user, outbox):
     user = make_user(Role.COORDINATOR)
     client = _client(app)
     assert client.post("/password/forgot", data={"email": user.email}).status_code == 400
-    assert outbox == []
+    assert outbox() == []
 
 
-def test_the_link_works_once_ends_every_other_session_and_logs_in(app, make_user, session, outbox):
+def test_the_mail_arrives_and_its_link_works_once_ending_every_other_session(
+    app, make_user, session, mail_server
+):
+    app.config.update(mail_server.config())
     user = make_user(Role.COORDINATOR)
+    bystander = make_user(Role.COORDINATOR)
     session.get(User, user.id).must_change_password = True
     session.commit()
     laptop, phone = _client(app), _client(app)
@@ -144,7 +157,18 @@ def test_the_link_works_once_ends_every_other_session_and_logs_in(app, make_user
     assert phone.get("/account/password").status_code == 200
     browser = _client(app, "198.51.100.4")
     _ask(browser, user.email)
-    token = outbox[-1]["token"]
+    _ask(browser, "nobody@example.org")
+
+    assert send_queue(app).sent == 1
+    (received,) = mail_server.wait_for(1)
+    assert received["To"] == user.email == received["X-Envelope-To"]
+    assert bystander.email not in str(received)
+    assert received["Subject"] == "A link to choose a new password"
+    text = received.get_body(("plain",)).get_content()
+    html = received.get_body(("html",)).get_content()
+    (token,) = set(LINK.findall(text))
+    assert f'href="https://tracker.test/password/reset/{token}"' in html
+    assert "works once, for 60 minutes" in text and user.name in text
 
     form = browser.get(f"/password/reset/{token}")
     assert form.status_code == 200
@@ -183,7 +207,7 @@ def test_the_link_works_once_ends_every_other_session_and_logs_in(app, make_user
 def test_a_link_is_refused_after_an_hour(app, make_user, session, outbox, monkeypatch):
     user = make_user(Role.DISTRIBUTOR)
     _ask(_client(app), user.email)
-    token = outbox[-1]["token"]
+    token = outbox()[-1]["token"]
     later = utcnow() + timedelta(minutes=59)
     monkeypatch.setattr(resets, "utcnow", lambda: later)
     assert _client(app).get(f"/password/reset/{token}").status_code == 200
@@ -202,7 +226,7 @@ def test_a_new_request_makes_the_older_links_unusable(app, make_user, outbox):
     client = _client(app)
     _ask(client, user.email)
     _ask(client, user.email)
-    first, second = (m["token"] for m in outbox)
+    first, second = (m["token"] for m in outbox())
     response = client.get(f"/password/reset/{first}")
     assert response.status_code == 410
     assert "only the latest link works" in response.get_data(as_text=True)
@@ -226,7 +250,7 @@ def test_a_link_of_an_account_deactivated_since_is_unknown(app, make_user, sessi
     _ask(_client(app), user.email)
     session.get(User, user.id).active = False
     session.commit()
-    token = outbox[-1]["token"]
+    token = outbox()[-1]["token"]
     assert _client(app).get(f"/password/reset/{token}").status_code == 404
     assert _reset(_client(app), token).status_code == 404
 
@@ -246,7 +270,7 @@ def test_the_new_password_follows_the_rules_and_a_refusal_keeps_the_link(
     user = make_user(Role.COORDINATOR)
     client = _client(app)
     _ask(client, user.email)
-    token = outbox[-1]["token"]
+    token = outbox()[-1]["token"]
     response = _reset(client, token, new, confirm)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
@@ -264,7 +288,7 @@ def test_asking_is_throttled_per_email_whether_or_not_it_has_an_account(app, mak
         assert THROTTLED in response.get_data(as_text=True)
     # Three links an hour for one account: the further requests were answered the same,
     # and sent nothing.
-    assert len(outbox) == 3
+    assert len(outbox()) == 3
 
 
 def test_asking_is_throttled_per_client_address(app, outbox):
@@ -283,7 +307,7 @@ def test_links_per_account_and_hour_answer_the_same_and_are_audited(
     for n in range(5):
         response = _ask(_client(app, f"198.51.100.{n}"), user.email)
         assert response.status_code == 302
-    assert len(outbox) == 3
+    assert len(outbox()) == 3
     entries = session.scalars(
         select(AuditEntry)
         .where(AuditEntry.kind == "user.password_reset_requested")
@@ -302,14 +326,14 @@ def test_an_answer_takes_as_long_whether_or_not_the_email_has_an_account(app, ma
         started = time.monotonic()
         client.post("/password/forgot", data={"email": email, "csrf_token": token})
         assert time.monotonic() - started >= 0.3
-    assert len(outbox) == 1
+    assert len(outbox()) == 1
 
 
 def test_the_link_is_not_in_the_request_log(app, make_user, outbox, caplog):
     user = make_user(Role.COORDINATOR)
     client = _client(app)
     _ask(client, user.email)
-    token = outbox[-1]["token"]
+    token = outbox()[-1]["token"]
     caplog.set_level(logging.INFO, logger="tracker.requests")
     client.get(f"/password/reset/{token}").get_data()
     lines = [r.getMessage() for r in caplog.records if r.name == "tracker.requests"]
@@ -320,7 +344,7 @@ def test_the_link_is_not_in_the_request_log(app, make_user, outbox, caplog):
 def test_of_two_uses_at_once_one_sets_the_password(app, make_user, session, outbox, monkeypatch):
     user = make_user(Role.COORDINATOR)
     _ask(_client(app), user.email)
-    token = outbox[-1]["token"]
+    token = outbox()[-1]["token"]
     hasher = app.extensions["tracker.hasher"]
     # The second request read the link as usable before the first one used it.
     seen = resets.usable_link(session, token)
@@ -332,3 +356,33 @@ def test_of_two_uses_at_once_one_sets_the_password(app, make_user, session, outb
         )
     session.commit()
     assert _login(_client(app), user.email, NEW) == 302
+
+
+@pytest.mark.parametrize(
+    ("own", "section", "expected"), [("de", "sv", "de"), (None, "sv", "sv"), (None, None, "en")]
+)
+def test_the_mail_speaks_the_persons_language(
+    app, world, session, make_user, outbox, own, section, expected
+):
+    if section is None:
+        user = make_user(Role.COORDINATOR)
+    else:
+        user = make_user(Role.TREASURER, "SE")
+        session.get(User, user.id).section.language = section
+    session.get(User, user.id).language = own
+    session.commit()
+    _ask(_client(app), user.email)
+    assert outbox() == [{"to": user.email, "token": outbox()[0]["token"], "language": expected}]
+
+
+def test_without_mail_the_page_says_whom_to_ask(app, make_user, outbox):
+    app.config["NOTIFICATIONS"] = False
+    user = make_user(Role.COORDINATOR)
+    client = _client(app)
+    page = client.get("/password/forgot").get_data(as_text=True)
+    assert "This tracker sends no mail" in page and 'name="email"' not in page
+    response = _ask(client, user.email)
+    assert response.status_code == 200 and "This tracker sends no mail" in response.get_data(
+        as_text=True
+    )
+    assert outbox() == []

@@ -35,7 +35,7 @@ from tracker.db import utcnow
 from tracker.domain.errors import DomainError
 from tracker.domain.words import say
 from tracker.models import PasswordReset, User
-from tracker.services import accounts, atomic, change_once
+from tracker.services import accounts, atomic, change_once, mail
 
 LINK_LIFETIME = timedelta(hours=1)
 # Longer than any token the tracker makes (43 characters): anything longer is not one.
@@ -60,13 +60,11 @@ def token_hash(token: str) -> str:
 def _send_link(session: Session, user: User, reset: PasswordReset, token: str) -> None:
     """Queue the mail with the link, in the caller's transaction, in the person's
     language (their own choice, else their section's)."""
-    from tracker.services import mail  # type: ignore[attr-defined]  # until the queue lands
-
     language = user.language or (user.section.language if user.section else None)
     context: dict[str, Any] = {
         "name": user.name,
         "email": user.email,
-        "link": mail.link("auth.reset_password", token=token),
+        "url": mail.link("auth.reset_password", token=token),
         "minutes": int(LINK_LIFETIME.total_seconds() // 60),
     }
     mail.enqueue(

@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from tracker.db import db
 from tracker.domain.errors import DomainError
-from tracker.services import accounts, resets
+from tracker.services import accounts, mail, resets
 from tracker.web.access import public, signed_in
 from tracker.web.auth import throttle
 from tracker.web.auth.forms import ForgotForm, LoginForm, PasswordForm, ResetForm
@@ -235,6 +235,9 @@ def _reset_limit(setting: str, key_func):
 @_reset_limit("PASSWORD_RESETS_PER_ADDRESS", throttle.address_key)
 @_reset_limit("PASSWORD_RESETS_PER_EMAIL", throttle.account_key)
 def forgot_password():
+    if not mail.enabled():
+        # No mail would ever bring the link: the page says whom to ask instead.
+        return render_template("auth/forgot.html", form=None)
     form = ForgotForm()
     if form.validate_on_submit():
         started = time.monotonic()
