@@ -52,6 +52,10 @@ class UnknownLink(LinkRefused):
     status_code = 404
 
 
+def _used() -> LinkRefused:
+    return LinkRefused(say("This link has been used already: each link works once."))
+
+
 def token_hash(token: str) -> str:
     """What is kept of a token: its SHA-256, in hex."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
@@ -156,7 +160,7 @@ def usable_link(session: Session, token: str) -> PasswordReset:
             )
         )
     if reset.used_at is not None:
-        raise LinkRefused(say("This link has been used already: each link works once."))
+        raise _used()
     if reset.expires_at <= utcnow():
         raise LinkRefused(say("This link has expired: a link works for an hour."))
     newer = session.scalar(
@@ -187,7 +191,7 @@ def reset_with_link(
         audited=False,
     )
     if not used:  # another request used it a moment ago
-        raise LinkRefused(say("This link has been used already: each link works once."))
+        raise _used()
     audit.set_actor(session, user.id)
     # The password's rules (a refusal rolls the whole savepoint back: the link stays).
     accounts.recover_password(session, hasher, user, new=new, confirm=confirm)
