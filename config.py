@@ -165,6 +165,15 @@ class Config:
     LOGIN_FAILURES_PER_ACCOUNT = "50 per hour"
     LOGIN_FAILURES_PER_KNOWN_BROWSER = "5 per 15 minutes"
     PASSWORD_CHECK_FAILURES = "5 per 15 minutes"  # noqa: S105 - a limit, not a password
+    # Links to reset a forgotten password (tracker.services.resets): requests per client
+    # address and per email typed (beyond them: 429, whether or not the email has an
+    # account), links mailed per account and hour (beyond them: the same answer, no
+    # mail), and the least time an answer takes, so that an email with an account is
+    # answered no slower than one without.
+    PASSWORD_RESETS_PER_ADDRESS = "10 per hour"  # noqa: S105 - a limit, not a password
+    PASSWORD_RESETS_PER_EMAIL = "5 per hour"  # noqa: S105 - a limit, not a password
+    PASSWORD_RESET_LINKS_PER_HOUR = 3
+    PASSWORD_RESET_ANSWER_SECONDS = 0.5
 
     # Strict-Transport-Security: only where TLS is certain (production).
     HSTS = False
@@ -200,6 +209,7 @@ class TestConfig(Config):
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
     RATELIMIT_STORAGE_URI = "memory://"
+    PASSWORD_RESET_ANSWER_SECONDS = 0.0
     # Mails go to the log unless a test gives a server; links point nowhere real.
     SMTP_HOST: str | None = None
     MAIL_FROM = "tracker@tracker.test"

@@ -2,7 +2,7 @@
 them (no row: the kind is on).
 
 Revision ID: 547c9b084f9f
-Revises: 5d1c3e7a9b24
+Revises: e224fa6f14c9
 Create Date: 2026-12-01 13:40:00+00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "547c9b084f9f"
-down_revision: str | Sequence[str] | None = "5d1c3e7a9b24"
+down_revision: str | Sequence[str] | None = "e224fa6f14c9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

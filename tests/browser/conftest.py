@@ -119,15 +119,16 @@ def page(browser, request):
     )
     yield page
     context.close()
-    # A page answering 403, 404 or 422 (a form sent back with its errors) is logged as a
-    # failed load: the tests do that on purpose. A connection reset comes from the
-    # development server the tests run on, now and then under load (a static file or
-    # the favicon, while the page itself loaded): the app answers no request that way.
+    # A page answering 403, 404, 410 (a used link) or 422 (a form sent back with its
+    # errors) is logged as a failed load: the tests do that on purpose. A connection
+    # reset comes from the development server the tests run on, now and then under load
+    # (a static file or the favicon, while the page itself loaded): the app answers no
+    # request that way.
     # Anything else (a script error, a missing stylesheet, a 500) is a failure.
     unexpected = [
         e
         for e in errors
-        if not re.match(r"Failed to load resource: .* status of (40[34]|422)", e)
+        if not re.match(r"Failed to load resource: .* status of (40[34]|410|422)", e)
         and "net::ERR_CONNECTION_RESET" not in e
         # (The same, when the test's last page still fetched its icon as the server
         # stopped.)

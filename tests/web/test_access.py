@@ -67,6 +67,13 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         # An empty form switches off every mail of the role: saved, back to the page.
         "auth.account": Expect(
             "/account", signed_in_get, {"anonymous": R, **dict.fromkeys(ALL, R)}
+        # Forgotten passwords: for anyone (an empty form is shown again with its errors;
+        # a link that is not one is said so).
+        "auth.forgot_password": Expect(
+            "/password/forgot", dict.fromkeys(ROLES, 200), dict.fromkeys(ROLES, 422)
+        ),
+        "auth.reset_password": Expect(
+            "/password/reset/not-a-token", dict.fromkeys(ROLES, 404), dict.fromkeys(ROLES, 404)
         ),
         "stock.home": Expect("/", signed_in_get, no_post),
         "dashboard.index": Expect("/dashboard", signed_in_get, no_post),

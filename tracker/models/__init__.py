@@ -30,6 +30,7 @@ from tracker.models.events import (
 from tracker.models.mail import MailMessage
 from tracker.models.notifications import NotificationSetting
 from tracker.models.places import ClosedMonth, Country, Location, Section
+from tracker.models.resets import PasswordReset
 from tracker.models.settings import Settings
 from tracker.models.stock import Balance, Document, Move, WeeklyFlow
 from tracker.models.triggers import APPEND_ONLY, attach
@@ -57,6 +58,7 @@ __all__ = [
     "MailMessage",
     "Move",
     "NotificationSetting",
+    "PasswordReset",
     "Receipt",
     "ReceiptLine",
     "Remittance",

@@ -215,6 +215,24 @@ def change_password(
     return user
 
 
+def recover_password(
+    session: Session, hasher: PasswordHasher, user: User, *, new: str, confirm: str
+) -> User:
+    """A password chosen by the account's owner through a link sent to its email (they
+    had forgotten theirs): the rules of any new password; every session of the account
+    ends, and an admin's "change it at your next login" is forgotten."""
+    check_new_password(new, confirm, email=user.email)
+    _new_password(
+        session,
+        hasher,
+        user,
+        new,
+        "reset_by_link",
+        f"{user.email} chose a new password through a link sent by mail",
+    )
+    return user
+
+
 def set_password(session: Session, hasher: PasswordHasher, email: str, password: str) -> User:
     """From the command line: a password chosen by someone with access to the server."""
     email = normalize_email(email)
@@ -254,6 +272,13 @@ def authenticate(session: Session, hasher: PasswordHasher, email: str, password:
         return Login(None)
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(hasher, password)
+    logged_in(session, user)
+    return Login(user)
+
+
+def logged_in(session: Session, user: User, how: str = "") -> None:
+    """Note a login of ``user`` (who acts from now on) in the account and the audit
+    trail; ``how`` says how, when it was not with the password."""
     user.last_login_at = utcnow()
     session.flush()
     audit.set_actor(session, user.id)
@@ -262,10 +287,9 @@ def authenticate(session: Session, hasher: PasswordHasher, email: str, password:
         kind="user.login",
         object_type="user",
         object_id=user.id,
-        summary=f"{user.email} logged in",
+        summary=f"{user.email} logged in{how}",
         section_ids=[user.section_id],
     )
-    return Login(user)
 
 
 def logout(session: Session, user: User) -> None:

@@ -29,6 +29,9 @@ ENVIRON_ID = "tracker.request_id"
 ENVIRON_USER = "tracker.user"
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _UNPRINTABLE = re.compile(r"[\x00-\x20\x7f-\x9f]")
+# A path that carries a secret (a password reset link's token) is logged without it:
+# whoever reads the logs must not be able to use the link.
+_SECRET_IN_PATH = re.compile(r"^(/password/reset/)[^/]+")
 
 log = logging.getLogger("tracker.requests")
 
@@ -99,7 +102,10 @@ class RequestLog:
             log.info(
                 "%s %s %s %.1fms user=%s%s",
                 environ.get("REQUEST_METHOD", "-"),
-                _printable(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")),
+                _printable(
+                    environ.get("SCRIPT_NAME", "")
+                    + _SECRET_IN_PATH.sub(r"\1...", environ.get("PATH_INFO", ""))
+                ),
                 status[0],
                 (time.perf_counter() - started) * 1000,
                 environ.get(ENVIRON_USER, "-"),

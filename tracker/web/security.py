@@ -4,9 +4,9 @@ security headers.
 Each is a well-kept library, configured here once:
 
 * Flask-Login keeps who is logged in. The cookie holds the account's ``alt_id``, which
-  changes at logout, password change and deactivation: every session of the account
-  ends then. The session is cleared at login and lives ``SESSION_LIFETIME`` from the
-  login at most.
+  changes at logout, password change or reset, and deactivation: every session of the
+  account ends then. The session is cleared at login and lives ``SESSION_LIFETIME`` from
+  the login at most.
 * Flask-WTF's CSRFProtect checks a token on every state-changing request (form field
   ``csrf_token`` or header ``X-CSRFToken``).
 * Flask-Limiter counts failed logins (see ``tracker.web.auth.throttle``) and wrong current

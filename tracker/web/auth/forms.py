@@ -38,3 +38,26 @@ def _switch(kind: NotificationKind) -> BooleanField:
 
 for _kind in NotificationKind:
     setattr(NotificationsForm, _kind.value, _switch(_kind))
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l("The email address of your account."),
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class ResetForm(FlaskForm):
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        description=_l("At least 12 characters. A few words you will remember work well."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "new-password"},
+    )

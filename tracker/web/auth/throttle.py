@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, g, request, url_for
+from flask import after_this_request, current_app, g, request, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 DEVICE_COOKIE = "tracker_device"
@@ -126,3 +127,22 @@ def remember_browser(response: Any, email: str) -> Any:
         samesite="Lax",
     )
     return response
+
+
+def answer_no_sooner_than(started: float, seconds: float) -> None:
+    """Hold this request's answer until ``seconds`` after ``started`` (``time.monotonic``)
+    have passed, its commit included, so that how long it took says nothing of what was
+    done (an email with an account: rows and a mail written; without: nothing).
+
+    Call it once the request's database session is in use: its commit is an
+    ``after_this_request`` function too, and those run in the order they were added.
+    """
+    if seconds <= 0:
+        return
+
+    @after_this_request
+    def wait(response: Any) -> Any:
+        left = started + seconds - time.monotonic()
+        if left > 0:
+            time.sleep(left)
+        return response

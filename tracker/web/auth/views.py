@@ -1,8 +1,9 @@
-"""Logging in and out, one's own account (the mails one gets), and changing one's own
-password."""
+"""Logging in and out, one's own account (the mails one gets), changing one's own
+password, and resetting a forgotten one."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -23,10 +24,16 @@ from tracker.db import db
 from tracker.domain.errors import DomainError
 from tracker.domain.notifications import NotificationKind
 from tracker.queries.notifications import switches
-from tracker.services import accounts, notifications
+from tracker.services import accounts, mail, notifications, resets
 from tracker.web.access import public, signed_in
 from tracker.web.auth import throttle
-from tracker.web.auth.forms import LoginForm, NotificationsForm, PasswordForm
+from tracker.web.auth.forms import (
+    ForgotForm,
+    LoginForm,
+    NotificationsForm,
+    PasswordForm,
+    ResetForm,
+)
 from tracker.web.helpers import actor, form_status, submit
 from tracker.web.security import end_session, hasher, limiter, record_apart, start_session
 
@@ -36,6 +43,10 @@ FAILED = _l("Email or password is not right, or the account is not active.")
 THROTTLED = _l("Too many failed attempts to log in. Wait a few minutes, then try again.")
 CHECK_THROTTLED = _l(
     "Too many wrong current passwords for this account. Wait a few minutes, then try again."
+)
+RESET_DONE = _l("Your password is changed and you are logged in. Your other sessions have ended.")
+RESETS_THROTTLED = _l(
+    "Too many requests for a link to reset a password. Wait an hour, then try again."
 )
 
 
@@ -242,3 +253,94 @@ def account():
     if response:
         return response
     return render_template("auth/account.html", form=form, kinds=list(current)), form_status(form)
+
+
+def _reset_asked(_response) -> bool:
+    return g.get("reset_asked", False)
+
+
+def _reset_limit(setting: str, key_func):
+    return limiter.limit(
+        lambda: _config(setting),
+        methods=["POST"],
+        key_func=key_func,
+        deduct_when=_reset_asked,
+        error_message=RESETS_THROTTLED,
+        scope=setting.lower(),
+    )
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+@_reset_limit("PASSWORD_RESETS_PER_ADDRESS", throttle.address_key)
+@_reset_limit("PASSWORD_RESETS_PER_EMAIL", throttle.account_key)
+def forgot_password():
+    if not mail.enabled():
+        # No mail would ever bring the link: the page says whom to ask instead.
+        return render_template("auth/forgot.html", form=None)
+    form = ForgotForm()
+    if form.validate_on_submit():
+        started = time.monotonic()
+        g.reset_asked = True
+        try:
+            resets.ask_for_link(
+                db.session,
+                form.email.data,
+                address=throttle.address(),
+                per_hour=current_app.config["PASSWORD_RESET_LINKS_PER_HOUR"],
+            )
+        except DomainError as error:
+            db.rollback()
+            form.email.errors = [error.message]
+        else:
+            # The same answer, as soon, whether the email has an account or not.
+            throttle.answer_no_sooner_than(
+                started, current_app.config["PASSWORD_RESET_ANSWER_SECONDS"]
+            )
+            flash(
+                _(
+                    "If %(email)s is the email of an account, a link to choose a new "
+                    "password is on its way there. It works once, for an hour.",
+                    email=form.email.data.strip(),
+                ),
+                "message",
+            )
+            return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form), form_status(form)
+
+
+def _link_refused(refused: resets.LinkRefused):
+    return render_template("auth/reset_refused.html", message=refused.message), (
+        refused.status_code
+    )
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    try:
+        link = resets.usable_link(db.session, token)
+    except resets.LinkRefused as refused:
+        return _link_refused(refused)
+    email = link.user.email
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            user = resets.reset_with_link(
+                db.session,
+                hasher(),
+                token,
+                new=form.new.data or "",
+                confirm=form.confirm.data or "",
+            )
+        except resets.LinkRefused as refused:
+            db.rollback()
+            return _link_refused(refused)
+        except accounts.PasswordRejected as rejected:
+            db.rollback()
+            form.new.errors = list(rejected.problems)
+        else:
+            start_session(user)
+            flash(str(RESET_DONE), "success")
+            return throttle.remember_browser(redirect(url_for("dashboard.index")), user.email)
+    return render_template("auth/reset.html", form=form, email=email), form_status(form)
