@@ -111,6 +111,48 @@ def expectations(ctx: dict) -> dict[str, Expect]:
             no_post,
             {"anonymous": R, **_only(("admin",), R)},
         ),
+        # The catalogue: the publisher's side reads it, an admin changes it.
+        "admin.catalogue": Expect(
+            "/admin/catalogue",
+            {"anonymous": R, **_only(("admin", "distributor", "coordinator"), 200)},
+            no_post,
+        ),
+        "admin.new_title": Expect(
+            "/admin/catalogue/titles/new", admin_get, {"anonymous": R, **_only(("admin",), 422)}
+        ),
+        # Fields not sent keep their values: saved as they were.
+        "admin.edit_title": Expect(
+            f"/admin/catalogue/titles/{ctx['title']}/edit",
+            admin_get,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        "admin.new_edition": Expect(
+            f"/admin/catalogue/titles/{ctx['title']}/editions/new",
+            admin_get,
+            {"anonymous": R, **_only(("admin",), 422)},
+        ),
+        "admin.edit_edition": Expect(
+            f"/admin/catalogue/editions/{ctx['edition']}/edit",
+            admin_get,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        # Each answers with a page, done or refused with a message (its copies moved:
+        # not deleted); archived, then offered again.
+        "admin.archive_edition": Expect(
+            f"/admin/catalogue/editions/{ctx['edition']}/archive",
+            no_post,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        "admin.unarchive_edition": Expect(
+            f"/admin/catalogue/editions/{ctx['edition']}/unarchive",
+            no_post,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        "admin.delete_edition": Expect(
+            f"/admin/catalogue/editions/{ctx['edition']}/delete",
+            no_post,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
         "shipments.index": Expect("/shipments/", signed_in_get, no_post),
         "shipments.new": Expect("/shipments/new", staff_get, {"anonymous": R, **staff_422}),
         "shipments.new_return": Expect(
@@ -329,6 +371,8 @@ def ctx(world: World, session, make_user) -> dict:
         "tally": tally.id,
         "remittance": remittance.id,
         "gb": gb,
+        "title": world.edition.title_id,
+        "edition": world.edition.id,
     }
 
 
