@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "e707d14bb50321788061d7cb7325af324b5acc86eb0dc39e7de2b14566d847ca",
+        "b19056ba0d5566b92fe836f72614448d2e2c29b60d02efaa25a96b6634ae00ab",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "12e70a4bbbc891c024a657470dd20475d296a66fae2e2148a04fe4bc6773cc18",
+        "3928b1ea40f63c1e7c23c58b68141f24b5642b339679064bf9172d8f8330a4bf",
     ),
 }
 

@@ -315,7 +315,7 @@ def _parse_when(value: str | None) -> datetime | None:
 
 @ledger_group.command("post")
 @click.option("--kind", required=True, help="Kind of move: print_run, transfer, sale...")
-@click.option("--edition", "isbn", required=True, help="The edition's ISBN-13.")
+@click.option("--edition", "isbn", required=True, help="The edition's ISBN (or its ISBN-10).")
 @click.option("--qty", required=True, help="How many copies.")
 @click.option("--from", "source", required=True, help="Location code to take copies from.")
 @click.option("--to", "target", required=True, help="Location code to put them in.")
