@@ -139,7 +139,9 @@ def field_named(form: Any, path: str | None) -> Any:
             )
         if field is None:
             return None
-    return field if isinstance(getattr(field, "errors", None), list) else None
+    # A field of its own (a list of lines shows no message of its own).
+    alone = isinstance(getattr(field, "errors", None), list) and not hasattr(field, "entries")
+    return field if alone else None
 
 
 def _subfield(container: Any, name: str) -> Any:
