@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "f0e0b4d53a94023c09a53337f9aaaa8387d654eab064ff4b4803b7aa34d5d6a6",
+        "626eebee20bcb24497f63ed1700b2292e87e01601f04956731bd4147989f3d1f",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "1ed49bc7792759810dba85d93da954a8bcb11a0a79d39ceebf3388387ecb38cc",
+        "d5f3be2b99c1a6d98d35215f6b40c102390e1a04702d38011f59b82ff2db9584",
     ),
 }
 

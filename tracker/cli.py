@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -504,7 +504,7 @@ def _parse_when(value: str | None) -> datetime | None:
 
 @ledger_group.command("post")
 @click.option("--kind", required=True, help="Kind of move: print_run, transfer, sale...")
-@click.option("--edition", "isbn", required=True, help="The edition's ISBN-13.")
+@click.option("--edition", "isbn", required=True, help="The edition's ISBN (or its ISBN-10).")
 @click.option("--qty", required=True, help="How many copies.")
 @click.option("--from", "source", required=True, help="Location code to take copies from.")
 @click.option("--to", "target", required=True, help="Location code to put them in.")
@@ -577,39 +577,111 @@ def catalogue_group() -> None:
 @catalogue_group.command("add-edition")
 @click.option("--title", required=True, help="The title; created if new.")
 @click.option("--author", "authors", multiple=True, help="Repeat for each author (new titles).")
-@click.option("--isbn", required=True)
+@click.option("--subtitle", default=None, help="The subtitle (new titles).")
+@click.option("--publisher", default=None, help="The publisher (new titles; Wellred Books).")
+@click.option("--isbn", required=True, help="ISBN-13, or an ISBN-10 (taken as its ISBN-13).")
 @click.option("--language", required=True, help="Language code: en, es, ur...")
 @click.option("--format", "fmt", default="paperback", show_default=True)
 @click.option("--price", required=True, help="List price, such as 25.00.")
 @click.option("--currency", required=True, help="ISO 4217 code, such as GBP.")
+@click.option(
+    "--other-price",
+    "other_prices",
+    multiple=True,
+    help="A list price in another currency, such as SEK=299.00; repeat for each.",
+)
+@click.option("--own-title", default=None, help="The title in the edition's own language.")
+@click.option("--published", default=None, help="Publication date, such as 2024-01-08.")
 @transactional
 def catalogue_add_edition(
     title: str,
     authors: tuple[str, ...],
+    subtitle: str | None,
+    publisher: str | None,
     isbn: str,
     language: str,
     fmt: str,
     price: str,
     currency: str,
+    other_prices: tuple[str, ...],
+    own_title: str | None,
+    published: str | None,
 ) -> str:
-    """Add an edition (and its title, when new)."""
+    """Add an edition (and its title, when new), by the rules of the catalogue's pages."""
     from tracker.models import Title
     from tracker.services import catalogue
 
     title = clean(title, say("the title"), 300, required=True)
-    existing = db.session.scalar(select(Title).where(Title.name == title))
+    existing = db.session.scalar(select(Title).where(Title.name == title).limit(1))
     if existing is None:
-        existing = catalogue.create_title(db.session, name=title, authors=list(authors))
+        existing = catalogue.create_title(
+            db.session,
+            None,
+            name=title,
+            authors=list(authors),
+            subtitle=subtitle,
+            publisher=publisher or catalogue.DEFAULT_PUBLISHER,
+        )
     edition = catalogue.create_edition(
         db.session,
+        None,
         title=existing,
         isbn=isbn,
         language=language,
         format=fmt,
         list_price=price,
         currency=currency,
+        published_on=_parse_day(published, "--published"),
+        own_title=own_title,
+        other_prices=[_other_price(text) for text in other_prices],
     )
     return f"Added {edition.label}, ISBN {edition.isbn}."
+
+
+def _parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise DomainError(f"{option} {value!r} is not a date such as 2024-01-08.") from None
+    check_day(day, option)
+    return day
+
+
+def _other_price(text: str):
+    from tracker.services.catalogue import ListPrice
+
+    currency, equals, amount = text.partition("=")
+    if not equals:
+        raise DomainError(f"--other-price {text!r} is not a currency and a price, such as SEK=299.")
+    return ListPrice(currency, amount)
+
+
+@catalogue_group.command("archive")
+@click.argument("isbn")
+@transactional
+def catalogue_archive(isbn: str) -> str:
+    """Archive an edition: no longer offered on forms; its history and reports stay."""
+    return _set_active(isbn, False)
+
+
+@catalogue_group.command("unarchive")
+@click.argument("isbn")
+@transactional
+def catalogue_unarchive(isbn: str) -> str:
+    """Offer an archived edition on forms again."""
+    return _set_active(isbn, True)
+
+
+def _set_active(isbn: str, active: bool) -> str:
+    from tracker.services import catalogue
+
+    edition = catalogue.edition_by_isbn(db.session, isbn)
+    edition, changed = catalogue.set_edition_active(db.session, None, edition.id, active)
+    if not changed:
+        return f"{edition.label} was already {'active' if active else 'archived'}."
+    return f"{edition.label} is {'active again' if active else 'archived'}."
 
 
 @click.group("places", cls=AppGroup)

@@ -108,6 +108,12 @@ OWN_TITLES = {
     "bolshevism-ur": "بالشویزم: انقلاب کا راستہ",
 }
 
+# List prices in other currencies than an edition's main one.
+OTHER_LIST_PRICES = {
+    "idol-en": {"USD": "30.00", "EUR": "28.00", "CAD": "40.00", "AUD": "45.00"},
+    "idol-es": {"MXN": "500.00"},
+}
+
 PRINT_RUNS = [
     # edition, copies, to, day, reference
     ("idol-en", 5000, "WH", date(2024, 1, 8), "Print run 1 (invoice WB-2401)"),
@@ -623,8 +629,12 @@ class _Demo:
                 list_price=price,
                 currency=currency,
                 published_on=published,
+                own_title=OWN_TITLES.get(key),
+                other_prices=[
+                    catalogue.ListPrice(code, amount)
+                    for code, amount in OTHER_LIST_PRICES.get(key, {}).items()
+                ],
             )
-            self.editions[key].own_title = OWN_TITLES.get(key)
 
     def places(self) -> None:
         warehouse = places.ensure_publisher_locations(

@@ -11,9 +11,9 @@ pytestmark = pytest.mark.browser
 
 EVERYONE = ["Dashboard", "Stock", "Shipments", "Movements", "Events", "Money"]
 NAVIGATION = {
-    "admin@example.org": [*EVERYONE, "Audit trail", "Accounts", "Dates"],
-    "coordinator@example.org": [*EVERYONE, "Audit trail"],
-    "distribution@example.org": EVERYONE,
+    "admin@example.org": [*EVERYONE, "Audit trail", "Accounts", "Catalogue", "Dates"],
+    "coordinator@example.org": [*EVERYONE, "Audit trail", "Catalogue"],
+    "distribution@example.org": [*EVERYONE, "Catalogue"],
     "treasurer.gb@example.org": EVERYONE,
 }
 

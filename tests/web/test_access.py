@@ -67,6 +67,7 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         # An empty form switches off every mail of the role: saved, back to the page.
         "auth.account": Expect(
             "/account", signed_in_get, {"anonymous": R, **dict.fromkeys(ALL, R)}
+        ),
         # Forgotten passwords: for anyone (an empty form is shown again with its errors;
         # a link that is not one is said so).
         "auth.forgot_password": Expect(
@@ -120,6 +121,48 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         # A month that is not closed: back to the page, with a message.
         "admin.reopen_month": Expect(
             f"/admin/dating/{ctx['gb']}/2024-02/reopen",
+            no_post,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        # The catalogue: the publisher's side reads it, an admin changes it.
+        "admin.catalogue": Expect(
+            "/admin/catalogue",
+            {"anonymous": R, **_only(("admin", "distributor", "coordinator"), 200)},
+            no_post,
+        ),
+        "admin.new_title": Expect(
+            "/admin/catalogue/titles/new", admin_get, {"anonymous": R, **_only(("admin",), 422)}
+        ),
+        # Fields not sent keep their values: saved as they were.
+        "admin.edit_title": Expect(
+            f"/admin/catalogue/titles/{ctx['title']}/edit",
+            admin_get,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        "admin.new_edition": Expect(
+            f"/admin/catalogue/titles/{ctx['title']}/editions/new",
+            admin_get,
+            {"anonymous": R, **_only(("admin",), 422)},
+        ),
+        "admin.edit_edition": Expect(
+            f"/admin/catalogue/editions/{ctx['edition']}/edit",
+            admin_get,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        # Each answers with a page, done or refused with a message (its copies moved:
+        # not deleted); archived, then offered again.
+        "admin.archive_edition": Expect(
+            f"/admin/catalogue/editions/{ctx['edition']}/archive",
+            no_post,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        "admin.unarchive_edition": Expect(
+            f"/admin/catalogue/editions/{ctx['edition']}/unarchive",
+            no_post,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        "admin.delete_edition": Expect(
+            f"/admin/catalogue/editions/{ctx['edition']}/delete",
             no_post,
             {"anonymous": R, **_only(("admin",), R)},
         ),
@@ -341,6 +384,8 @@ def ctx(world: World, session, make_user) -> dict:
         "tally": tally.id,
         "remittance": remittance.id,
         "gb": gb,
+        "title": world.edition.title_id,
+        "edition": world.edition.id,
     }
 
 

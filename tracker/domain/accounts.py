@@ -53,6 +53,10 @@ STAFF = frozenset({Role.ADMIN, Role.DISTRIBUTOR})
 SECTION_RUNNERS = frozenset({Role.ADMIN, Role.TREASURER})
 # Who enters the exchange rates the sections' balances are converted at.
 RATE_KEEPERS = frozenset({Role.ADMIN})
+# Who makes and changes titles and editions; who reads the catalogue's pages (the
+# publisher's side: treasurers meet editions on their own forms and reports).
+CATALOGUE_KEEPERS = frozenset({Role.ADMIN})
+CATALOGUE_READERS = frozenset({Role.ADMIN, Role.DISTRIBUTOR, Role.COORDINATOR})
 
 
 def actor_id(actor: Actor | None) -> int | None:

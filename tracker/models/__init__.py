@@ -3,7 +3,7 @@ on ``tracker.db.Base.metadata`` (which migrations compare against)."""
 
 from tracker.db import Base
 from tracker.models.accounts import AuditEntry, AuditLink, User, audit_sections
-from tracker.models.catalogue import Author, Edition, Title, title_authors
+from tracker.models.catalogue import Author, Edition, EditionListPrice, Title, title_authors
 from tracker.models.distribution import (
     Receipt,
     ReceiptLine,
@@ -52,6 +52,7 @@ __all__ = [
     "Dedication",
     "Document",
     "Edition",
+    "EditionListPrice",
     "Event",
     "ExchangeRate",
     "Location",

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, MinorUnits, sql_in
@@ -38,6 +48,8 @@ class Author(Base):
 
 class Title(Base):
     __tablename__ = "titles"
+    # One title of a name per publisher: a form sent twice makes one.
+    __table_args__ = (Index("ix_titles_name_publisher", "name", "publisher", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
@@ -79,8 +91,15 @@ class Edition(Base):
     list_price_minor: Mapped[int] = mapped_column(MinorUnits)
     currency: Mapped[str] = mapped_column(String(3))
     published_on: Mapped[date | None]
+    # False once archived: no longer offered where an edition is chosen (shipments,
+    # transfers, the sale screen, prices...), still in its history and the reports.
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
     title: Mapped[Title] = relationship(back_populates="editions")
+    # List prices in currencies other than ``currency``, one per currency.
+    other_prices: Mapped[list[EditionListPrice]] = relationship(
+        order_by="EditionListPrice.currency", cascade="all, delete-orphan"
+    )
 
     @property
     def list_price(self) -> Decimal:
@@ -127,3 +146,26 @@ class Edition(Base):
 
     def __repr__(self) -> str:
         return f"<Edition {self.isbn}>"
+
+
+class EditionListPrice(Base):
+    """A list price of an edition in another currency than its main one."""
+
+    __tablename__ = "edition_list_prices"
+    __table_args__ = (
+        CheckConstraint("price_minor >= 0", "price_not_negative"),
+        CheckConstraint("length(currency) = 3", "currency_length"),
+    )
+
+    edition_id: Mapped[int] = mapped_column(
+        ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True
+    )
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    price_minor: Mapped[int] = mapped_column(MinorUnits)
+
+    @property
+    def price(self) -> Decimal:
+        return from_minor(self.price_minor, self.currency)
+
+    def __repr__(self) -> str:
+        return f"<EditionListPrice {self.edition_id} {self.currency}>"

@@ -1,42 +1,95 @@
 """Money as pages read it: the prices readers pay in each section, the exchange rates
-entered, and the remittances sections sent."""
+entered, and the remittances sections sent.
+
+What a reader pays for an edition in a section, when the sale does not say, is decided
+here alone: the section's own price, else the edition's list price in the section's
+currency (its main list price, or one of its list prices in other currencies), else
+none (the price must be typed)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from tracker.models import Document, Edition, ExchangeRate, Remittance, Section, SectionPrice
+from tracker.models import (
+    Document,
+    Edition,
+    EditionListPrice,
+    ExchangeRate,
+    Remittance,
+    Section,
+    SectionPrice,
+)
 
 # Read at every sale: built once.
 _OWN_PRICE = select(SectionPrice.price_minor).where(
     SectionPrice.section_id == bindparam("section"), SectionPrice.edition_id == bindparam("edition")
 )
+_OTHER_LIST_PRICE = select(EditionListPrice.price_minor).where(
+    EditionListPrice.edition_id == bindparam("edition"),
+    EditionListPrice.currency == bindparam("currency"),
+)
+
+
+def _usual(
+    own: int | None, edition: Edition, currency: str, other: Callable[[], int | None]
+) -> int | None:
+    """The rule: the section's own price (``own``), else the edition's list price in the
+    section's ``currency``: its main one when in that currency, else its list price in
+    that currency among its others (``other``, asked only then), if it has one."""
+    if own is not None:
+        return own
+    if edition.currency == currency:
+        return edition.list_price_minor
+    return other()
 
 
 def price_for(session: Session, section: Section, edition: Edition) -> int | None:
-    """What a reader pays for ``edition`` in ``section`` (minor units of its currency):
-    the section's own price, else the list price when it is in the same currency."""
+    """What a reader pays for ``edition`` in ``section`` (minor units of its currency),
+    by the rule of ``_usual``."""
     own = session.scalar(_OWN_PRICE, {"section": section.id, "edition": edition.id})
-    if own is not None:
-        return own
-    if edition.currency == section.currency:
-        return edition.list_price_minor
-    return None
+    return _usual(
+        own,
+        edition,
+        section.currency,
+        lambda: session.scalar(
+            _OTHER_LIST_PRICE, {"edition": edition.id, "currency": section.currency}
+        ),
+    )
+
+
+def _other_list_prices(session: Session, currency: str, editions: list[Edition]) -> dict:
+    """The editions' list prices in ``currency`` among their others: edition id -> price."""
+    return {
+        p.edition_id: p.price_minor
+        for p in session.scalars(
+            select(EditionListPrice).where(
+                EditionListPrice.currency == currency,
+                EditionListPrice.edition_id.in_([e.id for e in editions]),
+            )
+        )
+    }
 
 
 def prices_for(session: Session, section: Section, editions: list[Edition]) -> dict:
-    """``price_for`` of each edition, in one query: edition id -> price or None."""
-    own = {
-        p.edition_id: p.price_minor
-        for p in session.scalars(select(SectionPrice).where(SectionPrice.section_id == section.id))
-    }
+    """``price_for`` of each edition, in two queries: edition id -> price or None."""
+    own = section_prices(session, section.id)
+    others = _other_list_prices(session, section.currency, editions)
     return {
-        e.id: own.get(e.id, e.list_price_minor if e.currency == section.currency else None)
+        e.id: _usual(own.get(e.id), e, section.currency, partial(others.get, e.id))
         for e in editions
     }
+
+
+def list_prices_in(session: Session, currency: str, editions: list[Edition]) -> dict:
+    """Each edition's list price in ``currency`` (what a section of that currency
+    charges without a price of its own): edition id -> price or None."""
+    others = _other_list_prices(session, currency, editions)
+    return {e.id: _usual(None, e, currency, partial(others.get, e.id)) for e in editions}
 
 
 def rates_on(session: Session, day: date) -> dict[str, ExchangeRate]:

@@ -382,13 +382,16 @@ class StockRow:
         return f"{self.edition.id}:{self.condition}"
 
 
-def priced_stock(session: Session, place: Location, section: Section) -> list[StockRow]:
-    """What is at a place, by edition and condition, with the usual price there."""
+def priced_stock(
+    session: Session, place: Location, section: Section, *, choosable: bool = False
+) -> list[StockRow]:
+    """What is at a place, by edition and condition, with the usual price there;
+    ``choosable``: of the editions not archived only (what the sale screen offers)."""
     from tracker.queries.catalogue import list_editions
     from tracker.queries.prices import prices_for
 
     stock = expected_stock(session, place.id)
-    editions = list_editions(session)
+    editions = list_editions(session, choosable=choosable)
     prices = prices_for(session, section, editions)
     return [
         StockRow(edition, condition.value, stock[(edition.id, condition.value)], prices[edition.id])

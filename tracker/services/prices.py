@@ -1,5 +1,6 @@
 """What readers pay for each edition in a section, in the section's currency: its own
-price, else the list price when that is in the same currency (``queries.prices``)."""
+price, else the edition's list price in that currency, main or other (the rule is
+``queries.prices``)."""
 
 from __future__ import annotations
 

@@ -93,12 +93,14 @@ def document_url(document_id: int) -> str:
     return url_for("stock.document", document_id=shown_id)
 
 
-def submit(form: Any, action: Any, done: Any) -> Any:
+def submit(form: Any, action: Any, done: Any, *, on_fields: bool = False) -> Any:
     """Validate a posted form and run ``action()``; answer ``done(result)``.
 
     A form sent before lands on what it made. A rule that refuses rolls everything back
-    and shows its message on the form: the caller then renders the form again (with
-    status 422 when it was submitted). Returns None in that case.
+    and shows its message on the form (``on_fields``: on the field it is about, when the
+    service named one of the form's fields: ``DomainError.field``): the caller then
+    renders the form again (with status 422 when it was submitted). Returns None in that
+    case.
     """
     from tracker.services.documents import AlreadySubmitted
 
@@ -114,9 +116,40 @@ def submit(form: Any, action: Any, done: Any) -> Any:
         return redirect(document_url(earlier.document_id))
     except DomainError as error:
         db.rollback()
-        form.form_errors.append(error.message)
+        field = field_named(form, error.field) if on_fields else None
+        (form.form_errors if field is None else field.errors).append(error.message)
         return None
     return done(result)
+
+
+def field_named(form: Any, path: str | None) -> Any:
+    """The field of ``form`` a service's name for a value points at (``isbn``,
+    ``other_prices[1].currency``: a line's field), or None."""
+    if not path:
+        return None
+    field: Any = form
+    for part in path.split("."):
+        name, _bracket, index = part.partition("[")
+        field = _subfield(field, name)
+        if field is not None and index:
+            entries = getattr(field, "entries", [])
+            number = index.rstrip("]")
+            field = (
+                entries[int(number)] if number.isdigit() and int(number) < len(entries) else None
+            )
+        if field is None:
+            return None
+    # A field of its own (a list of lines shows no message of its own).
+    alone = isinstance(getattr(field, "errors", None), list) and not hasattr(field, "entries")
+    return field if alone else None
+
+
+def _subfield(container: Any, name: str) -> Any:
+    fields = getattr(container, "form", container)  # a line (FormField) holds a form
+    try:
+        return fields[name]
+    except (KeyError, TypeError):
+        return None
 
 
 def form_status(form: Any) -> int:

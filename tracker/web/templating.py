@@ -57,6 +57,7 @@ NAV = [
     ("money.index", _l("Money")),
     ("audit.index", _l("Audit trail")),
     ("admin.users", _l("Accounts")),
+    ("admin.catalogue", _l("Catalogue")),
     ("admin.dating", _l("Dates")),
     ("admin.mail", _l("Mail")),
 ]

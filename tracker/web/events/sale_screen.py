@@ -145,7 +145,7 @@ def _sale_screen(place: Location, section: Section, event: Event | None, undo_ur
 
 def _offered(form: SaleForm, place: Location, section: Section) -> list[StockRow]:
     """The tiles: what the place holds, each a choice of the form."""
-    rows = priced_stock(db.session, place, section)
+    rows = priced_stock(db.session, place, section, choosable=True)
     form.item.choices = choices((r.value, r.edition.label) for r in rows)
     return rows
 

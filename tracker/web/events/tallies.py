@@ -69,7 +69,7 @@ def _sales_tally(place: Location, section: Section, event: Event | None):
             form.lines.append_entry()
     editions = choices(
         [("", _("Choose"))]
-        + [(e.id, edition_choice(e, isbn=False)) for e in list_editions(db.session)]
+        + [(e.id, edition_choice(e, isbn=False)) for e in list_editions(db.session, choosable=True)]
     )
     for entry in form.lines:
         entry.edition_id.choices = editions
@@ -143,8 +143,8 @@ def signing_tally(event_id: int):
     form.authors.choices = choices((a.id, a.name) for a in event_queries.list_authors(db.session))
     editions = {str(e.id): e for e in list_editions(db.session)}
     if not form.is_submitted():
-        for edition_id in editions:
-            form.lines.append_entry({"edition_id": edition_id})
+        for edition in list_editions(db.session, choosable=True):
+            form.lines.append_entry({"edition_id": str(edition.id)})
     response = submit(
         form,
         lambda: tallies.record_signing_tally(

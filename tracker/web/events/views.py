@@ -201,7 +201,11 @@ def signing(event_id: int):
     event = event_or_404(event_id)
     form = SigningForm()
     stock = expected_stock(db.session, event.location_id)
-    editions = [e for e in list_editions(db.session) if stock.get((e.id, Condition.UNSIGNED.value))]
+    editions = [
+        e
+        for e in list_editions(db.session, choosable=True)
+        if stock.get((e.id, Condition.UNSIGNED.value))
+    ]
     form.edition_id.choices = choices(
         [
             (

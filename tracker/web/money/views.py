@@ -23,7 +23,12 @@ from tracker.domain.words import day
 from tracker.models import ExchangeRate, Remittance, Section
 from tracker.queries import statements
 from tracker.queries.catalogue import list_editions
-from tracker.queries.prices import list_rates, list_remittances, section_prices
+from tracker.queries.prices import (
+    list_prices_in,
+    list_rates,
+    list_remittances,
+    section_prices,
+)
 from tracker.services import prices as prices_service
 from tracker.services import rates as rates_service
 from tracker.services import remittances as remittances_service
@@ -119,7 +124,7 @@ def prices(section_id: int):
     form = PricesForm()
     if not form.is_submitted():
         own = section_prices(db.session, section.id)
-        for edition in editions:
+        for edition in list_editions(db.session, choosable=True):
             price = own.get(edition.id)
             form.lines.append_entry(
                 {
@@ -142,6 +147,7 @@ def prices(section_id: int):
             form=form,
             section=section,
             editions={str(e.id): e for e in editions},
+            list_prices=list_prices_in(db.session, section.currency, editions),
         ),
         form_status(form),
     )

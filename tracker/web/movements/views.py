@@ -93,9 +93,9 @@ def _edition_rows(
     conditions=(Condition.UNSIGNED, Condition.SIGNED),
     held: dict[tuple[int, str], int] | None = None,
 ) -> None:
-    """One line per edition and condition, on a form being shown; only those ``held``
-    (at the place the copies come from) when it is given."""
-    for edition in catalogue.list_editions(db.session):
+    """One line per edition and condition (of those not archived), on a form being
+    shown; only those ``held`` (at the place the copies come from) when it is given."""
+    for edition in catalogue.list_editions(db.session, choosable=True):
         for condition in conditions:
             if held is None or held.get((edition.id, condition.value)):
                 form_lines.append_entry(
@@ -437,8 +437,10 @@ def new_stocktake():
 
 
 def _count_rows(form: StocktakeForm, expected: dict) -> None:
-    """A line for each edition and condition, those the ledger holds here first."""
-    for edition in catalogue.list_editions(db.session):
+    """A line for each edition and condition, those the ledger holds here first; an
+    archived edition only where the ledger holds copies of it here."""
+    held = [edition_id for (edition_id, _condition), qty in expected.items() if qty]
+    for edition in catalogue.list_editions(db.session, choosable=True, keep=held):
         for condition in (Condition.UNSIGNED, Condition.SIGNED):
             if condition == Condition.SIGNED and not expected.get((edition.id, condition.value)):
                 continue  # signed copies are counted where the ledger has some
@@ -491,7 +493,7 @@ def new_print_run():
     form = PrintRunForm()
     form.edition_id.choices = choices(
         [("", _("Choose an edition"))]
-        + [(e.id, edition_choice(e)) for e in catalogue.list_editions(db.session)]
+        + [(e.id, edition_choice(e)) for e in catalogue.list_editions(db.session, choosable=True)]
     )
     response = submit(
         form,

@@ -154,7 +154,7 @@ def _fill_lines(form: ShipmentForm, shipment=None) -> None:
     existing = {line.edition_id: line for line in shipment.lines} if shipment else {}
     while form.lines.entries:
         form.lines.pop_entry()
-    for edition in list_editions(db.session):
+    for edition in list_editions(db.session, choosable=True, keep=existing):
         line = existing.get(edition.id)
         form.lines.append_entry(
             {
