@@ -276,7 +276,7 @@ def _other_prices(lines: Sequence[ListPrice], main: str) -> dict[str, int]:
                         say("%(currency)s has two list prices: keep one.", currency=currency)
                     )
             with about("price"):
-                prices[currency] = _price(line.price, currency, say("A list price"))
+                prices[currency] = _price(line.price, currency, say("a list price"))
     if len(prices) > MAX_OTHER_PRICES:
         with about("other_prices"):
             raise DomainError(
@@ -302,7 +302,7 @@ def _checked_edition(
     with about("currency"):
         currency = check_currency(details.currency or "")
     with about("list_price"):
-        list_price = _price(details.list_price, currency, say("A list price"))
+        list_price = _price(details.list_price, currency, say("a list price"))
     with about("published_on"):
         check_day(details.published_on, say("The publication date"))
     with about("own_title"):
