@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "e707d14bb50321788061d7cb7325af324b5acc86eb0dc39e7de2b14566d847ca",
+        "bdb08dc0316af1a63320d23a5deeaaa928b0223c5d4a53ff5f574c8488883829",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "12e70a4bbbc891c024a657470dd20475d296a66fae2e2148a04fe4bc6773cc18",
+        "eaa81cdad14c409cf1273cd5323615bed752541034dc4b8044ebb5eae4a46157",
     ),
 }
 
