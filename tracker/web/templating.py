@@ -47,8 +47,7 @@ NAV = [
     ("events.index", _l("Events")),
     ("money.index", _l("Money")),
     ("audit.index", _l("Audit trail")),
-    ("admin.users", _l("Accounts")),
-    ("admin.dating", _l("Dates")),
+    ("admin.index", _l("Admin")),
 ]
 
 

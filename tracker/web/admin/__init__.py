@@ -1,0 +1,6 @@
+"""The admins' pages: one blueprint (``views.bp``), its routes in several modules."""
+
+from tracker.web.admin import (
+    home,  # noqa: F401  (its routes are on the blueprint)
+    places,  # noqa: F401  (likewise)
+)
