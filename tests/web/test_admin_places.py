@@ -613,3 +613,22 @@ def test_an_admin_alone_is_refused_through_the_pages(admin, session):
     session.expire_all()
     assert session.get(User, me.id).role == "admin" and session.get(User, me.id).active
     assert _audit_count(session) == before
+
+
+def test_a_sections_own_old_zone_stays_chosen(admin, session):
+    se = _section(session, "Sweden")
+    gb = _section(session, "Britain")
+    se.time_zone = "Europe/Stockholm"
+    gb.time_zone = "GB"  # an old alias, set from the command line
+    session.commit()
+    soup = page(admin, f"/admin/sections/{gb.id}/edit")
+    zone = soup.find("select", attrs={"name": "time_zone"})
+    assert zone.find("option", selected=True)["value"] == "GB"
+    assert zone.find("option", attrs={"value": "UTC"}).parent.name == "select"
+    soup = page(admin, f"/admin/sections/{se.id}/edit")
+    chosen = soup.find("select", attrs={"name": "time_zone"}).find("option", selected=True)
+    assert (chosen["value"], chosen.parent["label"]) == ("Europe/Stockholm", "Europe")
+    # Sent back as shown, nothing changes but what was typed.
+    response = send(admin, f"/admin/sections/{gb.id}/edit", {}, selector="form.section-form")
+    assert response.status_code == 302, errors(response)
+    assert _section(session, "Britain").time_zone == "GB"

@@ -72,17 +72,21 @@ class SectionForm(FlaskForm):
         render_kw={"type": "tel", "autocomplete": "off"},
     )
 
-    def set_choices(self, currency: str | None = None) -> None:
-        """The lists, with names in the reader's language (``currency``: the section's
-        own, kept in the list even if no country uses it now)."""
+    def set_choices(self, currency: str | None = None, zone: str | None = None) -> None:
+        """The lists, with names in the reader's language; the section's own currency and
+        time zone (``currency``, ``zone``) are listed even where the lists leave them out
+        (a currency no country uses now, an old alias of a zone)."""
         locale = reader_locale()
         self.country_code.choices = choices([("", CHOOSE), *country_choices(locale)])
         self.currency.choices = choices([("", CHOOSE), *currency_choices(locale, currency)])
-        self.time_zone.choices = [SelectChoice("", CHOOSE)] + [
-            SelectChoice(zone, zone.replace("_", " "), optgroup=area)
-            for area, zones in time_zone_choices()
-            for zone in zones
+        zones = [
+            SelectChoice(name, name.replace("_", " "), optgroup=area if area != "UTC" else None)
+            for area, names in time_zone_choices()
+            for name in names
         ]
+        if zone and zone not in {choice.value for choice in zones}:
+            zones.insert(0, SelectChoice(zone, zone))
+        self.time_zone.choices = [SelectChoice("", CHOOSE), *zones]
         self.language.choices = choices([("", CHOOSE), *LANGUAGES.items()])
 
 

@@ -113,7 +113,7 @@ def new_section():
 def edit_section(section_id: int):
     section = _section_or_404(section_id)
     form = SectionForm(obj=section)
-    form.set_choices(section.currency)
+    form.set_choices(section.currency, section.time_zone)
 
     def saved(changed: Section):
         flash(_("Section %(section)s saved.", section=changed.name), "success")
