@@ -306,6 +306,17 @@ def test_the_currency_is_fixed_once_money_is_recorded(admin, world, session):
     assert any(
         "The currency of Britain cannot change from GBP to EUR" in e for e in errors(response)
     )
+    # A currency spoiled on the form is said on its field, the page whole around it.
+    for spoiled, message in (("", "Choose the currency."), ("abc", "'abc' is not an ISO 4217")):
+        response = send(
+            admin,
+            f"/admin/sections/{gb.id}/edit",
+            {**values, "name": "Britain", "currency": spoiled},
+            selector="form.section-form",
+        )
+        assert response.status_code == 422
+        assert any(message in e for e in errors(response)), errors(response)
+        assert "Contact" in _text(response)
     assert _section(session, "Britain").currency == "GBP"
 
 
