@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "626eebee20bcb24497f63ed1700b2292e87e01601f04956731bd4147989f3d1f",
+        "5af60badbf77d7e7c8c5d4569017007d8cf37f33333e066dba5cc2397236d230",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "d5f3be2b99c1a6d98d35215f6b40c102390e1a04702d38011f59b82ff2db9584",
+        "bb3c840cbd116b9b1d7d666cf6a30249766c7b979c3cec713193fbe6dedb5832",
     ),
 }
 

@@ -514,3 +514,41 @@ def test_set_password_from_the_command_line(app, make_user):
     log_in(app.test_client(), user.email, "the recovered passphrase")
     listing = app.test_cli_runner().invoke(args=["users", "list"])
     assert user.email in listing.output and "Coordinator, active" in listing.output
+
+
+def test_sections_and_stores_with_their_addresses(runner, committed_app):
+    from tracker.models import Location, Section
+
+    result = runner.invoke(
+        args=[
+            *("places", "add-section", "--name", "Sweden", "--country", "SE"),
+            *("--currency", "SEK", "--time-zone", "Europe/Stockholm", "--language", "sv"),
+            *("--address", "RKP\\nBox 170 12\\n104 62 Stockholm"),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        args=[
+            *("places", "add-location", "--kind", "section_store", "--code", "SE-GBG"),
+            *("--name", "Gothenburg", "--section", "Sweden", "--address", "Göteborg"),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["places", "set-address", "wh", "--address", "PO Box 1\\nLondon"])
+    assert result.exit_code == 0, result.output
+    with committed_app.app_context():
+        section = db.session.scalar(select(Section).where(Section.name == "Sweden"))
+        assert (section.time_zone, section.language) == ("Europe/Stockholm", "sv")
+        addresses = dict(db.session.execute(select(Location.code, Location.address)).all())
+    assert addresses["SE-STORE"] == "RKP\nBox 170 12\n104 62 Stockholm"
+    assert addresses["SE-GBG"] == "Göteborg"
+    assert addresses["WH"] == "PO Box 1\nLondon"
+    result = runner.invoke(
+        args=[
+            *("places", "add-section", "--name", "X", "--country", "SE", "--currency", "SEK"),
+            *("--code", "SE2", "--time-zone", "Mars/Olympus"),
+        ]
+    )
+    _one_line_error(
+        result, "'Mars/Olympus' is not a time zone (such as Europe/London, Asia/Karachi)."
+    )

@@ -589,3 +589,36 @@ def test_the_audit_chain_is_filled_from_the_rows_already_written(database):
             assert (verdict.rows, verdict.problem) == (len(kept), None)
     finally:
         engine.dispose()
+
+
+def test_sections_made_before_archiving_existed_are_in_use(database):
+    """The revision that gives sections a contact and an archived flag: sections made
+    before it come out in use, with no contact, and going down drops only its columns."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from tests.factories import World
+    from tracker.models import Section
+
+    revision = "d3b7f0a5c912"
+    below = ScriptDirectory.from_config(migrate.alembic_config()).get_revision(revision)
+    url = database.fresh()
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            World.build(session)
+            session.commit()
+        migrate.downgrade(url, str(below.down_revision), force=True)
+        columns = {c["name"] for c in inspect(engine).get_columns("sections")}
+        assert not columns & {"archived", "contact_name", "contact_email", "contact_phone"}
+        assert {"time_zone", "language", "currency"} <= columns
+        migrate.upgrade(url, revision)
+        with Session(engine) as session:
+            rows = session.execute(
+                select(Section.name, Section.archived, Section.contact_email).order_by(Section.name)
+            ).all()
+        assert [tuple(r) for r in rows] == [("Britain", False, None), ("Sweden", False, None)]
+        migrate.upgrade(url)
+        assert _differences(url) == []
+    finally:
+        engine.dispose()

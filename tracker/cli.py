@@ -694,17 +694,42 @@ def places_group() -> None:
 @click.option("--country", required=True, help="ISO 3166-1 alpha-2 code, such as SE.")
 @click.option("--currency", required=True, help="ISO 4217 code, such as SEK.")
 @click.option("--code", default=None, help="Prefix of its location codes (default: country).")
+@click.option(
+    "--time-zone", default="UTC", show_default=True, help="IANA, such as Europe/Stockholm."
+)
+@click.option("--language", default="en", show_default=True, help="en, es, sv, ur, it, fr, de, pt.")
+@click.option("--address", default=None, help="Its store's postal address (\\n between lines).")
 @transactional
-def places_add_section(name: str, country: str, currency: str, code: str | None) -> str:
+def places_add_section(
+    name: str,
+    country: str,
+    currency: str,
+    code: str | None,
+    time_zone: str,
+    language: str,
+    address: str | None,
+) -> str:
     """Add a section, with its store and its virtual locations."""
     from tracker.services import places
 
     places.ensure_publisher_locations(db.session)
     section = places.create_section(
-        db.session, name=name, country_code=country, currency=currency, code=code
+        db.session,
+        name=name,
+        country_code=country,
+        currency=currency,
+        code=code,
+        time_zone=time_zone,
+        language=language,
+        store_address=_lines(address),
     )
     codes = ", ".join(loc.code for loc in section.locations)
     return f"Added section {section.name}: {codes}."
+
+
+def _lines(address: str | None) -> str | None:
+    """An address typed on one line, its lines set apart by a literal backslash-n."""
+    return None if address is None else address.replace("\\n", "\n")
 
 
 @places_group.command("add-location")
@@ -712,8 +737,11 @@ def places_add_section(name: str, country: str, currency: str, code: str | None)
 @click.option("--code", required=True)
 @click.option("--name", required=True)
 @click.option("--section", "section_name", required=True, help="The section's name.")
+@click.option("--address", default=None, help="A store's postal address (\\n between lines).")
 @transactional
-def places_add_location(kind: str, code: str, name: str, section_name: str) -> str:
+def places_add_location(
+    kind: str, code: str, name: str, section_name: str, address: str | None
+) -> str:
     """Add a store or an event table to a section."""
     from tracker.domain.errors import NotFound
     from tracker.models import Section
@@ -724,8 +752,25 @@ def places_add_location(kind: str, code: str, name: str, section_name: str) -> s
     )
     if section is None:
         raise NotFound(f"There is no section called {section_name!r}.")
-    location = places.create_location(db.session, kind=kind, code=code, name=name, section=section)
+    location = places.create_location(
+        db.session, kind=kind, code=code, name=name, section=section, address=_lines(address)
+    )
     return f"Added {location.kind_label} {location.name} ({location.code})."
+
+
+@places_group.command("set-address")
+@click.argument("code")
+@click.option("--address", required=True, help="The postal address (\\n between lines).")
+@transactional
+def places_set_address(code: str, address: str) -> str:
+    """Set the postal address of the warehouse or a store (by its code)."""
+    from tracker.services import places
+
+    place = places.location_by_code(db.session, code)
+    places.update_place(
+        db.session, None, place.id, code=place.code, name=place.name, address=_lines(address)
+    )
+    return f"Address of {place.name} ({place.code}) set."
 
 
 # -- tracker users ----------------------------------------------------------------------

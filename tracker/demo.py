@@ -170,14 +170,33 @@ SHIPMENTS = [
 # Unsold sale-or-return copies sent back: section, {edition: copies}, dispatched, days.
 RETURNS = [("DE", {"idol-en": 20}, date(2024, 10, 7), 5)]
 
+# Postal addresses for parcels: the warehouse's and each section's store (organisations'
+# post boxes and offices, invented; no private person's home).
 ADDRESSES = {
     "WH": "PO Box 50525\nLondon E14 6WG\nUnited Kingdom",
     "GB": "Revolutionary Communist Party\nPO Box 50525\nLondon E14 6WG\nUnited Kingdom",
     "SE": "RKP\nBox 170 12\n104 62 Stockholm\nSweden",
-    "MX": "Organización Comunista Revolucionaria\nCiudad de México\nMexico",
-    "PK": "Lal Salaam\nLahore\nPakistan",
-    "CA": "Revolutionary Communist Party\nToronto, Ontario\nCanada",
+    "MX": (
+        "Organización Comunista Revolucionaria\nApartado Postal 12-345\n"
+        "Col. Narvarte, Benito Juárez\n03020 Ciudad de México, CDMX\nMexico"
+    ),
+    "PK": "Lal Salaam Publications\nP.O. Box 2134, G.P.O.\nLahore 54000\nPakistan",
+    "CA": (
+        "Revolutionary Communist Party\nP.O. Box 40071, RPO Danforth\nToronto, ON M4J 0A7\nCanada"
+    ),
+    "IT": "Partito Comunista Rivoluzionario\nCasella Postale 1917\n20123 Milano MI\nItaly",
+    "IE": "Revolutionary Communist Party\nPO Box 1917\nDublin 1\nIreland",
+    "US": "Revolutionary Communists of America\nPO Box 1917\nNew York, NY 10163\nUnited States",
+    "DE": "Revolutionäre Kommunistische Partei\nPostfach 19 17 01\n10123 Berlin\nGermany",
+    "FR": "Parti Communiste Révolutionnaire\nBP 1917\n75011 Paris\nFrance",
+    "PT": "Partido Comunista Revolucionário\nApartado 1917\n1000-001 Lisboa\nPortugal",
+    "ES": "Organización Comunista Revolucionaria\nApartado de Correos 1917\n28080 Madrid\nSpain",
+    "AU": "Revolutionary Communists of Australia\nPO Box 1917\nSydney NSW 2001\nAustralia",
+    "CH": "Revolutionäre Kommunistische Partei\nPostfach 1917\n8021 Zürich\nSwitzerland",
 }
+# Each section's contact for parcels and money: its books desk (a made-up address in the
+# example.org domain; Britain's number is in the range kept for fiction).
+CONTACT_PHONES = {"GB": "+44 20 7946 0917"}
 
 
 @dataclass
@@ -640,8 +659,16 @@ class _Demo:
         warehouse = places.ensure_publisher_locations(
             self.session, warehouse_name="Wellred warehouse, London"
         )
-        warehouse.address = ADDRESSES["WH"]
+        places.update_place(
+            self.session,
+            None,
+            warehouse.id,
+            code=warehouse.code,
+            name=warehouse.name,
+            address=ADDRESSES["WH"],
+        )
         for code, name, country, currency, store in SECTIONS:
+            language, zone = SPEECH[code]
             self.sections[code] = places.create_section(
                 self.session,
                 name=name,
@@ -649,11 +676,13 @@ class _Demo:
                 currency=currency,
                 code=code,
                 store_name=store,
+                store_address=ADDRESSES[code],
+                language=language,
+                time_zone=zone,
+                contact_name=f"{name}: books desk",
+                contact_email=f"books.{code.lower()}@example.org",
+                contact_phone=CONTACT_PHONES.get(code),
             )
-            self.loc(f"{code}-STORE").address = ADDRESSES.get(code)
-            language, zone = SPEECH[code]
-            self.sections[code].language = language
-            self.sections[code].time_zone = zone
         self.session.flush()
 
     def money(self) -> None:

@@ -107,7 +107,8 @@ def test_the_launch_paper_tally_typed_in_afterwards(page, live_demo, database):
 
 def test_an_admin_closes_and_reopens_a_month(page, live_demo, database):
     log_in(page, live_demo, "admin@example.org")
-    page.get_by_role("link", name="Dates").click()
+    page.get_by_role("link", name="Admin", exact=True).click()
+    page.locator("#admin-areas").get_by_role("link", name="Dates").click()
     page.get_by_label("Days back").fill("400")
     page.get_by_role("button", name="Save the limit").click()
     expect(page.locator("main")).to_contain_text("up to 400 days back")

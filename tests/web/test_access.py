@@ -166,6 +166,46 @@ def expectations(ctx: dict) -> dict[str, Expect]:
             no_post,
             {"anonymous": R, **_only(("admin",), R)},
         ),
+        "admin.index": Expect("/admin/", admin_get, no_post),
+        "admin.sections": Expect("/admin/sections", admin_get, no_post),
+        "admin.new_section": Expect(
+            "/admin/sections/new", admin_get, {"anonymous": R, **_only(("admin",), 422)}
+        ),
+        # Fields not sent keep their values: saved as they were.
+        "admin.edit_section": Expect(
+            f"/admin/sections/{ctx['gb']}/edit", admin_get, {"anonymous": R, **_only(("admin",), R)}
+        ),
+        # Britain holds copies: refused, back to the list with the reason.
+        "admin.archive_section": Expect(
+            f"/admin/sections/{ctx['gb']}/archive",
+            no_post,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        "admin.unarchive_section": Expect(
+            f"/admin/sections/{ctx['gb']}/unarchive",
+            no_post,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        "admin.places_list": Expect("/admin/places", admin_get, no_post),
+        "admin.new_store": Expect(
+            "/admin/places/new", admin_get, {"anonymous": R, **_only(("admin",), 422)}
+        ),
+        "admin.edit_place": Expect(
+            f"/admin/places/{ctx['store']}/edit",
+            admin_get,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        # The store holds copies: refused, back to the list with the reason.
+        "admin.archive_place": Expect(
+            f"/admin/places/{ctx['store']}/archive",
+            no_post,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
+        "admin.reopen_place": Expect(
+            f"/admin/places/{ctx['store']}/reopen",
+            no_post,
+            {"anonymous": R, **_only(("admin",), R)},
+        ),
         "shipments.index": Expect("/shipments/", signed_in_get, no_post),
         "shipments.new": Expect("/shipments/new", staff_get, {"anonymous": R, **staff_422}),
         "shipments.new_return": Expect(

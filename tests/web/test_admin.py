@@ -48,13 +48,20 @@ def test_create_a_treasurer_and_hand_over_the_password(app, login, world: World,
 def test_account_form_errors(login, world: World, session):
     admin = login(Role.ADMIN)
     cases = [
-        ({"email": "not an address", "role": "admin"}, "is not an email address"),
         (
-            {"email": "t@example.org", "role": "treasurer", "section_id": ""},
+            {"email": "not an address", "role": "admin", "section_id": "none"},
+            "is not an email address",
+        ),
+        (
+            {"email": "t@example.org", "role": "treasurer", "section_id": "none"},
             "A treasurer belongs to one section: choose which.",
         ),
-        ({"email": admin.user.email, "role": "admin"}, "There is already an account for"),
+        (
+            {"email": admin.user.email, "role": "admin", "section_id": "none"},
+            "There is already an account for",
+        ),
         ({"email": "x@example.org", "role": "emperor"}, "Not a valid choice"),
+        ({"email": "x@example.org", "role": "admin", "section_id": ""}, "Choose the section"),
         ({"email": "x@example.org", "role": "admin", "section_id": "999"}, "Not a valid choice"),
     ]
     count = len(session.scalars(select(User)).all())
@@ -70,7 +77,12 @@ def test_edit_role_and_section(login, make_user, world: World, session):
     user = make_user(Role.TREASURER, "GB")
     url = f"/admin/users/{user.id}/edit"
     response = _form(
-        admin, url, email=user.email, name="Now a coordinator", role="coordinator", section_id=""
+        admin,
+        url,
+        email=user.email,
+        name="Now a coordinator",
+        role="coordinator",
+        section_id="none",
     )
     assert response.status_code == 302
     session.expire_all()
@@ -80,11 +92,18 @@ def test_edit_role_and_section(login, make_user, world: World, session):
         None,
         "Now a coordinator",
     )
-    # A coordinator with a section makes no sense: the section is dropped.
+    # A coordinator with a section makes no sense: refused, nothing changed.
     se = session.scalar(select(Section).where(Section.name == "Sweden"))
-    _form(admin, url, email=user.email, name="x", role="coordinator", section_id=str(se.id))
+    response = _form(
+        admin, url, email=user.email, name="x", role="coordinator", section_id=str(se.id)
+    )
+    assert response.status_code == 422
+    assert "Only a treasurer belongs to a section" in response.get_data(as_text=True)
     session.expire_all()
-    assert session.get(User, user.id).section_id is None
+    assert (session.get(User, user.id).section_id, session.get(User, user.id).name) == (
+        None,
+        "Now a coordinator",
+    )
     assert admin.get("/admin/users/424242/edit").status_code == 404
     # A form sent back with errors says so in its status too.
     response = _form(admin, url, email="not an address", role="coordinator")
@@ -201,7 +220,7 @@ def test_a_coordinator_becomes_a_treasurer_and_back(login, make_user, world: Wor
         "treasurer",
         gb.id,
     )
-    response = _form(admin, url, email=user.email, role="coordinator", section_id="")
+    response = _form(admin, url, email=user.email, role="coordinator", section_id="none")
     assert response.status_code == 302
     session.expire_all()
     assert (session.get(User, user.id).role, session.get(User, user.id).section_id) == (

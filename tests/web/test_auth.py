@@ -248,7 +248,7 @@ def test_an_account_with_a_given_password_must_choose_its_own(app, login, sessio
             "email": "new.treasurer@example.org",
             "name": "New",
             "role": "distributor",
-            "section_id": "",
+            "section_id": "none",
             "csrf_token": csrf_token(admin, "/admin/users/new"),
         },
     )

@@ -12,7 +12,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, true
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, UTCDateTime, sql_in
@@ -69,6 +79,13 @@ class Section(Base):
     language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     # Its time zone (IANA: "Asia/Karachi"): what it dates is entered and shown there.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # Whom the publisher writes to or rings about the section's parcels and money.
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    # An archived section is offered nowhere new (shipments, events, transfers, accounts)
+    # but keeps its history and stays in every report.
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     country: Mapped[Country] = relationship(back_populates="sections")
     locations: Mapped[list[Location]] = relationship(

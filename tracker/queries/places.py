@@ -2,19 +2,82 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from tracker.models import Country, Document, Location, Section, Stocktake
+from tracker.domain.places import LocationKind
+from tracker.models import Country, Document, Location, Section, Stocktake, User
 
 
-def list_sections(session: Session, only: int | None = None) -> list[Section]:
+def list_sections(
+    session: Session, only: int | None = None, *, open_only: bool = False
+) -> list[Section]:
     """Sections by name, with their countries; only one when ``only`` (a treasurer's
-    own)."""
+    own); without the archived ones when ``open_only`` (what a new thing may be made
+    in: reports and filters keep them all)."""
     query = select(Section).options(joinedload(Section.country)).order_by(Section.name)
     if only is not None:
         query = query.where(Section.id == only)
+    if open_only:
+        query = query.where(Section.archived.is_(False))
     return list(session.scalars(query))
+
+
+@dataclass
+class SectionRow:
+    """A section as the admins' list shows it: its stores and its people."""
+
+    section: Section
+    stores: list[Location]
+    accounts: list[User]
+
+    @property
+    def treasurers(self) -> list[User]:
+        return [user for user in self.accounts if user.role == "treasurer"]
+
+
+def sections_overview(session: Session) -> list[SectionRow]:
+    """Every section (open ones first, then by name) with its stores and accounts."""
+    sections = session.scalars(
+        select(Section)
+        .options(joinedload(Section.country), selectinload(Section.locations))
+        .order_by(Section.archived, Section.name)
+    ).all()
+    accounts: dict[int, list[User]] = {}
+    for user in session.scalars(
+        select(User).where(User.section_id.is_not(None)).order_by(User.name, User.email)
+    ):
+        accounts.setdefault(user.section_id or 0, []).append(user)
+    return [
+        SectionRow(
+            section,
+            [loc for loc in section.locations if loc.kind == LocationKind.SECTION_STORE],
+            accounts.get(section.id, []),
+        )
+        for section in sections
+    ]
+
+
+def section_accounts(session: Session, section_id: int) -> list[User]:
+    """The accounts of a section (its treasurers), by name."""
+    return list(
+        session.scalars(
+            select(User).where(User.section_id == section_id).order_by(User.name, User.email)
+        )
+    )
+
+
+def warehouses(session: Session) -> list[Location]:
+    """The publisher's warehouse(s)."""
+    return list(
+        session.scalars(
+            select(Location)
+            .where(Location.kind == LocationKind.WAREHOUSE)
+            .order_by(Location.active.desc(), Location.id)
+        )
+    )
 
 
 def list_countries(session: Session) -> list[Country]:

@@ -339,13 +339,18 @@ def document_moves(session: Session, document_id: int) -> list[Move]:
 def places(
     session: Session, *, section_scope: int | None = None, warehouse: bool = True
 ) -> list[Location]:
-    """Open physical places, grouped by section (the publisher's first)."""
+    """Open physical places of open sections, grouped by section (the publisher's
+    first)."""
     kinds = [K.SECTION_STORE, K.EVENT_TABLE] + ([K.WAREHOUSE] if warehouse else [])
     query = (
         select(Location)
         .outerjoin(Location.section)
         .options(contains_eager(Location.section))
-        .where(Location.kind.in_(kinds), Location.active.is_(True))
+        .where(
+            Location.kind.in_(kinds),
+            Location.active.is_(True),
+            or_(Location.section_id.is_(None), Section.archived.is_(False)),
+        )
         .order_by(Section.name.nulls_first(), Location.kind.desc(), Location.name)
     )
     if section_scope is not None:

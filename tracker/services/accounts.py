@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import audit, passwords
@@ -52,13 +52,33 @@ def _role(role: str) -> Role:
         ) from None
 
 
-def _section_for(session: Session, role: Role, section_id: int | None) -> int | None:
+def _section_for(
+    session: Session, role: Role, section_id: int | None, *, keeping: int | None = None
+) -> int | None:
+    """The section of an account of ``role``: one for a treasurer (an open one, unless
+    it is the section the account already has: ``keeping``), none for the others."""
     if role != Role.TREASURER:
+        if section_id is not None:
+            raise DomainError(
+                say(
+                    "Only a treasurer belongs to a section: leave the section empty for "
+                    "the role %(role)s.",
+                    role=role.label,
+                )
+            )
         return None
     if section_id is None:
         raise DomainError(say("A treasurer belongs to one section: choose which."))
-    if session.get(Section, section_id) is None:
+    section = session.get(Section, section_id)
+    if section is None:
         raise DomainError(say("There is no section %(id)s.", id=section_id))
+    if section.archived and section.id != keeping:
+        raise DomainError(
+            say(
+                "Section %(section)s is archived: an admin brings it back first.",
+                section=section.name,
+            )
+        )
     return section_id
 
 
@@ -119,7 +139,7 @@ def create_user(
 
 def update_user(
     session: Session,
-    actor: Actor,
+    actor: Actor | None,
     user_id: int,
     *,
     email: str | None,
@@ -133,13 +153,13 @@ def update_user(
     if other is not None:
         raise DomainError(say("There is already an account for %(email)s.", email=email))
     role_enum = _role(role)
-    if user.id == actor.id and role_enum != Role.ADMIN:
+    if actor is not None and user.id == actor.id and role_enum != Role.ADMIN:
         raise DomainError(say("You cannot take the admin role from yourself."))
     if user.role == Role.ADMIN and role_enum != Role.ADMIN:
         _keep_an_admin(session, user)
     # The section is looked up before anything is set: the lookup may flush, and the
     # database must never see a treasurer without a section or a section without one.
-    section = _section_for(session, role_enum, section_id)
+    section = _section_for(session, role_enum, section_id, keeping=user.section_id)
     user.email = email
     user.name = _name(name, email)
     user.role = role_enum.value
@@ -149,21 +169,24 @@ def update_user(
 
 
 def _keep_an_admin(session: Session, leaving: User) -> None:
-    others = session.scalar(
-        select(func.count())
-        .select_from(User)
+    """Refuse to take away (by a new role, or by deactivation) the last active admin.
+    The other active admins' rows are locked (PostgreSQL; SQLite's writers take turns):
+    two admins demoting each other at once cannot leave none."""
+    others = session.scalars(
+        select(User.id)
         .where(User.role == Role.ADMIN, User.active.is_(True), User.id != leaving.id)
-    )
+        .with_for_update()
+    ).all()
     if not others:
         raise DomainError(
             say("%(email)s is the last active admin; make another one first.", email=leaving.email)
         )
 
 
-def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> User:
+def set_active(session: Session, actor: Actor | None, user_id: int, active: bool) -> User:
     user = get_user(session, user_id)
     if not active:
-        if user.id == actor.id:
+        if actor is not None and user.id == actor.id:
             raise DomainError(say("You cannot deactivate your own account."))
         if user.role == Role.ADMIN:
             _keep_an_admin(session, user)

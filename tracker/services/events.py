@@ -24,7 +24,7 @@ from tracker.models import Balance, Event, Location, Section
 from tracker.queries.stock import expected_stock
 from tracker.services import atomic, change_once, documents
 from tracker.services.movements import Copies, transfer
-from tracker.services.places import get_section, store_of
+from tracker.services.places import open_section, store_of
 
 MAX_ATTENDANCE = 1_000_000
 
@@ -134,7 +134,7 @@ def create_event(
     may_run(actor)
     documents.valid_key(key)
     _made_with(session, key)
-    section = get_section(session, actor, section_id)
+    section = open_section(session, actor, section_id)
     event = Event(section_id=section.id, status=EventStatus.OPEN.value, submission_key=key)
     _apply(event, details)
     try:

@@ -39,7 +39,7 @@ from tracker.ledger import MoveLine
 from tracker.models import Edition, Location, Section, Shipment, ShipmentLine
 from tracker.queries.statements import returnable, sor_price
 from tracker.services import atomic, change_once, documents, notifications
-from tracker.services.places import get_section, publisher_location, store_of
+from tracker.services.places import get_section, open_section, publisher_location, store_of
 
 __all__ = ["LineInput", "WrongState", "cancel", "create", "dispatch", "get", "update_draft"]
 
@@ -221,7 +221,10 @@ def create(
     """A draft shipment: outbound (warehouse -> a section's store) or a return."""
     way = _direction(direction)
     _may_manage(actor, way, say("Only distribution staff send shipments to sections."))
-    section = get_section(session, actor, section_id)
+    # Nothing new is sent to an archived section; what it holds may still come back.
+    section = (open_section if way == Direction.OUTBOUND else get_section)(
+        session, actor, section_id
+    )
     kind = _terms(Terms.SALE_OR_RETURN if way == Direction.RETURN else terms)
     checked = _check_lines(
         session, lines, section.currency, returning=section if way == Direction.RETURN else None

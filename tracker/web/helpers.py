@@ -37,12 +37,13 @@ def section_or_404(section_id: int):
     return section
 
 
-def scoped_sections() -> list:
-    """The sections the current user may choose from: every one, or a treasurer's own."""
+def scoped_sections(*, open_only: bool = False) -> list:
+    """The sections the current user may choose from: every one, or a treasurer's own;
+    without the archived ones when ``open_only`` (a form that makes something new)."""
     from tracker.queries.places import list_sections
     from tracker.web.access import section_scope
 
-    return list_sections(db.session, section_scope())
+    return list_sections(db.session, section_scope(), open_only=open_only)
 
 
 def wants_json() -> bool:

@@ -56,10 +56,8 @@ NAV = [
     ("events.index", _l("Events")),
     ("money.index", _l("Money")),
     ("audit.index", _l("Audit trail")),
-    ("admin.users", _l("Accounts")),
     ("admin.catalogue", _l("Catalogue")),
-    ("admin.dating", _l("Dates")),
-    ("admin.mail", _l("Mail")),
+    ("admin.index", _l("Admin")),
 ]
 
 

@@ -1,4 +1,7 @@
-"""The admin blueprint (``views.bp``, ``/admin``): accounts and dating in ``views``, the
-catalogue's pages in ``catalogue``, which put their routes on the same blueprint."""
+"""The admins' pages: one blueprint (``views.bp``), its routes in several modules."""
 
-from tracker.web.admin import catalogue  # noqa: F401  (its routes are on admin)
+from tracker.web.admin import (
+    catalogue,  # noqa: F401  (its routes are on the blueprint)
+    home,  # noqa: F401  (likewise)
+    places,  # noqa: F401  (likewise)
+)

@@ -3,7 +3,7 @@ password), and how far back documents may be dated (a limit in days, closed mont
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from tracker.db import db
@@ -16,8 +16,15 @@ from tracker.queries.places import list_sections
 from tracker.queries.statements import owed_by_section
 from tracker.services import accounts, alerts, closing
 from tracker.web.access import allow
-from tracker.web.admin.forms import BackdateForm, CloseMonthForm, UserForm, parse_month
+from tracker.web.admin.forms import (
+    NO_SECTION,
+    BackdateForm,
+    CloseMonthForm,
+    UserForm,
+    parse_month,
+)
 from tracker.web.helpers import actor, form_status, submit
+from tracker.web.inputs import query_id
 from tracker.web.security import hasher
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -35,11 +42,43 @@ def users():
     return render_template("admin/users.html", users=list_users(db.session))
 
 
+def _user_form(user: User | None = None) -> UserForm:
+    """The account form (``user``'s), with the open sections to choose from (and the
+    account's own, archived or not); an account of no section has "No section"."""
+    if user is None:
+        form = UserForm()
+    else:
+        form = UserForm(
+            data={
+                "email": user.email,
+                "name": user.name,
+                "role": user.role,
+                "section_id": user.section_id or NO_SECTION,
+            }
+        )
+    sections_of = user.section_id if user else None
+    sections = list_sections(db.session)
+    form.set_sections([s for s in sections if not s.archived or s.id == sections_of])
+    return form
+
+
+def _asked(form: UserForm) -> None:
+    """A new account's role and section as the address asks (a section's page links to
+    "new treasurer"), only when the form is first shown."""
+    role = request.args.get("role")
+    if role in {r.value for r in Role}:
+        form.role.data = role
+    section = query_id("section")
+    if section is not None:
+        form.section_id.data = section
+
+
 @bp.route("/users/new", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def new_user():
-    form = UserForm()
-    form.set_sections(list_sections(db.session))
+    form = _user_form()
+    if not form.is_submitted():
+        _asked(form)
     response = submit(
         form,
         lambda: accounts.create_user(
@@ -48,7 +87,7 @@ def new_user():
             email=form.email.data,
             name=form.name.data,
             role=form.role.data,
-            section_id=form.section_id.data,
+            section_id=form.section,
         ),
         lambda made: _once(*made, "created"),
     )
@@ -67,8 +106,7 @@ def _saved(user: User):
 @allow(Role.ADMIN)
 def edit_user(user_id: int):
     user = accounts.get_user(db.session, user_id)
-    form = UserForm(obj=user)
-    form.set_sections(list_sections(db.session))
+    form = _user_form(user)
     response = submit(
         form,
         lambda: accounts.update_user(
@@ -78,7 +116,7 @@ def edit_user(user_id: int):
             email=form.email.data,
             name=form.name.data,
             role=form.role.data,
-            section_id=form.section_id.data,
+            section_id=form.section,
         ),
         _saved,
     )

@@ -85,7 +85,7 @@ def index():
 def new():
     form = EventForm()
     form.section_id.choices = choices(
-        [("", _("Choose a section"))] + [(s.id, s.name) for s in scoped_sections()]
+        [("", _("Choose a section"))] + [(s.id, s.name) for s in scoped_sections(open_only=True)]
     )
     if not form.is_submitted() and section_scope() is not None:
         form.section_id.data = section_scope()

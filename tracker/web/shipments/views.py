@@ -197,7 +197,8 @@ def _new(direction: str):
     form = ShipmentForm()
     form.prices_required = direction != "return"
     form.section_id.choices = choices(
-        [("", _("Choose a section"))] + [(s.id, s.name) for s in scoped_sections()]
+        [("", _("Choose a section"))]
+        + [(s.id, s.name) for s in scoped_sections(open_only=direction == "outbound")]
     )
     if direction == "return" and section_scope() is not None and not form.is_submitted():
         form.section_id.data = section_scope()
