@@ -54,8 +54,8 @@ def test_an_admin_sees_the_queue_without_the_mails_bodies(app, login, mail_serve
     assert "If you can read it" not in html
 
 
-def test_the_mail_page_is_in_the_admins_navigation(login, world):
+def test_the_mail_page_is_in_the_admin_area(login, world):
     admin = login(Role.ADMIN)
-    assert 'href="/admin/mail"' in admin.get("/admin/users").get_data(as_text=True)
+    assert 'href="/admin/mail"' in admin.get("/admin/").get_data(as_text=True)
     treasurer = login(Role.TREASURER, "GB")
     assert 'href="/admin/mail"' not in treasurer.get("/").get_data(as_text=True)
