@@ -16,6 +16,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from tracker.domain.words import number, say
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 COMMON_PASSWORDS = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
@@ -40,19 +42,26 @@ def normalize(password: str) -> str:
 
 
 def problems(password: str, *, email: str | None = None) -> list[str]:
-    """What is wrong with a new password, in words; empty when it is acceptable."""
+    """What is wrong with a new password, in the reader's words; empty when it is
+    acceptable."""
     text = normalize(password or "")
     found = []
     if len(text) < MIN_LENGTH:
         found.append(
-            f"The password must have at least {MIN_LENGTH} characters ({len(text)} given)."
+            say(
+                "The password must have at least %(least)s characters (%(given)s given).",
+                least=number(MIN_LENGTH),
+                given=number(len(text)),
+            )
         )
     elif len(text) > MAX_LENGTH:
-        found.append(f"The password must have at most {MAX_LENGTH} characters.")
+        found.append(
+            say("The password must have at most %(most)s characters.", most=number(MAX_LENGTH))
+        )
     elif text.lower() in common_passwords():
-        found.append("This password is one of the most common ones: choose another.")
+        found.append(say("This password is one of the most common ones: choose another."))
     elif email and text.lower() in {email.lower(), email.split("@")[0].lower()}:
-        found.append("The password must not be your email address.")
+        found.append(say("The password must not be your email address."))
     return found
 
 

@@ -7,7 +7,7 @@ from babel import Locale, UnknownLocaleError
 
 from tracker.domain.errors import DomainError
 from tracker.domain.text import Words
-from tracker.domain.words import say, say_mark
+from tracker.domain.words import one_of, say, say_mark
 
 
 class EditionFormat(Words):
@@ -43,7 +43,7 @@ def check_format(typed: str | None) -> str:
     try:
         return EditionFormat(typed or "").value
     except ValueError:
-        known = ", ".join(f.value for f in EditionFormat)
+        known = one_of([f.value for f in EditionFormat])
         shown = typed if typed is None or len(typed) <= 20 else typed[:20] + "..."
         raise DomainError(
             say("%(format)s is not an edition format (%(known)s).", format=repr(shown), known=known)

@@ -29,7 +29,7 @@ from tracker.domain.periods import RECENT_WEEKS
 from tracker.domain.places import PHYSICAL_KINDS, LocationKind
 from tracker.domain.stock import FlowMetric
 from tracker.domain.text import short_day
-from tracker.domain.words import say, say_n
+from tracker.domain.words import number, say, say_n
 
 K = LocationKind
 M = FlowMetric
@@ -267,7 +267,7 @@ def stock_alerts(row: Row, limits: Thresholds, period_end: date) -> list[Alert]:
                     "%(threshold)s.",
                     section=section.name,
                     cover=cover,
-                    on_hand=f"{f.on_hand:,}",
+                    on_hand=number(f.on_hand),
                     weekly=f"{f.weekly_sales:.1f}",
                     threshold=limits.weeks_of_cover,
                 ),
@@ -283,10 +283,10 @@ def stock_alerts(row: Row, limits: Thresholds, period_end: date) -> list[Alert]:
                     "%(section)s: %(n)s copy on hand at %(day)s; the threshold is %(threshold)s.",
                     "%(section)s: %(n)s copies on hand at %(day)s; the threshold is %(threshold)s.",
                     f.on_hand,
-                    n=f"{f.on_hand:,}",
+                    n=number(f.on_hand),
                     section=section.name,
                     day=short_day(period_end),
-                    threshold=f"{limits.copies:,}",
+                    threshold=number(limits.copies),
                 ),
                 section,
                 link,

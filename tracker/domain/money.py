@@ -17,7 +17,7 @@ from babel import Locale
 from babel.numbers import NumberPattern, get_currency_precision, is_currency
 
 from tracker.domain.errors import DomainError
-from tracker.domain.words import say
+from tracker.domain.words import number, say
 
 
 class _Line(Protocol):
@@ -194,7 +194,7 @@ def parse_rate(value: str | Decimal) -> Decimal:
     if rate <= 0:
         raise DomainError(say("A rate is a number above zero."))
     if rate > MAX_RATE:
-        raise DomainError(say("A rate is at most %(max)s.", max=f"{MAX_RATE:,}"))
+        raise DomainError(say("A rate is at most %(max)s.", max=number(MAX_RATE)))
     if rate.adjusted() < -10 or rate != rate.quantize(Decimal("1e-10")):
         raise DomainError(say("A rate has at most ten decimals."))
     return rate

@@ -18,7 +18,7 @@ from babel.numbers import get_territory_currencies
 
 from tracker.domain.errors import DomainError
 from tracker.domain.languages import DEFAULT, LANGUAGES
-from tracker.domain.words import say
+from tracker.domain.words import one_of, say
 
 # Two-letter codes CLDR names that are not countries of ISO 3166-1: groupings (the EU,
 # the eurozone, the UN, outlying Oceania), codes ISO reserves for other uses (Ascension,
@@ -151,7 +151,7 @@ def check_section_language(code: str | None) -> str:
             say(
                 "%(code)s is not one of the tracker's languages (%(known)s).",
                 code=repr(code if code is None or len(code) <= 20 else code[:20] + "..."),
-                known=", ".join(LANGUAGES),
+                known=one_of(list(LANGUAGES)),
             )
         )
     return text

@@ -16,6 +16,7 @@ from typing import Protocol
 from tracker.domain.errors import DomainError
 from tracker.domain.places import KIND_LABELS, PHYSICAL_KINDS, SECTION_BOUND_KINDS, LocationKind
 from tracker.domain.text import Words, join_or
+from tracker.domain.words import number as grouped
 from tracker.domain.words import say, say_mark, sentence
 
 # No single move carries more copies than this: a larger number is a typing mistake.
@@ -141,7 +142,7 @@ def quantity_problem(qty: object, *, zero: bool = False, what: str | None = None
     if number < low:
         return say("%(what)s must be at least %(low)s, not %(n)s.", what=what, low=low, n=number)
     if number > MAX_QTY:
-        return say("%(n)s copies in one move is more than %(max)s.", n=number, max=f"{MAX_QTY:,}")
+        return say("%(n)s copies in one move is more than %(max)s.", n=number, max=grouped(MAX_QTY))
     return None
 
 

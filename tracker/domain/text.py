@@ -6,14 +6,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal, overload
 
-from tracker.domain.words import day, say, say_n, sentence
+from tracker.domain.words import day, either, number, say, say_n, sentence
 
 
 def join_or(words: list[str]) -> str:
-    """'x', 'x or y', 'x, y or z'."""
-    if len(words) == 1:
-        return words[0]
-    return say("%(some)s or %(last)s", some=", ".join(words[:-1]), last=words[-1])
+    """'x', 'x or y', 'x, y or z', in the reader's language (``either``)."""
+    return either(words)
 
 
 def short_day(value: date) -> str:
@@ -23,7 +21,7 @@ def short_day(value: date) -> str:
 
 def copies(n: int) -> str:
     """'1 copy', '1,200 copies'."""
-    return say_n("%(n)s copy", "%(n)s copies", n, n=f"{n:,}")
+    return say_n("%(n)s copy", "%(n)s copies", n, n=number(n))
 
 
 # Characters no text the tracker keeps may hold: the C0 controls (NUL among them, which
@@ -103,7 +101,7 @@ def clean(
                 say(
                     "%(what)s is longer than %(limit)s characters.",
                     what=what,
-                    limit=f"{limit:,}",
+                    limit=number(limit),
                 )
             )
         )

@@ -17,7 +17,7 @@ from datetime import date
 
 from tracker.domain.errors import DomainError
 from tracker.domain.text import short_day
-from tracker.domain.words import say
+from tracker.domain.words import number, say
 
 MAX_ID = 2**31 - 1  # ids of most tables: PostgreSQL's INTEGER
 MAX_BIG_ID = 2**63 - 1  # moves and audit entries: BIGINT
@@ -58,7 +58,7 @@ def id_problem(name: str, value: str) -> str:
         "%(name)s=%(value)s is not an id: ids are whole numbers from 1 to %(max)s.",
         name=name,
         value=repr(shown),
-        max=f"{MAX_ID:,}",
+        max=number(MAX_ID),
     )
 
 

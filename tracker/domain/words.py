@@ -7,7 +7,8 @@ translates it when it is said: through the translator the web installs for each 
 (``speak``), else in English (the CLI, the tests). Values are put in after translation,
 so a translation may order them as its language needs; dates and moments are written
 by ``day`` and ``moment``, months by ``month_name``, languages' names by ``language_name``,
-as the reader's language writes them.
+numbers by ``number`` and lists of alternatives by ``either`` and ``one_of``, as the reader's
+language writes them.
 
 A value put into a sentence is never English text: a name of something the sentence is
 about ("the buyer's name", "a price per copy") is said where it is written
@@ -19,11 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from babel import Locale
 from babel.core import UnknownLocaleError
 from babel.dates import format_datetime, format_skeleton
+from babel.lists import format_list
+from babel.numbers import format_decimal
 
 
 def _english(message: str) -> str:
@@ -116,6 +120,36 @@ def language_name(code: str) -> str:
     except (ValueError, UnknownLocaleError):
         return code
     return name or code
+
+
+def number(value: int | Decimal) -> str:
+    """A number put into a sentence, grouped as the reader's language groups it
+    (CLDR): 1,200 in English, 1\xa0200 in Swedish, 1.200 in German."""
+    return format_decimal(value, locale=_speaker.locale())
+
+
+def _english_reader() -> bool:
+    return _speaker.locale().split("_")[0].split("-")[0] == "en"
+
+
+def either(words: list[str]) -> str:
+    """Alternatives, the last one joined by the reader's "or": 'x', 'x or y', 'x, y or
+    z' in English (no comma before "or", as the tracker always wrote it), 'x, y eller z'
+    in Swedish, 'x، y یا z' in Urdu (CLDR)."""
+    if len(words) == 1:
+        return words[0]
+    if _english_reader():
+        return say("%(some)s or %(last)s", some=", ".join(words[:-1]), last=words[-1])
+    return format_list(words, style="or", locale=_speaker.locale())
+
+
+def one_of(words: list[str]) -> str:
+    """The values one of which is wanted, as a sentence lists them in brackets: 'x, y,
+    z' in English (as the tracker always wrote them), with the reader's "or" in other
+    languages (CLDR: 'x, y eller z')."""
+    if _english_reader():
+        return ", ".join(words)
+    return format_list(words, style="or", locale=_speaker.locale())
 
 
 def sentence(text: str) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selecti
 
 from tracker.domain.distribution import IN_TRANSIT
 from tracker.domain.stock import Condition, MoveKind
-from tracker.domain.words import say
+from tracker.domain.words import number, say
 from tracker.models import (
     Document,
     Edition,
@@ -137,7 +137,7 @@ def _movement_rows(session: Session, records: Sequence[_Detail]) -> list[Movemen
         .options(joinedload(Move.edition).joinedload(Edition.title))
     ):
         totals[move.document_id] += move.qty
-        values = {"qty": f"{move.qty:,}", "edition": move.edition.label}
+        values = {"qty": number(move.qty), "edition": move.edition.label}
         label = (
             say("%(qty)s × %(edition)s (signed)", **values)  # noqa: RUF001
             if move.from_condition == Condition.SIGNED

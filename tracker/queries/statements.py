@@ -28,7 +28,7 @@ from tracker.domain.money import convert
 from tracker.domain.places import PHYSICAL_KINDS, LocationKind
 from tracker.domain.stock import Condition
 from tracker.domain.terms import AGES, Debt, EditionTerms, Terms, aged
-from tracker.domain.words import say
+from tracker.domain.words import number, say
 from tracker.models import (
     Balance,
     Edition,
@@ -353,7 +353,7 @@ def _received(session: Session, section_id: int, figures: _Figures) -> list[Debt
             row.owed_firm_minor += qty * price
             what = say(
                 "%(qty)s × %(edition)s received (firm sale)",  # noqa: RUF001
-                qty=f"{qty:,}",
+                qty=number(qty),
                 edition=row.edition.label,
             )
             debts.append(Debt(at, what, qty * price))
@@ -429,7 +429,7 @@ def _sold(session: Session, section: Section, figures: _Figures) -> list[Debt]:
         amount = row.terms.sor_owed(sold[edition_id]) - row.terms.sor_owed(before)
         if amount:
             row.owed_sor_minor += amount
-            values = {"qty": f"{abs(change):,}", "edition": row.edition.label}
+            values = {"qty": number(abs(change)), "edition": row.edition.label}
             what = (
                 say("%(qty)s × %(edition)s sold (sale or return)", **values)  # noqa: RUF001
                 if change > 0

@@ -14,7 +14,7 @@ from tracker.db import utcnow
 from tracker.domain.accounts import Actor, Role
 from tracker.domain.errors import DomainError, NotFound
 from tracker.domain.text import clean
-from tracker.domain.words import say
+from tracker.domain.words import one_of, say
 from tracker.models import Section, User
 from tracker.models.accounts import new_alt_id
 
@@ -46,7 +46,7 @@ def _role(role: str) -> Role:
     try:
         return Role(role)
     except ValueError:
-        known = ", ".join(r.value for r in Role)
+        known = one_of([r.value for r in Role])
         raise DomainError(
             say("%(role)s is not a role (%(known)s).", role=repr(role), known=known)
         ) from None

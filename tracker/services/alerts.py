@@ -15,7 +15,7 @@ from tracker.domain.accounts import Actor, Role, require_role
 from tracker.domain.errors import DomainError
 from tracker.domain.figures import Thresholds
 from tracker.domain.stock import MAX_QTY
-from tracker.domain.words import say
+from tracker.domain.words import number, say
 from tracker.models import Section, Settings
 from tracker.services import atomic
 
@@ -47,7 +47,7 @@ def _not_whole(weeks: bool, section: str | None) -> str:
 
 def _out_of_range(weeks: bool, section: str | None, limit: int, value: int) -> str:
     """The message for a threshold beyond its limit (or below 0)."""
-    values = {"limit": f"{limit:,}", "value": f"{value:,}"}
+    values = {"limit": number(limit), "value": number(value)}
     if section is None:
         if weeks:
             return say(

@@ -14,7 +14,7 @@ from tracker.db import utcnow
 from tracker.domain.accounts import Actor, Role, actor_id, require_role
 from tracker.domain.errors import DomainError
 from tracker.domain.periods import month_ended, month_of
-from tracker.domain.words import month_name, say, sentence
+from tracker.domain.words import month_name, number, say, sentence
 from tracker.models import ClosedMonth, Section
 from tracker.services import atomic
 from tracker.services.alerts import settings
@@ -34,7 +34,7 @@ def set_backdate_days(session: Session, actor: Actor | None, days: int | None) -
         raise DomainError(
             say(
                 "The limit must be a whole number of days from 1 to %(most)s, or empty for none.",
-                most=f"{MAX_BACKDATE_DAYS:,}",
+                most=number(MAX_BACKDATE_DAYS),
             )
         )
     settings(session).backdate_days = days

@@ -18,7 +18,7 @@ from tracker.domain.money import to_minor
 from tracker.domain.places import LocationKind
 from tracker.domain.text import clean
 from tracker.domain.values import check_day
-from tracker.domain.words import moment, say
+from tracker.domain.words import moment, number, one_of, say
 from tracker.ledger import past
 from tracker.models import Balance, Event, Location, Section
 from tracker.queries.stock import expected_stock
@@ -64,7 +64,7 @@ def _kind(value: str) -> EventKind:
     try:
         return EventKind(value)
     except ValueError:
-        known = ", ".join(k.label for k in EventKind)
+        known = one_of([k.label for k in EventKind])
         raise DomainError(
             say("%(value)s is not a kind of event (%(known)s).", value=repr(value), known=known)
         ) from None
@@ -84,7 +84,7 @@ def _days(details: EventDetails) -> tuple[date, date]:
 def _attendance(value: int | None, *, expected: bool) -> int | None:
     """An attendance as given (None: none), checked: the expected one or the actual one."""
     if value is not None and not 0 <= value <= MAX_ATTENDANCE:
-        most = f"{MAX_ATTENDANCE:,}"
+        most = number(MAX_ATTENDANCE)
         if expected:
             message = say("The expected attendance must be a number from 0 to %(most)s.", most=most)
         else:

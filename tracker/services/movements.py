@@ -16,7 +16,7 @@ from tracker.domain.errors import DomainError
 from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, MoveKind, check_quantity
 from tracker.domain.text import clean
-from tracker.domain.words import say
+from tracker.domain.words import one_of, say
 from tracker.ledger import MoveLine, past
 from tracker.models import (
     Balance,
@@ -167,7 +167,7 @@ def write_off(
     try:
         why = WriteOffReason(reason)
     except ValueError:
-        known = ", ".join(r.label for r in WriteOffReason)
+        known = one_of([r.label for r in WriteOffReason])
         raise DomainError(
             say("Say why the copies are written off (%(known)s).", known=known)
         ) from None

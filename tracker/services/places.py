@@ -22,7 +22,7 @@ from tracker.domain.regions import (
     country_name,
 )
 from tracker.domain.text import clean, copies
-from tracker.domain.words import say
+from tracker.domain.words import one_of, say
 from tracker.models import (
     Balance,
     Country,
@@ -128,7 +128,7 @@ def create_location(
     try:
         kind = LocationKind(kind)
     except ValueError:
-        known = ", ".join(k.value for k in LocationKind)
+        known = one_of([k.value for k in LocationKind])
         raise DomainError(
             say("%(kind)s is not a kind of location (%(known)s).", kind=repr(kind), known=known)
         ) from None

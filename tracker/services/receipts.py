@@ -28,7 +28,7 @@ from tracker.domain.errors import DomainError
 from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, MoveKind, check_quantity
 from tracker.domain.text import clean
-from tracker.domain.words import say, say_n
+from tracker.domain.words import number, say, say_n
 from tracker.ledger import MoveLine
 from tracker.models import Location, Receipt, ReceiptLine, Shipment, ShipmentLine
 from tracker.services import atomic, documents, notifications
@@ -92,9 +92,9 @@ def _check_entry(line: ShipmentLine, entry: ReceiptInput) -> str | None:
                 "still to be accounted for.",
                 line.outstanding,
                 edition=label,
-                total=f"{entry.total:,}",
-                n=f"{line.outstanding:,}",
-                sent=f"{line.qty:,}",
+                total=number(entry.total),
+                n=number(line.outstanding),
+                sent=number(line.qty),
             )
         )
     return _reason(label, entry)
@@ -249,6 +249,6 @@ def _count_in(session: Session, line: ShipmentLine, entry: ReceiptInput) -> None
                 "%(n)s copies are still to be accounted for.",
                 line.outstanding,
                 edition=line.edition.label,
-                n=f"{line.outstanding:,}",
+                n=number(line.outstanding),
             )
         )

@@ -34,7 +34,7 @@ from tracker.domain.stock import MoveKind, check_quantity
 from tracker.domain.terms import Terms
 from tracker.domain.text import clean
 from tracker.domain.values import check_day
-from tracker.domain.words import say, say_n
+from tracker.domain.words import number, say, say_n
 from tracker.ledger import MoveLine
 from tracker.models import Edition, Location, Section, Shipment, ShipmentLine
 from tracker.queries.statements import returnable, sor_price
@@ -164,8 +164,8 @@ def _check_returnable(
                     room,
                     edition=edition.label,
                     section=section.name,
-                    n=f"{room:,}",
-                    qty=f"{qty:,}",
+                    n=number(room),
+                    qty=number(qty),
                 )
             )
 

@@ -12,7 +12,7 @@ from tracker.domain.accounts import Actor, actor_id
 from tracker.domain.errors import DomainError
 from tracker.domain.stock import Condition, MoveKind
 from tracker.domain.text import clean
-from tracker.domain.words import say, say_n
+from tracker.domain.words import number, say, say_n
 from tracker.ledger import MoveLine
 from tracker.models import Author, Dedication, Document, Edition, Event, Signing
 from tracker.services import atomic, documents
@@ -36,7 +36,7 @@ def _dedications(names: list[str] | None, qty: object) -> list[str]:
                 "%(dedications)s dedications for %(n)s copies: one dedication per copy at most.",
                 qty,
                 dedications=len(kept),
-                n=f"{qty:,}",
+                n=number(qty),
             )
         )
     return kept

@@ -32,6 +32,7 @@ from tracker.domain.events import TALLY_DOCUMENTS, PaymentMethod, TallyKind
 from tracker.domain.stock import MAX_QTY, Condition, MoveKind, check_quantity
 from tracker.domain.text import clean
 from tracker.domain.words import moment, say
+from tracker.domain.words import number as grouped
 from tracker.ledger import MoveLine, edition_label, past
 from tracker.models import Document, Edition, Event, Location, Move, Sale, Tally
 from tracker.services import atomic, documents, sales, signings
@@ -234,7 +235,7 @@ def _count(lines: list) -> None:
         raise DomainError(
             say(
                 "The tally has %(lines)s lines; it takes at most %(most)s: type it in two parts.",
-                lines=f"{len(lines):,}",
+                lines=grouped(len(lines)),
                 most=MAX_TALLY_LINES,
             )
         )

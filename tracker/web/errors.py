@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, request
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from tracker.db import db, outage
 from tracker.domain.errors import DomainError
@@ -33,16 +34,23 @@ def init_app(app: Flask) -> None:
 
 
 def _error_page(
-    status: int, title: str, message: str, problem_type: str | None = None, **extra: object
+    status: int,
+    title: str,
+    message: str,
+    problem_type: str | None = None,
+    *,
+    name: str | None = None,
+    **extra: object,
 ) -> Any:
     """The error's page; JSON for a client that asked for it; a problem details document
-    (of ``problem_type``, with ``extra`` members) on the routes of programs."""
+    (of ``problem_type``, with ``extra`` members) on the routes of programs. ``name``:
+    the title programs read instead of ``title`` (HTTP's English name of the status)."""
     title, message = str(title), str(message)  # in the reader's language, now
     db.rollback()
     if is_api():
-        return problem(status, title, message, problem_type=problem_type, extra=extra)
+        return problem(status, name or title, message, problem_type=problem_type, extra=extra)
     if wants_json():
-        return {"error": title, "message": message, **extra}, status
+        return {"error": name or title, "message": message, **extra}, status
     if request.url_rule is None and isinstance(request.routing_exception, SecurityError):
         # An untrusted Host header: no URL can be built for the page's links.
         return Response(f"{title}: {message}\n", status, mimetype="text/plain")
@@ -119,6 +127,35 @@ def _database_error(error: SQLAlchemyError) -> Any:
     return _unavailable(kind, error)
 
 
+# What a person reads for each status HTTP names, in their language (Werkzeug's names
+# and descriptions are English): the title (HTTP's name in English) and a sentence.
+HTTP_WORDS: dict[int, tuple[Any, Any]] = {
+    400: (
+        _l("Bad Request"),
+        _l("The tracker could not read this request: check the address, or what was sent."),
+    ),
+    401: (_l("Unauthorized"), _l("Log in to see this page.")),
+    403: (
+        _l("Forbidden"),
+        _l("Your account may not see this page or do this. Ask an administrator if it should."),
+    ),
+    404: (
+        _l("Not Found"),
+        _l(
+            "There is nothing at this address. It may have been mistyped, or the thing it "
+            "named no longer exists."
+        ),
+    ),
+    405: (_l("Method Not Allowed"), _l("This address does not accept that kind of request.")),
+    410: (_l("Gone"), _l("What was at this address is no longer here.")),
+    413: (_l("Request Entity Too Large"), None),  # said by _too_large, with the limit
+    429: (
+        _l("Too Many Requests"),
+        _l("Too many requests came from here in a short time. Wait a minute, then try again."),
+    ),
+}
+
+
 def _http_error(error: HTTPException) -> Any:
     if error.code is None or error.code < 400:
         return error
@@ -136,21 +173,25 @@ def _http_error(error: HTTPException) -> Any:
             f"{error.description} Reload the page, then send it again: nothing was recorded.",
             "csrf",
         )
-    messages = {
-        404: _(
-            "There is nothing at this address. It may have been mistyped, or the thing it "
-            "named no longer exists."
-        ),
-        405: _("This address does not accept that kind of request."),
-        413: f"What was sent is larger than the tracker takes{_at_most()}: nothing was saved.",
-    }
-    message = messages.get(error.code, error.description or "")
-    return _error_page(error.code, error.name, message)
+    if error.code is None or error.code not in HTTP_WORDS:
+        return _error_page(error.code or 500, error.name, error.description or "")
+    title, message = HTTP_WORDS[error.code]
+    if error.description != type(error).description:
+        message = error.description or message  # said for this case, not HTTP's default
+    elif error.code == 413:
+        message = _too_large()
+    return _error_page(error.code, title, message, name=error.name)
 
 
-def _at_most() -> str:
+def _too_large() -> str:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    return f" ({limit:,} bytes at most)" if limit else ""
+    if not limit:
+        return _("What was sent is larger than the tracker takes: nothing was saved.")
+    return _(
+        "What was sent is larger than the tracker takes (%(limit)s bytes at most): nothing "
+        "was saved.",
+        limit=format_number(limit),
+    )
 
 
 def _domain_error(error: DomainError) -> Any:
@@ -166,12 +207,14 @@ def _domain_error(error: DomainError) -> Any:
 
 def _unexpected_error(error: Exception) -> Any:
     current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
-    fallback = InternalServerError()
     return _error_page(
         500,
-        fallback.name,
-        "Something went wrong on our side and nothing was saved. Please try again; if it "
-        "happens again, tell the tracker's administrators what you were doing.",
+        _("Internal Server Error"),
+        _(
+            "Something went wrong on our side and nothing was saved. Please try again; if it "
+            "happens again, tell the tracker's administrators what you were doing."
+        ),
+        name="Internal Server Error",
     )
 
 
@@ -184,8 +227,11 @@ def _value_refused_by_database(error: DataError) -> Any:
     )
     return _error_page(
         422,
-        "Cannot do that",
-        "Something in what was sent is beyond what the tracker can keep (a number too "
-        "large, or a character that cannot be stored). Nothing was saved: check what was "
-        "typed and try again.",
+        _("Cannot do that"),
+        _(
+            "Something in what was sent is beyond what the tracker can keep (a number too "
+            "large, or a character that cannot be stored). Nothing was saved: check what was "
+            "typed and try again."
+        ),
+        name="Cannot do that",
     )

@@ -33,8 +33,8 @@ from tracker.services import prices as prices_service
 from tracker.services import rates as rates_service
 from tracker.services import remittances as remittances_service
 from tracker.web.access import READERS, allow, has_role, section_scope, signed_in
-from tracker.web.exports import column, export, requested_format
-from tracker.web.forms import choices
+from tracker.web.exports import Heading, column, export, requested_format, worded
+from tracker.web.forms import choices, payment_word
 from tracker.web.helpers import actor, form_status, scoped_sections, section_or_404, submit
 from tracker.web.money.forms import PricesForm, RateForm, RemittanceForm
 
@@ -70,49 +70,63 @@ def statement(section_id: int):
     )
 
 
+# The figures of each edition in a statement's export, by their attribute: each one's
+# word, in CSV as it always was, in XLSX in the reader's language.
+_STATEMENT_FIGURES = {
+    "received": column("received"),
+    "received_firm": column("received firm"),
+    "received_sor": column("received sor"),
+    "returned": column("returned"),
+    "sold_unsigned": column("sold unsigned"),
+    "sold_signed": column("sold signed"),
+    "on_hand_unsigned": column("on hand unsigned"),
+    "on_hand_signed": column("on hand signed"),
+    "signed": column("signed"),
+    "written_off": column("written off"),
+}
+
+
+def _figure_of(label: str, figure: Heading) -> Heading:
+    """An edition's figure: "<label>: received firm" in CSV, as it always was; in XLSX
+    one pattern of the reader's language."""
+    return worded(
+        f"{label}: {figure}",
+        lambda: _("%(edition)s: %(figure)s", edition=label, figure=figure.said()),
+    )
+
+
+def _paid_by(method: str) -> Heading:
+    """How takings were paid: ``bank transfer`` in CSV, the reader's word in XLSX."""
+    return worded(method.replace("_", " "), lambda: payment_word(method))
+
+
 def _statement_rows(data: statements.Statement) -> list[list]:
+    """The statement as the export's rows. Its words (the parts, the figures, how
+    takings were paid, the ages) are the same keys for everyone in CSV, the reader's
+    words in XLSX."""
     cur = data.currency
-    rows = []
+    rows: list[list] = []
+    copies = column("copies")
     for e in data.editions:
-        for name in (
-            "received",
-            "received_firm",
-            "received_sor",
-            "returned",
-            "sold_unsigned",
-            "sold_signed",
-            "on_hand_unsigned",
-            "on_hand_signed",
-            "signed",
-            "written_off",
-        ):
-            rows.append(
-                ["copies", f"{e.edition.label}: {name.replace('_', ' ')}", getattr(e, name), ""]
-            )
-    rows += [
-        ["takings", m.replace("_", " "), from_minor(v, cur), cur] for m, v in data.takings.items()
-    ]
-    rows += [["owed", d.what, from_minor(d.amount_minor, cur), cur] for d in data.debts]
-    rows += [
-        [
-            "remitted",
-            f"{r.sent_on} {r.reference or ''}".strip(),
-            from_minor(r.amount_minor, cur),
-            cur,
+        label = e.edition.label
+        for name, figure in _STATEMENT_FIGURES.items():
+            rows.append([copies, _figure_of(label, figure), getattr(e, name), ""])
+    takings = column("takings")
+    rows += [[takings, _paid_by(m), from_minor(v, cur), cur] for m, v in data.takings.items()]
+    owed = column("owed")
+    rows += [[owed, d.what, from_minor(d.amount_minor, cur), cur] for d in data.debts]
+    for part, remittances in (
+        (column("remitted"), data.confirmed),
+        (column("awaiting confirmation"), data.pending),
+    ):
+        rows += [
+            [part, f"{r.sent_on} {r.reference or ''}".strip(), from_minor(r.amount_minor, cur), cur]
+            for r in remittances
         ]
-        for r in data.confirmed
-    ]
-    rows += [
-        [
-            "awaiting confirmation",
-            f"{r.sent_on} {r.reference or ''}".strip(),
-            from_minor(r.amount_minor, cur),
-            cur,
-        ]
-        for r in data.pending
-    ]
-    rows += [["outstanding", "total", from_minor(data.outstanding_minor, cur), cur]]
-    rows += [["outstanding", age, from_minor(v, cur), cur] for age, v in data.aging.items()]
+    outstanding = column("outstanding")
+    rows += [[outstanding, column("total"), from_minor(data.outstanding_minor, cur), cur]]
+    # The ages are the domain's words (AGES), which the statement's page says too.
+    rows += [[outstanding, column(age), from_minor(v, cur), cur] for age, v in data.aging.items()]
     return rows
 
 
