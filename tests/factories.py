@@ -166,6 +166,32 @@ class World:
         self.post("receipt", copies, f"{section}-TRANSIT", store, at=at)
         return self
 
+    def launch(self, copies: dict[Edition, int], *, at: datetime, name: str = "London launch"):
+        """A launch of Britain's, starting today, with ``copies`` brought from its store
+        to its table at ``at``: the event (``Event``)."""
+        from datetime import date
+
+        from tracker.services import events
+        from tracker.services.events import EventDetails
+        from tracker.services.movements import Copies, transfer
+
+        store = self.loc("GB-STORE")
+        event = events.create_event(
+            self.session,
+            None,
+            store.section_id,
+            EventDetails(name=name, kind="launch", starts_on=date.today()),
+        )
+        transfer(
+            self.session,
+            None,
+            from_location_id=store.id,
+            to_location_id=event.location_id,
+            lines=[Copies(edition.id, qty) for edition, qty in copies.items()],
+            when=at,
+        )
+        return event
+
 
 def snapshot(session: Session) -> tuple[dict, int, int]:
     """Every balance, the number of moves and of documents: to show nothing changed."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, select, update
@@ -19,7 +19,6 @@ from tracker.domain.events import UNDO_MINUTES
 from tracker.models import Document, Event, Sale
 from tracker.queries import events as event_queries
 from tracker.services import documents, events, sales
-from tracker.services.events import EventDetails
 from tracker.services.movements import Copies, transfer
 from tracker.services.sales import SaleItem, SentSale
 
@@ -38,21 +37,7 @@ def launch(world: World, session) -> Event:
         ("receipt", "GB-TRANSIT", "GB-STORE"),
     ):
         world.post(kind, 20, src, dst, at=STOCKED_AT, edition=world.edition_es)
-    store = world.loc("GB-STORE")
-    event = events.create_event(
-        session,
-        None,
-        store.section_id,
-        EventDetails(name="London launch", kind="launch", starts_on=date.today()),
-    )
-    transfer(
-        session,
-        None,
-        from_location_id=store.id,
-        to_location_id=event.location_id,
-        lines=[Copies(world.edition.id, 10), Copies(world.edition_es.id, 5)],
-        when=ARRIVED,
-    )
+    event = world.launch({world.edition: 10, world.edition_es: 5}, at=ARRIVED)
     return event
 
 

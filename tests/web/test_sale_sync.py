@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -16,8 +16,6 @@ from tracker.db import utcnow
 from tracker.domain.accounts import Role
 from tracker.models import Document, Sale
 from tracker.services import events
-from tracker.services.events import EventDetails
-from tracker.services.movements import Copies, transfer
 from tracker.web.events.sync import MAX_BATCH
 
 PROBLEM = "application/problem+json"
@@ -30,21 +28,7 @@ def launch(world: World, session, login):
     """Britain's launch with 10 copies (£25) on its table since yesterday; its
     treasurer logged in."""
     world.stocked(100)
-    store = world.loc("GB-STORE")
-    event = events.create_event(
-        session,
-        None,
-        store.section_id,
-        EventDetails(name="London launch", kind="launch", starts_on=date.today()),
-    )
-    transfer(
-        session,
-        None,
-        from_location_id=store.id,
-        to_location_id=event.location_id,
-        lines=[Copies(world.edition.id, 10)],
-        when=ARRIVED,
-    )
+    event = world.launch({world.edition: 10}, at=ARRIVED)
     session.commit()
     return {
         "world": world,

@@ -26,9 +26,7 @@ from tests.web.forms import page
 from tracker.db import utcnow
 from tracker.domain.accounts import Role
 from tracker.models import Section
-from tracker.services import catalogue, closing, events, sales
-from tracker.services.events import EventDetails
-from tracker.services.movements import Copies, transfer
+from tracker.services import catalogue, closing, sales
 
 CATALOGUES = Path(__file__).resolve().parents[2] / "tracker" / "translations"
 
@@ -77,21 +75,7 @@ def _text(response) -> str:
 def _launch(session, world: World) -> tuple[int, int]:
     """Britain's launch, with 10 copies on its table since yesterday: (event, table)."""
     world.stocked(100)
-    store = world.loc("GB-STORE")
-    event = events.create_event(
-        session,
-        None,
-        store.section_id,
-        EventDetails(name="London launch", kind="launch", starts_on=date.today()),
-    )
-    transfer(
-        session,
-        None,
-        from_location_id=store.id,
-        to_location_id=event.location_id,
-        lines=[Copies(world.edition.id, 10)],
-        when=utcnow() - timedelta(days=1),
-    )
+    event = world.launch({world.edition: 10}, at=utcnow() - timedelta(days=1))
     session.commit()
     return event.id, event.location_id
 
