@@ -22,7 +22,8 @@ ADDRESS = "Epanastatiko Kommounistiko Komma\nTachydromiki Thyrida 1917\n10110 At
 
 def _fits(page, name: str) -> None:
     """The page at both widths: nothing wider than a phone's screen but in a table's own
-    scrolling box; a screenshot of each."""
+    scrolling box; a screenshot of each (once its stylesheets apply)."""
+    page.wait_for_load_state("load")
     page.set_viewport_size(DESK)
     screenshot(page, f"{name}-1280")
     page.set_viewport_size(PHONE)

@@ -16,6 +16,9 @@ DESK = {"width": 1280, "height": 900}
 
 
 def _fits(page) -> None:
+    # After a form's answer, its stylesheets may still be on their way: measure the page
+    # as it is shown, not before its styles apply.
+    page.wait_for_load_state("load")
     found = page.evaluate(PROBLEMS)
     assert found["width"] <= page.viewport_size["width"], found
     assert found["wide"] == [] and found["boxes"] == [], found
