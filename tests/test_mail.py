@@ -29,18 +29,23 @@ from tracker.services import mail
 QUEUED_AT = datetime(2026, 12, 1, 13, 5, tzinfo=UTC)
 
 
+def _enqueue(to: str = "reader@example.org", *, language: str | None = None, key=None):
+    """Queue a test mail in the current transaction (in an app context)."""
+    return mail.enqueue(
+        db.session,
+        to=to,
+        kind="test",
+        template="test",
+        language=language,
+        context={"server": "the tests", "queued_at": QUEUED_AT},
+        key=key,
+    )
+
+
 def _queue(app, to: str = "reader@example.org", *, language: str | None = None, key=None):
     """Queue a test mail and commit; its id (None when nothing was queued)."""
     with app.app_context():
-        queued = mail.enqueue(
-            db.session,
-            to=to,
-            kind="test",
-            template="test",
-            language=language,
-            context={"server": "the tests", "queued_at": QUEUED_AT},
-            key=key,
-        )
+        queued = _enqueue(to, language=language, key=key)
         db.commit()
         return None if queued is None else queued.id
 
@@ -63,14 +68,7 @@ def mail_app(committed_app, mail_server):
 
 def test_a_mail_queued_in_a_transaction_that_rolls_back_is_never_sent(mail_app, mail_server):
     with mail_app.app_context():
-        mail.enqueue(
-            db.session,
-            to="reader@example.org",
-            kind="test",
-            template="test",
-            language=None,
-            context={"server": "x", "queued_at": QUEUED_AT},
-        )
+        _enqueue()
         db.rollback()
     assert send_queue(mail_app).sent == 0
     assert _mails(mail_app) == []
@@ -84,15 +82,7 @@ def test_the_same_key_queues_one_mail(mail_app):
     assert _queue(mail_app, key=key) is None
     with mail_app.app_context():
         # Twice in one transaction, too.
-        again = mail.enqueue(
-            db.session,
-            to="other@example.org",
-            kind="test",
-            template="test",
-            language="sv",
-            context={"server": "x", "queued_at": QUEUED_AT},
-            key=key,
-        )
+        again = _enqueue("other@example.org", language="sv", key=key)
         assert again is None
         count = db.session.scalar(select(func.count()).select_from(MailMessage))
     assert count == 1
@@ -249,28 +239,14 @@ def test_notifications_off_queues_nothing(committed_app):
 
 def test_an_address_that_is_none_is_refused(app):
     with app.app_context(), pytest.raises(DomainError, match="is not an email address"):
-        mail.enqueue(
-            db.session,
-            to="nobody",
-            kind="test",
-            template="test",
-            language=None,
-            context={"server": "x", "queued_at": QUEUED_AT},
-        )
+        _enqueue("nobody")
 
 
 def test_the_sender_works_on_a_tests_rolled_back_connection(app, mail_server):
     """What other tests use: ``send_queue`` on the usual ``app`` fixture."""
     app.config.update(mail_server.config())
     with app.app_context():
-        mail.enqueue(
-            db.session,
-            to="reader@example.org",
-            kind="test",
-            template="test",
-            language=None,
-            context={"server": "x", "queued_at": QUEUED_AT},
-        )
+        _enqueue()
         db.commit()
     assert send_queue(app).sent == 1
     assert [m["To"] for m in mail_server.messages] == ["reader@example.org"]

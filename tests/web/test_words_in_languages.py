@@ -83,12 +83,8 @@ def _launch(session, world: World) -> tuple[int, int]:
 # -- a field's name in a rule's sentence ---------------------------------------------------------
 
 
-def test_a_too_long_buyers_name_is_refused_in_swedish(swedish, login, session, world):
-    """The sale screen's outbox sends a sale whose buyer's name is too long: the refusal
-    is one Swedish sentence, the field's name in Swedish too."""
-    _event, table = _launch(session, world)
-    treasurer = login(Role.TREASURER, "GB")
-    _reads(treasurer, session, "sv")
+def _sell_to_a_long_name(treasurer, table: int, world: World) -> dict:
+    """One sale at ``table`` whose buyer's name is one character too long: its result."""
     sale = {
         "key": str(uuid.uuid4()),
         "payment": "cash",
@@ -101,6 +97,16 @@ def test_a_too_long_buyers_name_is_refused_in_swedish(swedish, login, session, w
         headers={"Accept": "application/json", "X-CSRFToken": csrf_token(treasurer, "/")},
     )
     (result,) = response.get_json()["results"]
+    return result
+
+
+def test_a_too_long_buyers_name_is_refused_in_swedish(swedish, login, session, world):
+    """The sale screen's outbox sends a sale whose buyer's name is too long: the refusal
+    is one Swedish sentence, the field's name in Swedish too."""
+    _event, table = _launch(session, world)
+    treasurer = login(Role.TREASURER, "GB")
+    _reads(treasurer, session, "sv")
+    result = _sell_to_a_long_name(treasurer, table, world)
     assert result["status"] == "refused"
     said = swedish.gettext("%(what)s is longer than %(limit)s characters.") % {
         "what": swedish.gettext("the buyer's name"),
@@ -113,18 +119,7 @@ def test_a_too_long_buyers_name_is_refused_in_swedish(swedish, login, session, w
 def test_the_same_refusal_in_english_is_as_it_was(login, session, world):
     _event, table = _launch(session, world)
     treasurer = login(Role.TREASURER, "GB")
-    sale = {
-        "key": str(uuid.uuid4()),
-        "payment": "cash",
-        "lines": [{"edition": world.edition.id, "condition": "unsigned", "qty": 1}],
-        "buyer": "x" * 201,
-    }
-    response = treasurer.post(
-        f"/places/{table}/sales",
-        json={"sales": [sale]},
-        headers={"Accept": "application/json", "X-CSRFToken": csrf_token(treasurer, "/")},
-    )
-    (result,) = response.get_json()["results"]
+    result = _sell_to_a_long_name(treasurer, table, world)
     assert result["error"]["detail"] == "The buyer's name is longer than 200 characters."
 
 
