@@ -164,6 +164,8 @@ class Config:
     LOGIN_FAILURES_PER_ADDRESS = "20 per 15 minutes"
     LOGIN_FAILURES_PER_ACCOUNT = "50 per hour"
     LOGIN_FAILURES_PER_KNOWN_BROWSER = "5 per 15 minutes"
+    # Requests of the JSON API per token (else per person, else per address).
+    API_RATE_LIMIT = _env("API_RATE_LIMIT", "600 per minute")
     PASSWORD_CHECK_FAILURES = "5 per 15 minutes"  # noqa: S105 - a limit, not a password
     # Links to reset a forgotten password (tracker.services.resets): requests per client
     # address and per email typed (beyond them: 429, whether or not the email has an

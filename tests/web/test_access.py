@@ -294,6 +294,17 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         "events.tally": Expect(f"/tallies/{ctx['tally']}", runners_get, no_post),
         # A program's endpoint: JSON only (a form is a bad request), 401 rather than the
         # login page, 403 as a problem document.
+        # The JSON API: its document for anyone; the rest 401 to strangers, and a write
+        # whose body is not JSON is 415.
+        "api.openapi_document": Expect("/api/v1/openapi.json", dict.fromkeys(ROLES, 200), no_post),
+        "api.docs": Expect("/api/v1/docs", dict.fromkeys(ROLES, 200), no_post),
+        "api.me": Expect("/api/v1/me", {"anonymous": 401, **ALL}, no_post),
+        "api.stock": Expect("/api/v1/stock", {"anonymous": 401, **ALL}, no_post),
+        "api.record_sales": Expect(
+            f"/api/v1/places/{ctx['store']}/sales",
+            no_post,
+            {"anonymous": 401, **_only(runners, 415)},
+        ),
         "events.record_sales": Expect(
             f"/places/{ctx['store']}/sales",
             no_post,

@@ -3,6 +3,7 @@ on ``tracker.db.Base.metadata`` (which migrations compare against)."""
 
 from tracker.db import Base
 from tracker.models.accounts import AuditEntry, AuditLink, User, audit_sections
+from tracker.models.api import IdempotentRequest
 from tracker.models.catalogue import Author, Edition, EditionListPrice, Title, title_authors
 from tracker.models.distribution import (
     Receipt,
@@ -55,6 +56,7 @@ __all__ = [
     "EditionListPrice",
     "Event",
     "ExchangeRate",
+    "IdempotentRequest",
     "Location",
     "MailMessage",
     "Move",

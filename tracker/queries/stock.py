@@ -440,3 +440,66 @@ def where_shown(session: Session, document_id: int) -> tuple[str, int]:
     if document is not None and document.kind in TALLY_DOCUMENTS.values():
         return "tally", document_id
     return "document", document_id
+
+
+@dataclass(frozen=True)
+class PlaceStock:
+    """Copies of one edition in one condition at one physical place."""
+
+    location: Location
+    edition: Edition
+    condition: str
+    qty: int
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        return (self.location.id, self.edition.id, self.condition)
+
+
+def stock_rows(
+    session: Session,
+    *,
+    section_scope: int | None,
+    country: str | None = None,
+    section_id: int | None = None,
+    location_id: int | None = None,
+    edition_id: int | None = None,
+    condition: str | None = None,
+    after: tuple[int, int, str] | None = None,
+    limit: int = 50,
+) -> list[PlaceStock]:
+    """Copies at physical places (the warehouse, stores, event tables), in the order of
+    (place, edition, condition), from after ``after``: ``limit`` rows at most. Places
+    of other sections than ``section_scope`` (a treasurer's) are never counted."""
+    query = (
+        select(Balance)
+        .join(Balance.location)
+        .outerjoin(Location.section)
+        .options(
+            contains_eager(Balance.location).contains_eager(Location.section),
+            joinedload(Balance.edition).joinedload(Edition.title),
+        )
+        .where(Location.kind.in_(list(PHYSICAL_KINDS)), Balance.qty != 0)
+        .order_by(Balance.location_id, Balance.edition_id, Balance.condition)
+        .limit(limit)
+    )
+    if section_scope is not None:
+        query = query.where(Location.section_id == section_scope)
+    if country is not None:
+        query = query.where(Section.country_code == country)
+    if section_id is not None:
+        query = query.where(Location.section_id == section_id)
+    if location_id is not None:
+        query = query.where(Balance.location_id == location_id)
+    if edition_id is not None:
+        query = query.where(Balance.edition_id == edition_id)
+    if condition is not None:
+        query = query.where(Balance.condition == condition)
+    if after is not None:
+        query = query.where(
+            tuple_(Balance.location_id, Balance.edition_id, Balance.condition) > tuple_(*after)
+        )
+    return [
+        PlaceStock(balance.location, balance.edition, balance.condition, balance.qty)
+        for balance in session.scalars(query).unique()
+    ]

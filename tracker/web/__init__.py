@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     from tracker.web import errors, i18n, inputs, requestlog, security, templating
+    from tracker.web.api import auth as api_auth
 
+    api_auth.init_app(app)  # before anything reads who is logged in: a token says it
     requestlog.init_app(app)  # before the guards: every request gets its id first
     inputs.init_app(app)  # before the blueprints: their routes take its converters
     security.init_app(app)
@@ -30,6 +32,10 @@ def init_app(app: Flask) -> None:
 def _blueprints() -> list:
     from tracker.web.admin import mail  # noqa: F401  (its route is on admin)
     from tracker.web.admin.views import bp as admin
+    from tracker.web.api import bp as api
+    from tracker.web.api import sales as api_sales  # noqa: F401  (routes on api)
+    from tracker.web.api import stock as api_stock  # noqa: F401  (likewise)
+    from tracker.web.api import views as api_views  # noqa: F401  (likewise)
     from tracker.web.audit.views import bp as audit
     from tracker.web.auth.views import bp as auth
     from tracker.web.dashboard.views import bp as dashboard
@@ -45,4 +51,4 @@ def _blueprints() -> list:
     from tracker.web.stock.views import bp as stock
     from tracker.web.system.views import bp as system
 
-    return [system, auth, dashboard, stock, shipments, movements, events, money, admin, audit]
+    return [system, auth, dashboard, stock, shipments, movements, events, money, admin, audit, api]

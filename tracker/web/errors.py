@@ -202,7 +202,11 @@ def _domain_error(error: DomainError) -> Any:
         413: _("Too large"),
         422: _("Cannot do that"),
     }
-    return _error_page(error.status_code, titles.get(error.status_code, _("Error")), error.message)
+    # Programs are told which value it is about (``lines[1].qty``) when it is known.
+    about = {"field": error.field} if error.field else {}
+    return _error_page(
+        error.status_code, titles.get(error.status_code, _("Error")), error.message, **about
+    )
 
 
 def _unexpected_error(error: Exception) -> Any:

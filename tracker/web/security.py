@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, logout_user
@@ -139,6 +139,8 @@ def end_session() -> None:
 def _end_expired_session():
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
+    if g.get("api_token") is not None:
+        return None  # a token's request has no session (tracker.web.api.auth)
     login_at = session.get("login_at")
     lifetime = current_app.config["SESSION_LIFETIME"].total_seconds()
     if login_at is None or datetime.now(UTC).timestamp() - login_at > lifetime:

@@ -55,7 +55,7 @@ _REFUSALS: list[tuple[type[DomainError], str, str]] = [
 _INVALID = ("invalid", "Not a sale the tracker takes")
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """The whole request is refused: nothing was recorded."""
 
     def __init__(self, status: int, title: str, detail: str, **extra: object):
@@ -68,9 +68,15 @@ class _Refused(Exception):
 @api
 def record_sales(location_id: int) -> Response | dict:
     try:
-        sent = _sales_sent()
-    except _Refused as refused:
+        sent = sales_sent()
+    except Refused as refused:
         return refused.response
+    return answer_sales(location_id, sent)
+
+
+def answer_sales(location_id: int, sent: list[dict[str, Any]]) -> dict[str, Any]:
+    """Record the keyed ``sent`` sales at the place and say what became of each, and
+    what the place holds now: the answer of the sale screen's outbox and of the API."""
     read = [_read_sale(sale) for sale in sent]
     place, results = sales.sell_sent(
         db.session, actor(), location_id, [r for r in read if isinstance(r, sales.SentSale)]
@@ -93,26 +99,24 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def _sales_sent() -> list[dict[str, Any]]:
+def sales_sent() -> list[dict[str, Any]]:
     """The list of sales in the request's body (``{"sales": [...]}``), each an object."""
     if not request.is_json:
-        raise _Refused(400, "Not JSON", "Send the sales as JSON (Content-Type: application/json).")
+        raise Refused(400, "Not JSON", "Send the sales as JSON (Content-Type: application/json).")
     try:
         # Numbers as they were written (12.50 stays 12.50); NaN and Infinity are no JSON.
         body = json.loads(
             request.get_data(cache=False), parse_float=Decimal, parse_constant=_reject_constant
         )
     except (ValueError, RecursionError):
-        raise _Refused(
-            400, "Not JSON", "What was sent is not JSON: nothing was recorded."
-        ) from None
+        raise Refused(400, "Not JSON", "What was sent is not JSON: nothing was recorded.") from None
     if not isinstance(body, dict) or not isinstance(body.get("sales"), list):
-        raise _Refused(
+        raise Refused(
             400, "No sales", 'Send {"sales": [...]}, a list of sales: nothing was recorded.'
         )
     sent = body["sales"]
     if len(sent) > MAX_BATCH:
-        raise _Refused(
+        raise Refused(
             413,
             "Too many sales",
             f"{len(sent):,} sales were sent at once: send at most {MAX_BATCH} at a time. "
@@ -121,7 +125,7 @@ def _sales_sent() -> list[dict[str, Any]]:
         )
     for index, sale in enumerate(sent):
         if not isinstance(sale, dict):
-            raise _Refused(
+            raise Refused(
                 400,
                 "Not a sale",
                 f"sales[{index}] is not an object: nothing was recorded.",
