@@ -72,6 +72,9 @@ spec = SpecTree(
     ),
     # SpecTree leaves out the routes under its own pages' path; they are never registered.
     path="api/v1/spectree",
+    # Schemas named as their models (SpecTree adds a hash of the module by default).
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda _parent, child: child,
     page_templates={},
     before=_refuse_invalid,
     validation_error_status=422,
@@ -132,6 +135,8 @@ def openapi() -> dict[str, Any]:
     problems, the problems' media type and the Idempotency-Key header added."""
     document_ = copy.deepcopy(spec.spec)
     document_["servers"] = [{"url": "/"}]
+    cookie = document_["components"]["securitySchemes"]["session"]
+    cookie["name"] = current_app.config["SESSION_COOKIE_NAME"]
     for path_item in document_["paths"].values():
         for method, operation in path_item.items():
             responses = operation["responses"]
