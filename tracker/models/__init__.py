@@ -27,6 +27,7 @@ from tracker.models.events import (
     Tally,
     signing_authors,
 )
+from tracker.models.imports import Import
 from tracker.models.mail import MailMessage
 from tracker.models.notifications import NotificationSetting
 from tracker.models.places import ClosedMonth, Country, Location, Section
@@ -55,6 +56,7 @@ __all__ = [
     "EditionListPrice",
     "Event",
     "ExchangeRate",
+    "Import",
     "Location",
     "MailMessage",
     "Move",
