@@ -126,11 +126,11 @@ def test_sales_spread_over_time_around_a_delivery(session, world):
     """Sales before and after a later delivery: each moment adds up, so they go in."""
     world.stocked(1)
     world.stocked(2, at=None)
-    rows = (
-        [SALES_HEADER]
-        + [[ago(20), "GB-STORE", ISBN_EN, "1", "cash", "10"]]
-        + [[date.today().isoformat(), "GB-STORE", ISBN_EN, "2", "card", "10"]]
-    )
+    rows = [
+        SALES_HEADER,
+        [ago(20), "GB-STORE", ISBN_EN, "1", "cash", "10"],
+        [date.today().isoformat(), "GB-STORE", ISBN_EN, "2", "card", "10"],
+    ]
     outcome = imports.run(session, None, "sales", csv_of(rows))
     assert outcome.problems == [], outcome.problems
     assert world.stock("GB-STORE") == 0
@@ -302,3 +302,49 @@ def test_templates_read_back_with_their_own_columns(session, kind):
     for data, name in ((template_csv(kind), "t.csv"), (template_xlsx(kind), "t.xlsx")):
         outcome = imports.run(session, None, kind, data, filename=name, write=False)
         assert all(p.row != 1 for p in outcome.problems), outcome.problems
+
+
+# -- the command line ------------------------------------------------------------------
+
+
+def test_command_line(runner, tmp_path):
+    result = runner.invoke(args=["import", "templates", str(tmp_path / "t")])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in (tmp_path / "t").iterdir()} >= {"sales.csv", "sales.xlsx"}
+    editions = tmp_path / "editions.csv"
+    editions.write_bytes(
+        csv_of(
+            [
+                ["title", "authors", "isbn", "language", "list_price", "currency"],
+                ["In Defence of Lenin", "Alan Woods; Rob Sewell", ISBN_EN, "en", "25", "GBP"],
+            ]
+        )
+    )
+    sections = tmp_path / "sections.csv"
+    sections.write_bytes(csv_of([["name", "country", "currency"], ["Britain", "GB", "GBP"]]))
+    stock = tmp_path / "stock.xlsx"
+    stock.write_bytes(
+        xlsx_of([["place", "edition", "copies", "date"], ["Britain store", ISBN_EN, 50, ago(9)]])
+    )
+    sales = tmp_path / "sales.csv"
+    sales.write_bytes(csv_of(sales_file(3)))
+    preview = runner.invoke(args=["import", "editions", str(editions), "--preview"])
+    assert preview.exit_code == 0 and "would make editions: 1" in preview.output, preview.output
+    for path, kind in (
+        (editions, "editions"),
+        (sections, "sections"),
+        (stock, "opening-stock"),
+        (sales, "sales"),
+    ):
+        result = runner.invoke(args=["import", kind, str(path)])
+        assert result.exit_code == 0, result.output
+        assert "Imported" in result.output
+    again = runner.invoke(args=["import", "sales", str(sales)])
+    assert again.exit_code == 1 and "imported already" in again.output
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_of([*sales_file(1), [ago(2), "Nowhere", ISBN_EN, "0", "cash", ""]]))
+    result = runner.invoke(args=["import", "sales", str(bad)])
+    assert result.exit_code == 1
+    assert "row 3, column place" in result.output and "Nothing was imported" in result.output
+    nobody = runner.invoke(args=["import", "sales", str(bad), "--as", "nobody@example.org"])
+    assert nobody.exit_code == 1 and "no active account" in nobody.output

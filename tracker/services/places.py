@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -225,7 +226,7 @@ def _email(email: str | None) -> str | None:
 def _checked(session: Session, details: SectionDetails, but: int | None = None) -> dict:
     """The section's values from ``details``, every one checked before any is set (a
     lookup may flush, and the database must see the change whole)."""
-    values = {}
+    values: dict[str, Any] = {}
     with about("name"):
         values["name"] = _section_name(session, details.name, but=but)
     with about("country_code"):

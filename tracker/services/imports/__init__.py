@@ -154,10 +154,12 @@ def run(
     filename: str | None = None,
     limits: Limits = COMMAND_LINE,
     write: bool = True,
-    progress: Progress | None = None,
+    progress: Callable[[int], Progress] | None = None,
 ) -> Outcome:
     """Import ``data`` as a file of ``kind_name``: all of it, or (any problem) nothing.
-    ``write=False``: check everything as if writing, and write nothing (a preview)."""
+    ``write=False``: check everything as if writing, and write nothing (a preview).
+    ``progress``: given the number of rows once the file is read, what to tell of the
+    rows done (a progress bar)."""
     kind = kind_of(kind_name)
     may_import(actor, kind.kind)
     outcome = Outcome(kind.kind, digest_of(data))
@@ -183,9 +185,8 @@ def run(
         return outcome
     savepoint = session.begin_nested()
     try:
-        made = kind.load(
-            session, actor, sheet, problems, progress or (lambda n: None), filename or ""
-        )
+        step = progress(len(sheet.rows)) if progress else (lambda n: None)
+        made = kind.load(session, actor, sheet, problems, step, filename or "")
         if not problems:
             outcome.record_id = _record(session, actor, kind, outcome, filename, made)
     except BaseException:
