@@ -180,7 +180,7 @@ def test_wrong_headers_huge_cell_and_nul(session, stocked):
 def test_browser_limits(session, stocked):
     big = csv_of(sales_file(1)) + b"\n" * (BROWSER.size or 0)
     outcome = imports.run(session, None, "sales", big, limits=BROWSER)
-    assert "larger than 5 MB" in outcome.problems[0].message
+    assert "larger than 2 MB" in outcome.problems[0].message
 
 
 def test_formula_without_value_is_refused(session, stocked):

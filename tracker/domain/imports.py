@@ -53,8 +53,9 @@ class Limits:
     cell: int = 2000
 
 
-# A file sent from the browser: 5 MB and 50,000 rows (the command line takes any size).
-BROWSER = Limits(size=5 * 1024 * 1024, rows=50_000)
+# A file sent from the browser: 2 MB (what the app takes in one request,
+# ``MAX_CONTENT_LENGTH``) and 50,000 rows; the command line takes any size.
+BROWSER = Limits(size=2 * 1024 * 1024, rows=50_000)
 COMMAND_LINE = Limits()
 
 
