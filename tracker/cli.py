@@ -109,6 +109,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_group)
     app.cli.add_command(notify_group)
     app.cli.add_command(backup_command)
+    app.cli.add_command(import_group)
     app.cli.add_command(restore_command)
 
 
@@ -887,3 +888,109 @@ def notify_overdue() -> str:
     if not mail.enabled():
         return "Notifications are off (NOTIFICATIONS): nothing queued."
     return _sent("Overdue notices", notifications.send_overdue(db.session))
+
+
+# -- tracker import ----------------------------------------------------------------------
+
+
+@click.group("import", cls=AppGroup)
+def import_group() -> None:
+    """Import a CSV or XLSX file (no size limit here): all of it or nothing. Write the
+    templates with `tracker import templates DIR`."""
+
+
+def _acting(email: str | None) -> Any:
+    """The account a command acts as (``--as``): None is the system."""
+    if email is None:
+        return None
+    from tracker import audit
+    from tracker.models import User
+
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None or not user.active:
+        raise DomainError(say("There is no active account %(email)s.", email=email))
+    audit.set_actor(db.session, user.id)
+    return user
+
+
+def _problems_text(outcome: Any) -> str:
+    lines = [say("Nothing was imported. Problems:")]
+    for problem in outcome.problems:
+        where = []
+        if problem.row is not None:
+            where.append(say("row %(row)s", row=problem.row))
+        if problem.column:
+            where.append(say("column %(column)s", column=problem.column))
+        lines.append(f"  {', '.join(where) or say('the file')}: {problem.message}")
+    return "\n".join(lines)
+
+
+def _import_command(kind: str) -> click.Command:
+    @click.command(kind, help=f"Import a file of {kind} (CSV or XLSX).")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--as", "email", default=None, help="Act as this account (its email).")
+    @click.option("--preview", is_flag=True, help="Check everything, write nothing.")
+    @with_appcontext
+    @transactional
+    def command(file: Path, email: str | None, preview: bool) -> str:
+        from tracker.services import imports
+
+        bars: list[Any] = []
+        show = _progress()
+
+        def progress(total: int) -> Callable[[int], None]:
+            if show is None or total < 1000:
+                return lambda n: None
+            bar = show(total, say("Importing"))
+            bar.__enter__()
+            bars.append(bar)
+            return bar.update
+
+        try:
+            outcome = imports.run(
+                db.session,
+                _acting(email),
+                kind,
+                file.read_bytes(),
+                filename=file.name,
+                write=not preview,
+                progress=progress,
+            )
+        finally:
+            for bar in bars:
+                bar.__exit__(None, None, None)
+        if outcome.problems:
+            raise DomainError(_problems_text(outcome))
+        made = ", ".join(f"{key}: {value}" for key, value in outcome.made.items())
+        if preview:
+            return say(
+                "No problems: %(rows)s rows would make %(made)s.", rows=outcome.rows, made=made
+            )
+        return say("Imported %(rows)s rows: %(made)s.", rows=outcome.rows, made=made)
+
+    return command
+
+
+def _add_import_commands() -> None:
+    from tracker.domain.imports import ImportKind
+
+    for kind in ImportKind:
+        import_group.add_command(_import_command(kind.value))
+
+
+_add_import_commands()
+
+
+@import_group.command("templates")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def import_templates(directory: Path) -> None:
+    """Write a template of each kind, CSV and XLSX, with example rows, into DIRECTORY."""
+    from tracker.domain.imports import ImportKind
+    from tracker.services.imports.templates import template_csv, template_xlsx
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for kind in ImportKind:
+        (directory / f"{kind.value}.csv").write_bytes(template_csv(kind.value))
+        (directory / f"{kind.value}.xlsx").write_bytes(template_xlsx(kind.value))
+    click.echo(say("Templates written to %(directory)s.", directory=str(directory)))

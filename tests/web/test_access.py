@@ -115,6 +115,14 @@ def expectations(ctx: dict) -> dict[str, Expect]:
             "/admin/dating", admin_get, {"anonymous": R, **_only(("admin",), R)}
         ),
         "admin.mail": Expect("/admin/mail", admin_get, no_post),
+        # Imports: an empty form is shown again with its errors; a confirmation that
+        # names no file previewed finds none.
+        "imports.index": Expect("/imports/", keepers_get, {"anonymous": R, **keepers_422}),
+        "imports.preview": Expect("/imports/", keepers_get, {"anonymous": R, **keepers_422}),
+        "imports.confirm": Expect(
+            "/imports/confirm", no_post, {"anonymous": R, **_only(keepers, 404)}
+        ),
+        "imports.template": Expect("/imports/templates/sales.xlsx", keepers_get, no_post),
         "admin.close_month": Expect(
             "/admin/dating/close", no_post, {"anonymous": R, **_only(("admin",), 422)}
         ),

@@ -123,6 +123,52 @@ def check_taken(
     )
 
 
+def check_taken_all(
+    session: Session,
+    key: Key,
+    *,
+    left: int,
+    takes: list[tuple[datetime, int]],
+    location: str,
+    edition: str,
+) -> None:
+    """``check_taken`` for copies taken from one balance at several moments at once (a
+    file of past sales): after they were taken (leaving ``left`` now), refuse if some
+    moment from the earliest of them on would be short."""
+    first = min(when for when, _qty in takes)
+    params = {"b_location": key[0], "b_edition": key[1], "b_condition": key[2], "b_after": first}
+    if left >= (session.scalar(ARRIVED_AFTER, params) or 0):
+        return
+    changes: dict[datetime, list[int]] = {}
+    for moment, net, arrived in _later_moments(session, key, first):
+        changes[moment] = [net, arrived, 0]
+    for when, qty in takes:
+        change = changes.setdefault(when, [0, 0, 0])
+        change[0] -= qty
+        change[2] += qty
+    moments = sorted(changes)
+    levels = []
+    level = left
+    for moment in reversed(moments):
+        levels.append(level)
+        level -= changes[moment][0]
+    levels.reverse()
+    short = [i for i, held in enumerate(levels) if held < 0]
+    if not short:
+        return
+    on = moments[short[0]]
+    recovered = short[-1] + 1
+    raise NotThereThen(
+        location=location,
+        edition=edition,
+        condition=key[2],
+        there=max(levels[short[0]] + changes[on][2], 0),
+        on=on,
+        arrived=changes[moments[recovered]][1] if recovered < len(moments) else None,
+        arrived_on=moments[recovered] if recovered < len(moments) else None,
+    )
+
+
 def enough_since(
     session: Session,
     key: Key,

@@ -143,7 +143,11 @@ class PostApart(Exception):
 
 
 def post_together(
-    session: Session, postings: Sequence[Posting], *, closed_ok: Collection[int] = ()
+    session: Session,
+    postings: Sequence[Posting],
+    *,
+    closed_ok: Collection[int] = (),
+    at_once: bool = False,
 ) -> list[list[int]]:
     """Post several documents' moves at one go, in the caller's transaction (a savepoint
     of its own is the caller's to open): the new moves' ids of each, in order.
@@ -154,7 +158,11 @@ def post_together(
     enough for all of them and has not moved since the earliest of them: the past then
     adds up as it would one by one. Otherwise PostApart says to post them one at a time
     (postings all dated the same moment are refused as one would be: InsufficientStock,
-    NotThereThen); a wrong line is InvalidMove. Either way nothing is written."""
+    NotThereThen); a wrong line is InvalidMove. Either way nothing is written.
+
+    ``at_once``: the postings go in together or not at all (an imported file): a balance
+    that moved after the earliest of them is checked in the past with all of them at
+    their moments (``past.check_taken_all``) rather than refused with PostApart."""
     if len(postings) == 1:
         (posting,) = postings
         return [
@@ -183,7 +191,7 @@ def post_together(
                 posting.details,
             )
         )
-    return _write(session, written, utcnow())
+    return _write(session, written, utcnow(), at_once=at_once)
 
 
 def reverse(
@@ -429,7 +437,9 @@ def _dated(when: datetime, now: datetime) -> None:
         )
 
 
-def _write(session: Session, postings: list[_Posting], now: datetime) -> list[list[int]]:
+def _write(
+    session: Session, postings: list[_Posting], now: datetime, *, at_once: bool = False
+) -> list[list[int]]:
     """Write the postings' balances, weekly roll-up, moves and audit entries: one
     statement per table and balance for all of them."""
     for posting in postings:
@@ -446,7 +456,7 @@ def _write(session: Session, postings: list[_Posting], now: datetime) -> list[li
         past.refuse_closed(session, sections, when)
     # Balances first, then the weekly roll-up, each in key order: every posting takes
     # its row locks in the same global order, so none waits for another in a cycle.
-    _change_balances(session, postings)
+    _change_balances(session, postings, at_once=at_once)
     flows: dict[tuple[date, int, int, str], int] = defaultdict(int)
     for posting in postings:
         for key, qty in _flows(posting.legs, posting.when).items():
@@ -470,7 +480,7 @@ def _write(session: Session, postings: list[_Posting], now: datetime) -> list[li
     return ids
 
 
-def _change_balances(session: Session, postings: list[_Posting]) -> None:
+def _change_balances(session: Session, postings: list[_Posting], *, at_once: bool = False) -> None:
     """Each balance the postings change, once, in key order: taken from where copies
     must be (refused when short), added to elsewhere. A posting's copies in and out of
     one balance count as what they come to; across postings, what is taken is taken
@@ -480,6 +490,8 @@ def _change_balances(session: Session, postings: list[_Posting]) -> None:
     # When each balance is first taken from, and last moves.
     first: dict[tuple[int, int, str], datetime] = {}
     last: dict[tuple[int, int, str], datetime] = {}
+    # What each posting takes from each balance, and when (``at_once``).
+    takes: dict[tuple[int, int, str], list[tuple[datetime, int]]] = defaultdict(list)
     locations: dict[int, Location] = {}
     editions: dict[int, Edition] = {}
     for posting in postings:
@@ -493,6 +505,7 @@ def _change_balances(session: Session, postings: list[_Posting]) -> None:
         for key, delta in deltas.items():
             if delta < 0 and not locations[key[0]].is_source:
                 taken[key] -= delta
+                takes[key].append((posting.when, -delta))
                 first[key] = min(first.get(key, posting.when), posting.when)
             else:
                 # (Copies in and out at once, net nothing: the balance still moved then.)
@@ -503,8 +516,15 @@ def _change_balances(session: Session, postings: list[_Posting]) -> None:
         if key in taken:
             if first[key] == last[key]:  # one moment (one posting, or a paper tally's)
                 _take(session, key, taken[key], location, editions[key[1]], last[key])
-            else:
-                _take_for_all(session, key, taken[key], first[key], last[key])
+            elif not _take_for_all(session, key, taken[key], first[key], last[key], at_once):
+                past.check_taken_all(
+                    session,
+                    key,
+                    left=_take_all(session, key, taken[key], location, editions[key[1]], last[key]),
+                    takes=takes[key],
+                    location=location.label,
+                    edition=edition_label(editions[key[1]]),
+                )
         if key in added:
             _add(session, key, added[key], is_source=location.is_source, when=last[key])
 
@@ -720,14 +740,47 @@ def _take(
 
 
 def _take_for_all(
-    session: Session, key: tuple[int, int, str], qty: int, first: datetime, last: datetime
-) -> None:
+    session: Session,
+    key: tuple[int, int, str],
+    qty: int,
+    first: datetime,
+    last: datetime,
+    at_once: bool = False,
+) -> bool:
+    """Take ``qty`` for postings from ``first`` to ``last`` if the balance holds them and
+    has not moved since ``first`` (True). Otherwise PostApart, or, ``at_once``, False
+    with nothing taken: the caller takes them and checks the past."""
     params = {"b_location": key[0], "b_edition": key[1], "b_condition": key[2]}
     row = session.connection().execute(
         _TAKE_FOR_ALL, {**params, "b_qty": qty, "b_first": first, "b_when": last}
     )
-    if row.first() is None:
-        raise PostApart(f"Balance {key} cannot give {qty} copies for all the postings at once.")
+    if row.first() is not None:
+        return True
+    if at_once:
+        return False
+    raise PostApart(f"Balance {key} cannot give {qty} copies for all the postings at once.")
+
+
+def _take_all(
+    session: Session,
+    key: tuple[int, int, str],
+    qty: int,
+    location: Location,
+    edition: Edition,
+    last: datetime,
+) -> int:
+    """Take ``qty`` copies now (refused when short): what is left."""
+    params = {"b_location": key[0], "b_edition": key[1], "b_condition": key[2]}
+    row = session.connection().execute(_TAKE, {**params, "b_qty": qty, "b_when": last}).first()
+    if row is None:
+        raise InsufficientStock(
+            location=location.label,
+            edition=edition_label(edition),
+            condition=key[2],
+            there=session.scalar(_READ, params) or 0,
+            asked=qty,
+        )
+    return int(row[0])
 
 
 def _add(

@@ -28,6 +28,7 @@ from tracker.models.events import (
     Tally,
     signing_authors,
 )
+from tracker.models.imports import Import
 from tracker.models.mail import MailMessage
 from tracker.models.notifications import NotificationSetting
 from tracker.models.places import ClosedMonth, Country, Location, Section
@@ -57,6 +58,7 @@ __all__ = [
     "Event",
     "ExchangeRate",
     "IdempotentRequest",
+    "Import",
     "Location",
     "MailMessage",
     "Move",

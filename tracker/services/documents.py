@@ -19,6 +19,7 @@ import json
 import re
 import uuid
 import weakref
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -297,22 +298,35 @@ def occurred_at(session: Session, when: date | datetime | None) -> datetime:
 
     Closed months are refused where the sections are known: by the ledger for what
     moves copies, by the services for the rest (``tracker.ledger.past``)."""
-    now = utcnow()
-    if when is None:
-        return now
-    check_day(when, say("The date"))
-    if isinstance(when, datetime):
-        at = when if when.tzinfo else when.replace(tzinfo=UTC)
-        if at > now:
-            raise DomainError(say("%(moment)s is in the future.", moment=moment(at)))
-    elif when > now.date():
-        raise DomainError(say("%(day)s is in the future.", day=day(when)))
-    elif when == now.date():
-        return now
-    else:
-        at = day_end(when)
-    if at.date() < now.date():
-        _within_limit(session, at, now)
+    return dater(session)(when)
+
+
+def dater(session: Session) -> Callable[[date | datetime | None], datetime]:
+    """``occurred_at`` for many dates at one go (an imported file's rows): the
+    backdating limit is read once, when first needed."""
+    limit: list[int | None] = []
+
+    def at(when: date | datetime | None) -> datetime:
+        now = utcnow()
+        if when is None:
+            return now
+        check_day(when, say("The date"))
+        if isinstance(when, datetime):
+            moment_ = when if when.tzinfo else when.replace(tzinfo=UTC)
+            if moment_ > now:
+                raise DomainError(say("%(moment)s is in the future.", moment=moment(moment_)))
+        elif when > now.date():
+            raise DomainError(say("%(day)s is in the future.", day=day(when)))
+        elif when == now.date():
+            return now
+        else:
+            moment_ = day_end(when)
+        if moment_.date() < now.date():
+            if not limit:
+                limit.append(session.scalar(_BACKDATE_DAYS))
+            _within_limit(limit[0], moment_, now)
+        return moment_
+
     return at
 
 
@@ -320,8 +334,7 @@ _settings = table_of(Settings)
 _BACKDATE_DAYS = select(_settings.c.backdate_days).where(_settings.c.id == 1)
 
 
-def _within_limit(session: Session, at: datetime, now: datetime) -> None:
-    days = session.scalar(_BACKDATE_DAYS)
+def _within_limit(days: int | None, at: datetime, now: datetime) -> None:
     if days is None:
         return
     earliest = (now - timedelta(days=days)).date()

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.domain.accounts import Actor, Role, may_see, require_role
 from tracker.domain.distribution import ShipmentStatus
-from tracker.domain.errors import DomainError, NotFound
+from tracker.domain.errors import DomainError, NotFound, about
 from tracker.domain.languages import DEFAULT
 from tracker.domain.money import check_currency
 from tracker.domain.places import PHYSICAL_KINDS, SECTION_VIRTUAL_KINDS, LocationKind
@@ -225,16 +226,24 @@ def _email(email: str | None) -> str | None:
 def _checked(session: Session, details: SectionDetails, but: int | None = None) -> dict:
     """The section's values from ``details``, every one checked before any is set (a
     lookup may flush, and the database must see the change whole)."""
-    return {
-        "name": _section_name(session, details.name, but=but),
-        "country": ensure_country(session, details.country_code or ""),
-        "currency": check_currency(details.currency or ""),
-        "language": check_section_language(details.language),
-        "time_zone": check_time_zone(details.time_zone),
-        "contact_name": clean(details.contact_name, say("the contact's name"), 200),
-        "contact_email": _email(details.contact_email),
-        "contact_phone": _phone(details.contact_phone),
-    }
+    values: dict[str, Any] = {}
+    with about("name"):
+        values["name"] = _section_name(session, details.name, but=but)
+    with about("country_code"):
+        values["country"] = ensure_country(session, details.country_code or "")
+    with about("currency"):
+        values["currency"] = check_currency(details.currency or "")
+    with about("language"):
+        values["language"] = check_section_language(details.language)
+    with about("time_zone"):
+        values["time_zone"] = check_time_zone(details.time_zone)
+    with about("contact_name"):
+        values["contact_name"] = clean(details.contact_name, say("the contact's name"), 200)
+    with about("contact_email"):
+        values["contact_email"] = _email(details.contact_email)
+    with about("contact_phone"):
+        values["contact_phone"] = _phone(details.contact_phone)
+    return values
 
 
 def _section_codes(session: Session, prefix: str) -> None:

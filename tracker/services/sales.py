@@ -416,6 +416,7 @@ def record_sales(
     sales: list[NewSale],
     *,
     closed_ok: bool = False,
+    at_once: bool = False,
 ) -> list[SoldSale]:
     """Write sales checked at ``till`` (``new_sale``): their documents, their rows, their
     moves to the section's customers, each dated when it happened, and the place's tally;
@@ -423,7 +424,8 @@ def record_sales(
     a sale that cannot be made (copies short, a key taken meanwhile) refuses them all,
     and several that cannot all go at once raise ``ledger.PostApart`` (then write each
     alone to learn which). ``closed_ok``: the place is a closed event's table, where a
-    paper tally typed in after the event says copies were sold."""
+    paper tally typed in after the event says copies were sold. ``at_once``: they go
+    in together or not at all (an imported file: ``ledger.post_together``)."""
     now = utcnow()
     created_by = actor_id(actor)
     section, place = till.section, till.place
@@ -499,6 +501,7 @@ def record_sales(
             for document_id, sale in zip(ids, sales, strict=True)
         ],
         closed_ok=(place.id,) if closed_ok else (),
+        at_once=at_once,
     )
     sold = [
         SoldSale(

@@ -45,10 +45,24 @@ def _blueprints() -> list:
         tallies,  # noqa: F401  (likewise)
     )
     from tracker.web.events.views import bp as events
+    from tracker.web.imports.views import bp as imports
     from tracker.web.money.views import bp as money
     from tracker.web.movements.views import bp as movements
     from tracker.web.shipments.views import bp as shipments
     from tracker.web.stock.views import bp as stock
     from tracker.web.system.views import bp as system
 
-    return [system, auth, dashboard, stock, shipments, movements, events, money, admin, audit, api]
+    return [
+        system,
+        auth,
+        dashboard,
+        stock,
+        shipments,
+        movements,
+        events,
+        money,
+        imports,
+        admin,
+        audit,
+        api,
+    ]

@@ -29,6 +29,11 @@ AREAS = [
     ),
     ("admin.catalogue", _l("Catalogue"), _l("Titles, authors and editions.")),
     (
+        "imports.index",
+        _l("Import"),
+        _l("Opening stock, past sales, shipments, sections and editions from CSV or XLSX."),
+    ),
+    (
         "dashboard.thresholds",
         _l("Alert thresholds"),
         _l("When the dashboard warns of low stock: weeks of cover and copies on hand."),

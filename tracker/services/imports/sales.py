@@ -1,0 +1,216 @@
+"""Past sales, from a section's old spreadsheet: a row per sale (one edition, in one
+condition, so many copies, paid one way) at a store or an event's table.
+
+Every row is checked by the rules of any sale (``sales.new_sale``: the place, the
+payment, the copies, the price, the section's price when none is given), dated by the
+rules of any date (``documents.dater``: not in the future, not beyond the backdating
+limit), and the sales of each place are written at one go (``sales.record_sales``,
+``at_once``: a statement per table, a balance update per edition and condition, the
+past checked for every moment they touch; a closed month refuses them)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tracker.domain.accounts import Actor
+from tracker.domain.errors import DomainError, InsufficientStock, NotThereThen
+from tracker.domain.imports import ImportKind
+from tracker.domain.words import say
+from tracker.ledger import edition_label
+from tracker.services import documents, sales
+from tracker.services.imports import Column, Kind, Problems, Progress
+from tracker.services.imports.files import Row, Sheet
+from tracker.services.imports.lookups import (
+    SELLING_PLACES,
+    Editions,
+    Places,
+    condition_of,
+    moment_of,
+    whole,
+)
+
+# A sale's values as ``sales.new_sale`` names them -> the file's columns.
+FIELDS = {
+    "made_at": "date",
+    "payment": "payment",
+    "buyer": "buyer",
+    "tendered": "price",
+    "lines": "edition",
+    "lines[0].edition": "edition",
+    "lines[0].qty": "copies",
+    "lines[0].condition": "condition",
+    "lines[0].price": "price",
+}
+
+
+class SalesKind(Kind):
+    kind = ImportKind.SALES
+
+    def columns(self) -> list[Column]:
+        return [
+            Column("date", True, say("When it was sold: a day (2024-01-20)."), "2024-01-20"),
+            Column("time", False, say("The time of day (19:30), if known."), "19:30"),
+            Column(
+                "place",
+                True,
+                say("The store or event table it was sold at: its name, code or id."),
+                "London store",
+            ),
+            Column("edition", True, say("The edition: its ISBN, or its id."), "9781913026868"),
+            Column("condition", False, say("unsigned (the default) or signed."), "signed"),
+            Column("copies", True, say("How many copies."), "2"),
+            Column(
+                "price",
+                False,
+                say("What the reader paid for one copy (empty: the section's price)."),
+                "20.00",
+            ),
+            Column("payment", True, say("cash, card, bank_transfer or other."), "cash"),
+            Column("buyer", False, say("The buyer's name, if noted."), ""),
+        ]
+
+    def load(
+        self,
+        session: Session,
+        actor: Actor | None,
+        sheet: Sheet,
+        problems: Problems,
+        progress: Progress,
+        source: str,
+    ) -> dict[str, Any]:
+        sales.may_run(actor)
+        places = Places(session, actor, SELLING_PLACES)
+        editions = Editions(session)
+        dated = documents.dater(session)
+        tills: dict[int, sales.Till | DomainError] = {}
+        ready: dict[int, list[tuple[Row, sales.NewSale]]] = defaultdict(list)
+        note = say("Imported from %(file)s", file=source) if source else say("Imported")
+        for index, row in enumerate(sheet.rows):
+            checked = self._sale(session, actor, row, problems, places, editions, dated, tills)
+            if checked is not None:
+                till, sale = checked
+                ready[till.place.id].append((row, _noted(sale, note)))
+            if index % 1000 == 999:
+                progress(1000)
+        progress(len(sheet.rows) % 1000)
+        if problems:
+            return {}
+        copies = 0
+        for place_id, rows in ready.items():
+            place = tills[place_id]
+            assert isinstance(place, sales.Till)
+            rows.sort(key=lambda pair: pair[1].at)
+            try:
+                with session.begin_nested():
+                    sales.record_sales(
+                        session, actor, place, [sale for _row, sale in rows], at_once=True
+                    )
+            except DomainError as error:
+                _blame(error, rows, problems)
+            copies += sum(sale.lines[0].qty for _row, sale in rows)
+        return {"sales": len(sheet.rows), "copies": copies, "places": len(ready)}
+
+    def _sale(
+        self,
+        session: Session,
+        actor: Actor | None,
+        row: Row,
+        problems: Problems,
+        places: Places,
+        editions: Editions,
+        dated: Any,
+        tills: dict[int, sales.Till | DomainError],
+    ) -> tuple[sales.Till, sales.NewSale] | None:
+        found = len(problems.found)
+        values: dict[str, Any] = {}
+        for key in ("date", "place", "edition", "copies", "payment"):
+            values[key] = self.required(row, key, problems)
+        with problems.at(row.number, "date"):
+            if values["date"] is not None:
+                values["at"] = dated(moment_of(values["date"], row["time"]))
+        with problems.at(row.number, "place"):
+            if values["place"] is not None:
+                place = places.find(values["place"])
+                values["till"] = _till(session, actor, place.id, tills)
+        with problems.at(row.number, "edition"):
+            if values["edition"] is not None:
+                values["edition_id"] = editions.find(values["edition"]).id
+        with problems.at(row.number, "copies"):
+            if values["copies"] is not None:
+                values["qty"] = whole(values["copies"])
+        with problems.at(row.number, "condition"):
+            values["condition"] = condition_of(row["condition"])
+        if len(problems.found) > found:
+            return None
+        till = values["till"]
+        with problems.at(row.number, None, FIELDS):
+            sale = sales.new_sale(
+                session,
+                till,
+                at=values["at"],
+                items=[
+                    sales.SaleItem(
+                        values["edition_id"],
+                        values["qty"],
+                        values["condition"],
+                        row["price"] or None,
+                    )
+                ],
+                payment_method=_method(values["payment"]),
+                buyer_name=row["buyer"] or None,
+            )
+            return till, sale
+        return None
+
+
+def _till(
+    session: Session,
+    actor: Actor | None,
+    place_id: int,
+    tills: dict[int, sales.Till | DomainError],
+) -> sales.Till:
+    """The place to sell at, read once (and its refusal, once)."""
+    if place_id not in tills:
+        try:
+            tills[place_id] = sales.till(session, actor, place_id)
+        except DomainError as error:
+            tills[place_id] = error
+    found = tills[place_id]
+    if isinstance(found, DomainError):
+        raise DomainError(found.message)
+    return found
+
+
+def _method(text: str) -> str:
+    """A payment method as a spreadsheet may write it: ``Bank transfer``, ``CASH``."""
+    return "_".join(text.strip().lower().split())
+
+
+def _noted(sale: sales.NewSale, note: str) -> sales.NewSale:
+    from dataclasses import replace
+
+    return replace(sale, note=note)
+
+
+def _blame(error: DomainError, rows: list[tuple[Row, sales.NewSale]], problems: Problems) -> None:
+    """The row a refusal of the ledger is about: for copies not there at a moment, the
+    first sale of that edition and condition then; for copies short now, the last one."""
+    if isinstance(error, NotThereThen | InsufficientStock):
+        about = [
+            (row, sale)
+            for row, sale in rows
+            if edition_label(sale.lines[0].edition) == error.edition
+            and sale.lines[0].condition == error.condition
+        ]
+        if isinstance(error, NotThereThen):
+            at = [row for row, sale in about if sale.at == error.on]
+            if at:
+                problems.add(at[0].number, "copies", error.message)
+                return
+        if about:
+            problems.add(about[-1][0].number, "copies", error.message)
+            return
+    problems.add(rows[0][0].number, None, error.message)
