@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "5af60badbf77d7e7c8c5d4569017007d8cf37f33333e066dba5cc2397236d230",
+        "646f0674b18475fe2f02527e70775db52e7460ee8901d4056bbcbe7fe1128c6b",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "bb3c840cbd116b9b1d7d666cf6a30249766c7b979c3cec713193fbe6dedb5832",
+        "201f01556e96470b15803f68b61dbdae2f51ba936ee230c933869eb56c5f21be",
     ),
 }
 
