@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, UTCDateTime, utcnow
@@ -46,6 +46,11 @@ class ApiToken(Base):
 
     def status(self, now: datetime | None = None) -> TokenStatus:
         return status_of(self.revoked_at, self.expires_at, now or utcnow())
+
+    @classmethod
+    def live_at(cls, now: datetime) -> ColumnElement[bool]:
+        """``status`` is live at ``now``, as SQL (``tracker.domain.tokens.status_of``)."""
+        return cls.revoked_at.is_(None) & (cls.expires_at > now)
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} {self.prefix} user={self.user_id}>"
