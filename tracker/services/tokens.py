@@ -188,6 +188,8 @@ def authenticate(
         select(ApiToken)
         .where(ApiToken.token_hash == token_hash(raw))
         .options(joinedload(ApiToken.user))
+        # What the database holds now, whatever this session read before.
+        .execution_options(populate_existing=True)
     )
     if token is None or token.status(now) != TokenStatus.LIVE or not token.user.active:
         return None
