@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "5af60badbf77d7e7c8c5d4569017007d8cf37f33333e066dba5cc2397236d230",
+        "b4e3ee8104839d5afc4431f2dc78ec061358f7081d668370979c18eccf660bca",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "bb3c840cbd116b9b1d7d666cf6a30249766c7b979c3cec713193fbe6dedb5832",
+        "4cd61597568f61bb1dc0e800b55f641be6b10c2affa1d21d6af1353960f24b77",
     ),
 }
 
