@@ -94,7 +94,7 @@ def test_the_owner_revokes_their_token(world, session, login):
     response = client.post(url, data={"csrf_token": token_value})
     assert response.status_code == 302 and response.headers["Location"] == "/account"
     page = client.get("/account").get_data(as_text=True)
-    assert "The token Laptop is revoked" in page
+    assert "The token “Laptop” is revoked" in page
     assert tokens.authenticate(session, raw) is None
     # Again: harmless.
     assert client.post(url, data={"csrf_token": token_value}).status_code == 302

@@ -318,7 +318,7 @@ def new_token():
 def revoke_token(token_id: int):
     """Revoke one's own token (an admin: anyone's); another's does not exist (404)."""
     token = tokens.revoke(db.session, actor(), token_id)
-    flash(_("The token %(name)s is revoked: it no longer works.", name=token.name), "success")
+    flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "success")
     return redirect(url_for("auth.account"))
 
 
