@@ -49,12 +49,12 @@ CASES = {
     # Three countries, one last shipment held up on the way, commits and progress.
     "three countries": (
         dict(moves=1_500, countries=3, events_per_section=2, seed=11, commit=True),
-        "646f0674b18475fe2f02527e70775db52e7460ee8901d4056bbcbe7fe1128c6b",
+        "8c918cfff4c4bf11d066dd033837be60ba023bdf1af43dec0bd01ef29dbf7e7e",
     ),
     # One country, one event, nothing committed (flushed only).
     "one country": (
         dict(moves=400, countries=1, events_per_section=1, seed=3, commit=False),
-        "201f01556e96470b15803f68b61dbdae2f51ba936ee230c933869eb56c5f21be",
+        "40d539c7d2ce16cfd18ceec830784870a5c86ccd1f7c9ec224e24738331d6ba3",
     ),
 }
 

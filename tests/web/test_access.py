@@ -68,6 +68,18 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         "auth.account": Expect(
             "/account", signed_in_get, {"anonymous": R, **dict.fromkeys(ALL, R)}
         ),
+        # API tokens: an empty form is shown again with its errors; asked by GET, the
+        # account page. Another's token does not exist, but to an admin.
+        "auth.new_token": Expect(
+            "/account/tokens",
+            {"anonymous": R, **dict.fromkeys(ALL, R)},
+            {"anonymous": R, **dict.fromkeys(ALL, 422)},
+        ),
+        "auth.revoke_token": Expect(
+            f"/account/tokens/{ctx['token']}/revoke",
+            no_post,
+            {"anonymous": R, **dict.fromkeys(ALL, 404), "admin": R},
+        ),
         # Forgotten passwords: for anyone (an empty form is shown again with its errors;
         # a link that is not one is said so).
         "auth.forgot_password": Expect(
@@ -365,7 +377,7 @@ def expectations(ctx: dict) -> dict[str, Expect]:
 
 @pytest.fixture
 def ctx(world: World, session, make_user) -> dict:
-    from tracker.services import movements, shipments, tallies
+    from tracker.services import movements, shipments, tallies, tokens
     from tracker.services import remittances as remittances_service
     from tracker.services import sales as sales_service
 
@@ -375,6 +387,7 @@ def ctx(world: World, session, make_user) -> dict:
     world.post("dispatch", 5, "WH", "SE-TRANSIT")
     se_receipt = world.post("receipt", 5, "SE-TRANSIT", "SE-STORE")
     victim = make_user(Role.DISTRIBUTOR)
+    token, _raw = tokens.create(session, victim, name="Victim's sheet", days=7, read_only=False)
     world.printed(50)
     gb = world.loc("GB-STORE").section_id
     lines = [shipments.LineInput(world.edition.id, 5, "1.00")]
@@ -434,6 +447,7 @@ def ctx(world: World, session, make_user) -> dict:
         "se_document": se_receipt.id,
         "print_run": se.id,
         "victim": victim.id,
+        "token": token.id,
         "draft": draft.id,
         "in_transit": in_transit.id,
         "stocktake": count.document_id,

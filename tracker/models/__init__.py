@@ -35,6 +35,7 @@ from tracker.models.places import ClosedMonth, Country, Location, Section
 from tracker.models.resets import PasswordReset
 from tracker.models.settings import Settings
 from tracker.models.stock import Balance, Document, Move, WeeklyFlow
+from tracker.models.tokens import ApiToken
 from tracker.models.triggers import APPEND_ONLY, attach
 
 # Tables whose rows nobody may change or delete: triggers refuse it (declared in
@@ -45,6 +46,7 @@ attach(Base.metadata)
 
 __all__ = [
     "APPEND_ONLY_TABLES",
+    "ApiToken",
     "AuditEntry",
     "AuditLink",
     "Author",

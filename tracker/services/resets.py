@@ -21,7 +21,6 @@ are in the audit trail.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +32,7 @@ from sqlalchemy.orm import Session
 from tracker import audit
 from tracker.db import utcnow
 from tracker.domain.errors import DomainError
+from tracker.domain.tokens import token_hash
 from tracker.domain.words import say
 from tracker.models import PasswordReset, User
 from tracker.services import accounts, atomic, change_once, mail
@@ -54,11 +54,6 @@ class UnknownLink(LinkRefused):
 
 def _used() -> LinkRefused:
     return LinkRefused(say("This link has been used already: each link works once."))
-
-
-def token_hash(token: str) -> str:
-    """What is kept of a token: its SHA-256, in hex."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _send_link(session: Session, user: User, reset: PasswordReset, token: str) -> None:

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.domain.notifications import NotificationKind
+from tracker.domain.tokens import DEFAULT_DAYS, LIFETIMES, NAME_LIMIT
 from tracker.passwords import MAX_LENGTH
-from tracker.web.forms import FlaskForm
+from tracker.web.forms import FlaskForm, choices
 
 
 class LoginForm(FlaskForm):
@@ -60,4 +61,27 @@ class ResetForm(FlaskForm):
         _l("New password again"),
         validators=[DataRequired()],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class TokenForm(FlaskForm):
+    """A new API token: its name, how long it lives, and whether it may only read."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(message=_l("Give the token a name.")),
+            Length(max=NAME_LIMIT),
+        ],
+        description=_l("What it is for, so that you know it again: such as “Sales sheet”."),
+        render_kw={"autocomplete": "off", "maxlength": NAME_LIMIT},
+    )
+    days = SelectField(
+        _l("Expires in"),
+        coerce=int,
+        choices=choices((days, _l("%(days)s days", days=days)) for days in LIFETIMES),
+        default=DEFAULT_DAYS,
+    )
+    read_only = BooleanField(
+        _l("Read only"), description=_l("It may read what you may read, and change nothing.")
     )

@@ -1,5 +1,5 @@
-"""Logging in and out, one's own account (the mails one gets), changing one's own
-password, and resetting a forgotten one."""
+"""Logging in and out, one's own account (the mails one gets, one's API tokens),
+changing one's own password, and resetting a forgotten one."""
 
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ from flask_login import current_user
 from tracker.db import db
 from tracker.domain.errors import DomainError
 from tracker.domain.notifications import NotificationKind
+from tracker.models import ApiToken
 from tracker.queries.notifications import switches
-from tracker.services import accounts, mail, notifications, resets
+from tracker.queries.tokens import tokens_of
+from tracker.services import accounts, mail, notifications, resets, tokens
 from tracker.web.access import public, signed_in
 from tracker.web.auth import throttle
 from tracker.web.auth.forms import (
@@ -33,6 +35,7 @@ from tracker.web.auth.forms import (
     NotificationsForm,
     PasswordForm,
     ResetForm,
+    TokenForm,
 )
 from tracker.web.helpers import actor, form_status, submit
 from tracker.web.security import end_session, hasher, limiter, record_apart, start_session
@@ -224,20 +227,50 @@ def password():
     return render_template("auth/password.html", form=form)
 
 
-@bp.route("/account", methods=["GET", "POST"])
-@signed_in
-def account():
-    """Who one is, the way to change one's password and language, and a switch for
-    each kind of mail one's role gets."""
-    user = actor()
-    current = switches(db.session, user)
-    form = NotificationsForm()
+def _mails_form(current: dict[NotificationKind, bool], *, posted: bool) -> NotificationsForm:
+    """The switches of the person's kinds of mail: as posted, or as they are."""
+    form = NotificationsForm() if posted else NotificationsForm(formdata=None)
     for kind in NotificationKind:
         if kind not in current:
             del form[kind.value]
-    if not form.is_submitted():
+    if not posted:
         for kind, enabled in current.items():
             form[kind.value].data = enabled
+    return form
+
+
+def _account_page(
+    current: dict[NotificationKind, bool],
+    *,
+    mails: NotificationsForm | None = None,
+    token_form: TokenForm | None = None,
+    made: tuple[ApiToken, str] | None = None,
+    status: int = 200,
+):
+    """The account page; ``made``: a token just made, and the token itself, shown in
+    this answer only (never kept in the session, never put in an address)."""
+    user = actor()
+    return (
+        render_template(
+            "auth/account.html",
+            form=mails or _mails_form(current, posted=False),
+            kinds=list(current),
+            token_form=token_form or TokenForm(formdata=None),
+            tokens=tokens_of(db.session, user.id),
+            made=made,
+        ),
+        status,
+    )
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@signed_in
+def account():
+    """Who one is, the way to change one's password and language, a switch for each
+    kind of mail one's role gets, and one's API tokens."""
+    user = actor()
+    current = switches(db.session, user)
+    form = _mails_form(current, posted=request.method == "POST")
 
     def saved(_result: None):
         flash(_("Your choice of mails is saved."), "success")
@@ -252,7 +285,41 @@ def account():
     )
     if response:
         return response
-    return render_template("auth/account.html", form=form, kinds=list(current)), form_status(form)
+    return _account_page(current, mails=form, status=form_status(form))
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@signed_in
+def new_token():
+    """Make an API token: the answer shows it, once. Asked again by GET (the language
+    switch of that answer comes back here): the account page."""
+    if request.method == "GET":
+        return redirect(url_for("auth.account"))
+    user = actor()
+    current = switches(db.session, user)
+    form = TokenForm()
+    response = submit(
+        form,
+        lambda: tokens.create(
+            db.session,
+            user,
+            name=form.name.data,
+            days=form.days.data,
+            read_only=bool(form.read_only.data),
+        ),
+        lambda made: _account_page(current, made=made),
+        on_fields=True,
+    )
+    return response or _account_page(current, token_form=form, status=form_status(form))
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@signed_in
+def revoke_token(token_id: int):
+    """Revoke one's own token (an admin: anyone's); another's does not exist (404)."""
+    token = tokens.revoke(db.session, actor(), token_id)
+    flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "success")
+    return redirect(url_for("auth.account"))
 
 
 def _reset_asked(_response) -> bool:

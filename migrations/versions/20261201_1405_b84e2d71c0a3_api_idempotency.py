@@ -1,7 +1,7 @@
 """The JSON API's answers to writes sent with an Idempotency-Key.
 
 Revision ID: b84e2d71c0a3
-Revises: d3b7f0a5c912
+Revises: 6a1f0c3e9b52
 Create Date: 2026-12-01 14:00:00+00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b84e2d71c0a3"
-down_revision: str | Sequence[str] | None = "d3b7f0a5c912"
+down_revision: str | Sequence[str] | None = "6a1f0c3e9b52"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
