@@ -49,8 +49,15 @@ def api(view: F) -> F:
     return view
 
 
+# Every address under it answers programs, those that match no route included.
+API_PREFIX = "/api/"
+
+
 def is_api() -> bool:
-    """Whether the request went to a view marked ``@api``."""
+    """Whether the request went to a view marked ``@api``, or to the JSON API's
+    addresses (a route that is not there is a problem too)."""
+    if request.path.startswith(API_PREFIX):
+        return True
     endpoint = request.endpoint
     if endpoint is None:
         return False

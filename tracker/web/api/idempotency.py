@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -24,12 +25,12 @@ from sqlalchemy import select
 
 from tracker.db import db, dialect_insert, utcnow
 from tracker.models import IdempotentRequest
-from tracker.web.api.spec import IDEMPOTENCY_KEY
+from tracker.web.api.spec import IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_PATTERN
 from tracker.web.problems import problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-MAX_KEY = 255
+_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 
 def idempotent(view: F) -> F:
@@ -37,13 +38,13 @@ def idempotent(view: F) -> F:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        key = request.headers.get(IDEMPOTENCY_KEY, "").strip()
-        if not key or len(key) > MAX_KEY or not key.isprintable():
+        key = request.headers.get(IDEMPOTENCY_KEY, "")
+        if not _KEY.fullmatch(key):
             return problem(
                 400,
                 "Idempotency-Key missing",
                 f"Send a key you made for this write (a UUID) in the {IDEMPOTENCY_KEY} "
-                f"header, at most {MAX_KEY} characters: nothing was recorded.",
+                "header: 1 to 255 visible ASCII characters. Nothing was recorded.",
                 problem_type="idempotency-key-missing",
                 extra={"field": IDEMPOTENCY_KEY},
             )

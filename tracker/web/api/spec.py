@@ -33,6 +33,8 @@ from tracker.web.api.schemas import Problem, ValidationProblem
 F = TypeVar("F", bound=Callable[..., Any])
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
+# What a key may be: 1 to 255 visible ASCII characters (a UUID is one).
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 
 
 class InvalidRequest(Exception):
@@ -100,13 +102,14 @@ spec = SpecTree(
 
 # The problems any operation may answer, besides its own.
 _COMMON_PROBLEMS = {
+    "400": "The request cannot be read: a control character in the address, a cursor "
+    "that is not one the tracker gave, no Idempotency-Key on a write...",
     "401": "Neither a valid token nor a session.",
     "403": "The token or its owner may not do this.",
     "429": "Too many requests for this token: wait as Retry-After says.",
     "503": "The database cannot serve now: nothing was written; send it again later.",
 }
 _WRITE_PROBLEMS = {
-    "400": "The request cannot be read (not JSON, no Idempotency-Key...).",
     "409": "A rule refused it (not enough copies, a closed period, a key in use...).",
     "413": "The body is too large.",
     "415": "The body is not JSON.",
@@ -174,7 +177,7 @@ def _idempotency_parameter() -> dict[str, Any]:
             "A key the client makes for this write (a UUID): the same key sent again "
             "with the same request gets the first answer; with another request, 422."
         ),
-        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+        "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
     }
 
 
