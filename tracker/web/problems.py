@@ -50,10 +50,13 @@ def api(view: F) -> F:
 
 
 def is_api() -> bool:
-    """Whether the request went to a view marked ``@api``."""
+    """Whether the request went to a view marked ``@api``, or to no route at all under
+    the JSON API's address (an unknown operation, an id beyond any record's)."""
     endpoint = request.endpoint
     if endpoint is None:
-        return False
+        from tracker.web.api import PREFIX
+
+        return request.path.startswith(f"{PREFIX}/")
     return bool(getattr(current_app.view_functions.get(endpoint), _MARK, False))
 
 

@@ -1,7 +1,8 @@
 """Sales: a batch of keyed sales at one store or event table, the sale screen's own
 endpoint and rules (``tracker.web.events.sync``): each sale is answered on its own,
 recorded, already recorded (its key sent before with the same content) or refused with
-a problem naming the value."""
+a problem naming the value. And the list of sales, the newest first, with their lines
+(``tracker.queries.events.sales_page``)."""
 
 from __future__ import annotations
 
