@@ -320,6 +320,23 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         "api.docs": Expect("/api/v1/docs", dict.fromkeys(ROLES, 200), no_post),
         "api.me": Expect("/api/v1/me", {"anonymous": 401, **ALL}, no_post),
         "api.stock": Expect("/api/v1/stock", {"anonymous": 401, **ALL}, no_post),
+        "api.dashboard": Expect("/api/v1/dashboard", {"anonymous": 401, **ALL}, no_post),
+        "api.events": Expect("/api/v1/events", {"anonymous": 401, **ALL}, no_post),
+        "api.event": Expect(f"/api/v1/events/{ctx['event']}", {"anonymous": 401, **ALL}, no_post),
+        "api.shipments": Expect("/api/v1/shipments", {"anonymous": 401, **ALL}, no_post),
+        "api.shipment": Expect(
+            f"/api/v1/shipments/{ctx['in_transit']}", {"anonymous": 401, **ALL}, no_post
+        ),
+        "api.statement": Expect(
+            f"/api/v1/sections/{ctx['gb']}/statement", {"anonymous": 401, **ALL}, no_post
+        ),
+        "api.sales": Expect("/api/v1/sales", {"anonymous": 401, **ALL}, no_post),
+        # As the audit page: admins and coordinators.
+        "api.audit": Expect(
+            "/api/v1/audit", {"anonymous": 401, **_only(("admin", "coordinator"), 200)}, no_post
+        ),
+        "api.sections": Expect("/api/v1/sections", {"anonymous": 401, **ALL}, no_post),
+        "api.places": Expect("/api/v1/places", {"anonymous": 401, **ALL}, no_post),
         "api.record_sales": Expect(
             f"/api/v1/places/{ctx['store']}/sales",
             no_post,

@@ -5,16 +5,29 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeAlias
 
-from sqlalchemy import BigInteger, Row, bindparam, case, cast, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    BigInteger,
+    Row,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tracker.db import UTCDateTime
 from tracker.domain.accounts import Actor
 from tracker.domain.events import TALLY_DOCUMENTS, EventStatus, PaymentMethod
+from tracker.domain.periods import day_start
 from tracker.domain.places import PHYSICAL_KINDS
 from tracker.domain.stock import Condition, MoveKind
 from tracker.models import (
@@ -340,6 +353,113 @@ def list_events(session: Session, section_id: int | None = None) -> list[Event]:
     if section_id is not None:
         query = query.where(Event.section_id == section_id)
     return list(session.scalars(query))
+
+
+def events_page(
+    session: Session,
+    *,
+    section_scope: int | None,
+    section_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    after: tuple[date, int] | None = None,
+    limit: int = 50,
+) -> list[Event]:
+    """Events in the order of ``list_events`` (the latest begun first, then by number),
+    from after the key ``after`` (starts_on, id): ``limit`` at most. ``since`` and
+    ``until`` keep the events that overlap those days (ended on or after ``since``,
+    begun on or before ``until``). Events of other sections than ``section_scope`` (a
+    treasurer's) are never listed."""
+    query = (
+        select(Event)
+        .options(
+            joinedload(Event.section).joinedload(Section.country),
+            joinedload(Event.location),
+        )
+        .order_by(Event.starts_on.desc(), Event.id.desc())
+        .limit(limit)
+    )
+    if section_scope is not None:
+        query = query.where(Event.section_id == section_scope)
+    if section_id is not None:
+        query = query.where(Event.section_id == section_id)
+    if since is not None:
+        query = query.where(Event.ends_on >= since)
+    if until is not None:
+        query = query.where(Event.starts_on <= until)
+    if kind is not None:
+        query = query.where(Event.kind == kind)
+    if status is not None:
+        query = query.where(Event.status == status)
+    if after is not None:
+        starts_on, event_id = after
+        query = query.where(
+            or_(
+                Event.starts_on < starts_on,
+                and_(Event.starts_on == starts_on, Event.id < event_id),
+            )
+        )
+    return list(session.scalars(query))
+
+
+def sales_page(
+    session: Session,
+    *,
+    section_scope: int | None,
+    section_id: int | None = None,
+    location_id: int | None = None,
+    event_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    payment_method: str | None = None,
+    with_voided: bool = False,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 50,
+) -> list[Sale]:
+    """Sales, newest first (by when they happened, then by number), with their lines,
+    editions and places, from after the key ``after`` (sold_at, id): ``limit`` at most.
+    ``since`` and ``until`` are days (UTC, ``until`` included); voided sales only
+    ``with_voided``. Sales of other sections than ``section_scope`` (a treasurer's)
+    are never listed."""
+    query = (
+        select(Sale)
+        .options(
+            selectinload(Sale.lines).joinedload(SaleLine.edition).joinedload(Edition.title),
+            joinedload(Sale.document),
+            joinedload(Sale.section).joinedload(Section.country),
+            joinedload(Sale.location),
+            joinedload(Sale.event),
+        )
+        .order_by(Sale.sold_at.desc(), Sale.document_id.desc())
+        .limit(limit)
+    )
+    if section_scope is not None:
+        query = query.where(Sale.section_id == section_scope)
+    if section_id is not None:
+        query = query.where(Sale.section_id == section_id)
+    if location_id is not None:
+        query = query.where(Sale.location_id == location_id)
+    if event_id is not None:
+        query = query.where(Sale.event_id == event_id)
+    if since is not None:
+        query = query.where(Sale.sold_at >= day_start(since))
+    if until is not None:
+        query = query.where(Sale.sold_at < day_start(until + timedelta(days=1)))
+    if payment_method is not None:
+        query = query.where(Sale.payment_method == payment_method)
+    if not with_voided:
+        query = query.where(Sale.voided_at.is_(None))
+    if after is not None:
+        sold_at, sale_id = after
+        query = query.where(
+            or_(
+                Sale.sold_at < sold_at,
+                and_(Sale.sold_at == sold_at, Sale.document_id < sale_id),
+            )
+        )
+    return list(session.scalars(query).unique())
 
 
 def event_at_table(session: Session, location_id: int) -> Event | None:

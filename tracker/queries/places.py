@@ -60,6 +60,35 @@ def sections_overview(session: Session) -> list[SectionRow]:
     ]
 
 
+def places_page(
+    session: Session,
+    *,
+    section_scope: int | None,
+    section_id: int | None = None,
+    kind: str | None = None,
+    after: int | None = None,
+    limit: int = 50,
+) -> list[Location]:
+    """Places (every kind: the warehouse, stores, event tables, and the virtual ones),
+    by number, from after the place ``after``: ``limit`` at most. A treasurer
+    (``section_scope``) sees their section's only."""
+    query = (
+        select(Location)
+        .options(joinedload(Location.section).joinedload(Section.country))
+        .order_by(Location.id)
+        .limit(limit)
+    )
+    if section_scope is not None:
+        query = query.where(Location.section_id == section_scope)
+    if section_id is not None:
+        query = query.where(Location.section_id == section_id)
+    if kind is not None:
+        query = query.where(Location.kind == kind)
+    if after is not None:
+        query = query.where(Location.id > after)
+    return list(session.scalars(query))
+
+
 def section_accounts(session: Session, section_id: int) -> list[User]:
     """The accounts of a section (its treasurers), by name."""
     return list(

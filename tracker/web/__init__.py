@@ -32,8 +32,14 @@ def init_app(app: Flask) -> None:
 def _blueprints() -> list:
     from tracker.web.admin import mail  # noqa: F401  (its route is on admin)
     from tracker.web.admin.views import bp as admin
+    from tracker.web.api import audit as api_audit  # noqa: F401  (routes on api)
     from tracker.web.api import bp as api
-    from tracker.web.api import sales as api_sales  # noqa: F401  (routes on api)
+    from tracker.web.api import dashboard as api_dashboard  # noqa: F401  (likewise)
+    from tracker.web.api import events as api_events  # noqa: F401  (likewise)
+    from tracker.web.api import places as api_places  # noqa: F401  (likewise)
+    from tracker.web.api import sales as api_sales  # noqa: F401  (likewise)
+    from tracker.web.api import shipments as api_shipments  # noqa: F401  (likewise)
+    from tracker.web.api import statements as api_statements  # noqa: F401  (likewise)
     from tracker.web.api import stock as api_stock  # noqa: F401  (likewise)
     from tracker.web.api import views as api_views  # noqa: F401  (likewise)
     from tracker.web.audit.views import bp as audit

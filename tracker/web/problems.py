@@ -49,18 +49,14 @@ def api(view: F) -> F:
     return view
 
 
-# Every address under it answers programs, those that match no route included.
-API_PREFIX = "/api/"
-
-
 def is_api() -> bool:
-    """Whether the request went to a view marked ``@api``, or to the JSON API's
-    addresses (a route that is not there is a problem too)."""
-    if request.path.startswith(API_PREFIX):
-        return True
+    """Whether the request went to a view marked ``@api``, or to no route at all under
+    the JSON API's address (an unknown operation, an id beyond any record's)."""
     endpoint = request.endpoint
     if endpoint is None:
-        return False
+        from tracker.web.api import PREFIX
+
+        return request.path.startswith(f"{PREFIX}/")
     return bool(getattr(current_app.view_functions.get(endpoint), _MARK, False))
 
 

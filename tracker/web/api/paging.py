@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from flask import request, url_for
@@ -22,8 +23,9 @@ T = TypeVar("T")
 
 
 def read_cursor(cursor: str | None, shape: tuple[type, ...]) -> tuple[Any, ...] | None:
-    """The sort key a cursor holds (values of the types in ``shape``), or None for the
-    first page; a cursor that is not one of ours is refused, naming ``cursor``."""
+    """The sort key a cursor holds (values of the types in ``shape``: ``int``, ``str``,
+    ``date`` or ``datetime``, the last two written in ISO 8601), or None for the first
+    page; a cursor that is not one of ours is refused, naming ``cursor``."""
     if cursor is None:
         return None
     with about("cursor"):
@@ -32,23 +34,43 @@ def read_cursor(cursor: str | None, shape: tuple[type, ...]) -> tuple[Any, ...] 
             values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         except (ValueError, UnicodeError, binascii.Error):
             values = None
-        if (
-            not isinstance(values, list)
-            or len(values) != len(shape)
-            or not all(
-                isinstance(v, kind) and not isinstance(v, bool)
-                for v, kind in zip(values, shape, strict=True)
-            )
-        ):
+        key = (
+            _key(values, shape) if isinstance(values, list) and len(values) == len(shape) else None
+        )
+        if key is None:
             raise BadRequest(
                 "This cursor is not one the tracker gave: send the `next` of the page before, "
                 "or none for the first page."
             )
-    return tuple(values)
+    return key
+
+
+def _key(values: list[Any], shape: tuple[type, ...]) -> tuple[Any, ...] | None:
+    """The values of a cursor as the types of ``shape``, or None if they are not."""
+    key: list[Any] = []
+    for value, kind in zip(values, shape, strict=True):
+        if kind in (date, datetime):
+            if not isinstance(value, str):
+                return None
+            try:
+                read: date = (
+                    datetime.fromisoformat(value) if kind is datetime else date.fromisoformat(value)
+                )
+            except ValueError:
+                return None
+            if isinstance(read, datetime) and read.tzinfo is None:
+                return None  # ours always carry their offset
+            key.append(read)
+        elif isinstance(value, kind) and not isinstance(value, bool):
+            key.append(value)
+        else:
+            return None
+    return tuple(key)
 
 
 def write_cursor(key: tuple[Any, ...]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+    values = [v.isoformat() if isinstance(v, date) else v for v in key]
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
 def page(

@@ -8,8 +8,8 @@ in UTC (``2026-12-01T10:15:30Z``); days are ISO dates.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, overload
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -56,11 +56,23 @@ class Money(Model):
     currency: str = Field(pattern=CURRENCY, examples=["GBP"])
 
 
+@overload
+def money(minor: int, currency: str) -> Money: ...
+@overload
+def money(minor: None, currency: str) -> None: ...
+@overload
+def money(minor: int | None, currency: str) -> Money | None: ...
 def money(minor: int | None, currency: str) -> Money | None:
     """An amount in minor units as the API writes it."""
     return None if minor is None else Money(amount=plain(minor, currency), currency=currency)
 
 
+@overload
+def moment(value: datetime) -> datetime: ...
+@overload
+def moment(value: None) -> None: ...
+@overload
+def moment(value: datetime | None) -> datetime | None: ...
 def moment(value: datetime | None) -> datetime | None:
     """A moment as the API writes it: in UTC (pydantic writes it in ISO 8601, ``Z``)."""
     if value is None:
@@ -68,6 +80,11 @@ def moment(value: datetime | None) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def id_filter(description: str | None = None) -> Any:
+    """A filter by a record's number (a query parameter; none: any)."""
+    return Field(None, ge=1, le=2**31 - 1, description=description)
 
 
 class Paging(Model):
@@ -95,6 +112,13 @@ class SectionRef(Model):
     currency: str = Field(pattern=CURRENCY)
 
 
+class EventRef(Model):
+    id: int
+    name: str
+    starts_on: date
+    ends_on: date
+
+
 class PlaceRef(Model):
     id: int
     name: str
@@ -116,6 +140,10 @@ def section_ref(section: Any) -> SectionRef:
     return SectionRef(
         id=section.id, name=section.name, country=section.country_code, currency=section.currency
     )
+
+
+def event_ref(event: Any) -> EventRef:
+    return EventRef(id=event.id, name=event.name, starts_on=event.starts_on, ends_on=event.ends_on)
 
 
 def place_ref(place: Any) -> PlaceRef:

@@ -192,7 +192,11 @@ def sent_body() -> Any:
 
 
 def answer(body: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A JSON answer of ``body`` (a model of the operation's answers)."""
+    """A JSON answer of ``body`` (a model of the operation's answers), its fields by
+    their JSON names (``from``, where Python needs another)."""
     return current_app.response_class(
-        body.model_dump_json(), status=status, mimetype="application/json", headers=headers
+        body.model_dump_json(by_alias=True),
+        status=status,
+        mimetype="application/json",
+        headers=headers,
     )

@@ -3,10 +3,12 @@ country or a section, a period), and what it may see (a treasurer, their section
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from tracker.db import db
 from tracker.domain.periods import MAX_WEEKS, Period, period_problem, requested_period
@@ -36,9 +38,11 @@ class Asked:
         return address_args(self.data)
 
 
-def _read_form(sections: list[Section]) -> tuple[DashboardFilterForm, dict[str, list[str]]]:
+def _read_form(
+    sections: list[Section], filters: MultiDict
+) -> tuple[DashboardFilterForm, dict[str, list[str]]]:
     countries = sorted({s.country_code: s.country for s in sections}.values(), key=lambda c: c.name)
-    form = DashboardFilterForm(request.args)
+    form = DashboardFilterForm(filters)
     form.set_choices(list_editions(db.session), countries, sections)
     form.validate()
     for entry in form:
@@ -60,11 +64,15 @@ def _period(form: DashboardFilterForm, errors: dict[str, list[str]], default: Pe
     return period
 
 
-def asked(section: Section | None = None) -> Asked:
-    """The dashboard the address asks for (of ``section``, on a section's page)."""
+def asked(section: Section | None = None, filters: Mapping[str, str] | None = None) -> Asked:
+    """The dashboard the address asks for (of ``section``, on a section's page); or
+    the one ``filters`` ask for, by the names the address uses (``start``, ``end``,
+    ``edition``, ``country``, ``section``: the API's)."""
     scope = section_scope()
     sections = list_sections(db.session, scope)
-    form, errors = _read_form(sections)
+    form, errors = _read_form(
+        sections, request.args if filters is None else MultiDict(dict(filters))
+    )
 
     def ok(name: str):
         return None if name in errors else getattr(form, name).data
