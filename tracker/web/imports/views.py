@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 
 from tracker.db import db
@@ -111,7 +112,7 @@ def confirm():
     flash(
         _(
             "Imported %(rows)s rows of %(kind)s.",
-            rows=outcome.rows,
+            rows=format_number(outcome.rows),
             kind=outcome.kind.label,
         ),
         "message",
