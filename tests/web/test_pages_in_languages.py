@@ -26,7 +26,11 @@ ACCOUNTS = (
 )
 # Pages walked per account: every area, without walking every document of the demo.
 PAGES_EACH = 45
-_SKIP = re.compile(r"export|format=|\.csv|\.xlsx|/static/|/logout|/language|/sw\.js|manifest")
+# The API's reference (/api/v1/...) is written for programmers, in English, as the
+# document it is made from.
+_SKIP = re.compile(
+    r"export|format=|\.csv|\.xlsx|/static/|/logout|/language|/sw\.js|manifest|/api/v1/"
+)
 _PLACEHOLDER = re.compile(r"%\(|%[sd]|\{")
 
 
