@@ -147,13 +147,22 @@ def updated(
     )
 
 
-# What JSON holds as it is: most values of an entry (checked first, by their exact type).
+# What JSON holds as it is: most values of an entry, checked first by their exact type
+# (a ledger's entry holds hundreds of them: each one a call less).
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def _jsonable(value: Any) -> Any:
-    if type(value) in _PLAIN:
+    kind = type(value)
+    if kind in _PLAIN:
         return value
+    if kind is dict:
+        return {
+            key if type(key) is str else str(key): item if type(item) in _PLAIN else _jsonable(item)
+            for key, item in value.items()
+        }
+    if kind is list:
+        return [item if type(item) in _PLAIN else _jsonable(item) for item in value]
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -124,20 +124,17 @@ def _copies(connection: Connection, table: Table, rows: Sequence[Mapping[str, An
 def _copy(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
-    columns = list(rows[0])
-    processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
-    statement = f"COPY {quote(table.name)} ({', '.join(map(quote, columns))}) FROM STDIN"
+    columns = [(name, table.c[name].type._cached_bind_processor(dialect)) for name in rows[0]]
+    names = ", ".join(quote(name) for name, _process in columns)
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(
-                [
-                    value if process is None else process(value)
-                    for value, process in zip(
-                        (row[name] for name in columns), processors, strict=True
-                    )
-                ]
+                [row[name] if process is None else process(row[name]) for name, process in columns]
             )
 
 
