@@ -33,10 +33,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import FromClause, event, insert, inspect, select, text
+from sqlalchemy import FromClause, event, inspect, select, text
 from sqlalchemy.orm import Session
 
-from tracker.db import Base, inserted_ids, table_of, utcnow
+from tracker.db import Base, insert_rows, inserted_ids, table_of, utcnow
 from tracker.models.accounts import AuditEntry, AuditLink, audit_sections
 from tracker.models.places import Section
 from tracker.models.stock import Document
@@ -121,12 +121,7 @@ def record_all(session: Session, entries: list[Entry]) -> None:
         links += [{"audit_id": audit_id, "section_id": s} for s in sections]
         # By id: on SQLite a savepoint rolled back frees its ids for the rows written next.
         pending[audit_id] = _content(audit_id, row, sections)
-    if links:
-        connection.execute(_INSERT_SECTIONS, links)
-
-
-# Written with every change: built once (building costs more than running them).
-_INSERT_SECTIONS = insert(audit_sections)
+    insert_rows(connection, audit_sections, links)
 
 
 def updated(
@@ -152,7 +147,22 @@ def updated(
     )
 
 
+# What JSON holds as it is: most values of an entry, checked first by their exact type
+# (a ledger's entry holds hundreds of them: each one a call less).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _jsonable(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {
+            key if type(key) is str else str(key): item if type(item) in _PLAIN else _jsonable(item)
+            for key, item in value.items()
+        }
+    if kind is list:
+        return [item if type(item) in _PLAIN else _jsonable(item) for item in value]
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -358,13 +368,11 @@ def _chain(session: Session) -> None:
         digest = link_hash(pending[audit_id], previous)
         links.append({"seq": seq, "audit_id": audit_id, "prev_hash": previous, "hash": digest})
         previous = digest
-    for chunk in _chunks(links):
-        connection.execute(_INSERT_LINKS, chunk)
+    insert_rows(connection, _links, links)
     pending.clear()
 
 
 _HEAD = select(_links.c.seq, _links.c.hash).order_by(_links.c.seq.desc()).limit(1)
-_INSERT_LINKS = insert(_links)
 
 
 @event.listens_for(Session, "after_rollback")

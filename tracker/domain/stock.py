@@ -9,7 +9,7 @@ Every copy is always somewhere. Stock is the sum of immutable moves, each taking
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from enum import StrEnum
 from typing import Protocol
 
@@ -132,9 +132,11 @@ def quantity_problem(qty: object, *, zero: bool = False, what: str | None = None
     every number of copies the tracker takes: moves, lines, counts, sales. ``what``:
     what the number is, as the sentence names it (the quantity), said where it is
     written: ``say("the count")``."""
-    what = say("the quantity") if what is None else what
     low = 0 if zero else 1
     number = qty if isinstance(qty, int) and not isinstance(qty, bool) else None
+    if number is not None and low <= number <= MAX_QTY:
+        return None  # the usual case: nothing to say, so nothing said
+    what = say("the quantity") if what is None else what
     if zero and (number is None or number < 0):
         return say("%(what)s must be a whole number, 0 or more.", what=what)
     if number is None:
@@ -147,12 +149,19 @@ def quantity_problem(qty: object, *, zero: bool = False, what: str | None = None
 
 
 def check_quantity(
-    qty: object, where: str = "", *, zero: bool = False, what: str | None = None
+    qty: object,
+    where: str | Callable[[], str] = "",
+    *,
+    zero: bool = False,
+    what: str | None = None,
 ) -> int:
     """``qty`` when it is a number of copies; else a DomainError saying why, after
-    ``where`` (an edition, a line, said in the reader's language) when given."""
+    ``where`` (an edition, a line, said in the reader's language) when given: a text,
+    or what makes it, asked only when there is something to say (an edition's label
+    looks up its language's name)."""
     problem = quantity_problem(qty, zero=zero, what=what)
     if problem:
+        where = where() if callable(where) else where
         raise DomainError(
             say("%(where)s: %(problem)s", where=where, problem=problem)
             if where

@@ -46,6 +46,7 @@ from tracker.domain.stock import (
 from tracker.domain.words import moment, say
 from tracker.ledger import past
 from tracker.models import Balance, Document, Edition, Location, Move, WeeklyFlow
+from tracker.models.stock import document_kind_label
 
 _T = TypeVar("_T")
 
@@ -125,11 +126,26 @@ def post(
 
 
 @dataclass(frozen=True)
+class Written:
+    """A document written already (``documents.write``: a row without an object in the
+    session), as a posting names it."""
+
+    id: int
+    kind: str
+    reference: str | None = None
+    note: str | None = None
+
+    @property
+    def kind_label(self) -> str:
+        return document_kind_label(self.kind)
+
+
+@dataclass(frozen=True)
 class Posting:
     """One document's moves, to post with others at one go (``post_together``). The
     document is written already: only its id, kind, reference and note are read."""
 
-    document: Document
+    document: Document | Written
     lines: Sequence[MoveLine]
     occurred_at: datetime
     created_by_id: int | None = None
@@ -163,25 +179,15 @@ def post_together(
     ``at_once``: the postings go in together or not at all (an imported file): a balance
     that moved after the earliest of them is checked in the past with all of them at
     their moments (``past.check_taken_all``) rather than refused with PostApart."""
-    if len(postings) == 1:
-        (posting,) = postings
-        return [
-            post(
-                session,
-                posting.document,
-                posting.lines,
-                created_by_id=posting.created_by_id,
-                occurred_at=posting.occurred_at,
-                details=posting.details,
-                savepoint=False,
-                closed_ok=closed_ok,
-            )
-        ]
     written = []
+    # What the lines name, loaded once for all of them.
+    everything = [line for posting in postings for line in posting.lines]
+    editions = _load(session, Edition, {line.edition_id for line in everything})
+    locations = _load(session, Location, _location_ids(everything))
     for posting in postings:
         if not posting.lines:
             raise InvalidMove(say("A posting needs at least one move."))
-        legs = _resolve(session, list(posting.lines), closed_ok)
+        legs = _resolve(session, list(posting.lines), closed_ok, editions, locations)
         written.append(
             _Posting(
                 posting.document,
@@ -297,16 +303,19 @@ class _LineProblem(Exception):
 
 
 def _resolve(
-    session: Session, lines: list[MoveLine], closed_ok: Collection[int] = ()
+    session: Session,
+    lines: list[MoveLine],
+    closed_ok: Collection[int] = (),
+    editions: dict[int, Edition] | None = None,
+    locations: dict[int, Location] | None = None,
 ) -> list[_Leg]:
-    """Check each line's shape and rules, and load what it names."""
+    """Check each line's shape and rules, and load what it names (unless given: loaded
+    for many postings at once)."""
     many = len(lines) > 1
-    editions = _load(session, Edition, {line.edition_id for line in lines})
-    locations = _load(
-        session,
-        Location,
-        {line.from_location_id for line in lines} | {line.to_location_id for line in lines},
-    )
+    if editions is None:
+        editions = _load(session, Edition, {line.edition_id for line in lines})
+    if locations is None:
+        locations = _load(session, Location, _location_ids(lines))
     # Every line's quantity first: a wrong number is the likeliest mistake of all.
     _each(lines, _quantity, many)
     return _each(lines, lambda line: _leg(line, editions, locations, closed_ok), many)
@@ -376,6 +385,10 @@ def _leg(line: MoveLine, editions: dict, locations: dict, closed_ok: Collection[
     )
 
 
+def _location_ids(lines: list[MoveLine]) -> set[int]:
+    return {line.from_location_id for line in lines} | {line.to_location_id for line in lines}
+
+
 # What _load loads.
 _Model = TypeVar("_Model", Edition, Location)
 
@@ -400,7 +413,7 @@ def _load(session: Session, model: type[_Model], ids: set[int]) -> dict[int, _Mo
 
 @dataclass(frozen=True)
 class _Posting:
-    document: Document
+    document: Document | Written
     legs: list[_Leg]
     when: datetime
     created_by_id: int | None
@@ -580,7 +593,7 @@ AUDITED_MOVES = 100
 
 
 def _audit_entry(
-    document: Document,
+    document: Document | Written,
     legs: list[_Leg],
     ids: list[int],
     when: datetime,

@@ -63,10 +63,15 @@ class Document(Base):
 
     @property
     def kind_label(self) -> str:
-        return self.kind.replace("_", " ")
+        return document_kind_label(self.kind)
 
     def __repr__(self) -> str:
         return f"<Document {self.id} {self.kind}>"
+
+
+def document_kind_label(kind: str) -> str:
+    """A kind of document as a summary names it: ``stocktake_loss`` -> stocktake loss."""
+    return kind.replace("_", " ")
 
 
 class Move(Base):

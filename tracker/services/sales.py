@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from tracker import ledger
-from tracker.db import dialect_insert, table_of, utcnow
+from tracker.db import dialect_insert, insert_rows, table_of, utcnow
 from tracker.domain.accounts import Actor, actor_id, require_section
 from tracker.domain.errors import DomainError, NotFound, about
 from tracker.domain.events import UNDO_MINUTES, PaymentMethod, SaleSums, undo_until
@@ -38,7 +38,6 @@ from tracker.domain.text import clean
 from tracker.domain.words import moment, say
 from tracker.ledger import MoveLine
 from tracker.models import (
-    Document,
     Edition,
     Event,
     Location,
@@ -134,6 +133,8 @@ class Till:
     customers: Location
     # The section's price of each edition asked about (None: it has none).
     prices: dict[int, int | None] = field(default_factory=dict)
+    # Prices as typed -> minor units (the sales of a file type the same few prices).
+    typed_prices: dict[str, int] = field(default_factory=dict)
     editions: dict[object, Edition | None] = field(default_factory=dict)
 
     def edition(self, session: Session, edition_id: object) -> Edition | None:
@@ -240,9 +241,13 @@ def _price(session: Session, till: Till, edition: Edition, typed: object) -> int
                 )
             )
         return price
+    if isinstance(typed, str) and typed in till.typed_prices:
+        return till.typed_prices[typed]
     price = to_minor(typed, section.currency, limit=MAX_PRICE_MINOR, what=say("a price per copy"))
     if price < 0:
         raise DomainError(say("The price cannot be negative."))
+    if isinstance(typed, str):
+        till.typed_prices[typed] = price
     return price
 
 
@@ -264,7 +269,7 @@ def _sale_line(session: Session, till: Till, item: SaleItem) -> SoldLine:
         if edition is None:
             raise DomainError(say("There is no edition %(id)s.", id=item.edition_id))
     with about("qty"):
-        check_quantity(item.qty, edition.label)
+        check_quantity(item.qty, lambda: edition.label)
     with about("condition"):
         if item.condition not in (Condition.UNSIGNED, Condition.SIGNED):
             raise DomainError(
@@ -317,9 +322,11 @@ def new_sale(
     tendered: object = None,
     key: str | None = None,
     digest: str | None = None,
+    note: str | None = None,
 ) -> NewSale:
     """A sale at ``till`` checked, each value named when it is wrong (``about``), ready
-    to write: the rules of every sale, from the screen, a program or a form."""
+    to write: the rules of every sale, from the screen, a program, a form or a file
+    (``note``: its document's, such as the file it came from)."""
     till.refuse_closed()
     section = till.section
     if currency is not None and check_currency(currency) != section.currency:
@@ -346,6 +353,7 @@ def new_sale(
         digest=digest,
         tendered_minor=tendered_minor,
         buyer_name=buyer,
+        note=note,
     )
 
 
@@ -405,8 +413,8 @@ def _moment(
         raise
 
 
-_INSERT_SALES = insert(table_of(Sale))
-_INSERT_LINES = insert(table_of(SaleLine))
+_sales = table_of(Sale)
+_sale_lines = table_of(SaleLine)
 
 
 def record_sales(
@@ -446,8 +454,9 @@ def record_sales(
             for sale in sales
         ],
     )
-    connection.execute(
-        _INSERT_SALES,
+    insert_rows(
+        connection,
+        _sales,
         [
             {
                 "document_id": document_id,
@@ -464,8 +473,9 @@ def record_sales(
             for document_id, sale in zip(ids, sales, strict=True)
         ],
     )
-    connection.execute(
-        _INSERT_LINES,
+    insert_rows(
+        connection,
+        _sale_lines,
         [
             {
                 "sale_id": document_id,
@@ -482,7 +492,7 @@ def record_sales(
         session,
         [
             ledger.Posting(
-                Document(id=document_id, kind="sale", note=sale.note),
+                ledger.Written(document_id, "sale", note=sale.note),
                 [
                     MoveLine(
                         MoveKind.SALE,

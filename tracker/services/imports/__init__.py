@@ -13,8 +13,7 @@ again is refused, saying when and by whom it went in.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,20 +56,41 @@ class Problems:
     def __bool__(self) -> bool:
         return bool(self.found)
 
-    @contextmanager
     def at(
         self, row: int | None, column: str | None = None, fields: dict[str, str] | None = None
-    ) -> Iterator[None]:
+    ) -> _At:
         """Note a DomainError raised inside as a problem of ``row``, in the column named
         by its field (``fields``: a service's name of a value -> the column) or ``column``."""
-        try:
-            yield
-        except DomainError as error:
-            named = (fields or {}).get(error.field or "") if error.field else None
-            self.add(row, named or column, error.message)
+        return _At(self, row, column, fields)
 
     def sorted(self) -> list[Problem]:
         return sorted(self.found, key=lambda p: (p.row or 0, p.column or ""))
+
+
+class _At:
+    """``Problems.at``'s context: a plain class, as it is entered for every cell of
+    every row (a generator's context costs several times more)."""
+
+    __slots__ = ("column", "fields", "problems", "row")
+
+    def __init__(
+        self,
+        problems: Problems,
+        row: int | None,
+        column: str | None,
+        fields: dict[str, str] | None,
+    ):
+        self.problems, self.row, self.column, self.fields = problems, row, column, fields
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> bool:
+        if not isinstance(error, DomainError):
+            return False
+        named = (self.fields or {}).get(error.field or "") if error.field else None
+        self.problems.add(self.row, named or self.column, error.message)
+        return True
 
 
 class Kind:

@@ -39,8 +39,16 @@ class Places:
             self.by_id[place.id] = place
             self.by_code[place.code.upper()] = place
             self.by_name[_name_key(place.name)].append(place)
+        # What each text named, as found (rows of a file name the same few places).
+        self.found: dict[str, Location] = {}
 
     def find(self, text: str) -> Location:
+        found = self.found.get(text)
+        if found is None:
+            found = self.found[text] = self._find(text)
+        return found
+
+    def _find(self, text: str) -> Location:
         number = parse_id(text)
         if number is not None and number in self.by_id:
             return self.by_id[number]
@@ -90,8 +98,16 @@ class Editions:
         for edition in session.scalars(select(Edition)):
             self.by_id[edition.id] = edition
             self.by_isbn[edition.isbn] = edition
+        # What each text named, as found (rows of a file name the same few editions).
+        self.found: dict[str, Edition] = {}
 
     def find(self, text: str) -> Edition:
+        found = self.found.get(text)
+        if found is None:
+            found = self.found[text] = self._find(text)
+        return found
+
+    def _find(self, text: str) -> Edition:
         digits = re.sub(r"[\s-]", "", text)
         if len(digits) < 10:
             number = parse_id(digits)

@@ -89,10 +89,12 @@ class SalesKind(Kind):
         ready: dict[int, list[tuple[Row, sales.NewSale]]] = defaultdict(list)
         note = say("Imported from %(file)s", file=source) if source else say("Imported")
         for index, row in enumerate(sheet.rows):
-            checked = self._sale(session, actor, row, problems, places, editions, dated, tills)
+            checked = self._sale(
+                session, actor, row, problems, places, editions, dated, tills, note
+            )
             if checked is not None:
                 till, sale = checked
-                ready[till.place.id].append((row, _noted(sale, note)))
+                ready[till.place.id].append((row, sale))
             if index % 1000 == 999:
                 progress(1000)
         progress(len(sheet.rows) % 1000)
@@ -123,6 +125,7 @@ class SalesKind(Kind):
         editions: Editions,
         dated: Any,
         tills: dict[int, sales.Till | DomainError],
+        note: str,
     ) -> tuple[sales.Till, sales.NewSale] | None:
         found = len(problems.found)
         values: dict[str, Any] = {}
@@ -161,6 +164,7 @@ class SalesKind(Kind):
                 ],
                 payment_method=_method(values["payment"]),
                 buyer_name=row["buyer"] or None,
+                note=note,
             )
             return till, sale
         return None
@@ -187,12 +191,6 @@ def _till(
 def _method(text: str) -> str:
     """A payment method as a spreadsheet may write it: ``Bank transfer``, ``CASH``."""
     return "_".join(text.strip().lower().split())
-
-
-def _noted(sale: sales.NewSale, note: str) -> sales.NewSale:
-    from dataclasses import replace
-
-    return replace(sale, note=note)
 
 
 def _blame(error: DomainError, rows: list[tuple[Row, sales.NewSale]], problems: Problems) -> None:
