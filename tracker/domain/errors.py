@@ -4,7 +4,7 @@ Each message says what is wrong and where, in words a treasurer understands; vie
 them into a flashed message or a 4xx page, the CLI into one line on stderr.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -55,9 +55,19 @@ class InsufficientStock(DomainError):
 
     status_code = 409
 
-    def __init__(self, *, location: str, edition: str, condition: str, there: int, asked: int):
+    def __init__(
+        self,
+        *,
+        location: str,
+        edition: str,
+        condition: str,
+        there: int,
+        asked: int,
+        edition_id: int | None = None,
+    ):
         self.location = location
         self.edition = edition
+        self.edition_id = edition_id
         self.condition = condition
         self.there = there
         self.asked = asked
@@ -93,9 +103,11 @@ class NotThereThen(DomainError):
         on: datetime,
         arrived: int | None = None,
         arrived_on: datetime | None = None,
+        edition_id: int | None = None,
     ):
         self.location = location
         self.edition = edition
+        self.edition_id = edition_id
         self.condition = condition
         self.there = there
         self.on = on
@@ -129,6 +141,22 @@ class NotThereThen(DomainError):
                 **values,
             )
         super().__init__(message)
+
+
+@contextmanager
+def about_line(lines: Sequence[tuple[int, str]]) -> Iterator[None]:
+    """Name the line a shortage of copies is about (``lines[1]``): the first of
+    ``lines`` (each line's edition and condition, in the order they were sent) whose
+    copies the place lacked, now or at the moment the document is dated."""
+    try:
+        yield
+    except (InsufficientStock, NotThereThen) as error:
+        if error.field is None:
+            for index, line in enumerate(lines):
+                if line == (error.edition_id, error.condition):
+                    error.field = f"lines[{index}]"
+                    break
+        raise
 
 
 class PeriodClosed(DomainError):
