@@ -342,6 +342,30 @@ def expectations(ctx: dict) -> dict[str, Expect]:
             no_post,
             {"anonymous": 401, **_only(runners, 415)},
         ),
+        "api.create_shipment": Expect(
+            "/api/v1/shipments", no_post, {"anonymous": 401, **_only(staff, 415)}
+        ),
+        "api.dispatch_shipment": Expect(
+            f"/api/v1/shipments/{ctx['draft']}/dispatch",
+            no_post,
+            {"anonymous": 401, **_only(keepers, 415)},
+        ),
+        "api.cancel_shipment": Expect(
+            f"/api/v1/shipments/{ctx['draft']}/cancel",
+            no_post,
+            {"anonymous": 401, **_only(keepers, 415)},
+        ),
+        "api.receive_shipment": Expect(
+            f"/api/v1/shipments/{ctx['in_transit']}/receipt",
+            no_post,
+            {"anonymous": 401, **_only(keepers, 415)},
+        ),
+        "api.create_transfer": Expect(
+            "/api/v1/transfers", no_post, {"anonymous": 401, **_only(keepers, 415)}
+        ),
+        "api.create_write_off": Expect(
+            "/api/v1/write-offs", no_post, {"anonymous": 401, **_only(keepers, 415)}
+        ),
         "events.record_sales": Expect(
             f"/places/{ctx['store']}/sales",
             no_post,

@@ -15,6 +15,9 @@ class DomainError(Exception):
     """A rule of the tracker refused an action; nothing was written."""
 
     status_code = 422
+    # The problem's ``type`` for programs (RFC 9457), when more precise than the
+    # status's: ``insufficient-stock``.
+    problem_type: str | None = None
     # Which of the values sent the error is about, as a program names it
     # (``lines[1].qty``), when the service knows: set by ``about``.
     field: str | None = None
@@ -54,6 +57,7 @@ class InsufficientStock(DomainError):
     """Fewer copies at a location than a posting asked to take."""
 
     status_code = 409
+    problem_type = "insufficient-stock"
 
     def __init__(
         self,
@@ -92,6 +96,7 @@ class NotThereThen(DomainError):
     order things happened, did not hold them at that moment."""
 
     status_code = 409
+    problem_type = "not-there"
 
     def __init__(
         self,
@@ -163,6 +168,7 @@ class PeriodClosed(DomainError):
     """A document dated into a month whose books are closed."""
 
     status_code = 409
+    problem_type = "closed"
 
 
 class AlreadyReversed(DomainError):
