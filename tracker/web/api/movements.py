@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from flask import Response
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from tracker.db import db
 from tracker.domain.accounts import may_see
@@ -32,7 +32,7 @@ from tracker.web.api.schemas import (
     place_ref,
 )
 from tracker.web.api.spec import answer, document, sent_body
-from tracker.web.api.writing import an_id, copies
+from tracker.web.api.writing import Moment, an_id, copies
 from tracker.web.forms import MAX_LINES
 from tracker.web.helpers import actor
 from tracker.web.movements.views import KEEPERS
@@ -51,7 +51,7 @@ class TransferIn(Model):
     from_: int = an_id("The place the copies leave.", alias="from")
     to: int = an_id("The place they go to.")
     lines: list[CopiesIn] = Field(min_length=1, max_length=2 * MAX_LINES)
-    when: AwareDatetime | None = Field(
+    when: Moment | None = Field(
         None, description="When they were moved, ISO 8601 with offset; none: now."
     )
     note: str | None = Field(None, max_length=2000)
@@ -63,7 +63,7 @@ class WriteOffIn(Model):
         description="Why: damaged and lost copies need a note saying what happened."
     )
     lines: list[CopiesIn] = Field(min_length=1, max_length=2 * MAX_LINES)
-    when: AwareDatetime | None = Field(None, description="When, ISO 8601 with offset; none: now.")
+    when: Moment | None = Field(None, description="When, ISO 8601 with offset; none: now.")
     note: str | None = Field(None, max_length=2000)
 
 

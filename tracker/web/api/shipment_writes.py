@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from flask import Response
-from pydantic import AwareDatetime, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from tracker.db import db
 from tracker.domain.accounts import STAFF
@@ -38,7 +38,7 @@ from tracker.web.api.schemas import (
     section_ref,
 )
 from tracker.web.api.spec import answer, document, sent_body
-from tracker.web.api.writing import an_id, copies, named
+from tracker.web.api.writing import Day, Moment, an_id, copies, named
 from tracker.web.forms import MAX_LINES
 from tracker.web.helpers import actor
 from tracker.web.problems import api
@@ -69,13 +69,13 @@ class ShipmentIn(Model):
     )
     carrier: str | None = Field(None, max_length=100)
     tracking_number: str | None = Field(None, max_length=100)
-    expected_on: date | None = Field(None, description="The day it is expected to arrive.")
+    expected_on: Day | None = Field(None, description="The day it is expected to arrive.")
     reference: str | None = Field(None, max_length=120, description="An order or invoice number.")
     note: str | None = Field(None, max_length=2000)
 
 
 class DispatchIn(Model):
-    dispatched_at: AwareDatetime | None = Field(
+    dispatched_at: Moment | None = Field(
         None,
         description="When it left, ISO 8601 with offset (a shipment sent before it was "
         "recorded); none: now. Send `{}` for now.",
@@ -102,7 +102,7 @@ class ReceiptLineIn(Model):
 
 class ReceiptIn(Model):
     lines: list[ReceiptLineIn] = Field(min_length=1, max_length=MAX_LINES)
-    received_at: AwareDatetime | None = Field(
+    received_at: Moment | None = Field(
         None, description="When the copies arrived, ISO 8601 with offset; none: now."
     )
     note: str | None = Field(None, max_length=2000)
