@@ -49,7 +49,7 @@ def _draft_body(scene, **changes):
     world = scene["world"]
     body = {
         "section": scene["section"],
-        "lines": [{"edition": world.edition.id, "qty": 10, "price": "4.50"}],
+        "lines": [{"edition": world.edition.id, "copies": 10, "price": "4.50"}],
         "terms": "sale_or_return",
         "carrier": "DHL",
         "tracking_number": "T-1",
@@ -101,10 +101,10 @@ def test_a_shipment_is_drafted_dispatched_and_received_with_discrepancies(scene,
     assert shipment["terms"] == "sale_or_return"
     assert (shipment["carrier"], shipment["tracking_number"]) == ("DHL", "T-1")
     assert (shipment["reference"], shipment["note"]) == ("Order 17", "Two boxes")
-    assert shipment["total"] == {"amount": "45.00", "currency": "GBP"}
+    assert shipment["value"] == {"amount": "45.00", "currency": "GBP"}
     [line] = shipment["lines"]
     assert line["edition"]["id"] == world.edition.id
-    assert (line["qty"], line["price"]["amount"], line["outstanding"]) == (10, "4.50", 10)
+    assert (line["copies"], line["price"]["amount"], line["outstanding"]) == (10, "4.50", 10)
     assert _copies(staff, scene["wh"], world.edition.id) == 50  # a draft moves nothing
 
     answer = _write(staff, f"/api/v1/shipments/{shipment['id']}/dispatch", {})
@@ -134,6 +134,7 @@ def test_a_shipment_is_drafted_dispatched_and_received_with_discrepancies(scene,
         "edition": None,
         "received": 7,
         "damaged": 2,
+        "missing": 0,
         "outstanding": 1,
     }
     assert len(received["receipts"]) == 1
@@ -148,6 +149,8 @@ def test_a_shipment_is_drafted_dispatched_and_received_with_discrepancies(scene,
     )
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["status"] == "received"
+    # The answer is the shipment as GET gives it.
+    assert gb.get(f"/api/v1/shipments/{shipment['id']}").get_json() == answer.get_json()
     assert answer.get_json()["lines"][0]["missing"] == 1
     assert world.stock("GB-TRANSIT") == 0
     session.expire_all()
@@ -173,8 +176,8 @@ def test_a_dispatch_the_warehouse_cannot_fill_moves_nothing_and_names_the_line(s
     shipment = _draft(
         scene,
         lines=[
-            {"edition": world.edition.id, "qty": 10, "price": "4.50"},
-            {"edition": world.edition_es.id, "qty": 6, "price": "5.00"},
+            {"edition": world.edition.id, "copies": 10, "price": "4.50"},
+            {"edition": world.edition_es.id, "copies": 6, "price": "5.00"},
         ],
     )
     before = snapshot(session)
@@ -210,7 +213,7 @@ def test_copies_are_transferred_to_an_event_table_and_back(scene):
         {
             "from": scene["store"],
             "to": scene["table"],
-            "lines": [{"edition": world.edition.id, "qty": 6}],
+            "lines": [{"edition": world.edition.id, "copies": 6}],
             "note": "For the launch",
         },
     )
@@ -218,7 +221,7 @@ def test_copies_are_transferred_to_an_event_table_and_back(scene):
     transfer = answer.get_json()
     assert answer.headers["Location"] == f"/api/v1/transfers/{transfer['id']}"
     assert (transfer["from"]["id"], transfer["to"]["id"]) == (scene["store"], scene["table"])
-    assert [(x["edition"]["id"], x["condition"], x["qty"]) for x in transfer["lines"]] == [
+    assert [(x["edition"]["id"], x["condition"], x["copies"]) for x in transfer["lines"]] == [
         (world.edition.id, "unsigned", 6)
     ]
     assert transfer["note"] == "For the launch"
@@ -228,7 +231,7 @@ def test_copies_are_transferred_to_an_event_table_and_back(scene):
     body = {
         "from": scene["table"],
         "to": scene["store"],
-        "lines": [{"edition": world.edition.id, "qty": 2}],
+        "lines": [{"edition": world.edition.id, "copies": 2}],
         "when": _now(hours=-1),
     }
     # Dated before the copies came to the table: they were not there then.
@@ -248,7 +251,7 @@ def test_copies_are_written_off(scene):
         {
             "place": scene["store"],
             "reason": "damaged",
-            "lines": [{"edition": world.edition.id, "qty": 3}],
+            "lines": [{"edition": world.edition.id, "copies": 3}],
             "note": "Rain through the roof",
         },
     )
@@ -256,7 +259,7 @@ def test_copies_are_written_off(scene):
     written = answer.get_json()
     assert answer.headers["Location"] == f"/api/v1/write-offs/{written['id']}"
     assert (written["place"]["id"], written["reason"]) == (scene["store"], "damaged")
-    assert written["lines"][0]["qty"] == 3
+    assert written["lines"][0]["copies"] == 3
     assert _copies(gb, scene["store"], world.edition.id) == 17
     # The warehouse is distribution staff's.
     answer = _write(
@@ -265,7 +268,7 @@ def test_copies_are_written_off(scene):
         {
             "place": scene["wh"],
             "reason": "review_copy",
-            "lines": [{"edition": world.edition.id, "qty": 2}],
+            "lines": [{"edition": world.edition.id, "copies": 2}],
         },
     )
     assert answer.status_code == 201, answer.get_json()
@@ -325,7 +328,7 @@ def test_each_write_sent_twice_with_its_key_is_one_write_and_the_first_answer(sc
         session,
     )
     assert received["lines"][0]["received"] == 4
-    lines = [{"edition": world.edition.id, "qty": 1}]
+    lines = [{"edition": world.edition.id, "copies": 1}]
     _idempotent(
         gb,
         "/api/v1/transfers",
@@ -357,7 +360,7 @@ def test_each_write_sent_twice_with_its_key_is_one_write_and_the_first_answer(sc
 def test_a_treasurer_meets_only_their_own_sections_places_and_shipments(scene, session):
     world, se, gb = scene["world"], scene["se"], scene["gb"]
     shipment = _dispatched(scene)
-    lines = [{"edition": world.edition.id, "qty": 1}]
+    lines = [{"edition": world.edition.id, "copies": 1}]
     before = snapshot(session)
     refused = [
         _write(
@@ -400,7 +403,7 @@ def test_roles_as_the_pages(scene, session):
         assert refused.status_code == 422, refused.get_json()
     assert snapshot(session) == after
     # Copies from one section to another: distribution staff only.
-    lines = [{"edition": world.edition.id, "qty": 1}]
+    lines = [{"edition": world.edition.id, "copies": 1}]
     body = {"from": scene["store"], "to": scene["se_store"], "lines": lines}
     assert _write(staff, "/api/v1/transfers", body).status_code == 201
     assert world.stock("SE-STORE") == 1
@@ -417,7 +420,7 @@ def test_a_closed_place_is_refused_as_the_form_refuses_it(scene, session):
         {
             "from": scene["store"],
             "to": scene["table"],
-            "lines": [{"edition": world.edition.id, "qty": 1}],
+            "lines": [{"edition": world.edition.id, "copies": 1}],
         },
     )
     assert answer.status_code == 422
@@ -443,7 +446,7 @@ class Now:
 
 
 def _spoil(body: dict, path: str, value) -> dict:
-    """``body`` with the value at ``path`` (``lines.0.qty``) replaced; ``...``: removed."""
+    """``body`` with the value at ``path`` (``lines.0.copies``) replaced; ``...``: removed."""
     if isinstance(value, Now):
         value = _now(**value.delta)
     body = copy.deepcopy(body)
@@ -470,11 +473,11 @@ SHIPMENT_SPOILS = [
     ("lines", [], 422, "lines"),
     ("lines", ..., 422, "lines"),
     ("lines", "ten copies", 422, "lines"),
-    ("lines.0.qty", 0, 422, "lines[0].qty"),
-    ("lines.0.qty", -3, 422, "lines[0].qty"),
-    ("lines.0.qty", "ten", 422, "lines[0].qty"),
-    ("lines.0.qty", HUGE, 422, "lines[0].qty"),
-    ("lines.0.qty", ..., 422, "lines[0].qty"),
+    ("lines.0.copies", 0, 422, "lines[0].copies"),
+    ("lines.0.copies", -3, 422, "lines[0].copies"),
+    ("lines.0.copies", "ten", 422, "lines[0].copies"),
+    ("lines.0.copies", HUGE, 422, "lines[0].copies"),
+    ("lines.0.copies", ..., 422, "lines[0].copies"),
     ("lines.0.edition", 999_999, 422, "lines[0].edition"),
     ("lines.0.edition", None, 422, "lines[0].edition"),
     ("lines.0.price", ..., 422, "lines[0].price"),
@@ -591,7 +594,7 @@ def test_a_receipt_by_an_edition_not_on_the_shipment_names_it(scene, session):
 
 
 def _movement_body(scene, kind: str) -> dict:
-    lines = [{"edition": scene["world"].edition.id, "qty": 2, "condition": "unsigned"}]
+    lines = [{"edition": scene["world"].edition.id, "copies": 2, "condition": "unsigned"}]
     if kind == "transfers":
         return {"from": scene["store"], "to": scene["table"], "lines": lines, "when": _now()}
     return {"place": scene["store"], "reason": "gift", "lines": lines, "when": _now()}
@@ -600,11 +603,11 @@ def _movement_body(scene, kind: str) -> dict:
 MOVEMENT_SPOILS = [
     ("lines", [], 422, "lines"),
     ("lines", ..., 422, "lines"),
-    ("lines.0.qty", 0, 422, "lines[0].qty"),
-    ("lines.0.qty", -2, 422, "lines[0].qty"),
-    ("lines.0.qty", HUGE, 422, "lines[0].qty"),
-    ("lines.0.qty", 2.5, 422, "lines[0].qty"),
-    ("lines.0.qty", 500, 409, "lines[0]"),  # more than the store holds
+    ("lines.0.copies", 0, 422, "lines[0].copies"),
+    ("lines.0.copies", -2, 422, "lines[0].copies"),
+    ("lines.0.copies", HUGE, 422, "lines[0].copies"),
+    ("lines.0.copies", 2.5, 422, "lines[0].copies"),
+    ("lines.0.copies", 500, 409, "lines[0]"),  # more than the store holds
     ("lines.0.edition", 999_999, 422, "lines[0].edition"),
     ("lines.0.edition", "x", 422, "lines[0].edition"),
     ("lines.0.condition", "mint", 422, "lines[0].condition"),
@@ -668,7 +671,7 @@ def test_copies_do_not_go_through_the_warehouse_by_transfer(scene, session):
         {
             "from": scene["wh"],
             "to": scene["store"],
-            "lines": [{"edition": world.edition.id, "qty": 1}],
+            "lines": [{"edition": world.edition.id, "copies": 1}],
         },
     )
     assert answer.status_code == 422

@@ -43,7 +43,7 @@ class Copies:
 
 def _lines(session: Session, copies: list[Copies]) -> list[Copies]:
     """The lines with copies (a form's empty rows left out), each checked and, when
-    wrong, named as programs name it (``lines[1].qty``)."""
+    wrong, named as programs name it (``lines[1].copies``)."""
     wanted = [(index, c) for index, c in enumerate(copies) if c.qty]
     if not wanted:
         with about("lines"):
@@ -67,7 +67,7 @@ def _check_copies(session: Session, copies: Copies, *, what: str | None = None) 
                     condition=repr(copies.condition),
                 )
             )
-    with about("qty"):
+    with about("copies"):
         check_quantity(copies.qty, zero=what is not None, what=what)
 
 
@@ -144,7 +144,7 @@ def transfer(
     """Copies from one of a section's places to another (a store and an event table),
     or between two sections' places (distribution staff only). The warehouse sends and
     receives by shipments. A wrong value is named as programs name it (``from``,
-    ``lines[0].qty``...)."""
+    ``lines[0].copies``...)."""
     with about("from"):
         source = physical_place(
             session,
@@ -208,7 +208,7 @@ def write_off(
     when: date | datetime | None = None,
 ) -> WriteOff:
     """Copies that leave stock without a sale: damaged, lost, given, sent for review. A
-    wrong value is named as programs name it (``place``, ``lines[0].qty``...)."""
+    wrong value is named as programs name it (``place``, ``lines[0].copies``...)."""
     with about("place"):
         place = physical_place(
             session,

@@ -117,7 +117,7 @@ def _check_lines(
     """(edition, copies, price in minor units) for each line, or a message that says
     which line is wrong and why. On a return (``returning``: the section sending copies
     back) a line without a price takes the price the section received them at. A wrong
-    value is named as programs name it (``lines[1].qty``)."""
+    value is named as programs name it (``lines[1].copies``)."""
     if not lines:
         with about("lines"):
             raise DomainError(
@@ -146,7 +146,7 @@ def _check_line(
                 )
             )
     seen.add(edition.id)
-    with about("qty"):
+    with about("copies"):
         qty = check_quantity(line.qty, edition.label)
     default = sor_price(session, returning.id, edition.id) if returning else None
     with about("price"):
@@ -180,7 +180,7 @@ def _check_returnable(
                     qty=number(qty),
                 )
             )
-            error.field = f"lines[{index}].qty"
+            error.field = f"lines[{index}].copies"
             raise error
 
 

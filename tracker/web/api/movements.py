@@ -32,7 +32,7 @@ from tracker.web.api.schemas import (
     place_ref,
 )
 from tracker.web.api.spec import answer, document, sent_body
-from tracker.web.api.writing import Moment, an_id, copies
+from tracker.web.api.writing import Moment, an_id, many
 from tracker.web.forms import MAX_LINES
 from tracker.web.helpers import actor
 from tracker.web.movements.views import KEEPERS
@@ -44,7 +44,7 @@ from tracker.web.problems import api
 class CopiesIn(Model):
     edition: int = an_id("The edition's id.")
     condition: Literal["unsigned", "signed"] = "unsigned"
-    qty: int = copies(description="How many copies.")
+    copies: int = many(description="How many copies.")
 
 
 class TransferIn(Model):
@@ -59,7 +59,7 @@ class TransferIn(Model):
 
 class WriteOffIn(Model):
     place: int = an_id("The place the copies leave stock at.")
-    reason: Literal[tuple(r.value for r in WriteOffReason)] = Field(  # type: ignore[valid-type]
+    reason: WriteOffReason = Field(
         description="Why: damaged and lost copies need a note saying what happened."
     )
     lines: list[CopiesIn] = Field(min_length=1, max_length=2 * MAX_LINES)
@@ -73,7 +73,7 @@ class WriteOffIn(Model):
 class CopiesOut(Model):
     edition: EditionRef
     condition: Literal["unsigned", "signed"]
-    qty: int
+    copies: int
 
 
 class TransferOut(Model):
@@ -95,7 +95,7 @@ class WriteOffOut(Model):
 
     id: int
     place: PlaceRef
-    reason: Literal[tuple(r.value for r in WriteOffReason)]  # type: ignore[valid-type]
+    reason: WriteOffReason
     written_off_at: datetime
     note: str | None
     created_at: datetime
@@ -107,7 +107,7 @@ def _lines(document_: Document) -> list[CopiesOut]:
         CopiesOut(
             edition=edition_ref(move.edition),
             condition=move.from_condition,  # type: ignore[arg-type]
-            qty=move.qty,
+            copies=move.qty,
         )
         for move in stock_queries.document_moves(db.session, document_.id)
     ]
@@ -130,10 +130,10 @@ def write_off_out(write_off: WriteOff) -> WriteOffOut:
     return WriteOffOut(
         id=write_off.document_id,
         place=place_ref(write_off.location),
-        reason=write_off.reason,
-        written_off_at=moment(write_off.document.occurred_at),  # type: ignore[arg-type]
+        reason=WriteOffReason(write_off.reason),
+        written_off_at=moment(write_off.document.occurred_at),
         note=write_off.document.note,
-        created_at=moment(write_off.document.created_at),  # type: ignore[arg-type]
+        created_at=moment(write_off.document.created_at),
         lines=_lines(write_off.document),
     )
 
@@ -181,7 +181,7 @@ def create_transfer() -> Response:
         actor(),
         from_location_id=sent.from_,
         to_location_id=sent.to,
-        lines=[service.Copies(line.edition, line.qty, line.condition) for line in sent.lines],
+        lines=[service.Copies(line.edition, line.copies, line.condition) for line in sent.lines],
         note=sent.note,
         when=sent.when,
     )
@@ -213,7 +213,7 @@ def create_write_off() -> Response:
         actor(),
         location_id=sent.place,
         reason=sent.reason,
-        lines=[service.Copies(line.edition, line.qty, line.condition) for line in sent.lines],
+        lines=[service.Copies(line.edition, line.copies, line.condition) for line in sent.lines],
         note=sent.note,
         when=sent.when,
     )

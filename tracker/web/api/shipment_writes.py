@@ -6,15 +6,14 @@ about."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from flask import Response
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from tracker.db import db
 from tracker.domain.accounts import STAFF
-from tracker.domain.distribution import DiscrepancyReason, ShipmentStatus
+from tracker.domain.distribution import DiscrepancyReason
 from tracker.domain.errors import DomainError, about
 from tracker.domain.terms import Terms
 from tracker.domain.words import say
@@ -26,19 +25,11 @@ from tracker.web.api import PREFIX, bp
 from tracker.web.api.idempotency import idempotent
 from tracker.web.api.schemas import (
     AMOUNT,
-    EditionRef,
     Model,
-    Money,
-    PlaceRef,
-    SectionRef,
-    edition_ref,
-    moment,
-    money,
-    place_ref,
-    section_ref,
 )
+from tracker.web.api.shipments import ShipmentDetail, detail
 from tracker.web.api.spec import answer, document, sent_body
-from tracker.web.api.writing import Day, Moment, an_id, copies, named
+from tracker.web.api.writing import Day, Moment, an_id, many, named
 from tracker.web.forms import MAX_LINES
 from tracker.web.helpers import actor
 from tracker.web.problems import api
@@ -49,7 +40,7 @@ from tracker.web.shipments.views import SENDERS
 
 class ShipmentLineIn(Model):
     edition: int = an_id("The edition's id.")
-    qty: int = copies(description="Copies of it on the shipment.")
+    copies: int = many(description="Copies of it on the shipment.")
     price: str | None = Field(
         None,
         pattern=AMOUNT,
@@ -85,10 +76,10 @@ class DispatchIn(Model):
 class ReceiptLineIn(Model):
     line: int | None = an_id("The shipment line's id (or give `edition`).", default=None)
     edition: int | None = an_id("The edition of the line (or give `line`).", default=None)
-    received: int = copies(0, zero=True, description="Copies that arrived whole.")
-    damaged: int = copies(0, zero=True, description="Copies that arrived damaged.")
-    missing: int = copies(0, zero=True, description="Copies that never arrived.")
-    reason: Literal[tuple(r.value for r in DiscrepancyReason)] | None = Field(  # type: ignore[valid-type]
+    received: int = many(0, zero=True, description="Copies that arrived whole.")
+    damaged: int = many(0, zero=True, description="Copies that arrived damaged.")
+    missing: int = many(0, zero=True, description="Copies that never arrived.")
+    reason: DiscrepancyReason | None = Field(
         None, description="Why copies are damaged or missing: required when any are."
     )
     note: str | None = Field(None, max_length=500, description="Required with reason `other`.")
@@ -108,100 +99,12 @@ class ReceiptIn(Model):
     note: str | None = Field(None, max_length=2000)
 
 
-# -- what is answered -----------------------------------------------------------------------
-
-
-class ShipmentLineOut(Model):
-    id: int
-    edition: EditionRef
-    qty: int
-    price: Money
-    received: int
-    damaged: int
-    missing: int
-    outstanding: int = Field(description="Copies not yet accounted for by a receipt.")
-
-
-class ReceiptRef(Model):
-    id: int
-    received_at: datetime
-
-
-class ShipmentOut(Model):
-    """A shipment as the API writes it."""
-
-    model_config = ConfigDict(serialize_by_alias=True)
-
-    id: int
-    direction: Literal["outbound", "return"]
-    status: Literal[tuple(s.value for s in ShipmentStatus)]  # type: ignore[valid-type]
-    section: SectionRef
-    from_: PlaceRef = Field(alias="from")
-    to: PlaceRef
-    terms: Literal["firm_sale", "sale_or_return"]
-    currency: str
-    copies: int
-    total: Money
-    carrier: str | None
-    tracking_number: str | None
-    expected_on: date | None
-    reference: str | None
-    note: str | None
-    created_at: datetime
-    dispatched_at: datetime | None
-    received_at: datetime | None
-    cancelled_at: datetime | None
-    lines: list[ShipmentLineOut]
-    receipts: list[ReceiptRef]
-
-
-def shipment_out(shipment: Shipment) -> ShipmentOut:
-    currency = shipment.currency
-    body: dict[str, Any] = {
-        "id": shipment.id,
-        "direction": shipment.direction,
-        "status": shipment.status,
-        "section": section_ref(shipment.section),
-        "from": place_ref(shipment.from_location),
-        "to": place_ref(shipment.to_location),
-        "terms": shipment.terms,
-        "currency": currency,
-        "copies": shipment.copies,
-        "total": money(shipment.total_minor, currency),
-        "carrier": shipment.carrier,
-        "tracking_number": shipment.tracking_number,
-        "expected_on": shipment.expected_on,
-        "reference": shipment.document.reference,
-        "note": shipment.document.note,
-        "created_at": moment(shipment.document.created_at),
-        "dispatched_at": moment(shipment.dispatched_at),
-        "received_at": moment(shipment.received_at),
-        "cancelled_at": moment(shipment.cancelled_at),
-        "lines": [
-            ShipmentLineOut(
-                id=line.id,
-                edition=edition_ref(line.edition),
-                qty=line.qty,
-                price=money(line.unit_price_minor, currency),  # type: ignore[arg-type]
-                received=line.received_qty,
-                damaged=line.damaged_qty,
-                missing=line.missing_qty,
-                outstanding=line.outstanding,
-            )
-            for line in shipment.lines
-        ],
-        "receipts": [
-            ReceiptRef(id=r.document_id, received_at=moment(r.received_at))  # type: ignore[arg-type]
-            for r in shipment.receipts
-        ],
-    }
-    return ShipmentOut.model_validate(body)
-
-
 def _answer(shipment: Shipment, status: int = 200) -> Response:
-    db.session.refresh(shipment)  # as it is now: its status, its lines' counts, its receipts
+    """The shipment as ``GET /api/v1/shipments/{id}`` gives it, as it is now (its
+    status, its lines' counts, its receipts)."""
+    db.session.refresh(shipment)
     headers = {"Location": f"{PREFIX}/shipments/{shipment.id}"} if status == 201 else None
-    return answer(shipment_out(shipment), status, headers)
+    return answer(detail(shipment), status, headers)
 
 
 # -- the operations -------------------------------------------------------------------------
@@ -210,7 +113,7 @@ def _answer(shipment: Shipment, status: int = 200) -> Response:
 @bp.post("/shipments")
 @allow(*STAFF)
 @api
-@document(tag="shipments", body=ShipmentIn, answers={201: ShipmentOut}, problems=[404])
+@document(tag="shipments", body=ShipmentIn, answers={201: ShipmentDetail}, problems=[404])
 @idempotent
 def create_shipment() -> Response:
     """Draft a shipment from the warehouse to a section.
@@ -227,7 +130,7 @@ def create_shipment() -> Response:
         direction="outbound",
         section_id=sent.section,
         store_id=sent.store,
-        lines=[service.LineInput(line.edition, line.qty, line.price) for line in sent.lines],
+        lines=[service.LineInput(line.edition, line.copies, line.price) for line in sent.lines],
         terms=sent.terms,
         carrier=sent.carrier,
         tracking_number=sent.tracking_number,
@@ -241,7 +144,7 @@ def create_shipment() -> Response:
 @bp.post("/shipments/<int:shipment>/dispatch")
 @allow(*SENDERS)
 @api
-@document(tag="shipments", body=DispatchIn, answers={200: ShipmentOut}, problems=[404, 409])
+@document(tag="shipments", body=DispatchIn, answers={200: ShipmentDetail}, problems=[404, 409])
 @idempotent
 def dispatch_shipment(shipment: int) -> Response:
     """Dispatch a draft shipment: its copies leave for the section.
@@ -260,7 +163,7 @@ def dispatch_shipment(shipment: int) -> Response:
 @bp.post("/shipments/<int:shipment>/cancel")
 @allow(*SENDERS)
 @api
-@document(tag="shipments", answers={200: ShipmentOut}, problems=[404, 409])
+@document(tag="shipments", answers={200: ShipmentDetail}, problems=[404, 409])
 @idempotent
 def cancel_shipment(shipment: int) -> Response:
     """Cancel a draft shipment.
@@ -274,7 +177,7 @@ def cancel_shipment(shipment: int) -> Response:
 @bp.post("/shipments/<int:shipment>/receipt")
 @allow(*SENDERS)
 @api
-@document(tag="shipments", body=ReceiptIn, answers={200: ShipmentOut}, problems=[404, 409])
+@document(tag="shipments", body=ReceiptIn, answers={200: ShipmentDetail}, problems=[404, 409])
 @idempotent
 def receive_shipment(shipment: int) -> Response:
     """Record what arrived of a dispatched shipment.

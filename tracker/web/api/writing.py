@@ -41,7 +41,7 @@ def an_id(description: str | None = None, **extra: Any) -> Any:
     return Field(ge=1, le=2**31 - 1, description=description, **extra)
 
 
-def copies(default: Any = ..., *, zero: bool = False, description: str | None = None) -> Any:
+def many(default: Any = ..., *, zero: bool = False, description: str | None = None) -> Any:
     """A number of copies: from 1 (or 0, ``zero``) to the most one move may take, the
     domain's rule (``tracker.domain.stock.quantity_problem``)."""
     return Field(default, ge=0 if zero else 1, le=MAX_QTY, description=description)
