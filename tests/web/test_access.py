@@ -323,7 +323,10 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         "api.dashboard": Expect("/api/v1/dashboard", {"anonymous": 401, **ALL}, no_post),
         "api.events": Expect("/api/v1/events", {"anonymous": 401, **ALL}, no_post),
         "api.event": Expect(f"/api/v1/events/{ctx['event']}", {"anonymous": 401, **ALL}, no_post),
-        "api.shipments": Expect("/api/v1/shipments", {"anonymous": 401, **ALL}, no_post),
+        # One address: the list (GET) and a new draft (POST).
+        "api.shipments": Expect(
+            "/api/v1/shipments", {"anonymous": 401, **ALL}, {"anonymous": 401, **_only(staff, 415)}
+        ),
         "api.shipment": Expect(
             f"/api/v1/shipments/{ctx['in_transit']}", {"anonymous": 401, **ALL}, no_post
         ),
@@ -343,7 +346,7 @@ def expectations(ctx: dict) -> dict[str, Expect]:
             {"anonymous": 401, **_only(runners, 415)},
         ),
         "api.create_shipment": Expect(
-            "/api/v1/shipments", no_post, {"anonymous": 401, **_only(staff, 415)}
+            "/api/v1/shipments", {"anonymous": 401, **ALL}, {"anonymous": 401, **_only(staff, 415)}
         ),
         "api.dispatch_shipment": Expect(
             f"/api/v1/shipments/{ctx['draft']}/dispatch",
