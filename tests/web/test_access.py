@@ -323,7 +323,10 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         "api.dashboard": Expect("/api/v1/dashboard", {"anonymous": 401, **ALL}, no_post),
         "api.events": Expect("/api/v1/events", {"anonymous": 401, **ALL}, no_post),
         "api.event": Expect(f"/api/v1/events/{ctx['event']}", {"anonymous": 401, **ALL}, no_post),
-        "api.shipments": Expect("/api/v1/shipments", {"anonymous": 401, **ALL}, no_post),
+        # One address: the list (GET) and a new draft (POST).
+        "api.shipments": Expect(
+            "/api/v1/shipments", {"anonymous": 401, **ALL}, {"anonymous": 401, **_only(staff, 415)}
+        ),
         "api.shipment": Expect(
             f"/api/v1/shipments/{ctx['in_transit']}", {"anonymous": 401, **ALL}, no_post
         ),
@@ -341,6 +344,30 @@ def expectations(ctx: dict) -> dict[str, Expect]:
             f"/api/v1/places/{ctx['store']}/sales",
             no_post,
             {"anonymous": 401, **_only(runners, 415)},
+        ),
+        "api.create_shipment": Expect(
+            "/api/v1/shipments", {"anonymous": 401, **ALL}, {"anonymous": 401, **_only(staff, 415)}
+        ),
+        "api.dispatch_shipment": Expect(
+            f"/api/v1/shipments/{ctx['draft']}/dispatch",
+            no_post,
+            {"anonymous": 401, **_only(keepers, 415)},
+        ),
+        "api.cancel_shipment": Expect(
+            f"/api/v1/shipments/{ctx['draft']}/cancel",
+            no_post,
+            {"anonymous": 401, **_only(keepers, 415)},
+        ),
+        "api.receive_shipment": Expect(
+            f"/api/v1/shipments/{ctx['in_transit']}/receipt",
+            no_post,
+            {"anonymous": 401, **_only(keepers, 415)},
+        ),
+        "api.create_transfer": Expect(
+            "/api/v1/transfers", no_post, {"anonymous": 401, **_only(keepers, 415)}
+        ),
+        "api.create_write_off": Expect(
+            "/api/v1/write-offs", no_post, {"anonymous": 401, **_only(keepers, 415)}
         ),
         "events.record_sales": Expect(
             f"/places/{ctx['store']}/sales",

@@ -65,7 +65,10 @@ _LABELS = (
 
 
 class WrongState(DomainError):
+    """A shipment not in the state an action needs (a dispatched one dispatched again)."""
+
     status_code = 409
+    problem_type = "wrong-state"
 
 
 # What each action needs the shipment to be.

@@ -4,6 +4,8 @@ Each message says what is wrong and where, in words a treasurer understands; vie
 them into a flashed message or a 4xx page, the CLI into one line on stderr.
 """
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 from tracker.domain.words import day, moment, say, say_n
@@ -13,6 +15,9 @@ class DomainError(Exception):
     """A rule of the tracker refused an action; nothing was written."""
 
     status_code = 422
+    # The problem's ``type`` for programs (RFC 9457), when more precise than the
+    # status's: ``insufficient-stock``.
+    problem_type: str | None = None
     # Which of the values sent the error is about, as a program names it
     # (``lines[1].qty``), when the service knows: set by ``about``.
     field: str | None = None
@@ -64,10 +69,21 @@ class InsufficientStock(DomainError):
     """Fewer copies at a location than a posting asked to take."""
 
     status_code = 409
+    problem_type = "insufficient-stock"
 
-    def __init__(self, *, location: str, edition: str, condition: str, there: int, asked: int):
+    def __init__(
+        self,
+        *,
+        location: str,
+        edition: str,
+        condition: str,
+        there: int,
+        asked: int,
+        edition_id: int | None = None,
+    ):
         self.location = location
         self.edition = edition
+        self.edition_id = edition_id
         self.condition = condition
         self.there = there
         self.asked = asked
@@ -92,6 +108,7 @@ class NotThereThen(DomainError):
     order things happened, did not hold them at that moment."""
 
     status_code = 409
+    problem_type = "not-there"
 
     def __init__(
         self,
@@ -103,9 +120,11 @@ class NotThereThen(DomainError):
         on: datetime,
         arrived: int | None = None,
         arrived_on: datetime | None = None,
+        edition_id: int | None = None,
     ):
         self.location = location
         self.edition = edition
+        self.edition_id = edition_id
         self.condition = condition
         self.there = there
         self.on = on
@@ -141,10 +160,27 @@ class NotThereThen(DomainError):
         super().__init__(message)
 
 
+@contextmanager
+def about_line(lines: Sequence[tuple[int, str]]) -> Iterator[None]:
+    """Name the line a shortage of copies is about (``lines[1]``): the first of
+    ``lines`` (each line's edition and condition, in the order they were sent) whose
+    copies the place lacked, now or at the moment the document is dated."""
+    try:
+        yield
+    except (InsufficientStock, NotThereThen) as error:
+        if error.field is None:
+            for index, line in enumerate(lines):
+                if line == (error.edition_id, error.condition):
+                    error.field = f"lines[{index}]"
+                    break
+        raise
+
+
 class PeriodClosed(DomainError):
     """A document dated into a month whose books are closed."""
 
     status_code = 409
+    problem_type = "closed"
 
 
 class AlreadyReversed(DomainError):

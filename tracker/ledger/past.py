@@ -120,6 +120,7 @@ def check_taken(
         on=on,
         arrived=recovered[2] if recovered else None,
         arrived_on=recovered[0] if recovered else None,
+        edition_id=key[1],
     )
 
 

@@ -736,6 +736,7 @@ def _take(
             condition=key[2],
             there=there,
             asked=qty,
+            edition_id=edition.id,
         )
     left: int = row[0]
     last_moved_at: datetime | None = row[1]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tracker import ledger
 from tracker.domain.accounts import Actor, actor_id, is_staff
 from tracker.domain.distribution import WriteOffReason
-from tracker.domain.errors import DomainError
+from tracker.domain.errors import DomainError, about, about_line
 from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, MoveKind, check_quantity
 from tracker.domain.text import clean
@@ -41,11 +41,50 @@ class Copies:
     condition: str = Condition.UNSIGNED
 
 
-def _lines(copies: list[Copies]) -> list[Copies]:
-    wanted = [c for c in copies if c.qty]
+def _lines(session: Session, copies: list[Copies]) -> list[Copies]:
+    """The lines with copies (a form's empty rows left out), each checked and, when
+    wrong, named as programs name it (``lines[1].copies``)."""
+    wanted = [(index, c) for index, c in enumerate(copies) if c.qty]
     if not wanted:
-        raise DomainError(say("Give a number of copies for at least one edition."))
-    return wanted
+        with about("lines"):
+            raise DomainError(say("Give a number of copies for at least one edition."))
+    for index, line in wanted:
+        with about(f"lines[{index}]"):
+            _check_copies(session, line)
+    return [c for _index, c in wanted]
+
+
+def _check_copies(session: Session, copies: Copies, *, what: str | None = None) -> None:
+    """So many copies of an edition in a condition, or a DomainError naming the value."""
+    with about("edition"):
+        if session.get(Edition, copies.edition_id) is None:
+            raise DomainError(say("There is no edition %(id)s.", id=copies.edition_id))
+    with about("condition"):
+        if copies.condition not in (Condition.UNSIGNED, Condition.SIGNED):
+            raise DomainError(
+                say(
+                    "%(condition)s is not a condition (unsigned or signed).",
+                    condition=repr(copies.condition),
+                )
+            )
+    with about("copies"):
+        check_quantity(copies.qty, zero=what is not None, what=what)
+
+
+def _post_lines(
+    session: Session,
+    document: Document,
+    moves: list[MoveLine],
+    copies: list[Copies],
+    actor: Actor | None,
+    at: datetime,
+) -> None:
+    """Post a document's moves, one for each of its lines with copies (``copies``, as
+    they were sent): a place short of copies names the line (``lines[1]``)."""
+    with about_line([(c.edition_id, str(c.condition)) if c.qty else (0, "") for c in copies]):
+        ledger.post(
+            session, document, moves, created_by_id=actor_id(actor), savepoint=False, occurred_at=at
+        )
 
 
 @atomic
@@ -104,43 +143,54 @@ def transfer(
 ) -> Transfer:
     """Copies from one of a section's places to another (a store and an event table),
     or between two sections' places (distribution staff only). The warehouse sends and
-    receives by shipments."""
-    source = physical_place(
-        session,
-        actor,
-        from_location_id,
-        say("There is no location %(id)s to take copies from.", id=from_location_id),
-    )
-    target = physical_place(
-        session,
-        actor,
-        to_location_id,
-        say("There is no location %(id)s to put copies in.", id=to_location_id),
-    )
-    for place in (source, target):
+    receives by shipments. A wrong value is named as programs name it (``from``,
+    ``lines[0].copies``...)."""
+    with about("from"):
+        source = physical_place(
+            session,
+            actor,
+            from_location_id,
+            say("There is no location %(id)s to take copies from.", id=from_location_id),
+        )
+    with about("to"):
+        target = physical_place(
+            session,
+            actor,
+            to_location_id,
+            say("There is no location %(id)s to put copies in.", id=to_location_id),
+        )
+    for name, place in (("from", source), ("to", target)):
         if place.kind == LocationKind.WAREHOUSE:
+            with about(name):
+                raise DomainError(
+                    say("Copies leave and enter the warehouse by shipments, not transfers.")
+                )
+    with about("to"):
+        if source.id == target.id:
+            raise DomainError(say("Choose two different places: copies cannot go where they are."))
+        if source.section_id != target.section_id and not is_staff(actor):
             raise DomainError(
-                say("Copies leave and enter the warehouse by shipments, not transfers.")
+                say("Only distribution staff move copies from one section to another.")
             )
-    if source.id == target.id:
-        raise DomainError(say("Choose two different places: copies cannot go where they are."))
-    if source.section_id != target.section_id and not is_staff(actor):
-        raise DomainError(say("Only distribution staff move copies from one section to another."))
-    at = documents.occurred_at(session, when)
+    wanted = _lines(session, lines)
+    with about("when"):
+        at = documents.occurred_at(session, when)
+    with about("note"):
+        note = clean(note, say("the note"), 2000, multiline=True)
     document = documents.start(session, actor, "transfer", key=key, note=note, occurred_at=at)
     record = Transfer(document_id=document.id, from_location_id=source.id, to_location_id=target.id)
     session.add(record)
     session.flush()
-    ledger.post(
+    _post_lines(
         session,
         document,
         [
             MoveLine(MoveKind.TRANSFER, c.edition_id, c.qty, source.id, target.id, c.condition)
-            for c in _lines(lines)
+            for c in wanted
         ],
-        created_by_id=actor_id(actor),
-        savepoint=False,
-        occurred_at=at,
+        lines,
+        actor,
+        at,
     )
     return record
 
@@ -157,34 +207,41 @@ def write_off(
     key: str | None = None,
     when: date | datetime | None = None,
 ) -> WriteOff:
-    """Copies that leave stock without a sale: damaged, lost, given, sent for review."""
-    place = physical_place(
-        session,
-        actor,
-        location_id,
-        say("There is no location %(id)s to write copies off from.", id=location_id),
-    )
-    try:
-        why = WriteOffReason(reason)
-    except ValueError:
-        known = one_of([r.label for r in WriteOffReason])
-        raise DomainError(
-            say("Say why the copies are written off (%(known)s).", known=known)
-        ) from None
-    if why in (WriteOffReason.DAMAGED, WriteOffReason.LOST) and not (note or "").strip():
-        raise DomainError(
-            say(
-                "Copies written off as %(reason)s need a note saying what happened.",
-                reason=why.label,
-            )
+    """Copies that leave stock without a sale: damaged, lost, given, sent for review. A
+    wrong value is named as programs name it (``place``, ``lines[0].copies``...)."""
+    with about("place"):
+        place = physical_place(
+            session,
+            actor,
+            location_id,
+            say("There is no location %(id)s to write copies off from.", id=location_id),
         )
-    at = documents.occurred_at(session, when)
+    with about("reason"):
+        try:
+            why = WriteOffReason(reason)
+        except ValueError:
+            known = one_of([r.label for r in WriteOffReason])
+            raise DomainError(
+                say("Say why the copies are written off (%(known)s).", known=known)
+            ) from None
+    with about("note"):
+        note = clean(note, say("the note"), 2000, multiline=True)
+        if why in (WriteOffReason.DAMAGED, WriteOffReason.LOST) and not note:
+            raise DomainError(
+                say(
+                    "Copies written off as %(reason)s need a note saying what happened.",
+                    reason=why.label,
+                )
+            )
+    wanted = _lines(session, lines)
+    with about("when"):
+        at = documents.occurred_at(session, when)
     document = documents.start(session, actor, "write_off", key=key, note=note, occurred_at=at)
     record = WriteOff(document_id=document.id, location_id=place.id, reason=why.value)
     session.add(record)
     session.flush()
     written_off = virtual_of(session, place, LocationKind.WRITTEN_OFF)
-    ledger.post(
+    _post_lines(
         session,
         document,
         [
@@ -197,11 +254,11 @@ def write_off(
                 c.condition,
                 note=why.label,
             )
-            for c in _lines(lines)
+            for c in wanted
         ],
-        created_by_id=actor_id(actor),
-        savepoint=False,
-        occurred_at=at,
+        lines,
+        actor,
+        at,
     )
     return record
 
@@ -209,17 +266,9 @@ def write_off(
 def _check_counts(session: Session, counts: list[Copies]) -> None:
     if not counts:
         raise DomainError(say("Count at least one edition."))
-    for count in counts:
-        check_quantity(count.qty, zero=True, what=say("the count"))
-        if session.get(Edition, count.edition_id) is None:
-            raise DomainError(say("There is no edition %(id)s.", id=count.edition_id))
-        if count.condition not in (Condition.UNSIGNED, Condition.SIGNED):
-            raise DomainError(
-                say(
-                    "%(condition)s is not a condition (unsigned or signed).",
-                    condition=repr(count.condition),
-                )
-            )
+    for index, count in enumerate(counts):
+        with about(f"lines[{index}]"):
+            _check_copies(session, count, what=say("the count"))
     keys = [(c.edition_id, str(c.condition)) for c in counts]
     if len(set(keys)) != len(keys):
         raise DomainError(

@@ -24,7 +24,7 @@ from tracker.domain.distribution import (
     may_receive,
     received_at,
 )
-from tracker.domain.errors import DomainError
+from tracker.domain.errors import DomainError, about
 from tracker.domain.places import LocationKind
 from tracker.domain.stock import Condition, MoveKind, check_quantity
 from tracker.domain.text import clean
@@ -76,13 +76,15 @@ def _reason(label: str, entry: ReceiptInput) -> str | None:
 def _check_entry(line: ShipmentLine, entry: ReceiptInput) -> str | None:
     """The entry's reason, once its counts fit what is still to be accounted for."""
     label = line.edition.label
-    clean(entry.note, say("the note on %(edition)s", edition=label), 500)
+    with about("note"):
+        clean(entry.note, say("the note on %(edition)s", edition=label), 500)
     for field, what in (
         ("received", say("copies received")),
         ("damaged", say("copies damaged")),
         ("missing", say("copies missing")),
     ):
-        check_quantity(getattr(entry, field), label, zero=True, what=what)
+        with about(field):
+            check_quantity(getattr(entry, field), label, zero=True, what=what)
     if entry.total > line.outstanding:
         raise DomainError(
             say_n(
@@ -97,7 +99,8 @@ def _check_entry(line: ShipmentLine, entry: ReceiptInput) -> str | None:
                 sent=number(line.qty),
             )
         )
-    return _reason(label, entry)
+    with about("reason"):
+        return _reason(label, entry)
 
 
 def _written_off(session: Session, shipment: Shipment) -> Location:
@@ -118,41 +121,55 @@ def receive(
     note: str | None = None,
     when: date | datetime | None = None,
 ) -> Receipt:
-    """Count what arrived, line by line."""
+    """Count what arrived, line by line. A wrong value is named as programs name it
+    (``lines[1].damaged``, ``when``)."""
     shipment = get(session, actor, shipment_id)
     if not may_receive(actor, shipment.direction):
         raise DomainError(say("Only distribution staff receive returns."))
     documents.check_key(session, key)
     check_state(shipment.id, shipment.status, CAN["received"], "received")
-    counted = [entry for entry in lines if entry.received or entry.damaged or entry.missing]
+    # Each with its place in what was sent, to name it (lines left empty are skipped).
+    counted = [
+        (index, entry)
+        for index, entry in enumerate(lines)
+        if entry.received or entry.damaged or entry.missing
+    ]
     if not counted:
-        raise DomainError(say("Nothing to receive: give the copies received, damaged or missing."))
-    at = received_at(
-        shipment.id,
-        shipment.dispatched_at,
-        documents.occurred_at(session, when),
-        day_only=not isinstance(when, datetime),
-    )
+        with about("lines"):
+            raise DomainError(
+                say("Nothing to receive: give the copies received, damaged or missing.")
+            )
+    with about("when"):
+        at = received_at(
+            shipment.id,
+            shipment.dispatched_at,
+            documents.occurred_at(session, when),
+            day_only=not isinstance(when, datetime),
+        )
+    with about("note"):
+        note = clean(note, say("the note"), 2000, multiline=True)
     by_id = {line.id: line for line in shipment.lines}
     written_off = _written_off(session, shipment)
     moves: list[MoveLine] = []
     reasons: dict[int, str | None] = {}
-    for entry in counted:
-        line = by_id.get(entry.line_id)
-        if line is None:
-            raise DomainError(
-                say(
-                    "Line %(line)s is not on shipment #%(shipment)s.",
-                    line=entry.line_id,
-                    shipment=shipment.id,
-                )
-            )
-        reasons[entry.line_id] = _check_entry(line, entry)
+    for index, entry in counted:
+        with about(f"lines[{index}]"):
+            line = by_id.get(entry.line_id)
+            if line is None:
+                with about("line"):
+                    raise DomainError(
+                        say(
+                            "Line %(line)s is not on shipment #%(shipment)s.",
+                            line=entry.line_id,
+                            shipment=shipment.id,
+                        )
+                    )
+            reasons[entry.line_id] = _check_entry(line, entry)
         moves += _moves(shipment, line, entry, written_off.id, reasons[entry.line_id])
     document = documents.start(session, actor, "receipt", key=key, note=note, occurred_at=at)
     receipt = Receipt(document_id=document.id, shipment_id=shipment.id, received_at=at)
     session.add(receipt)
-    for entry in counted:
+    for _index, entry in counted:
         _count_in(session, by_id[entry.line_id], entry)
         receipt.lines.append(_receipt_line(entry, reasons[entry.line_id]))
     session.flush()

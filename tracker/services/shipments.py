@@ -27,10 +27,10 @@ from tracker.domain.distribution import (
     check_state,
     may_manage,
 )
-from tracker.domain.errors import DomainError, NotFound
+from tracker.domain.errors import DomainError, NotFound, about, about_line
 from tracker.domain.money import MAX_PRICE_MINOR, to_minor
 from tracker.domain.places import LocationKind
-from tracker.domain.stock import MoveKind, check_quantity
+from tracker.domain.stock import Condition, MoveKind, check_quantity
 from tracker.domain.terms import Terms
 from tracker.domain.text import clean
 from tracker.domain.values import check_day
@@ -116,14 +116,25 @@ def _check_lines(
 ) -> list[tuple[Edition, int, int]]:
     """(edition, copies, price in minor units) for each line, or a message that says
     which line is wrong and why. On a return (``returning``: the section sending copies
-    back) a line without a price takes the price the section received them at."""
+    back) a line without a price takes the price the section received them at. A wrong
+    value is named as programs name it (``lines[1].copies``)."""
     if not lines:
-        raise DomainError(
-            say("A shipment needs at least one line: an edition and a number of copies.")
-        )
+        with about("lines"):
+            raise DomainError(
+                say("A shipment needs at least one line: an edition and a number of copies.")
+            )
     checked = []
     seen: set[int] = set()
-    for line in lines:
+    for index, line in enumerate(lines):
+        with about(f"lines[{index}]"):
+            checked.append(_check_line(session, line, currency, returning, seen))
+    return checked
+
+
+def _check_line(
+    session: Session, line: LineInput, currency: str, returning: Section | None, seen: set[int]
+) -> tuple[Edition, int, int]:
+    with about("edition"):
         edition = session.get(Edition, line.edition_id)
         if edition is None:
             raise DomainError(say("There is no edition %(id)s.", id=line.edition_id))
@@ -134,11 +145,12 @@ def _check_lines(
                     edition=edition.label,
                 )
             )
-        seen.add(edition.id)
+    seen.add(edition.id)
+    with about("copies"):
         qty = check_quantity(line.qty, edition.label)
-        default = sor_price(session, returning.id, edition.id) if returning else None
-        checked.append((edition, qty, _price(edition, line.unit_price, currency, default)))
-    return checked
+    default = sor_price(session, returning.id, edition.id) if returning else None
+    with about("price"):
+        return edition, qty, _price(edition, line.unit_price, currency, default)
 
 
 def _check_returnable(
@@ -146,7 +158,7 @@ def _check_returnable(
 ) -> None:
     """A return sends back only sale-or-return copies not sold (nor being sent back on
     another return): the rule the statement owes by."""
-    for edition, qty, _price in lines:
+    for index, (edition, qty, _price) in enumerate(lines):
         room = returnable(session, section.id, edition.id)
         if exclude is not None:  # the draft being edited reserves its own copies
             room += session.execute(
@@ -155,7 +167,7 @@ def _check_returnable(
                 )
             ).scalar_one()
         if qty > room:
-            raise DomainError(
+            error = DomainError(
                 say_n(
                     "%(edition)s: section %(section)s can send back %(n)s copy on sale or "
                     "return, not %(qty)s. Firm-sale copies stay with the section.",
@@ -168,6 +180,8 @@ def _check_returnable(
                     qty=number(qty),
                 )
             )
+            error.field = f"lines[{index}].copies"
+            raise error
 
 
 # -- drafting ----------------------------------------------------------------------------------
@@ -217,22 +231,39 @@ def create(
     expected_on: date | None = None,
     note: str | None = None,
     key: str | None = None,
+    reference: str | None = None,
 ) -> Shipment:
-    """A draft shipment: outbound (warehouse -> a section's store) or a return."""
-    way = _direction(direction)
+    """A draft shipment: outbound (warehouse -> a section's store) or a return. A wrong
+    value is named as programs name it (``section``, ``lines[0].price``...)."""
+    with about("direction"):
+        way = _direction(direction)
     _may_manage(actor, way, say("Only distribution staff send shipments to sections."))
     # Nothing new is sent to an archived section; what it holds may still come back.
-    section = (open_section if way == Direction.OUTBOUND else get_section)(
-        session, actor, section_id
-    )
-    kind = _terms(Terms.SALE_OR_RETURN if way == Direction.RETURN else terms)
+    with about("section"):
+        section = (open_section if way == Direction.OUTBOUND else get_section)(
+            session, actor, section_id
+        )
+    with about("terms"):
+        kind = _terms(Terms.SALE_OR_RETURN if way == Direction.RETURN else terms)
     checked = _check_lines(
         session, lines, section.currency, returning=section if way == Direction.RETURN else None
     )
     if way == Direction.RETURN:
         _check_returnable(session, section, checked, exclude=None)
-    origin, destination, transit = _route(session, way, section, store_of(section, store_id))
-    document = documents.start(session, actor, "shipment", key=key, note=note)
+    with about("store"):
+        store = store_of(section, store_id)
+    origin, destination, transit = _route(session, way, section, store)
+    with about("carrier"):
+        carrier = clean(carrier, say("the carrier"), 100)
+    with about("tracking_number"):
+        tracking_number = clean(tracking_number, say("the tracking number"), 100)
+    with about("expected_on"):
+        expected_on = check_day(expected_on, say("The expected arrival"))
+    with about("reference"):
+        reference = clean(reference, say("the reference"), 120)
+    with about("note"):
+        note = clean(note, say("the note"), 2000, multiline=True)
+    document = documents.start(session, actor, "shipment", key=key, note=note, reference=reference)
     shipment = Shipment(
         document_id=document.id,
         direction=way.value,
@@ -243,9 +274,9 @@ def create(
         transit_location_id=transit.id,
         terms=kind.value,
         currency=section.currency,
-        carrier=clean(carrier, say("the carrier"), 100),
-        tracking_number=clean(tracking_number, say("the tracking number"), 100),
-        expected_on=check_day(expected_on, say("The expected arrival")),
+        carrier=carrier,
+        tracking_number=tracking_number,
+        expected_on=expected_on,
         lines=[
             ShipmentLine(edition_id=edition.id, qty=qty, unit_price_minor=price)
             for edition, qty, price in checked
@@ -307,10 +338,12 @@ def dispatch(
     *,
     when: date | datetime | None = None,
 ) -> Shipment:
-    """The copies leave: origin -> in transit. Nothing moves if the origin lacks any."""
+    """The copies leave: origin -> in transit. Nothing moves if the origin lacks any
+    (the error names the line: ``lines[1]``)."""
     shipment = get(session, actor, shipment_id)
     _may_manage(actor, shipment.direction, say("Only distribution staff dispatch this shipment."))
-    now = documents.occurred_at(session, when)
+    with about("when"):
+        now = documents.occurred_at(session, when)
     transition(
         session,
         shipment,
@@ -319,23 +352,24 @@ def dispatch(
         dispatched_at=now,
         dispatched_by_id=actor_id(actor),
     )
-    ledger.post(
-        session,
-        shipment.document,
-        [
-            MoveLine(
-                kind=MoveKind.DISPATCH,
-                edition_id=line.edition_id,
-                qty=line.qty,
-                from_location_id=shipment.from_location_id,
-                to_location_id=shipment.transit_location_id,
-            )
-            for line in shipment.lines
-        ],
-        created_by_id=actor_id(actor),
-        savepoint=False,
-        occurred_at=now,
-    )
+    with about_line([(line.edition_id, Condition.UNSIGNED) for line in shipment.lines]):
+        ledger.post(
+            session,
+            shipment.document,
+            [
+                MoveLine(
+                    kind=MoveKind.DISPATCH,
+                    edition_id=line.edition_id,
+                    qty=line.qty,
+                    from_location_id=shipment.from_location_id,
+                    to_location_id=shipment.transit_location_id,
+                )
+                for line in shipment.lines
+            ],
+            created_by_id=actor_id(actor),
+            savepoint=False,
+            occurred_at=now,
+        )
     # The section's treasurers hear of it (queued with the dispatch, never stopping it).
     notifications.shipment_dispatched(session, shipment)
     return shipment

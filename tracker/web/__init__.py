@@ -36,8 +36,10 @@ def _blueprints() -> list:
     from tracker.web.api import bp as api
     from tracker.web.api import dashboard as api_dashboard  # noqa: F401  (likewise)
     from tracker.web.api import events as api_events  # noqa: F401  (likewise)
+    from tracker.web.api import movements as api_movements  # noqa: F401  (likewise)
     from tracker.web.api import places as api_places  # noqa: F401  (likewise)
     from tracker.web.api import sales as api_sales  # noqa: F401  (likewise)
+    from tracker.web.api import shipment_writes as api_shipment_writes  # noqa: F401  (likewise)
     from tracker.web.api import shipments as api_shipments  # noqa: F401  (likewise)
     from tracker.web.api import statements as api_statements  # noqa: F401  (likewise)
     from tracker.web.api import stock as api_stock  # noqa: F401  (likewise)

@@ -205,7 +205,11 @@ def _domain_error(error: DomainError) -> Any:
     # Programs are told which value it is about (``lines[1].qty``) when it is known.
     about = {"field": error.field} if error.field else {}
     return _error_page(
-        error.status_code, titles.get(error.status_code, _("Error")), error.message, **about
+        error.status_code,
+        titles.get(error.status_code, _("Error")),
+        error.message,
+        error.problem_type,
+        **about,
     )
 
 

@@ -55,6 +55,7 @@ class ShipmentsQuery(Paging):
 
 
 class ShipmentLineOut(Model):
+    id: int = Field(description="The line's id: a receipt may name the line by it.")
     edition: EditionRef
     copies: int
     price: Money = Field(description="Per copy: what the section owes the publisher for it.")
@@ -117,6 +118,7 @@ def _item(shipment: Shipment, today: date) -> ShipmentItem:
             "value": money(shipment.total_minor, currency),
             "lines": [
                 ShipmentLineOut(
+                    id=line.id,
                     edition=edition_ref(line.edition),
                     copies=line.qty,
                     price=money(line.unit_price_minor, currency),
@@ -180,6 +182,7 @@ class ReceiptOut(Model):
 
 
 class ShipmentDetail(ShipmentItem):
+    reference: str | None = Field(description="An order or invoice number.")
     note: str | None
     receipts: list[ReceiptOut] = Field(description="What arrived, receipt by receipt.")
 
@@ -196,10 +199,15 @@ def shipment(shipment: int) -> Response:
     and why any were damaged or missing. Another section's shipment is 404 to a
     treasurer.
     """
-    found = service.get(db.session, actor(), shipment)
-    body = ShipmentDetail.model_validate(
+    return answer(detail(service.get(db.session, actor(), shipment)))
+
+
+def detail(found: Shipment) -> ShipmentDetail:
+    """A shipment as the API gives it: as read, and as a write answers."""
+    return ShipmentDetail.model_validate(
         {
             **_item(found, date.today()).model_dump(by_alias=True),
+            "reference": found.document.reference,
             "note": found.document.note,
             "receipts": [
                 ReceiptOut(
@@ -222,4 +230,3 @@ def shipment(shipment: int) -> Response:
             ],
         }
     )
-    return answer(body)
