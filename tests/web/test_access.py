@@ -366,6 +366,13 @@ def expectations(ctx: dict) -> dict[str, Expect]:
         "api.create_transfer": Expect(
             "/api/v1/transfers", no_post, {"anonymous": 401, **_only(keepers, 415)}
         ),
+        # A transfer and a write-off made in ctx (Britain's): Britain's treasurer's too.
+        "api.get_transfer": Expect(
+            f"/api/v1/transfers/{ctx['transfer']}", {"anonymous": 401, **ALL}, no_post
+        ),
+        "api.get_write_off": Expect(
+            f"/api/v1/write-offs/{ctx['write_off']}", {"anonymous": 401, **ALL}, no_post
+        ),
         "api.create_write_off": Expect(
             "/api/v1/write-offs", no_post, {"anonymous": 401, **_only(keepers, 415)}
         ),
@@ -448,12 +455,19 @@ def ctx(world: World, session, make_user) -> dict:
             name="Launch", kind="launch", starts_on=__import__("datetime").date.today()
         ),
     )
-    movements.transfer(
+    to_table = movements.transfer(
         session,
         None,
         from_location_id=world.loc("GB-STORE").id,
         to_location_id=event.location_id,
         lines=[movements.Copies(world.edition.id, 3)],
+    )
+    write_off = movements.write_off(
+        session,
+        None,
+        location_id=event.location_id,
+        reason="gift",
+        lines=[movements.Copies(world.edition.id, 1)],
     )
     sale = sales_service.sell(
         session,
@@ -495,6 +509,8 @@ def ctx(world: World, session, make_user) -> dict:
         "draft": draft.id,
         "in_transit": in_transit.id,
         "stocktake": count.document_id,
+        "transfer": to_table.document_id,
+        "write_off": write_off.document_id,
         "store": world.loc("GB-STORE").id,
         "event": event.id,
         "sale": sale.id,

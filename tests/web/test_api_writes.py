@@ -225,6 +225,10 @@ def test_copies_are_transferred_to_an_event_table_and_back(scene):
         (world.edition.id, "unsigned", 6)
     ]
     assert transfer["note"] == "For the launch"
+    # Its address answers it, to its section's treasurer; to another's it is not there.
+    assert gb.get(answer.headers["Location"]).get_json() == transfer
+    assert scene["se"].get(answer.headers["Location"]).status_code == 404
+    assert gb.get("/api/v1/transfers/999999").status_code == 404
     assert _copies(gb, scene["store"], world.edition.id) == 14
     assert _copies(gb, scene["table"], world.edition.id) == 6
 
@@ -260,6 +264,9 @@ def test_copies_are_written_off(scene):
     assert answer.headers["Location"] == f"/api/v1/write-offs/{written['id']}"
     assert (written["place"]["id"], written["reason"]) == (scene["store"], "damaged")
     assert written["lines"][0]["copies"] == 3
+    assert gb.get(answer.headers["Location"]).get_json() == written
+    assert scene["se"].get(answer.headers["Location"]).status_code == 404
+    assert staff.get(answer.headers["Location"]).status_code == 200
     assert _copies(gb, scene["store"], world.edition.id) == 17
     # The warehouse is distribution staff's.
     answer = _write(

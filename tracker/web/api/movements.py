@@ -12,9 +12,9 @@ from flask import Response
 from pydantic import ConfigDict, Field
 
 from tracker.db import db
-from tracker.domain.accounts import may_see
+from tracker.domain.accounts import Role, may_see
 from tracker.domain.distribution import WriteOffReason
-from tracker.domain.errors import DomainError, about
+from tracker.domain.errors import DomainError, NotFound, about
 from tracker.domain.places import PHYSICAL_KINDS
 from tracker.domain.words import say
 from tracker.models import Document, Location, Transfer, WriteOff
@@ -222,3 +222,44 @@ def create_write_off() -> Response:
         201,
         {"Location": f"{PREFIX}/write-offs/{write_off.document_id}"},
     )
+
+
+def _fenced(model: type[Transfer] | type[WriteOff], document_id: int, missing: str) -> Any:
+    """The transfer or write-off of a document the caller may see (a treasurer: one
+    that moved copies of their section), or 404, as the document's page."""
+    found = db.session.get(model, document_id)
+    scope = section_scope()
+    if found is None or (
+        scope is not None
+        and scope not in stock_queries.document_section_ids(db.session, document_id)
+    ):
+        raise NotFound(missing)
+    return found
+
+
+@bp.get("/transfers/<int:transfer>")
+@allow(*Role)
+@api
+@document(tag="movements", answers={200: TransferOut}, problems=[404])
+def get_transfer(transfer: int) -> Response:
+    """A transfer: where the copies went from and to, when, and its lines.
+
+    The address a transfer's write answers with (`Location`). A treasurer sees the
+    transfers of their own section's places only (another's is 404).
+    """
+    missing = say("There is no transfer #%(id)s.", id=transfer)
+    return answer(transfer_out(_fenced(Transfer, transfer, missing)))
+
+
+@bp.get("/write-offs/<int:write_off>")
+@allow(*Role)
+@api
+@document(tag="movements", answers={200: WriteOffOut}, problems=[404])
+def get_write_off(write_off: int) -> Response:
+    """A write-off: the place, why, when, and its lines.
+
+    The address a write-off's write answers with (`Location`). A treasurer sees the
+    write-offs of their own section's places only (another's is 404).
+    """
+    missing = say("There is no write-off #%(id)s.", id=write_off)
+    return answer(write_off_out(_fenced(WriteOff, write_off, missing)))
