@@ -65,6 +65,7 @@ def test_the_admin_landing_page_lists_every_area(admin, session):
         "Sections",
         "Places",
         "Catalogue",
+        "Import",
         "Alert thresholds",
         "Exchange rates",
         "Dates",
@@ -75,6 +76,7 @@ def test_the_admin_landing_page_lists_every_area(admin, session):
     assert links["Accounts"] == "/admin/users"
     assert links["Sections"] == "/admin/sections"
     assert links["Places"] == "/admin/places"
+    assert links["Import"] == "/imports/"
     assert links["Alert thresholds"] == "/dashboard/thresholds"
     assert links["Exchange rates"] == "/exchange-rates"
     assert links["Dates"] == "/admin/dating"
