@@ -110,3 +110,38 @@ def _check(operation, mode, headers, real) -> None:
         case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
     check()
+
+
+@pytest.mark.slow
+def test_the_documents_links_can_be_followed(demo_app, demo_login):
+    """Stateful: Schemathesis chains operations by the document's links (a shipment
+    drafted, then read, dispatched, cancelled or received with the id it answered; a
+    transfer or write-off made, then read), as an admin; every step keeps to the
+    document and none is a 500."""
+    token = _token(demo_login, "admin@example.org")
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", demo_app)
+
+    @schema.auth()
+    class Token:
+        """The admin's token, as Schemathesis's own way of authenticating (its checks
+        then know the credentials are real, and try the operations without them)."""
+
+        def get(self, case, context):
+            return token
+
+        def set(self, case, data, context):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+    class Walk(schema.as_state_machine()):  # type: ignore[misc]
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, excluded_checks=[positive_data_acceptance])
+
+    Walk.run(
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=6,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )

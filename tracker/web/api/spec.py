@@ -126,11 +126,44 @@ def document(
 ) -> Callable[[F], F]:
     """Declare an API view: the models that check its query and body, its answers by
     status (None: no body), and the problems it answers besides the common ones (404,
-    409...). Every POST is a write, and takes an ``Idempotency-Key``."""
+    409...). Every POST is a write, and takes an ``Idempotency-Key``. The operation's id
+    is the view's name (``create_shipment``)."""
     codes: dict[str, Any] = {f"HTTP_{status}": model for status, model in answers.items()}
     for status in {422, *problems}:
         codes.setdefault(f"HTTP_{status}", ValidationProblem if status == 422 else Problem)
-    return spec.validate(query=query, json=body, resp=Answers(**codes), tags=[tag])
+
+    def declare(view: F) -> F:
+        validate = spec.validate(
+            query=query, json=body, resp=Answers(**codes), tags=[tag], operation_id=view.__name__
+        )
+        return validate(view)
+
+    return declare
+
+
+# What a client may do next with what an operation answered (OpenAPI links): the
+# operation, the status of its answer, the path parameter the answer's ``id`` fills,
+# and the operations that take it. Schemathesis follows them in its stateful tests.
+LINKS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "create_shipment": (
+        "201",
+        "shipment",
+        ("shipment", "dispatch_shipment", "cancel_shipment", "receive_shipment"),
+    ),
+    "dispatch_shipment": ("200", "shipment", ("shipment", "receive_shipment")),
+    "receive_shipment": ("200", "shipment", ("shipment",)),
+    "create_transfer": ("201", "transfer", ("get_transfer",)),
+    "create_write_off": ("201", "write_off", ("get_write_off",)),
+}
+
+
+def _link(operations: dict[str, dict[str, Any]]) -> None:
+    for source, (status, parameter, targets) in LINKS.items():
+        response = operations[source]["responses"][status]
+        response["links"] = {
+            target: {"operationId": target, "parameters": {parameter: "$response.body#/id"}}
+            for target in targets
+        }
 
 
 def openapi() -> dict[str, Any]:
@@ -161,6 +194,13 @@ def openapi() -> dict[str, Any]:
                     }
             if method == "post":
                 operation.setdefault("parameters", []).append(_idempotency_parameter())
+    _link(
+        {
+            operation["operationId"]: operation
+            for path_item in document_["paths"].values()
+            for operation in path_item.values()
+        }
+    )
     return document_
 
 
