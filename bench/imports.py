@@ -1,8 +1,9 @@
 """What importing a file of past sales costs: 100,000 sale rows through ``tracker
 import sales`` (the service call: every row checked by the sale's rules, written at one
-go with the ledger's balances, roll-up, tallies and audit entries, committed), against
-the database's own bulk load of the same rows into the same tables (documents, sales,
-sale lines, moves: COPY on PostgreSQL, executemany on SQLite), both in this run.
+go with the ledger's balances, roll-up, tallies and an audit entry per place,
+committed), against the database's own bulk load of the same rows into the same tables
+(documents, sales, sale lines, moves: COPY on PostgreSQL, executemany on SQLite), both
+in this run.
 
     python -m bench.imports                          # 100,000 rows, both engines
     python -m bench.imports --rows 20000 --engines sqlite

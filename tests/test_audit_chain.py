@@ -13,8 +13,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests.factories import World
+from tests.test_imports import csv_of, sales_file
 from tracker import audit, db
 from tracker.models import AuditEntry, AuditLink
+from tracker.services import imports
 
 
 def _engine(app):
@@ -242,6 +244,22 @@ def test_many_rows_at_once_are_written_as_one_at_a_time(committed_app):
     result = _verify(committed_app)
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"{many + 1:,} rows, chain intact"), result.output
+
+
+def test_an_import_keeps_the_chain(built):
+    """An imported file's sales are one entry per place, linked like any other row:
+    the chain verifies after it."""
+    with Session(_engine(built)) as session:
+        outcome = imports.run(session, None, "sales", csv_of(sales_file(25)), filename="old.csv")
+        assert outcome.written, outcome.problems
+        session.commit()
+        rows = session.scalar(select(func.count()).select_from(AuditEntry))
+        (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.kind == "import.sales"))
+    assert entry.after["documents"]["count"] == 25
+    assert entry.id in [audit_id for _, audit_id in _links(built)]
+    result = _verify(built)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{rows:,} rows, chain intact"), result.output
 
 
 def test_concurrent_writers_make_one_chain(built):

@@ -5,6 +5,7 @@ that would leave a place short at a past date."""
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import date, timedelta
 
 import openpyxl
@@ -12,10 +13,12 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import ISBN_EN, ISBN_ES, World, snapshot
+from tracker import audit
 from tracker.domain.accounts import Role
 from tracker.domain.imports import BROWSER
-from tracker.models import Edition, Import, Sale, Section, Shipment
+from tracker.models import AuditEntry, Edition, Import, Sale, Section, Shipment
 from tracker.services import imports
+from tracker.services import sales as sales_service
 from tracker.services.imports.templates import template_csv, template_xlsx
 
 
@@ -141,6 +144,93 @@ def test_treasurer_meets_another_sections_place_as_unknown(session, stocked, mak
     outcome = imports.run(session, treasurer, "sales", csv_of(sales_file(1)))
     assert problems_of(outcome) == [(2, "place")]
     assert "no place" in outcome.problems[0].message
+
+
+# -- the audit trail -------------------------------------------------------------------
+
+
+def _audited(session, kind: str) -> list[AuditEntry]:
+    return list(
+        session.scalars(select(AuditEntry).where(AuditEntry.kind == kind).order_by(AuditEntry.id))
+    )
+
+
+def test_an_imported_files_sales_are_one_audit_entry_per_place(session, world, make_user):
+    """Not one entry per sale: one per place, naming the import, the file, the sales'
+    documents, what they came to and the copies of each edition and condition."""
+    world.stocked(20)
+    world.stocked(20, store="SE-STORE")
+    user = make_user(Role.ADMIN)
+    audit.set_actor(session, user.id)
+    posted_before = len(_audited(session, "stock.posted"))
+    rows = [
+        [*SALES_HEADER, "condition"],
+        *[[ago(9), "GB-STORE", ISBN_EN, "2", "cash", "10.00", ""]] * 3,
+        [ago(3), "GB-STORE", ISBN_EN, "1", "card", "12.50", "unsigned"],
+        *[[ago(5), "SE-STORE", ISBN_EN, "1", "cash", "150", ""]] * 4,
+    ]
+    data = csv_of(rows)
+    outcome = imports.run(session, user, "sales", data, filename="sales-2024.csv")
+    assert outcome.written, outcome.problems
+    # The sales' postings are in their place's entry, not each in one of its own.
+    assert len(_audited(session, "stock.posted")) == posted_before
+    entries = {entry.after["place"]["code"]: entry for entry in _audited(session, "import.sales")}
+    assert set(entries) == {"GB-STORE", "SE-STORE"}
+    record = session.get(Import, outcome.record_id)
+    for code, count, total, copies, sold_on in (
+        ("GB-STORE", 4, {"GBP": "72.50"}, 7, (ago(9), ago(3))),
+        ("SE-STORE", 4, {"SEK": "600.00"}, 4, (ago(5), ago(5))),
+    ):
+        entry = entries[code]
+        place = world.loc(code)
+        ids = sorted(session.scalars(select(Sale.document_id).where(Sale.location_id == place.id)))
+        assert len(ids) == count
+        assert entry.summary == f"Imported {count} sales at {place.name} from sales-2024.csv"
+        assert (entry.object_type, entry.object_id) == ("import", str(record.id))
+        assert entry.user_id == user.id
+        assert [s.id for s in entry.sections] == [place.section_id]
+        after = entry.after
+        assert (after["import"], after["file"]) == (record.id, "sales-2024.csv")
+        assert after["sha256"] == record.digest == imports.digest_of(data)
+        assert after["documents"] == {"first": ids[0], "last": ids[-1], "count": count}
+        assert (after["sold"]["first"][:10], after["sold"]["last"][:10]) == sold_on
+        assert after["total"] == total
+        assert after["copies"] == [
+            {
+                "edition": world.edition.id,
+                "isbn": ISBN_EN,
+                "condition": "unsigned",
+                "copies": copies,
+            }
+        ]
+    # The sales keep who recorded them, and the file they came from.
+    sale = session.get(Sale, after["documents"]["first"])
+    assert sale.document.created_by_id == user.id
+    assert sale.document.note == "Imported from sales-2024.csv"
+
+
+def test_a_sale_made_at_the_table_keeps_its_own_entry(session, stocked):
+    """Only an import records its sales as a batch: sales sent by the sale screen (two
+    at once here) each have their posting's entry, with what the sale cost."""
+    imports.run(session, None, "sales", csv_of(sales_file(2)), filename="old.csv")
+    place = stocked.loc("GB-STORE")
+    sent = [
+        sales_service.SentSale(
+            key=str(uuid.uuid4()),
+            content={"n": n},
+            items=[sales_service.SaleItem(stocked.edition.id, 1)],
+            payment_method="cash",
+        )
+        for n in range(2)
+    ]
+    _place, results = sales_service.sell_sent(session, None, place.id, sent)
+    assert all(result.recorded for result in results), results
+    posted = {entry.object_id: entry for entry in _audited(session, "stock.posted")}
+    for result in results:
+        entry = posted[str(result.sale.id)]
+        assert entry.after["sale"]["payment"] == "cash"
+        assert entry.after["moves"][0]["to"] == "GB-CUSTOMERS/unsigned"
+    assert len(_audited(session, "import.sales")) == 1
 
 
 @pytest.mark.parametrize(

@@ -121,3 +121,26 @@ def test_bad_files_from_the_browser(login, world):
     for data, name in ((b"", "empty.csv"), (b"\x00\x01", "x.bin"), (b"PK\x03\x04no", "x.xlsx")):
         page = send(client, "sales", data, name)
         assert page.status_code == 422, name
+
+
+def test_an_imported_files_sales_are_on_the_audit_page_and_in_the_api(login, world, session):
+    """One entry per place for the file's sales: the audit page lists it (and under its
+    section), and so does the API, with what the sales came to."""
+    world.stocked(100)
+    treasurer = login(Role.TREASURER, "GB")
+    page = send(treasurer, "sales", csv_of(sales_file(3)), "old.csv")
+    assert confirm(treasurer, page.get_data(as_text=True)).status_code == 302
+    record = session.scalar(select(Import))
+    admin = login(Role.ADMIN)
+    summary = "Imported 3 sales at Britain store from old.csv"
+    for query in ({"kind": "import.sales"}, {"section": world.loc("GB-STORE").section_id}):
+        listed = admin.get("/audit", query_string=query)
+        assert listed.status_code == 200
+        assert summary in listed.get_data(as_text=True), query
+    answer = admin.get("/api/v1/audit?action=import.sales")
+    assert answer.status_code == 200
+    (entry,) = answer.get_json()["items"]
+    assert entry["who"]["id"] == treasurer.user.id
+    assert entry["after"]["import"] == record.id and entry["after"]["sha256"] == record.digest
+    assert entry["after"]["documents"]["count"] == 3
+    assert entry["after"]["total"] == {"GBP": "30.00"}

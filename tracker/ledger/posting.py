@@ -164,6 +164,7 @@ def post_together(
     *,
     closed_ok: Collection[int] = (),
     at_once: bool = False,
+    audited: bool = True,
 ) -> list[list[int]]:
     """Post several documents' moves at one go, in the caller's transaction (a savepoint
     of its own is the caller's to open): the new moves' ids of each, in order.
@@ -178,7 +179,10 @@ def post_together(
 
     ``at_once``: the postings go in together or not at all (an imported file): a balance
     that moved after the earliest of them is checked in the past with all of them at
-    their moments (``past.check_taken_all``) rather than refused with PostApart."""
+    their moments (``past.check_taken_all``) rather than refused with PostApart.
+
+    ``audited=False``: no audit entry per posting; the caller records them all in one
+    entry of its own (an imported file's sales: ``imports.sales``)."""
     written = []
     # What the lines name, loaded once for all of them.
     everything = [line for posting in postings for line in posting.lines]
@@ -197,7 +201,7 @@ def post_together(
                 posting.details,
             )
         )
-    return _write(session, written, utcnow(), at_once=at_once)
+    return _write(session, written, utcnow(), at_once=at_once, audited=audited)
 
 
 def reverse(
@@ -451,10 +455,16 @@ def _dated(when: datetime, now: datetime) -> None:
 
 
 def _write(
-    session: Session, postings: list[_Posting], now: datetime, *, at_once: bool = False
+    session: Session,
+    postings: list[_Posting],
+    now: datetime,
+    *,
+    at_once: bool = False,
+    audited: bool = True,
 ) -> list[list[int]]:
-    """Write the postings' balances, weekly roll-up, moves and audit entries: one
-    statement per table and balance for all of them."""
+    """Write the postings' balances, weekly roll-up, moves and audit entries (unless
+    the caller records them, ``audited=False``): one statement per table and balance for
+    all of them."""
     for posting in postings:
         _dated(posting.when, now)
     # What the session holds unwritten goes first: the statements below go straight to
@@ -483,6 +493,8 @@ def _write(
         connection = session.connection()
         connection.execute(_upsert_flow(connection.dialect.name), rows)
     ids = _write_moves(session, postings, now)
+    if not audited:
+        return ids
     audit.record_all(
         session,
         [

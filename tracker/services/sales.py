@@ -425,6 +425,7 @@ def record_sales(
     *,
     closed_ok: bool = False,
     at_once: bool = False,
+    audited: bool = True,
 ) -> list[SoldSale]:
     """Write sales checked at ``till`` (``new_sale``): their documents, their rows, their
     moves to the section's customers, each dated when it happened, and the place's tally;
@@ -433,7 +434,9 @@ def record_sales(
     and several that cannot all go at once raise ``ledger.PostApart`` (then write each
     alone to learn which). ``closed_ok``: the place is a closed event's table, where a
     paper tally typed in after the event says copies were sold. ``at_once``: they go
-    in together or not at all (an imported file: ``ledger.post_together``)."""
+    in together or not at all (an imported file: ``ledger.post_together``).
+    ``audited=False``: no audit entry per sale; the caller records them in one entry
+    of its own (an imported file's sales, one entry per place)."""
     now = utcnow()
     created_by = actor_id(actor)
     section, place = till.section, till.place
@@ -506,12 +509,13 @@ def record_sales(
                 ],
                 sale.at,
                 created_by_id=created_by,
-                details={"sale": _details(sale, section.currency)},
+                details={"sale": _details(sale, section.currency)} if audited else None,
             )
             for document_id, sale in zip(ids, sales, strict=True)
         ],
         closed_ok=(place.id,) if closed_ok else (),
         at_once=at_once,
+        audited=audited,
     )
     sold = [
         SoldSale(

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tracker import audit
 from tracker.domain.accounts import Actor, actor_id, require_role
 from tracker.domain.errors import DomainError, NotFound
 from tracker.domain.imports import COMMAND_LINE, IMPORTERS, ImportKind, Limits, Problem
@@ -95,7 +96,10 @@ class _At:
 
 class Kind:
     """A kind of file: its columns, its example rows, and how its rows are checked and
-    written (``load``: problems go to ``problems``; what it made is returned)."""
+    written (``load``: problems go to ``problems``; what it made is returned). A kind
+    whose rows the audit trail records as a batch (sales: one entry per place, not one
+    per sale) puts those entries in ``entries``; ``run`` names the import record, the
+    file and its digest in them and writes them with the record."""
 
     kind: ImportKind
 
@@ -110,6 +114,7 @@ class Kind:
         problems: Problems,
         progress: Progress,
         source: str,
+        entries: list[audit.Entry],
     ) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -206,9 +211,11 @@ def run(
     savepoint = session.begin_nested()
     try:
         step = progress(len(sheet.rows)) if progress else (lambda n: None)
-        made = kind.load(session, actor, sheet, problems, step, filename or "")
+        entries: list[audit.Entry] = []
+        made = kind.load(session, actor, sheet, problems, step, filename or "", entries)
         if not problems:
             outcome.record_id = _record(session, actor, kind, outcome, filename, made)
+            audit.record_all(session, [_naming(entry, outcome, filename) for entry in entries])
     except BaseException:
         savepoint.rollback()
         raise
@@ -221,6 +228,22 @@ def run(
     outcome.made = made if not problems else {}
     outcome.written = write and not problems
     return outcome
+
+
+def _naming(entry: audit.Entry, outcome: Outcome, filename: str | None) -> audit.Entry:
+    """An entry of the import's: about its record, saying which file went in (its name
+    and SHA-256), before what the kind says."""
+    return replace(
+        entry,
+        object_type="import",
+        object_id=outcome.record_id,
+        after={
+            "import": outcome.record_id,
+            "file": filename or None,
+            "sha256": outcome.digest,
+            **(entry.after or {}),
+        },
+    )
 
 
 def _check_header(kind: Kind, sheet: Sheet, problems: Problems) -> None:

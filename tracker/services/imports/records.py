@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker import audit
 from tracker.domain.accounts import Actor
 from tracker.domain.errors import DomainError
 from tracker.domain.imports import ImportKind
@@ -68,6 +69,7 @@ class EditionsKind(Kind):
         problems: Problems,
         progress: Progress,
         source: str,
+        entries: list[audit.Entry],
     ) -> dict[str, Any]:
         titles = {title.name.casefold(): title for title in session.scalars(select(Title))}
         made = 0
@@ -142,6 +144,7 @@ class SectionsKind(Kind):
         problems: Problems,
         progress: Progress,
         source: str,
+        entries: list[audit.Entry],
     ) -> dict[str, Any]:
         made = 0
         for row in sheet.rows:
@@ -216,6 +219,7 @@ class ShipmentsKind(Kind):
         problems: Problems,
         progress: Progress,
         source: str,
+        entries: list[audit.Entry],
     ) -> dict[str, Any]:
         sections = Sections(session, actor)
         editions = Editions(session)

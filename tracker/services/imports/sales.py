@@ -6,7 +6,8 @@ payment, the copies, the price, the section's price when none is given), dated b
 rules of any date (``documents.dater``: not in the future, not beyond the backdating
 limit), and the sales of each place are written at one go (``sales.record_sales``,
 ``at_once``: a statement per table, a balance update per edition and condition, the
-past checked for every moment they touch; a closed month refuses them)."""
+past checked for every moment they touch; a closed month refuses them). The audit
+trail records them as one entry per place (``import.sales``), not one per sale."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tracker import audit
 from tracker.domain.accounts import Actor
 from tracker.domain.errors import DomainError, InsufficientStock, NotThereThen
 from tracker.domain.imports import ImportKind
+from tracker.domain.money import from_minor
 from tracker.domain.words import say
 from tracker.ledger import edition_label
 from tracker.services import documents, sales
@@ -80,6 +83,7 @@ class SalesKind(Kind):
         problems: Problems,
         progress: Progress,
         source: str,
+        entries: list[audit.Entry],
     ) -> dict[str, Any]:
         sales.may_run(actor)
         places = Places(session, actor, SELLING_PLACES)
@@ -107,11 +111,18 @@ class SalesKind(Kind):
             rows.sort(key=lambda pair: pair[1].at)
             try:
                 with session.begin_nested():
-                    sales.record_sales(
-                        session, actor, place, [sale for _row, sale in rows], at_once=True
+                    sold = sales.record_sales(
+                        session,
+                        actor,
+                        place,
+                        [sale for _row, sale in rows],
+                        at_once=True,
+                        audited=False,
                     )
             except DomainError as error:
                 _blame(error, rows, problems)
+            else:
+                entries.append(_entry(place, sold, source))
             copies += sum(sale.lines[0].qty for _row, sale in rows)
         return {"sales": len(sheet.rows), "copies": copies, "places": len(ready)}
 
@@ -168,6 +179,48 @@ class SalesKind(Kind):
             )
             return till, sale
         return None
+
+
+def _entry(till: sales.Till, sold: list[sales.SoldSale], source: str) -> audit.Entry:
+    """The audit entry of a file's sales at one place, in place of one per sale: the
+    documents made (their ids run from first to last), when the sales were made, what
+    they came to in each currency, and the copies of each edition in each condition.
+    The sales themselves keep who recorded them and when (their documents)."""
+    ids = [sale.id for sale in sold]
+    totals: dict[str, int] = defaultdict(int)
+    copies: dict[tuple[int, str, str], int] = defaultdict(int)
+    for sale in sold:
+        totals[sale.currency] += sale.total_minor
+        for line in sale.lines:
+            copies[(line.edition.id, line.edition.isbn, line.condition)] += line.qty
+    place = till.place
+    count = len(sold)
+    return audit.Entry(
+        kind="import.sales",
+        object_type="import",
+        object_id=None,  # the import's record, named once it is written
+        summary=(
+            f"Imported {count:,} {'sale' if count == 1 else 'sales'} at {place.name}"
+            + (f" from {source}" if source else "")
+        ),
+        after={
+            "place": {"id": place.id, "code": place.code},
+            "documents": {"first": min(ids), "last": max(ids), "count": count},
+            "sold": {
+                "first": min(sale.sold_at for sale in sold),
+                "last": max(sale.sold_at for sale in sold),
+            },
+            "total": {
+                currency: str(from_minor(amount, currency))
+                for currency, amount in sorted(totals.items())
+            },
+            "copies": [
+                {"edition": edition, "isbn": isbn, "condition": condition, "copies": n}
+                for (edition, isbn, condition), n in sorted(copies.items())
+            ],
+        },
+        section_ids=[till.section.id],
+    )
 
 
 def _till(

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tracker import audit
 from tracker.domain.accounts import Actor
 from tracker.domain.errors import DomainError
 from tracker.domain.imports import ImportKind
@@ -50,6 +51,7 @@ class OpeningStockKind(Kind):
         problems: Problems,
         progress: Progress,
         source: str,
+        entries: list[audit.Entry],
     ) -> dict[str, Any]:
         places = Places(session, actor, STOCK_PLACES)
         editions = Editions(session)
