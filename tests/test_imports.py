@@ -385,6 +385,10 @@ def test_who_may_import(session, world, make_user):
     treasurer = make_user(Role.TREASURER, "GB")
     with pytest.raises(Exception, match="may not import"):
         imports.run(session, treasurer, "editions", b"title\n")
+    # Sales are a section's to record, as on the sale screen: not the warehouse's.
+    distributor = make_user(Role.DISTRIBUTOR)
+    with pytest.raises(Exception, match="may not import"):
+        imports.run(session, distributor, "sales", csv_of(sales_file(1)))
 
 
 @pytest.mark.parametrize("kind", ["opening-stock", "sales", "shipments", "sections", "editions"])

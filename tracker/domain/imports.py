@@ -34,7 +34,8 @@ _LABELS = (
 # Who may import each kind (a treasurer: only for their own section).
 IMPORTERS = {
     ImportKind.OPENING_STOCK: frozenset({Role.ADMIN, Role.DISTRIBUTOR, Role.TREASURER}),
-    ImportKind.SALES: frozenset({Role.ADMIN, Role.DISTRIBUTOR, Role.TREASURER}),
+    # Sales are a section's, as on the sale screen (tracker.services.events: runners).
+    ImportKind.SALES: frozenset({Role.ADMIN, Role.TREASURER}),
     ImportKind.SHIPMENTS: frozenset({Role.ADMIN, Role.DISTRIBUTOR}),
     # The catalogue and the sections are the admins' (as on their forms).
     ImportKind.SECTIONS: frozenset({Role.ADMIN}),
