@@ -120,3 +120,15 @@ def test_a_write_without_a_key_or_with_a_bad_body_writes_nothing(demo_login):
         f"/api/v1/places/{place}/sales", json=body, headers={"Idempotency-Key": "x"}
     )
     assert answer.status_code == 403  # a session's write without its CSRF token
+
+
+def test_a_day_is_iso_8601_text_not_a_number_of_seconds(demo_login):
+    """Pydantic would read 1700000000 (or -2.8e-146) as a moment since 1970: a filter's
+    day is refused unless written as one."""
+    client = demo_login("coordinator@example.org")
+    for path in ("/api/v1/events", "/api/v1/sales", "/api/v1/shipments", "/api/v1/audit"):
+        for value in ("1700000000", "-2.8e-146", "2024-13-45", "01/02/2024"):
+            answer = client.get(f"{path}?to={value}")
+            assert answer.status_code == 422, (path, value)
+            assert answer.get_json()["field"] == "to"
+        assert client.get(f"{path}?to=2024-12-31").status_code == 200

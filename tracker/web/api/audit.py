@@ -3,7 +3,7 @@ recorded, with what it was before and after (``tracker.queries.audit``)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Response
@@ -14,7 +14,7 @@ from tracker.queries.audit import audit_entries
 from tracker.web.access import READERS, allow
 from tracker.web.api import bp
 from tracker.web.api.paging import link_header, page, read_cursor
-from tracker.web.api.schemas import Model, Paging, id_filter, moment
+from tracker.web.api.schemas import Day, Model, Paging, id_filter, moment
 from tracker.web.api.spec import answer, document, sent_query
 from tracker.web.problems import api
 
@@ -25,8 +25,8 @@ class AuditQuery(Paging):
     action: str | None = Field(
         None, max_length=64, examples=["stock.posted"], description="One kind of change."
     )
-    since: date | None = Field(None, alias="from", description="Recorded on or after this day.")
-    until: date | None = Field(None, alias="to", description="Recorded on or before this day.")
+    since: Day | None = Field(None, alias="from", description="Recorded on or after this day.")
+    until: Day | None = Field(None, alias="to", description="Recorded on or before this day.")
 
 
 class Who(Model):

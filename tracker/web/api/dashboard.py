@@ -19,6 +19,7 @@ from tracker.queries.dashboard import Dashboard
 from tracker.web.access import allow
 from tracker.web.api import bp
 from tracker.web.api.schemas import (
+    Day,
     EditionRef,
     Model,
     Money,
@@ -38,13 +39,13 @@ _API_NAMES = {"start": "from", "end": "to"}
 
 
 class DashboardQuery(Model):
-    since: date | None = Field(
+    since: Day | None = Field(
         None,
         alias="from",
         description="The period's first day: it begins on the Monday of its week. None: "
         "52 weeks before `to`.",
     )
-    until: date | None = Field(
+    until: Day | None = Field(
         None,
         alias="to",
         description="The period's last day: it ends on the Sunday of its week. None: this "

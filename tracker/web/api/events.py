@@ -20,6 +20,7 @@ from tracker.web.access import allow, section_scope
 from tracker.web.api import bp
 from tracker.web.api.paging import link_header, page, read_cursor
 from tracker.web.api.schemas import (
+    Day,
     EditionRef,
     Model,
     Money,
@@ -40,10 +41,10 @@ from tracker.web.problems import api
 
 class EventsQuery(Paging):
     section: int | None = id_filter()
-    since: date | None = Field(
+    since: Day | None = Field(
         None, alias="from", description="Events not over before this day (ISO 8601)."
     )
-    until: date | None = Field(
+    until: Day | None = Field(
         None, alias="to", description="Events begun on or before this day (ISO 8601)."
     )
     kind: EventKind | None = None

@@ -6,7 +6,7 @@ a problem naming the value. And the list of sales, the newest first, with their 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from flask import Response
@@ -23,6 +23,7 @@ from tracker.web.api.idempotency import idempotent
 from tracker.web.api.paging import link_header, page, read_cursor
 from tracker.web.api.schemas import (
     AMOUNT,
+    Day,
     EditionRef,
     EventRef,
     Model,
@@ -130,8 +131,8 @@ class SalesQuery(Paging):
     section: int | None = id_filter()
     place: int | None = id_filter("Sold at this store or event table.")
     event: int | None = id_filter()
-    since: date | None = Field(None, alias="from", description="Sold on or after this day (UTC).")
-    until: date | None = Field(None, alias="to", description="Sold on or before this day (UTC).")
+    since: Day | None = Field(None, alias="from", description="Sold on or after this day (UTC).")
+    until: Day | None = Field(None, alias="to", description="Sold on or before this day (UTC).")
     payment: PaymentMethod | None = None
     voided: bool = Field(False, description="Include voided sales too.")
 

@@ -8,10 +8,11 @@ in UTC (``2026-12-01T10:15:30Z``); days are ISO dates.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
-from typing import Any, overload
+from typing import Annotated, Any, overload
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from tracker.domain.money import plain
 
@@ -153,3 +154,26 @@ def place_ref(place: Any) -> PlaceRef:
         kind=place.kind,
         section=None if place.section is None else section_ref(place.section),
     )
+
+
+# Days and moments sent to the API: ISO 8601 text only.
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T.*")
+
+
+def _written(pattern: re.Pattern[str], example: str) -> Any:
+    """Only the ISO 8601 text itself: not a number of seconds since 1970, which the
+    models would otherwise take for a moment."""
+
+    def check(value: object) -> object:
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise ValueError(f"write it in ISO 8601, such as {example}")
+        return value
+
+    return BeforeValidator(check)
+
+
+Day = Annotated[date, _written(_DAY, "2026-12-01")]
+"""A day, as ``2026-12-01``."""
+Moment = Annotated[AwareDatetime, _written(_MOMENT, "2026-12-01T10:15:30Z")]
+"""A moment with its offset from UTC, as ``2026-12-01T10:15:30Z``."""

@@ -21,6 +21,7 @@ from tracker.web.access import allow, section_scope
 from tracker.web.api import bp
 from tracker.web.api.paging import link_header, page, read_cursor
 from tracker.web.api.schemas import (
+    Day,
     EditionRef,
     Model,
     Money,
@@ -46,10 +47,10 @@ class ShipmentsQuery(Paging):
     direction: Direction | None = Field(
         None, description="`outbound` (to a section) or `return` (back to the publisher)."
     )
-    since: date | None = Field(
+    since: Day | None = Field(
         None, alias="from", description="Dispatched (a draft: made) on or after this day."
     )
-    until: date | None = Field(
+    until: Day | None = Field(
         None, alias="to", description="Dispatched (a draft: made) on or before this day."
     )
 

@@ -3,37 +3,17 @@ the services' names for values said as each operation names them."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AwareDatetime, BeforeValidator, Field
+from pydantic import Field
 
 from tracker.domain.errors import DomainError
 from tracker.domain.stock import MAX_QTY
+from tracker.web.api.schemas import Day, Moment
 
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T.*")
-
-
-def _written(pattern: re.Pattern[str], example: str) -> Any:
-    """Only the ISO 8601 text itself: not a number of seconds since 1970, which the
-    models would otherwise take for a moment."""
-
-    def check(value: object) -> object:
-        if not isinstance(value, str) or not pattern.fullmatch(value):
-            raise ValueError(f"write it in ISO 8601, such as {example}")
-        return value
-
-    return BeforeValidator(check)
-
-
-Day = Annotated[date, _written(_DAY, "2026-12-01")]
-"""A day, as ``2026-12-01``."""
-Moment = Annotated[AwareDatetime, _written(_MOMENT, "2026-12-01T10:15:30Z")]
-"""A moment with its offset from UTC, as ``2026-12-01T10:15:30Z``."""
+__all__ = ["Day", "Moment", "an_id", "many"]
 
 
 def an_id(description: str | None = None, **extra: Any) -> Any:
