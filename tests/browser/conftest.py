@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,8 +82,17 @@ def live_app(database, demo_url: str) -> Iterator[Live]:
         yield Live(f"http://127.0.0.1:{server.server_port}", app)
     finally:
         server.shutdown()
+        server.server_close()
         thread.join(timeout=10)
-        app.extensions["tracker.db"].engine.dispose()
+        engine = app.extensions["tracker.db"].engine
+        # A request the browser left under way (its threads are the server's daemons)
+        # may still hold a connection: it is given a moment to give it back, so that
+        # no connection is left open behind the test (and closed by a later one's
+        # garbage collector, as a ResourceWarning there).
+        deadline = time.monotonic() + 10
+        while getattr(engine.pool, "checkedout", lambda: 0)() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        engine.dispose()
 
 
 @pytest.fixture

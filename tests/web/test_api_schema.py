@@ -25,7 +25,7 @@ from tests.factories import csrf_token
 
 # Examples per operation, mode and person: enough to try each parameter's edges, few
 # enough for the suite.
-EXAMPLES = 15
+EXAMPLES = 10
 
 
 def _token(demo_login, email: str) -> str:

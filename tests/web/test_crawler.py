@@ -157,7 +157,7 @@ class Crawl:
             self.pages.append(url)
             if response.mimetype != "text/html":
                 continue
-            soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+            soup = BeautifulSoup(response.get_data(as_text=True), "lxml")
             for link in soup.find_all("a", href=True):
                 href = urljoin(url, link["href"]).removeprefix("http://localhost").split("#")[0]
                 if (
