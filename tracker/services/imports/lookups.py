@@ -19,6 +19,7 @@ from tracker.domain.stock import Condition
 from tracker.domain.values import parse_id, parse_whole
 from tracker.domain.words import say
 from tracker.models import Edition, Location, Section
+from tracker.services.imports import Column
 
 
 def _name_key(text: str) -> str:
@@ -87,6 +88,16 @@ class Sections:
         if found is None:
             raise DomainError(say("There is no section %(section)s.", section=repr(text)))
         return found
+
+
+def edition_column() -> Column:
+    """The ``edition`` column, as every kind that names an edition reads it (``Editions``)."""
+    return Column("edition", True, say("The edition: its ISBN, or its id."), "9781913026868")
+
+
+def condition_column(example: str) -> Column:
+    """The ``condition`` column, as ``condition_of`` reads it."""
+    return Column("condition", False, say("unsigned (the default) or signed."), example)
 
 
 class Editions:

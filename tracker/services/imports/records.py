@@ -19,7 +19,7 @@ from tracker.models import Title
 from tracker.services import catalogue, places, shipments
 from tracker.services.imports import Column, Kind, Problems, Progress
 from tracker.services.imports.files import Row, Sheet
-from tracker.services.imports.lookups import Editions, Sections, day_of, whole
+from tracker.services.imports.lookups import Editions, Sections, day_of, edition_column, whole
 
 
 def _optional_day(row: Row, key: str):
@@ -190,7 +190,7 @@ class ShipmentsKind(Kind):
             Column(
                 "section", True, say("The section it goes to: its name or id."), "Britain (RCP)"
             ),
-            Column("edition", True, say("The edition: its ISBN, or its id."), "9781913026868"),
+            edition_column(),
             Column("copies", True, say("How many copies."), "500"),
             Column(
                 "price",

@@ -30,7 +30,9 @@ from tracker.services.imports.lookups import (
     SELLING_PLACES,
     Editions,
     Places,
+    condition_column,
     condition_of,
+    edition_column,
     moment_of,
     whole,
 )
@@ -62,8 +64,8 @@ class SalesKind(Kind):
                 say("The store or event table it was sold at: its name, code or id."),
                 "London store",
             ),
-            Column("edition", True, say("The edition: its ISBN, or its id."), "9781913026868"),
-            Column("condition", False, say("unsigned (the default) or signed."), "signed"),
+            edition_column(),
+            condition_column("signed"),
             Column("copies", True, say("How many copies."), "2"),
             Column(
                 "price",

@@ -21,7 +21,15 @@ from tracker.domain.words import say
 from tracker.services import movements
 from tracker.services.imports import Column, Kind, Problems, Progress
 from tracker.services.imports.files import Row, Sheet
-from tracker.services.imports.lookups import Editions, Places, condition_of, moment_of, whole
+from tracker.services.imports.lookups import (
+    Editions,
+    Places,
+    condition_column,
+    condition_of,
+    edition_column,
+    moment_of,
+    whole,
+)
 
 STOCK_PLACES = (LocationKind.WAREHOUSE, LocationKind.SECTION_STORE)
 
@@ -37,8 +45,8 @@ class OpeningStockKind(Kind):
                 say("The warehouse or a section's store: its name, code or id."),
                 "London store",
             ),
-            Column("edition", True, say("The edition: its ISBN, or its id."), "9781913026868"),
-            Column("condition", False, say("unsigned (the default) or signed."), "unsigned"),
+            edition_column(),
+            condition_column("unsigned"),
             Column("copies", True, say("How many copies were there."), "120"),
             Column("date", True, say("The day they were counted (2024-01-15)."), "2024-01-15"),
         ]
